@@ -1,0 +1,157 @@
+/**
+ * joinAll: a banquet. Many dishes joined in one task, where each poll touches only the dishes whose
+ * pager rang since the last poll. Each child gets its own small waker (a slot) that files the
+ * child's index in a ready list and wakes the parent, so 10,000 children cost O(woken) per poll,
+ * not O(n) (futures-rs learned this the hard way with `join_all`).
+ *
+ * A child that wakes itself during its poll is filed for the *next* poll, not this one, so the
+ * parent always returns and the task yields (futures-rs issues #2047 and #2387 are that trap).
+ */
+import {
+  allCleanups,
+  CANCEL,
+  type Cancellable,
+  type Cleanup,
+  cancel,
+  drop,
+} from "../future/cancel.js";
+import { Context } from "../future/context.js";
+import { FutureStateError } from "../future/errors.js";
+import { assertFuture, type Future, FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
+import type { Waker } from "../future/waker.js";
+
+/** One child's pager and context in one object. */
+class Slot extends Context {
+  queued = true;
+
+  constructor(
+    private readonly parent: JoinAll<unknown>,
+    readonly index: number,
+    owner: unknown,
+  ) {
+    super(null as unknown as Waker, owner);
+    this.waker = this as unknown as Waker;
+  }
+
+  wake(): void {
+    if (this.queued) return;
+    this.queued = true;
+    this.parent.childWoken(this.index);
+  }
+
+  willWake(other: Waker): boolean {
+    return (this as unknown) === other;
+  }
+}
+
+/** @internal */
+export class JoinAll<T> extends FutureBase<T[]> implements Disposable, Cancellable {
+  private readonly children: (Future<T> | null)[];
+  private readonly results: T[];
+  private slots: Slot[] | null = null;
+  private ready: number[] = [];
+  private spare: number[] = [];
+  private parentWaker: Waker | null = null;
+  private left: number;
+  private errors: unknown[] | null = null;
+  private done = false;
+
+  constructor(children: Future<T>[]) {
+    super();
+    this.children = children;
+    this.results = new Array(children.length).fill(undefined);
+    this.left = children.length;
+  }
+
+  /** @internal */
+  childWoken(index: number): void {
+    this.ready.push(index);
+    this.parentWaker?.wake();
+  }
+
+  poll(cx: Context): Poll<T[]> {
+    if (this.done) throw new FutureStateError("joinAll was polled after it completed");
+    this.parentWaker = cx.waker;
+    let slots = this.slots;
+    if (slots === null) {
+      slots = this.slots = new Array(this.children.length);
+      for (let i = 0; i < this.children.length; i++) {
+        slots[i] = new Slot(this as JoinAll<unknown>, i, cx.owner);
+        this.ready.push(i);
+      }
+    }
+    // Take this poll's batch; wakes that arrive while polling it go to the next batch.
+    const batch = this.ready;
+    this.ready = this.spare;
+    for (let k = 0; k < batch.length; k++) {
+      const i = batch[k]!;
+      const child = this.children[i];
+      const slot = slots[i]!;
+      slot.queued = false;
+      if (child === null || child === undefined) continue;
+      let r: Poll<T>;
+      try {
+        r = child.poll(slot);
+      } catch (e) {
+        this.children[i] = null;
+        this.left--;
+        (this.errors ??= []).push(e);
+        continue;
+      }
+      if (r === PENDING) continue;
+      this.results[i] = r;
+      this.children[i] = null;
+      this.left--;
+    }
+    batch.length = 0;
+    this.spare = batch;
+    if (this.left > 0) return PENDING;
+    this.done = true;
+    this.parentWaker = null;
+    const errors = this.errors;
+    if (errors !== null) {
+      if (errors.length === 1) throw errors[0];
+      throw new AggregateError(errors, `${errors.length} futures in joinAll threw`);
+    }
+    return this.results;
+  }
+
+  [CANCEL](): Cleanup | null {
+    this.done = true;
+    this.parentWaker = null;
+    const rests: Cleanup[] = [];
+    for (let i = 0; i < this.children.length; i++) {
+      const c = this.children[i];
+      if (c === null || c === undefined) continue;
+      this.children[i] = null;
+      const rest = cancel(c);
+      if (rest !== null) rests.push(rest);
+    }
+    return allCleanups(rests);
+  }
+
+  [Symbol.dispose](): void {
+    drop(this);
+  }
+}
+
+/**
+ * Join any number of futures; each poll polls only the children woken since the last one.
+ * Every child runs to its end even if another throws; then the first error is thrown.
+ *
+ * @example
+ * ```ts
+ * const dishes = yield* joinAll(orders.map((o) => cookDish(o.dish, o.ms)));
+ * ```
+ */
+export function joinAll<T>(futures: Iterable<Future<T>>): FutureBase<T[]> & Disposable {
+  if (futures === null || typeof (futures as Iterable<unknown>)?.[Symbol.iterator] !== "function") {
+    throw new TypeError(
+      `joinAll(futures): futures must be an iterable of futures, got ${futures === null ? "null" : typeof futures}`,
+    );
+  }
+  const list = Array.from(futures);
+  for (let i = 0; i < list.length; i++) assertFuture(list[i], `joinAll(futures): item ${i}`);
+  return new JoinAll(list);
+}

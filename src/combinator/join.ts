@@ -1,0 +1,155 @@
+/**
+ * join and tryJoin: one chef, several dishes. The children are polled in place, inside the task
+ * that polls the join (intratask concurrency: no new task, no allocation per child per poll). The
+ * join is ready when every child is; a child that is not ready makes the whole join pending.
+ *
+ * Errors:
+ * - `join` never abandons a child: every child runs to its end, then the join throws the first
+ *   error (an `AggregateError` when several children threw) or returns every value.
+ * - `tryJoin` fails fast: the first error drops the children still running (their `finally`
+ *   blocks run) and is thrown at once, like `?` on the first `Err`.
+ *
+ * Fairness: each poll starts from the next child in turn, as tokio's `join!` does, so a child that
+ * is always ready cannot starve the ones after it of budget.
+ */
+import {
+  allCleanups,
+  CANCEL,
+  type Cancellable,
+  type Cleanup,
+  cancel,
+  drop,
+} from "../future/cancel.js";
+import type { Context } from "../future/context.js";
+import { FutureStateError } from "../future/errors.js";
+import { assertFuture, type Future, FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
+
+/** The output tuple of joining futures of these types. */
+export type JoinOutput<Fs extends readonly Future<unknown>[]> = {
+  -readonly [K in keyof Fs]: Fs[K] extends Future<infer T> ? T : never;
+};
+
+/** @internal */
+export class Join<T> extends FutureBase<T> implements Disposable, Cancellable {
+  private readonly children: (Future<unknown> | null)[];
+  private readonly results: unknown[];
+  private left: number;
+  private start = 0;
+  private errors: unknown[] | null = null;
+  private done = false;
+
+  constructor(
+    children: Future<unknown>[],
+    private readonly failFast: boolean,
+    private readonly what: string,
+  ) {
+    super();
+    this.children = children;
+    this.results = new Array(children.length).fill(undefined);
+    this.left = children.length;
+  }
+
+  poll(cx: Context): Poll<T> {
+    if (this.done) throw new FutureStateError(`${this.what} was polled after it completed`);
+    const children = this.children;
+    const n = children.length;
+    let i = this.start;
+    for (let k = 0; k < n; k++, i = i + 1 === n ? 0 : i + 1) {
+      const child = children[i];
+      if (child === null || child === undefined) continue;
+      let r: unknown;
+      try {
+        r = child.poll(cx);
+      } catch (e) {
+        children[i] = null;
+        this.left--;
+        if (this.failFast) {
+          this.done = true;
+          this.dropChildren();
+          throw e;
+        }
+        (this.errors ??= []).push(e);
+        continue;
+      }
+      if (r === PENDING) continue;
+      this.results[i] = r;
+      children[i] = null;
+      this.left--;
+    }
+    if (n > 0) this.start = this.start + 1 === n ? 0 : this.start + 1;
+    if (this.left > 0) return PENDING;
+    this.done = true;
+    const errors = this.errors;
+    if (errors !== null) {
+      this.errors = null;
+      if (errors.length === 1) throw errors[0];
+      throw new AggregateError(errors, `${errors.length} futures in ${this.what} threw`);
+    }
+    return this.results as T;
+  }
+
+  private dropChildren(): void {
+    const children = this.children;
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
+      if (c !== null && c !== undefined) {
+        children[i] = null;
+        drop(c);
+      }
+    }
+  }
+
+  [CANCEL](): Cleanup | null {
+    this.done = true;
+    const rests: Cleanup[] = [];
+    const children = this.children;
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
+      if (c === null || c === undefined) continue;
+      children[i] = null;
+      const rest = cancel(c);
+      if (rest !== null) rests.push(rest);
+    }
+    return allCleanups(rests);
+  }
+
+  [Symbol.dispose](): void {
+    drop(this);
+  }
+}
+
+function checkAll(futures: readonly unknown[], what: string): Future<unknown>[] {
+  for (let i = 0; i < futures.length; i++) assertFuture(futures[i], `${what}: argument ${i}`);
+  return futures.slice() as Future<unknown>[];
+}
+
+/**
+ * Poll every future concurrently inside this task; ready with all their values, in order.
+ * Every child runs to its end even if another throws; then the first error is thrown.
+ *
+ * @example
+ * ```ts
+ * const [pasta, salad] = yield* join(cookDish("Pasta", 3000), cookDish("Salad", 2000)); // at 3 s
+ * ```
+ */
+export function join<const Fs extends readonly Future<unknown>[]>(
+  ...futures: Fs
+): FutureBase<JoinOutput<Fs>> & Disposable {
+  return new Join(checkAll(futures, "join(...futures)"), false, "join");
+}
+
+/**
+ * Like `join`, but the first error drops the other children (their `finally` blocks run) and is
+ * thrown at once.
+ *
+ * @example
+ * ```ts
+ * const [user, orders] = yield* tryJoin(fetchUser(id), fetchOrders(id)); // either failing cancels the other
+ * ```
+ */
+export function tryJoin<const Fs extends readonly Future<unknown>[]>(
+  ...futures: Fs
+): FutureBase<JoinOutput<Fs>> & Disposable {
+  return new Join(checkAll(futures, "tryJoin(...futures)"), true, "tryJoin");
+}

@@ -1,0 +1,263 @@
+/**
+ * select, selectAll and race: first drink ready is served. The children are polled in place; the
+ * first one to be ready wins.
+ *
+ * - `select(a, b)` returns `{ index, value, rest }`: `rest` is the loser, still pending and still
+ *   usable (finish the cocktail after serving the coffee), as in `futures::select`. The result is
+ *   disposable: `using first = yield* select(a, b)` drops `rest` at the end of the scope.
+ * - `selectAll(list)` returns `{ index, value, rest }` with the other futures, in order.
+ * - `race(...futures)` returns the winner's value and drops every loser (their `finally` blocks
+ *   run at once).
+ *
+ * A child that throws wins too: the error is thrown and the other children are dropped.
+ *
+ * Fairness: like tokio's `select!`, the starting child rotates from poll to poll, so no branch is
+ * starved by one that is always ready. The `.biased` forms poll in argument order instead.
+ */
+import {
+  allCleanups,
+  CANCEL,
+  type Cancellable,
+  type Cleanup,
+  cancel,
+  drop,
+} from "../future/cancel.js";
+import type { Context } from "../future/context.js";
+import { FutureStateError } from "../future/errors.js";
+import { assertFuture, type Future, FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
+
+/** What `select(a, b)` gives: the winner's index and value, and the loser still pending. */
+export type Selected<A, B> =
+  | {
+      readonly index: 0;
+      readonly value: A;
+      readonly rest: Future<B> & Disposable;
+      [Symbol.dispose](): void;
+    }
+  | {
+      readonly index: 1;
+      readonly value: B;
+      readonly rest: Future<A> & Disposable;
+      [Symbol.dispose](): void;
+    };
+
+/** What `selectAll(list)` gives: the winner's index and value, and the others in order. */
+export interface SelectedAll<T> {
+  readonly index: number;
+  readonly value: T;
+  readonly rest: Future<T>[];
+  /** Drop every future in `rest`. */
+  [Symbol.dispose](): void;
+}
+
+class RestHandle<T> extends FutureBase<T> implements Disposable {
+  constructor(private inner: Future<T> | null) {
+    super();
+  }
+  poll(cx: Context): Poll<T> {
+    if (this.inner === null)
+      throw new FutureStateError("the rest of a select was polled after it was dropped");
+    return this.inner.poll(cx);
+  }
+  [CANCEL](): Cleanup | null {
+    const f = this.inner;
+    this.inner = null;
+    return cancel(f);
+  }
+  [Symbol.dispose](): void {
+    drop(this);
+  }
+}
+
+class SelectResult {
+  constructor(
+    readonly index: number,
+    readonly value: unknown,
+    readonly rest: unknown,
+  ) {}
+  [Symbol.dispose](): void {
+    const rest = this.rest;
+    if (Array.isArray(rest)) for (const f of rest) drop(f);
+    else drop(rest);
+  }
+}
+
+const FIRST = 0; // return { index, value, rest }
+const VALUE = 1; // race: return the value, drop the losers
+const PAIR = 2; // select(a, b): rest is the single loser
+
+/** @internal */
+class Select<T> extends FutureBase<T> implements Disposable, Cancellable {
+  private readonly children: (Future<unknown> | null)[];
+  private start = 0;
+  private done = false;
+
+  constructor(
+    children: Future<unknown>[],
+    private readonly biased: boolean,
+    private readonly mode: number,
+    private readonly what: string,
+  ) {
+    super();
+    this.children = children;
+  }
+
+  poll(cx: Context): Poll<T> {
+    if (this.done) throw new FutureStateError(`${this.what} was polled after it completed`);
+    const children = this.children;
+    const n = children.length;
+    let i = this.start;
+    for (let k = 0; k < n; k++, i = i + 1 === n ? 0 : i + 1) {
+      const child = children[i]!;
+      let r: unknown;
+      try {
+        r = child.poll(cx);
+      } catch (e) {
+        this.done = true;
+        children[i] = null;
+        this.dropAll();
+        throw e;
+      }
+      if (r !== PENDING) return this.finish(i, r);
+    }
+    if (!this.biased && n > 0) this.start = this.start + 1 === n ? 0 : this.start + 1;
+    return PENDING;
+  }
+
+  private finish(winner: number, value: unknown): T {
+    this.done = true;
+    const children = this.children;
+    children[winner] = null;
+    if (this.mode === VALUE) {
+      this.dropAll();
+      return value as T;
+    }
+    const rest: Future<unknown>[] = [];
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
+      if (c !== null && c !== undefined) rest.push(new RestHandle(c));
+      children[i] = null;
+    }
+    return new SelectResult(winner, value, this.mode === PAIR ? rest[0] : rest) as T;
+  }
+
+  private dropAll(): void {
+    const children = this.children;
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
+      children[i] = null;
+      if (c !== null && c !== undefined) drop(c);
+    }
+  }
+
+  [CANCEL](): Cleanup | null {
+    this.done = true;
+    const rests: Cleanup[] = [];
+    const children = this.children;
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
+      children[i] = null;
+      if (c === null || c === undefined) continue;
+      const rest = cancel(c);
+      if (rest !== null) rests.push(rest);
+    }
+    return allCleanups(rests);
+  }
+
+  [Symbol.dispose](): void {
+    drop(this);
+  }
+}
+
+function checkList(futures: readonly unknown[], what: string, min: number): Future<unknown>[] {
+  if (futures.length < min) {
+    throw new RangeError(
+      `${what} needs at least ${min} future${min === 1 ? "" : "s"}, got ${futures.length}`,
+    );
+  }
+  for (let i = 0; i < futures.length; i++) assertFuture(futures[i], `${what}: argument ${i}`);
+  return futures.slice() as Future<unknown>[];
+}
+
+function makeSelect<A, B>(
+  a: Future<A>,
+  b: Future<B>,
+  biased: boolean,
+): FutureBase<Selected<A, B>> & Disposable {
+  return new Select(checkList([a, b], "select(a, b)", 2), biased, PAIR, "select");
+}
+
+/**
+ * Wait for the first of two futures; the other is handed back, still pending.
+ *
+ * @example
+ * ```ts
+ * const first = yield* select(coffee, cocktail);
+ * if (first.index === 0) serve(first.value);
+ * const second = yield* first.rest; // finish the cocktail
+ * ```
+ */
+export function select<A, B>(a: Future<A>, b: Future<B>): FutureBase<Selected<A, B>> & Disposable {
+  return makeSelect(a, b, false);
+}
+/** `select` that always polls `a` first. */
+select.biased = <A, B>(a: Future<A>, b: Future<B>): FutureBase<Selected<A, B>> & Disposable =>
+  makeSelect(a, b, true);
+
+function makeSelectAll<T>(
+  futures: Iterable<Future<T>>,
+  biased: boolean,
+): FutureBase<SelectedAll<T>> & Disposable {
+  if (futures === null || typeof (futures as Iterable<unknown>)?.[Symbol.iterator] !== "function") {
+    throw new TypeError(
+      `selectAll(futures): futures must be an iterable of futures, got ${futures === null ? "null" : typeof futures}`,
+    );
+  }
+  return new Select(
+    checkList(Array.from(futures), "selectAll(futures)", 1),
+    biased,
+    FIRST,
+    "selectAll",
+  );
+}
+
+/**
+ * Wait for the first of many futures; the others are handed back in order, still pending.
+ *
+ * @example
+ * ```ts
+ * let orders = tables.map((t) => t.nextOrder());
+ * const { index, value, rest } = yield* selectAll(orders);
+ * ```
+ */
+export function selectAll<T>(
+  futures: Iterable<Future<T>>,
+): FutureBase<SelectedAll<T>> & Disposable {
+  return makeSelectAll(futures, false);
+}
+/** `selectAll` that always polls in order. */
+selectAll.biased = <T>(futures: Iterable<Future<T>>): FutureBase<SelectedAll<T>> & Disposable =>
+  makeSelectAll(futures, true);
+
+type RaceOutput<Fs extends readonly Future<unknown>[]> =
+  Fs[number] extends Future<infer T> ? T : never;
+
+/**
+ * The value of the first future to finish; every other one is dropped.
+ *
+ * @example
+ * ```ts
+ * const answer = yield* race(askPrimary(), askReplica());
+ * ```
+ */
+export function race<const Fs extends readonly Future<unknown>[]>(
+  ...futures: Fs
+): FutureBase<RaceOutput<Fs>> & Disposable {
+  return new Select(checkList(futures, "race(...futures)", 1), false, VALUE, "race");
+}
+/** `race` that always polls in argument order. */
+race.biased = <const Fs extends readonly Future<unknown>[]>(
+  ...futures: Fs
+): FutureBase<RaceOutput<Fs>> & Disposable =>
+  new Select(checkList(futures, "race.biased(...futures)", 1), true, VALUE, "race.biased");

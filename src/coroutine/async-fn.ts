@@ -1,0 +1,67 @@
+/**
+ * asyncFn and asyncBlock: how users write recipes. A generator function is the state machine Rust
+ * would compile an `async fn` into; `yield*` is `.await`.
+ *
+ * ```ts
+ * const cookDish = asyncFn(function* (dish: string, ms: number) {
+ *   yield* sleep(ms);
+ *   return `Dish: ${dish}`;
+ * });
+ * const card = cookDish("Pasta", 3000); // a recipe card: nothing has run
+ * ```
+ */
+import type { Suspend } from "../future/future.js";
+import { type Body, Coroutine } from "./coroutine.js";
+
+/**
+ * Turn a generator function into an async fn: calling it returns a lazy future of its result.
+ *
+ * @example
+ * ```ts
+ * const add = asyncFn(function* (a: number, b: number) {
+ *   yield* yieldNow();
+ *   return a + b;
+ * });
+ * const three = yield* add(1, 2);
+ * ```
+ */
+export function asyncFn<A extends unknown[], R>(
+  body: (...args: A) => Generator<Suspend, R, unknown>,
+): (...args: A) => Coroutine<R> {
+  if (typeof body !== "function") {
+    throw new TypeError(`asyncFn(body): body must be a generator function, got ${typeof body}`);
+  }
+  const label = body.name || "anonymous";
+  return function (this: unknown, ...args: A): Coroutine<R> {
+    return new Coroutine(checkBody(body.apply(this, args), label), label);
+  };
+}
+
+/**
+ * An async block: a single lazy future from a generator function with no arguments.
+ *
+ * @example
+ * ```ts
+ * const main = asyncBlock(function* () {
+ *   const [a, b] = yield* join(cookDish("Pasta", 3000), cookDish("Salad", 2000));
+ *   return [a, b];
+ * });
+ * await run(main);
+ * ```
+ */
+export function asyncBlock<R>(body: () => Generator<Suspend, R, unknown>): Coroutine<R> {
+  if (typeof body !== "function") {
+    throw new TypeError(`asyncBlock(body): body must be a generator function, got ${typeof body}`);
+  }
+  const label = body.name || "asyncBlock";
+  return new Coroutine(checkBody(body(), label), label);
+}
+
+function checkBody<R>(gen: Body<R>, label: string): Body<R> {
+  if (gen === null || typeof gen !== "object" || typeof gen.next !== "function") {
+    throw new TypeError(
+      `async fn '${label}' must be a generator function (function* () { ... }), but it returned ${gen === null ? "null" : typeof gen}`,
+    );
+  }
+  return gen;
+}

@@ -1,0 +1,191 @@
+/**
+ * Coroutine: a full recipe, followed step by step. An async fn is a generator; each `yield*` is a
+ * numbered step where the chef may set the dish aside. Polling the coroutine runs the generator
+ * up to its next `yield*` of a future that is not ready, then reports `PENDING`.
+ *
+ * States (one at a time, changed only by the transitions below):
+ * - `FRESH`: created, never polled. The generator has not started: nothing ran (laziness).
+ * - `RUNNING`: polled at least once, not finished.
+ * - `DELEGATED`: handed to an outer generator's `yield*`, which now drives the generator
+ *   directly (no wrapper per step); the outer generator owns it from then on.
+ * - `DONE`: returned or threw; polling again is a bug and throws.
+ * - `CANCELLING`: torn down while its `finally` blocks still await; its {@link Cleanup} drives them.
+ * - `CANCELLED`: torn down completely.
+ *
+ * Ownership: the first poll records the context's owner (the task). A poll from another owner is
+ * refused, so two tasks can never drive one recipe card.
+ */
+import { ambient } from "../future/ambient.js";
+import { CANCEL, type Cancellable, type Cleanup } from "../future/cancel.js";
+import { Context } from "../future/context.js";
+import { FutureStateError } from "../future/errors.js";
+import { FutureBase, type Suspend } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
+import { Waker } from "../future/waker.js";
+
+const FRESH = 0;
+const RUNNING = 1;
+const DELEGATED = 2;
+const DONE = 3;
+const CANCELLING = 4;
+const CANCELLED = 5;
+
+const STATE_NAMES = ["fresh", "running", "delegated", "done", "cancelling", "cancelled"];
+
+/** The generator an async fn body is compiled to. */
+export type Body<R> = Generator<Suspend, R, unknown>;
+
+/** A future driven by a generator body. */
+export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellable {
+  private state = FRESH;
+  private owner: unknown = null;
+
+  constructor(
+    private readonly body: Body<R>,
+    /** The async fn's name, for errors and task dumps. */
+    readonly label: string,
+  ) {
+    super();
+  }
+
+  poll(cx: Context): Poll<R> {
+    if (this.state !== RUNNING) this.transitionToRunning(cx);
+    else if (this.owner !== cx.owner) this.refuseForeignOwner();
+    const outer = ambient.cx;
+    ambient.cx = cx;
+    let r: IteratorResult<Suspend, R>;
+    try {
+      r = this.body.next();
+    } catch (e) {
+      this.state = DONE;
+      throw e;
+    } finally {
+      ambient.cx = outer;
+    }
+    if (r.done === true) {
+      this.state = DONE;
+      return r.value;
+    }
+    if (r.value !== PENDING) this.refuseBareYield(r.value);
+    return PENDING;
+  }
+
+  /** `yield* coroutine`: the outer generator drives this body directly from now on. */
+  override [Symbol.iterator](): Body<R> {
+    if (this.state !== FRESH) {
+      throw new FutureStateError(
+        `async fn '${this.label}' was awaited with yield* after it was ${this.describeState()}: a future is awaited once`,
+      );
+    }
+    this.state = DELEGATED;
+    return this.body;
+  }
+
+  [CANCEL](): Cleanup | null {
+    switch (this.state) {
+      case FRESH:
+        // Never started: there is no finally to run.
+        this.state = CANCELLED;
+        this.body.return(undefined as R);
+        return null;
+      case RUNNING:
+        return this.tearDown();
+      default:
+        // Delegated generators are torn down by their outer generator; finished ones need nothing.
+        return null;
+    }
+  }
+
+  [Symbol.dispose](): void {
+    const rest = this[CANCEL]();
+    if (rest !== null) {
+      const host = ambient.host;
+      if (host !== null) host.spawnCleanup(rest, rest.owner);
+    }
+  }
+
+  private tearDown(): Cleanup | null {
+    // Run the finally blocks now, as the owning task would. Whatever they await is registered with
+    // a silent waker here; the cleanup's driver polls it straight away, re-registering for real.
+    const outer = ambient.cx;
+    ambient.cx = new Context(Waker.noop(), this.owner);
+    let r: IteratorResult<Suspend, R>;
+    try {
+      r = this.body.return(undefined as R);
+    } catch (e) {
+      this.state = CANCELLED;
+      throw e;
+    } finally {
+      ambient.cx = outer;
+    }
+    if (r.done === true) {
+      this.state = CANCELLED;
+      return null;
+    }
+    this.state = CANCELLING;
+    return new CoroutineCleanup(this.body, this.owner, this);
+  }
+
+  /** Called by the cleanup when the last `finally` has finished. */
+  markCancelled(): void {
+    this.state = CANCELLED;
+  }
+
+  private transitionToRunning(cx: Context): void {
+    if (this.state !== FRESH) {
+      throw new FutureStateError(
+        `async fn '${this.label}' was polled after it was ${this.describeState()}: a future that has completed or been dropped must not be polled again`,
+      );
+    }
+    this.state = RUNNING;
+    this.owner = cx.owner;
+  }
+
+  private refuseForeignOwner(): never {
+    throw new FutureStateError(
+      `async fn '${this.label}' was polled by a second task: a future belongs to the task that first polled it`,
+    );
+  }
+
+  private refuseBareYield(value: unknown): never {
+    this.state = DONE;
+    this.body.return(undefined as R);
+    throw new TypeError(
+      `async fn '${this.label}' yielded ${String(value)}: use yield* to await a future (a bare yield is not an await)`,
+    );
+  }
+
+  private describeState(): string {
+    return STATE_NAMES[this.state] === "delegated" ? "already awaited" : STATE_NAMES[this.state]!;
+  }
+}
+
+/** Drives the `finally` blocks of a torn-down coroutine to their end. */
+class CoroutineCleanup extends FutureBase<void> implements Cleanup {
+  constructor(
+    private readonly body: Body<unknown>,
+    readonly owner: unknown,
+    private readonly coroutine: Coroutine<unknown>,
+  ) {
+    super();
+  }
+
+  poll(cx: Context): Poll<void> {
+    const outer = ambient.cx;
+    ambient.cx = cx;
+    let r: IteratorResult<Suspend, unknown>;
+    try {
+      r = this.body.next();
+    } catch (e) {
+      this.coroutine.markCancelled();
+      throw e;
+    } finally {
+      ambient.cx = outer;
+    }
+    if (r.done === true) {
+      this.coroutine.markCancelled();
+      return undefined;
+    }
+    return PENDING;
+  }
+}

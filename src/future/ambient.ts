@@ -1,0 +1,23 @@
+/**
+ * The ambient poll state: how a `yield*` inside a generator reaches the context of the poll that
+ * is running it. A generator's `next()` takes no arguments we control, so the coroutine that drives
+ * it records the current `Context` here for the duration of each step, and leaf futures read it.
+ *
+ * `host` is the runtime currently ticking, seen through the small {@link Host} interface so that
+ * this layer knows nothing of runtimes. It is set while a runtime polls tasks.
+ */
+import type { Context } from "./context.js";
+import type { Future } from "./future.js";
+
+/** What a runtime offers to the layers below it. */
+export interface Host {
+  /** Finish a dropped future's asynchronous cleanup as a detached task owned by `owner`. */
+  spawnCleanup(cleanup: Future<void>, owner: unknown): void;
+  /** A bridged promise (or other outside event source) started: the paused clock must not jump. */
+  bridgeOpened(): void;
+  /** A bridged promise settled or was dropped. */
+  bridgeClosed(): void;
+}
+
+/** The state of the poll in progress on this thread. */
+export const ambient: { cx: Context | null; host: Host | null } = { cx: null, host: null };

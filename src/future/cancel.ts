@@ -1,0 +1,101 @@
+/**
+ * Cancellation is drop: tearing up the recipe card. Every future that holds a resource implements
+ * `[Symbol.dispose]()`, idempotently, and releases it there.
+ *
+ * Some futures cannot finish tearing down at once: an async fn whose `finally` block itself awaits
+ * (closing a connection politely, say). Such futures also implement `[CANCEL]()`, which starts the
+ * teardown and returns the rest of it as a future to drive to the end, or `null` when nothing is
+ * left. The rule, and who drives that rest:
+ *
+ * - a task that is aborted drives its future's cleanup to the end before its handle reports
+ *   cancelled (so `abort()` followed by `yield* handle` sees every `finally` finished);
+ * - a combinator that drops a child (the loser of a `race`, the rest of a failed `tryJoin`) hands
+ *   the child's cleanup to the runtime, which finishes it as a detached task.
+ *
+ * Nothing is ever cut short: Effection's issue #1190 is what happens otherwise.
+ */
+import { ambient } from "./ambient.js";
+import type { Context } from "./context.js";
+import type { Future } from "./future.js";
+import { FutureBase } from "./future.js";
+import { PENDING, type Poll } from "./poll.js";
+
+/** The method that starts a future's teardown and returns what is left of it. */
+export const CANCEL: unique symbol = Symbol("brigade.cancel");
+
+/** The rest of a teardown: a future to drive to the end, tagged with the task that owned it. */
+export interface Cleanup extends Future<void> {
+  /** The owner token of the task that was polling the torn-down future. */
+  readonly owner: unknown;
+}
+
+/** A future whose teardown may have to wait. */
+export interface Cancellable {
+  [CANCEL](): Cleanup | null;
+}
+
+/**
+ * Start tearing `future` down: returns the part of the teardown still to be driven, or `null`.
+ * Futures without `[CANCEL]` are simply disposed.
+ */
+export function cancel(future: unknown): Cleanup | null {
+  if (future === null || typeof future !== "object") return null;
+  const c = (future as Partial<Cancellable>)[CANCEL];
+  if (c !== undefined) return c.call(future);
+  const d = (future as Partial<Disposable>)[Symbol.dispose];
+  if (d !== undefined) d.call(future);
+  return null;
+}
+
+/**
+ * Drop `future`: dispose it now, and hand any asynchronous cleanup left to the runtime as a
+ * detached task. With no runtime around (a future polled by hand), the cleanup is abandoned at its
+ * first await, which is all a lone poller can do.
+ */
+export function drop(future: unknown): void {
+  const rest = cancel(future);
+  if (rest === null) return;
+  const host = ambient.host;
+  if (host !== null) host.spawnCleanup(rest, rest.owner);
+}
+
+/**
+ * Combine the cleanups of several children into one, or `null` when none is left.
+ */
+export function allCleanups(cleanups: Cleanup[]): Cleanup | null {
+  if (cleanups.length === 0) return null;
+  if (cleanups.length === 1) return cleanups[0]!;
+  return new AllCleanups(cleanups);
+}
+
+class AllCleanups extends FutureBase<void> implements Cleanup {
+  readonly owner: unknown;
+  private readonly rest: (Cleanup | null)[];
+  private left: number;
+
+  constructor(cleanups: Cleanup[]) {
+    super();
+    this.rest = cleanups;
+    this.left = cleanups.length;
+    this.owner = cleanups[0]!.owner;
+  }
+
+  poll(cx: Context): Poll<void> {
+    let error: unknown = null;
+    let failed = false;
+    for (let i = 0; i < this.rest.length; i++) {
+      const c = this.rest[i];
+      if (c === null || c === undefined) continue;
+      try {
+        if (c.poll(cx) === PENDING) continue;
+      } catch (e) {
+        if (!failed) error = e;
+        failed = true;
+      }
+      this.rest[i] = null;
+      this.left--;
+    }
+    if (failed) throw error;
+    return this.left === 0 ? undefined : PENDING;
+  }
+}

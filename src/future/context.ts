@@ -1,0 +1,27 @@
+/**
+ * Context: what a poll is given. It carries the task's waker, and an owner token naming the task
+ * doing the polling, so a future can refuse to be polled by two different tasks (Brigade's stand-in
+ * for `Pin`: one workstation per dish).
+ */
+import type { Waker } from "./waker.js";
+
+/**
+ * The argument of every `poll`.
+ *
+ * @example
+ * ```ts
+ * const cx = new Context(Waker.noop());
+ * const r = ready(5).poll(cx); // 5
+ * ```
+ */
+export class Context {
+  /** The waker to keep when returning `PENDING`. */
+  waker: Waker;
+  /** Who is polling: the task (or test harness) that owns the futures polled with this context. */
+  owner: unknown;
+
+  constructor(waker: Waker, owner?: unknown) {
+    this.waker = waker;
+    this.owner = owner === undefined ? waker : owner;
+  }
+}

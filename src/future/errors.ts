@@ -1,0 +1,9 @@
+/**
+ * Errors of the future protocol itself: a future used against its rules. Each names the rule that
+ * was broken, since these are bugs in the caller's code rather than conditions to handle.
+ */
+
+/** A future was polled after completing, polled by a second task, or awaited outside a poll. */
+export class FutureStateError extends Error {
+  override name = "FutureStateError";
+}

@@ -1,0 +1,133 @@
+/**
+ * fromPromise: a bell from next door. Bridges a native Promise into a future, lazily: the promise
+ * is created on the first poll, with an `AbortSignal` that fires when the future is dropped, so
+ * `fromPromise((signal) => fetch(url, { signal }))` really cancels the request. Settling wakes the
+ * task; a rejection is thrown to the poller. While the promise is in flight the runtime counts it,
+ * so a paused clock never jumps ahead of an answer that is on its way.
+ */
+import { ambient, type Host } from "./ambient.js";
+import type { Context } from "./context.js";
+import { FutureStateError } from "./errors.js";
+import { FutureBase } from "./future.js";
+import { PENDING, type Poll } from "./poll.js";
+import type { Waker } from "./waker.js";
+
+const IDLE = 0; // not polled yet: no promise exists
+const WAITING = 1; // the promise is in flight
+const FULFILLED = 2;
+const REJECTED = 3;
+const TAKEN = 4; // the output was handed to the poller
+const DROPPED = 5; // disposed before settling: the signal was aborted
+
+class FromPromise<T> extends FutureBase<T> implements Disposable {
+  private state = IDLE;
+  private result: unknown = undefined;
+  private waker: Waker | null = null;
+  private controller: AbortController | null = null;
+  private host: Host | null = null;
+
+  constructor(private readonly make: (signal: AbortSignal) => PromiseLike<T>) {
+    super();
+  }
+
+  poll(cx: Context): Poll<T> {
+    switch (this.state) {
+      case IDLE:
+        this.start();
+        if ((this.state as number) === WAITING) {
+          this.waker = cx.waker;
+          return PENDING;
+        }
+        return this.poll(cx);
+      case WAITING:
+        this.waker = cx.waker;
+        return PENDING;
+      case FULFILLED: {
+        this.state = TAKEN;
+        const v = this.result as T;
+        this.result = undefined;
+        return v;
+      }
+      case REJECTED: {
+        this.state = TAKEN;
+        const e = this.result;
+        this.result = undefined;
+        throw e;
+      }
+      default:
+        throw new FutureStateError(
+          this.state === TAKEN
+            ? "fromPromise future polled after it completed"
+            : "fromPromise future polled after it was disposed",
+        );
+    }
+  }
+
+  private start(): void {
+    this.controller = new AbortController();
+    let promise: PromiseLike<T>;
+    try {
+      promise = this.make(this.controller.signal);
+    } catch (e) {
+      this.state = REJECTED;
+      this.result = e;
+      return;
+    }
+    if (promise === null || typeof (promise as { then?: unknown })?.then !== "function") {
+      this.state = REJECTED;
+      this.result = new TypeError(
+        `fromPromise(make): make must return a promise, got ${promise === null ? "null" : typeof promise}`,
+      );
+      return;
+    }
+    this.state = WAITING;
+    this.host = ambient.host;
+    this.host?.bridgeOpened();
+    promise.then(
+      (v) => this.settle(FULFILLED, v),
+      (e) => this.settle(REJECTED, e),
+    );
+  }
+
+  private settle(state: number, result: unknown): void {
+    if (this.state !== WAITING) return;
+    this.state = state;
+    this.result = result;
+    this.host?.bridgeClosed();
+    this.host = null;
+    const w = this.waker;
+    this.waker = null;
+    w?.wake();
+  }
+
+  [Symbol.dispose](): void {
+    if (this.state === WAITING) {
+      this.host?.bridgeClosed();
+      this.host = null;
+      this.controller!.abort(new DOMException("the future was dropped", "AbortError"));
+    }
+    if (this.state !== TAKEN) this.state = DROPPED;
+    this.waker = null;
+    this.result = undefined;
+  }
+}
+
+/**
+ * Bridge a Promise into a future. `make` is called on the first poll with a signal that aborts
+ * when the future is dropped.
+ *
+ * @example
+ * ```ts
+ * const body = yield* fromPromise((signal) => fetch(url, { signal }).then((r) => r.text()));
+ * ```
+ */
+export function fromPromise<T>(
+  make: (signal: AbortSignal) => PromiseLike<T>,
+): FutureBase<T> & Disposable {
+  if (typeof make !== "function") {
+    throw new TypeError(
+      `fromPromise(make): make must be a function (signal) => promise, got ${typeof make}`,
+    );
+  }
+  return new FromPromise(make);
+}

@@ -1,0 +1,129 @@
+/**
+ * Future: the recipe card. A future is a value that can be polled: `poll(cx)` either returns the
+ * output or returns `PENDING` after arranging for `cx.waker` to be woken. Creating a future runs
+ * nothing; only polling does.
+ *
+ * Every Brigade future can also be awaited inside an async fn with `yield*`. That works because a
+ * future is its own one-shot iterator: `yield*` calls `next()`, which polls the future with the
+ * ambient context (see `ambient.ts`) and hands back one shared result object, either "suspended"
+ * (the generator parks) or "done" with the output (the generator resumes with it). A throw from
+ * `poll` surfaces at the `yield*`, so `try`/`catch` works like Rust's `?`. When the generator is
+ * torn down (`return()`), `yield*` forwards that to the future's `return()`, which disposes it.
+ */
+import { ambient } from "./ambient.js";
+import type { Context } from "./context.js";
+import { FutureStateError } from "./errors.js";
+import { PENDING, type Poll } from "./poll.js";
+
+/** The opaque value a suspended async fn yields to its driver. */
+export type Suspend = typeof PENDING;
+
+/** A lazily computed value that is driven by polling. */
+export interface Future<T> {
+  /** Advance the computation: the output, or `PENDING` with `cx.waker` registered. */
+  poll(cx: Context): Poll<T>;
+  /** Makes the future awaitable with `yield*` inside an async fn. */
+  [Symbol.iterator](): Iterator<Suspend, T, unknown>;
+}
+
+/** A future that holds something and must release it when dropped. */
+export type DisposableFuture<T> = Future<T> & Disposable;
+
+/** The shared "park me" result. Frozen: nothing may change it. */
+export const SUSPENDED: IteratorYieldResult<Suspend> = Object.freeze({
+  done: false,
+  value: PENDING,
+}) as IteratorYieldResult<Suspend>;
+
+/**
+ * The shared "finished" result. `yield*` reads `value` immediately, before anything else can run,
+ * so one mutable object serves every completion. Cleared after use would cost a write per await;
+ * the last output stays referenced until the next one, which is harmless.
+ */
+const DONE: { done: true; value: unknown } = { done: true, value: undefined };
+
+/** The result of `return()`: always done. */
+const RETURNED: IteratorReturnResult<undefined> = Object.freeze({
+  done: true,
+  value: undefined,
+}) as IteratorReturnResult<undefined>;
+
+/**
+ * Base class for futures: implement `poll`, and `[Symbol.dispose]` if the future holds anything.
+ *
+ * @example
+ * ```ts
+ * class Countdown extends FutureBase<string> {
+ *   constructor(private n: number) { super(); }
+ *   poll(cx: Context): Poll<string> {
+ *     if (this.n-- > 0) { cx.waker.wake(); return PENDING; }
+ *     return "liftoff";
+ *   }
+ * }
+ * const message = yield* new Countdown(3);
+ * ```
+ */
+export abstract class FutureBase<T> implements Future<T>, Iterator<Suspend, T, unknown> {
+  abstract poll(cx: Context): Poll<T>;
+
+  [Symbol.iterator](): Iterator<Suspend, T, unknown> {
+    return this;
+  }
+
+  /** One step of `yield*`: poll with the ambient context. */
+  next(): IteratorResult<Suspend, T> {
+    const cx = ambient.cx;
+    if (cx === null) {
+      throw new FutureStateError(
+        "a future was awaited with yield* outside of a poll: only an async fn (asyncFn/asyncBlock) being polled by a task may use yield*",
+      );
+    }
+    const r = this.poll(cx);
+    if (r === PENDING) return SUSPENDED;
+    DONE.value = r;
+    return DONE as IteratorReturnResult<T>;
+  }
+
+  /** Called by `yield*` when the awaiting generator is torn down: drop this future. */
+  return(): IteratorResult<Suspend, T> {
+    disposeOf(this);
+    return RETURNED as IteratorReturnResult<any>;
+  }
+}
+
+function disposeOf(f: unknown): void {
+  const d = (f as Partial<Disposable>)[Symbol.dispose];
+  if (d !== undefined) d.call(f);
+}
+
+/**
+ * Whether a value follows the future protocol.
+ *
+ * @example
+ * ```ts
+ * isFuture(ready(1)); // true
+ * isFuture(Promise.resolve(1)); // false
+ * ```
+ */
+export function isFuture(value: unknown): value is Future<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { poll?: unknown }).poll === "function" &&
+    typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function"
+  );
+}
+
+/** Throw a clear `TypeError` unless `value` is a future; `where` names the argument. */
+export function assertFuture(value: unknown, where: string): asserts value is Future<unknown> {
+  if (!isFuture(value)) {
+    const got = value === null ? "null" : typeof value;
+    const hint =
+      typeof (value as { then?: unknown } | null)?.then === "function"
+        ? " (a Promise: wrap it with fromPromise(() => promise))"
+        : typeof value === "function"
+          ? " (a function: call it to get its future)"
+          : "";
+    throw new TypeError(`${where} must be a future, got ${got}${hint}`);
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * Runtime metrics: the manager's clipboard. Plain counters kept by the executor as it works; reading
+ * them costs a snapshot object, keeping them costs an increment.
+ */
+
+/** A snapshot of a runtime's counters. */
+export interface RuntimeMetrics {
+  /** Tasks spawned and not yet complete. */
+  liveTasks: number;
+  /** Tasks ever spawned. */
+  spawnedTotal: number;
+  /** Task polls ever made. */
+  pollsTotal: number;
+  /** Tasks waiting in the run queue now. */
+  queueDepth: number;
+  /** Timers armed and not yet fired or cancelled. */
+  liveTimers: number;
+  /** Bridged promises in flight. */
+  pendingBridges: number;
+  /** Times the executor gave Node's event loop a turn because work remained. */
+  eventLoopYields: number;
+  /** Task polls cut short by the cooperative budget. */
+  budgetForcedYields: number;
+}

@@ -1,0 +1,60 @@
+/**
+ * JoinError: why a chef did not bring the dish. A task that threw ends with a panic (`isPanic()`,
+ * the thrown value in `cause`); a task that was aborted ends cancelled (`isCancelled()`).
+ */
+
+/** The error a `JoinHandle` throws when its task did not produce a value. */
+export class JoinError extends Error {
+  override name = "JoinError";
+  private readonly kind: "panic" | "cancelled";
+  /** The id of the task. */
+  readonly taskId: number;
+  /** The name of the task. */
+  readonly taskName: string;
+
+  private constructor(
+    kind: "panic" | "cancelled",
+    taskId: number,
+    taskName: string,
+    cause: unknown,
+  ) {
+    super(
+      kind === "panic"
+        ? `task '${taskName}' panicked: ${describeCause(cause)}`
+        : `task '${taskName}' was cancelled`,
+      { cause },
+    );
+    this.kind = kind;
+    this.taskId = taskId;
+    this.taskName = taskName;
+  }
+
+  /** A task that threw `cause`. */
+  static panic(taskId: number, taskName: string, cause: unknown): JoinError {
+    return new JoinError("panic", taskId, taskName, cause);
+  }
+
+  /** A task that was aborted (`cause` is the abort reason, if any). */
+  static cancelled(taskId: number, taskName: string, cause?: unknown): JoinError {
+    return new JoinError("cancelled", taskId, taskName, cause);
+  }
+
+  /** Whether the task threw. */
+  isPanic(): boolean {
+    return this.kind === "panic";
+  }
+
+  /** Whether the task was aborted. */
+  isCancelled(): boolean {
+    return this.kind === "cancelled";
+  }
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
+  try {
+    return String(cause);
+  } catch {
+    return typeof cause;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Task state: where a chef is, as bit flags in one number. Every change goes through a named
+ * transition below, which checks what must already hold. The executor and the waker are the only
+ * callers.
+ *
+ * Flags:
+ * - `SCHEDULED`: the task sits in the run queue. Set by a wake while idle; cleared when the
+ *   executor takes it off the queue to poll. Never set together with `RUNNING`... except through
+ *   `NOTIFIED`, see below.
+ * - `RUNNING`: the task's future is being polled right now.
+ * - `NOTIFIED`: woken while `RUNNING`. The task is queued again once, after the poll ends, however
+ *   many wakes arrived. Only ever set with `RUNNING`.
+ * - `CANCEL_REQUESTED`: `abort()` arrived while `RUNNING`; the teardown starts when the poll ends.
+ * - `CANCELLING`: the future was torn down and its `finally` blocks are still awaiting; polls drive
+ *   the cleanup instead of the future.
+ * - `COMPLETE`: the task has its outcome (output, panic or cancellation) and holds no future.
+ *   Terminal: no other flag changes after it.
+ */
+
+export const SCHEDULED = 1;
+export const RUNNING = 2;
+export const NOTIFIED = 4;
+export const CANCEL_REQUESTED = 8;
+export const CANCELLING = 16;
+export const COMPLETE = 32;
+
+/** What a wake must do, given the state before it. */
+export const WAKE_IGNORE = 0; // complete, already queued, or already notified
+export const WAKE_NOTIFY = 1; // running: queue again after the poll
+export const WAKE_SCHEDULE = 2; // idle: push onto the run queue now
+
+/** A wake arrives. Returns the action and leaves the new state in `next`. */
+export function transitionToWoken(state: number): number {
+  if ((state & (COMPLETE | SCHEDULED)) !== 0) return WAKE_IGNORE;
+  if ((state & RUNNING) !== 0) return (state & NOTIFIED) !== 0 ? WAKE_IGNORE : WAKE_NOTIFY;
+  return WAKE_SCHEDULE;
+}
+
+/** Taken off the run queue to be polled. Must be scheduled and not complete. */
+export function transitionToRunning(state: number): number {
+  if ((state & (SCHEDULED | COMPLETE)) !== SCHEDULED) {
+    throw new Error(`brigade internal: polling a task in state ${describe(state)}`);
+  }
+  return (state & ~SCHEDULED) | RUNNING;
+}
+
+/** A poll returned pending. The result keeps `NOTIFIED` so the caller can requeue. */
+export function transitionToIdle(state: number): number {
+  return state & ~RUNNING;
+}
+
+/** The task has its outcome. */
+export function transitionToComplete(_state: number): number {
+  return COMPLETE;
+}
+
+/** A readable form of a state, for errors and task dumps. */
+export function describe(state: number): string {
+  const names: string[] = [];
+  if (state & SCHEDULED) names.push("scheduled");
+  if (state & RUNNING) names.push("running");
+  if (state & NOTIFIED) names.push("notified");
+  if (state & CANCEL_REQUESTED) names.push("cancel-requested");
+  if (state & CANCELLING) names.push("cancelling");
+  if (state & COMPLETE) names.push("complete");
+  return names.length === 0 ? "idle" : names.join("|");
+}
