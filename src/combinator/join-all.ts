@@ -16,6 +16,7 @@ import {
   drop,
 } from "../future/cancel.js";
 import { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
@@ -31,7 +32,11 @@ class Slot extends Context {
     owner: unknown,
   ) {
     super(null as unknown as Waker, owner);
-    this.waker = this as unknown as Waker;
+  }
+
+  /** A slot is its own waker. */
+  override get waker(): Waker {
+    return this as unknown as Waker;
   }
 
   wake(): void {
@@ -115,6 +120,14 @@ export class JoinAll<T> extends FutureBase<T[]> implements Disposable, Cancellab
       throw new AggregateError(errors, `${errors.length} futures in joinAll threw`);
     }
     return this.results;
+  }
+
+  [DESCRIBE](): Description {
+    const live = this.children.filter((c) => c !== null);
+    return {
+      label: `joinAll (${live.length} of ${this.children.length} left)`,
+      children: live.slice(0, 8),
+    };
   }
 
   [CANCEL](): Cleanup | null {

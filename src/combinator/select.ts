@@ -23,6 +23,7 @@ import {
   drop,
 } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
@@ -149,6 +150,10 @@ class Select<T> extends FutureBase<T> implements Disposable, Cancellable {
       children[i] = null;
       if (c !== null && c !== undefined) drop(c);
     }
+  }
+
+  [DESCRIBE](): Description {
+    return { label: this.what, children: this.children.filter((c) => c !== null) };
   }
 
   [CANCEL](): Cleanup | null {

@@ -6,8 +6,14 @@
  * States (one at a time, changed only by the transitions below):
  * - `FRESH`: created, never polled. The generator has not started: nothing ran (laziness).
  * - `RUNNING`: polled at least once, not finished.
- * - `DELEGATED`: handed to an outer generator's `yield*`, which now drives the generator
- *   directly (no wrapper per step); the outer generator owns it from then on.
+ * - `DELEGATED`: awaited by an outer async fn's `yield*`, which now steps it through `next()`
+ *   (the coroutine is its own iterator, so no object is made per step); the outer async fn owns it.
+ *
+ * Await chain: each time a step ends pending, the coroutine records in `awaiting` the future that
+ * suspended it (the last one to report pending inside that step, found in `ambient.suspended`),
+ * and then names itself there for its own parent. Following `awaiting` from a task's root future
+ * gives the chain down to the leaf ("serveTable → cookDish → sleep") for task dumps and deadlock
+ * reports, at the cost of two writes per suspension.
  * - `DONE`: returned or threw; polling again is a bug and throws.
  * - `CANCELLING`: torn down while its `finally` blocks still await; its {@link Cleanup} drives them.
  * - `CANCELLED`: torn down completely.
@@ -18,6 +24,7 @@
 import { ambient } from "../future/ambient.js";
 import { CANCEL, type Cancellable, type Cleanup } from "../future/cancel.js";
 import { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { FutureBase, type Suspend } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
@@ -39,6 +46,8 @@ export type Body<R> = Generator<Suspend, R, unknown>;
 export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellable {
   private state = FRESH;
   private owner: unknown = null;
+  /** The future this coroutine is suspended on, after a pending step (see "Await chain"). */
+  awaiting: unknown = null;
 
   constructor(
     private readonly body: Body<R>,
@@ -67,18 +76,55 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
       return r.value;
     }
     if (r.value !== PENDING) this.refuseBareYield(r.value);
+    this.awaiting = ambient.suspended;
+    ambient.suspended = this;
     return PENDING;
   }
 
-  /** `yield* coroutine`: the outer generator drives this body directly from now on. */
-  override [Symbol.iterator](): Body<R> {
+  /** `yield* coroutine`: the outer async fn steps this body from now on. */
+  override [Symbol.iterator](): this {
     if (this.state !== FRESH) {
       throw new FutureStateError(
         `async fn '${this.label}' was awaited with yield* after it was ${this.describeState()}: a future is awaited once`,
       );
     }
     this.state = DELEGATED;
-    return this.body;
+    return this;
+  }
+
+  /** One step under an outer `yield*`; the outer driver has set `ambient.cx`. */
+  override next(): IteratorResult<Suspend, R> {
+    let r: IteratorResult<Suspend, R>;
+    try {
+      r = this.body.next();
+    } catch (e) {
+      this.state = DONE;
+      throw e;
+    }
+    if (r.done === true) {
+      this.state = DONE;
+      return r;
+    }
+    if (r.value !== PENDING) this.refuseBareYield(r.value);
+    this.awaiting = ambient.suspended;
+    ambient.suspended = this;
+    return r;
+  }
+
+  /** The outer async fn is being torn down: tear this body down with it (its finally blocks run). */
+  override return(): IteratorResult<Suspend, R> {
+    const r = this.body.return(undefined as R);
+    this.state = r.done === true ? CANCELLED : CANCELLING;
+    if (r.done === true) this.awaiting = null;
+    return r;
+  }
+
+  [DESCRIBE](): Description {
+    const waiting = this.state === RUNNING || this.state === DELEGATED || this.state === CANCELLING;
+    return {
+      label: this.label,
+      children: waiting && this.awaiting !== null ? [this.awaiting] : [],
+    };
   }
 
   [CANCEL](): Cleanup | null {
@@ -91,7 +137,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
       case RUNNING:
         return this.tearDown();
       default:
-        // Delegated generators are torn down by their outer generator; finished ones need nothing.
+        // Delegated coroutines are torn down by their outer async fn; finished ones need nothing.
         return null;
     }
   }

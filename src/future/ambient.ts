@@ -19,5 +19,20 @@ export interface Host {
   bridgeClosed(): void;
 }
 
-/** The state of the poll in progress on this thread. */
-export const ambient: { cx: Context | null; host: Host | null } = { cx: null, host: null };
+/**
+ * The state of the poll in progress on this thread. `suspended` is the last future that reported
+ * pending to a `yield*`: coroutines read it to record what they wait on (their await chain).
+ * `waking` is set by a reactor part (a timer, a bridged promise, an I/O source) around the wakes
+ * it makes, so diagnostics can say who woke whom.
+ */
+export const ambient: {
+  cx: Context | null;
+  host: Host | null;
+  suspended: unknown;
+  waking: unknown;
+} = {
+  cx: null,
+  host: null,
+  suspended: null,
+  waking: null,
+};

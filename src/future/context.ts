@@ -2,6 +2,9 @@
  * Context: what a poll is given. It carries the task's waker, and an owner token naming the task
  * doing the polling, so a future can refuse to be polled by two different tasks (Brigade's stand-in
  * for `Pin`: one workstation per dish).
+ *
+ * `waker` is read through a getter so that a task can notice a poll that returned `PENDING`
+ * without ever taking its pager: such a future can never be woken (the lost-waker check).
  */
 import type { Waker } from "./waker.js";
 
@@ -15,13 +18,17 @@ import type { Waker } from "./waker.js";
  * ```
  */
 export class Context {
-  /** The waker to keep when returning `PENDING`. */
-  waker: Waker;
+  private readonly pager: Waker | null;
   /** Who is polling: the task (or test harness) that owns the futures polled with this context. */
   owner: unknown;
 
   constructor(waker: Waker, owner?: unknown) {
-    this.waker = waker;
+    this.pager = waker;
     this.owner = owner === undefined ? waker : owner;
+  }
+
+  /** The waker to keep when returning `PENDING`. */
+  get waker(): Waker {
+    return this.pager!;
   }
 }

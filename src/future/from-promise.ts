@@ -7,10 +7,14 @@
  */
 import { ambient, type Host } from "./ambient.js";
 import type { Context } from "./context.js";
+import { DESCRIBE, type Description } from "./describe.js";
 import { FutureStateError } from "./errors.js";
 import { FutureBase } from "./future.js";
 import { PENDING, type Poll } from "./poll.js";
 import type { Waker } from "./waker.js";
+
+/** Names this bridge as the source of its wake, for diagnostics. */
+const PROMISE_SOURCE = { kind: "promise" } as const;
 
 const IDLE = 0; // not polled yet: no promise exists
 const WAITING = 1; // the promise is in flight
@@ -91,6 +95,7 @@ class FromPromise<T> extends FutureBase<T> implements Disposable {
 
   private settle(state: number, result: unknown): void {
     if (this.state !== WAITING) return;
+    ambient.waking = PROMISE_SOURCE;
     this.state = state;
     this.result = result;
     this.host?.bridgeClosed();
@@ -98,6 +103,11 @@ class FromPromise<T> extends FutureBase<T> implements Disposable {
     const w = this.waker;
     this.waker = null;
     w?.wake();
+    ambient.waking = null;
+  }
+
+  [DESCRIBE](): Description {
+    return { label: "fromPromise (a promise in flight)", children: [] };
   }
 
   [Symbol.dispose](): void {

@@ -79,7 +79,10 @@ export abstract class FutureBase<T> implements Future<T>, Iterator<Suspend, T, u
       );
     }
     const r = this.poll(cx);
-    if (r === PENDING) return SUSPENDED;
+    if (r === PENDING) {
+      ambient.suspended = this;
+      return SUSPENDED;
+    }
     DONE.value = r;
     return DONE as IteratorReturnResult<T>;
   }

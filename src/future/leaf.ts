@@ -3,6 +3,7 @@
  * that never comes, `pollFn(fn)` a future written as one poll function.
  */
 import type { Context } from "./context.js";
+import { DESCRIBE, type Description } from "./describe.js";
 import { FutureBase } from "./future.js";
 import { PENDING, type Poll } from "./poll.js";
 
@@ -17,7 +18,11 @@ class Ready<T> extends FutureBase<T> {
 
 class Pending<T> extends FutureBase<T> {
   poll(_cx: Context): Poll<T> {
+    // Deliberately takes no waker: nothing will ever wake it.
     return PENDING;
+  }
+  [DESCRIBE](): Description {
+    return { label: "pending() (never ready)", children: [] };
   }
 }
 

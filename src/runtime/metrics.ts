@@ -17,6 +17,8 @@ export interface RuntimeMetrics {
   liveTimers: number;
   /** Bridged promises in flight. */
   pendingBridges: number;
+  /** Futures parked in a sync primitive's or channel's waiter queue (src/sync/waiter.ts). */
+  liveWaiters: number;
   /** Times the executor gave Node's event loop a turn because work remained. */
   eventLoopYields: number;
   /** Task polls cut short by the cooperative budget. */

@@ -17,6 +17,7 @@
  * keeps turning until the last cleanup has finished. The runtime holds no host handle of its own
  * while idle, so it never keeps a Node process alive.
  */
+import type { InstrumentListener } from "../diagnostics/events.js";
 import { ambient } from "../future/ambient.js";
 import type { Cleanup } from "../future/cancel.js";
 import type { Future } from "../future/future.js";
@@ -37,6 +38,9 @@ import {
   resolveOptions,
 } from "./options.js";
 import { Rng } from "./rng.js";
+import { allAsleep } from "./deadlock.js";
+import { dumpTasks, type TaskDump } from "./dump.js";
+import { callerLocation, formatMs, Probe, type TaskStats } from "./probe.js";
 import { RunQueue } from "./run-queue.js";
 
 const OPEN = 0; // accepting and running tasks
@@ -72,9 +76,28 @@ export class Runtime implements Spawner, TimeDriver {
   private polls = 0;
   private timers = 0;
   private bridges = 0;
+  private waiters = 0;
   private eventLoopYields = 0;
   private readonly budgetYieldsAtStart = budgetForcedYields();
-  private fatal: JoinError | null = null;
+  private fatal: Error | null = null;
+  /** Diagnostics, when attached (see probe.ts). Read by every task on every poll and wake. */
+  probe: Probe | null = null;
+  /**
+   * The blocked-loop watchdog's view (see diagnostics/watchdog.ts): index 0 holds the id of the
+   * task being polled (0 between polls), index 1 counts polls. `null` when no watchdog runs.
+   */
+  heartbeat: Int32Array | null = null;
+  /** The task being polled right now, if any. */
+  private polling: Task<any> | null = null;
+  /** Polls left to time one by one, after a slow turn whose culprit was not known. */
+  private timeEachPoll = 0;
+  /** The task `run()` drives; its pendency is what makes "all asleep" a deadlock. */
+  private mainTask: Task<any> | null = null;
+  private idleCheckPending = false;
+  private readonly origin = performance.now();
+  private readonly locations = new Map<number, string>();
+  /** The tasks polled in the current turn, while turns are being timed. */
+  private readonly turnTasks: (Task<any> | null)[] = [];
   private drained: (() => void) | null = null;
   private drainedPromise: Promise<void> | null = null;
 
@@ -82,6 +105,89 @@ export class Runtime implements Spawner, TimeDriver {
     this.options = resolveOptions(options);
     this.rng = this.options.seed === undefined ? null : new Rng(this.options.seed);
     this.tickFn = () => this.tick();
+    if (this.options.instrument !== undefined) this.instrument(this.options.instrument);
+  }
+
+  /**
+   * Attach an instrumentation listener: it receives every runtime event from now on. Returns the
+   * function that detaches it.
+   *
+   * @example
+   * ```ts
+   * const events: RuntimeEvent[] = [];
+   * const stop = rt.instrument((e) => events.push(e));
+   * ```
+   */
+  instrument(listener: InstrumentListener): () => void {
+    if (typeof listener !== "function") {
+      throw new TypeError(`rt.instrument(listener): listener must be a function, got ${typeof listener}`);
+    }
+    if (this.probe === null) {
+      const rt = this;
+      this.probe = new Probe({
+        now: () => rt.now(),
+        warn: (kind, task, message) => rt.warn(kind, task, message),
+        get longPollMs() {
+          return rt.options.longPollMs;
+        },
+      });
+    }
+    return this.probe.subscribe(listener);
+  }
+
+  /** The runtime's clock, in milliseconds since it was created. */
+  now(): number {
+    return performance.now() - this.origin;
+  }
+
+  /**
+   * Per-task statistics (tokio-console's columns: polls, busy, scheduled and idle time, wakes,
+   * self-wakes) for every task spawned since instrumentation was attached; empty without it.
+   *
+   * @example
+   * ```ts
+   * const rt = new Runtime({ instrument: () => {} });
+   * // … later
+   * for (const t of rt.taskStats()) console.log(t.name, t.polls, t.busyMs);
+   * ```
+   */
+  taskStats(): TaskStats[] {
+    return this.probe === null ? [] : this.probe.stats();
+  }
+
+  /**
+   * Every live task with its await tree. `String(rt.dump())` draws them.
+   *
+   * @example
+   * ```ts
+   * console.log(String(rt.dump()));
+   * // task 2 'table 1' (idle)
+   * // └─ serveTable
+   * //    └─ sleep 3000 ms
+   * ```
+   */
+  dump(): TaskDump {
+    return dumpTasks(this.liveTasks());
+  }
+
+  private *liveTasks(): Generator<Task<any>> {
+    for (let t = this.liveHead; t !== null; t = t.nextLive) yield t;
+  }
+
+  /** @internal report a diagnostic. */
+  warn(kind: "long-poll" | "lost-waker", task: Task<any> | null, message: string): void {
+    this.probe?.warning(kind, task, message);
+    this.options.onWarning({ kind, task: task === null ? "" : task.name, message });
+  }
+
+  /** @internal a poll returned pending without taking its waker. */
+  lostWaker(task: Task<any>): void {
+    if (task.future === null) return;
+    this.warn(
+      "lost-waker",
+      task,
+      `task '${task.name}' returned Pending without reading cx.waker: nothing can ever wake it (a future must store cx.waker before returning PENDING)`,
+    );
   }
 
   /**
@@ -121,6 +227,7 @@ export class Runtime implements Spawner, TimeDriver {
       signal = options.signal;
     }
     const task = new Task<T>(id, name, future, this, null, false);
+    if (this.probe !== null || this.options.spawnLocations) this.announce(task);
     this.admit(task);
     if (signal !== undefined) linkSignal(task, signal);
     if (this.lifecycle !== OPEN) task.abort();
@@ -132,7 +239,15 @@ export class Runtime implements Spawner, TimeDriver {
     const id = this.nextId++;
     const task = new Task<void>(id, `cleanup ${id}`, cleanup as Cleanup, this, owner, true);
     task.observed = false;
+    if (this.probe !== null) this.announce(task);
     this.admit(task);
+  }
+
+  /** Tell the probe about a new task, with its parent and spawn location. */
+  private announce(task: Task<any>): void {
+    const location = this.options.spawnLocations ? callerLocation() : null;
+    if (location !== null) this.locations.set(task.id, location);
+    this.probe?.spawned(task, this.polling, location);
   }
 
   private admit(task: Task<any>): void {
@@ -167,6 +282,8 @@ export class Runtime implements Spawner, TimeDriver {
     else next.prevLive = prev;
     task.prevLive = task.nextLive = null;
     this.liveCount--;
+    if (this.probe !== null) this.probe.completed(task);
+    if (this.locations.size > 0) this.locations.delete(task.id);
     const error = task.error;
     if (error !== null && error.isPanic() && !task.observed) this.unhandledPanic(task, error);
   }
@@ -199,6 +316,11 @@ export class Runtime implements Spawner, TimeDriver {
     timeAmbient.driver = this;
     const queue = this.queue;
     const rng = this.rng;
+    const hb = this.heartbeat;
+    // Time the whole turn (two clock reads) unless the probe already times every poll.
+    const timeTurn = this.probe === null && this.options.longPollMs !== Number.POSITIVE_INFINITY;
+    const turnStart = timeTurn ? performance.now() : 0;
+    let polled = 0;
     let left = this.options.eventInterval;
     try {
       while (left > 0) {
@@ -207,22 +329,105 @@ export class Runtime implements Spawner, TimeDriver {
         if ((task.state & COMPLETE) !== 0) continue;
         left--;
         this.polls++;
-        task.run();
+        this.polling = task;
+        if (hb !== null) {
+          Atomics.store(hb, 0, task.id);
+          Atomics.add(hb, 1, 1);
+        }
+        if (this.timeEachPoll > 0) this.runTimed(task);
+        else task.run();
+        if (timeTurn) this.turnTasks[polled] = task;
+        polled++;
       }
     } finally {
+      if (hb !== null) Atomics.store(hb, 0, 0);
+      this.polling = null;
       spawnerAmbient.current = outerSpawner;
       ambient.host = outerHost;
       timeAmbient.driver = outerDriver;
       this.ticking = false;
     }
+    if (timeTurn) {
+      const took = performance.now() - turnStart;
+      if (took >= this.options.longPollMs) this.slowTurn(took, polled);
+      this.turnTasks.fill(null, 0, polled);
+    }
     if (queue.length > 0) {
       // Work remains: let Node's timers and I/O run first.
       this.eventLoopYields++;
+      this.probe?.eventLoopYield();
       this.turnPending = true;
       macrotask(this.tickFn);
     } else if (this.lifecycle === SHUTTING_DOWN && this.liveCount === 0) {
       this.finishShutdown();
+    } else {
+      this.idle();
     }
+  }
+
+  /** A poll timed on its own, while hunting the task behind a slow turn. */
+  private runTimed(task: Task<any>): void {
+    this.timeEachPoll--;
+    const start = performance.now();
+    task.run();
+    const took = performance.now() - start;
+    if (took >= this.options.longPollMs) this.longPoll(task, took);
+  }
+
+  /**
+   * A turn took too long. With one poll in it the culprit is known. Otherwise name the tasks it
+   * polled, and time the next polls one by one so that a repeat offender is named exactly.
+   */
+  private slowTurn(took: number, polled: number): void {
+    if (polled === 1) {
+      this.longPoll(this.turnTasks[0]!, took);
+      return;
+    }
+    if (polled === 0) return;
+    const names = [...new Set(this.turnTasks.slice(0, polled).map((t) => `'${t!.name}'`))];
+    const shown = names.length > 5 ? [...names.slice(0, 5), `and ${names.length - 5} more`] : names;
+    this.warn(
+      "long-poll",
+      null,
+      `one poll among ${polled} in an executor turn held the thread for up to ${formatMs(took)}; the tasks polled were ${shown.join(", ")}: is one of them calling a blocking function? (timing each poll for a while to name it; instrument the runtime to time every poll)`,
+    );
+    if (this.timeEachPoll === 0) this.timeEachPoll = 4096;
+  }
+
+  private longPoll(task: Task<any>, took: number): void {
+    const location = this.locations.get(task.id);
+    const where =
+      location !== undefined
+        ? ` (spawned at ${location})`
+        : " (run with spawnLocations: true to see where it was spawned)";
+    this.warn(
+      "long-poll",
+      task,
+      `task '${task.name}' held the thread for ${formatMs(took)} in one poll${where}: is it calling a blocking function? Use sleep() instead of a busy wait, or spawnBlocking() for CPU-bound work`,
+    );
+  }
+
+  /**
+   * Nothing is runnable. If `main` still waits and nothing can wake anyone, that is a deadlock;
+   * look again after the host's event loop has had a turn, in case a wake is on its way.
+   */
+  private idle(): void {
+    const main = this.mainTask;
+    if (main === null || main.isFinished() || this.idleCheckPending || !this.nothingCanWake()) return;
+    this.idleCheckPending = true;
+    const polls = this.polls;
+    macrotask(() => {
+      this.idleCheckPending = false;
+      if (this.polls !== polls || this.queue.length > 0 || main.isFinished() || this.lifecycle !== OPEN) return;
+      if (!this.nothingCanWake() || hostHasTimers()) return;
+      this.fatal = allAsleep([...this.liveTasks()].filter((t) => !t.isCleanup));
+      this.beginShutdown();
+    });
+  }
+
+  /** No timer or bridged promise (or I/O source) can wake a task. */
+  private nothingCanWake(): boolean {
+    return this.timers === 0 && this.bridges === 0;
   }
 
   /** @internal a bridged promise started. */
@@ -245,6 +450,16 @@ export class Runtime implements Spawner, TimeDriver {
     this.timers--;
   }
 
+  /** @internal a future joined a sync/channel waiter queue (src/sync/waiter.ts). */
+  waiterOpened(): void {
+    this.waiters++;
+  }
+
+  /** @internal a future left a sync/channel waiter queue. */
+  waiterClosed(): void {
+    this.waiters--;
+  }
+
   /**
    * A snapshot of the runtime's counters.
    *
@@ -262,6 +477,7 @@ export class Runtime implements Spawner, TimeDriver {
       queueDepth: this.queue.length,
       liveTimers: this.timers,
       pendingBridges: this.bridges,
+      liveWaiters: this.waiters,
       eventLoopYields: this.eventLoopYields,
       budgetForcedYields: budgetForcedYields() - this.budgetYieldsAtStart,
     };
@@ -319,10 +535,10 @@ export class Runtime implements Spawner, TimeDriver {
 
   /** @internal run `main` to its end, then shut down (what `run()` does). */
   async runMain<T>(main: Future<T>, signal: AbortSignal | undefined): Promise<T> {
-    const handle = this.spawn(
-      main,
-      signal === undefined ? { name: "main" } : { name: "main", signal },
-    );
+    assertFuture(main, "run(main): main");
+    const task = this.spawnTask(main, signal === undefined ? { name: "main" } : { name: "main", signal });
+    this.mainTask = task;
+    const handle = new JoinHandle(task);
     let value: T | undefined;
     let failure: { error: unknown } | null = null;
     try {
@@ -335,6 +551,16 @@ export class Runtime implements Spawner, TimeDriver {
     if (failure !== null) throw failure.error;
     return value as T;
   }
+}
+
+/**
+ * Whether the host has timers of the user's own pending (Node: `process.getActiveResourcesInfo`).
+ * Such a timer might call a waker by hand, so "all asleep" is not declared while one exists.
+ */
+function hostHasTimers(): boolean {
+  const p = (globalThis as { process?: { getActiveResourcesInfo?: () => string[] } }).process;
+  const info = p?.getActiveResourcesInfo?.();
+  return info !== undefined && info.includes("Timeout");
 }
 
 function checkName(name: unknown): string | undefined {

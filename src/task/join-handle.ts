@@ -6,6 +6,7 @@
  * Dropping a handle detaches: the task keeps running (as in tokio). `abort()` cancels it.
  */
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
@@ -53,6 +54,10 @@ export class JoinHandle<T> extends FutureBase<T> implements PromiseLike<T>, Disp
     this.taken = true;
     if (task.error !== null) throw task.error;
     return task.output as T;
+  }
+
+  [DESCRIBE](): Description {
+    return { label: `JoinHandle of '${this.task.name}'`, children: [] };
   }
 
   /**

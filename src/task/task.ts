@@ -41,6 +41,17 @@ export interface Scheduler extends Host {
   schedule(task: Task<any>): void;
   /** A task reached `COMPLETE`: forget it, count it, report an unobserved panic. */
   taskCompleted(task: Task<any>): void;
+  /** A poll returned pending without reading the waker: the task can never be woken. */
+  lostWaker(task: Task<any>): void;
+  /** Diagnostics, when attached: `null` costs one check per poll and per wake. */
+  readonly probe: TaskProbe | null;
+}
+
+/** What the diagnostics layer observes of a task. */
+export interface TaskProbe {
+  pollStart(task: Task<any>): void;
+  pollEnd(task: Task<any>, result: "pending" | "ready" | "panic"): void;
+  wake(task: Task<any>): void;
 }
 
 /** The lazily made promise behind `await handle`. */
@@ -69,6 +80,8 @@ export class Task<T> extends Context {
   private deferred: Deferred | null = null;
   /** Undoes the link to an `AbortSignal`, when one was given. */
   unlinkSignal: (() => void) | null = null;
+  /** Whether the current poll read `waker` (see the lost-waker check in `run`). */
+  private wakerTaken = false;
   /** The runtime's doubly linked list of live tasks. */
   prevLive: Task<any> | null = null;
   nextLive: Task<any> | null = null;
@@ -82,14 +95,21 @@ export class Task<T> extends Context {
     isCleanup: boolean,
   ) {
     super(null as unknown as Waker, null);
-    this.waker = this as unknown as Waker;
     this.owner = owner === null ? this : owner;
     this.future = future;
     this.isCleanup = isCleanup;
   }
 
+  /** The task is its own waker; reading it is noted for the lost-waker check. */
+  override get waker(): Waker {
+    this.wakerTaken = true;
+    return this as unknown as Waker;
+  }
+
   /** The pager: ask to be polled again. */
   wake(): void {
+    const probe = this.scheduler.probe;
+    if (probe !== null) probe.wake(this);
     const action = transitionToWoken(this.state);
     if (action === WAKE_SCHEDULE) {
       this.state |= SCHEDULED;
@@ -112,13 +132,18 @@ export class Task<T> extends Context {
   run(): void {
     this.state = transitionToRunning(this.state);
     resetBudget();
+    this.wakerTaken = false;
+    const probe = this.scheduler.probe;
+    if (probe !== null) probe.pollStart(this);
     let r: unknown;
     try {
       r = this.future!.poll(this);
     } catch (e) {
+      if (probe !== null) probe.pollEnd(this, "panic");
       this.finishPanicked(e);
       return;
     }
+    if (probe !== null) probe.pollEnd(this, r === PENDING ? "pending" : "ready");
     const s = this.state;
     if (r !== PENDING) {
       if ((s & CANCELLING) !== 0) this.finishCancelled();
@@ -137,6 +162,8 @@ export class Task<T> extends Context {
       return;
     }
     this.state = transitionToIdle(s);
+    // Pending, not woken, and nobody took the pager: nothing can ever wake this task.
+    if (!this.wakerTaken) this.scheduler.lostWaker(this);
   }
 
   /**

@@ -1,0 +1,72 @@
+/**
+ * Describing a future: how a task dump or a deadlock report names what a chef is waiting on. A
+ * future may implement `[DESCRIBE]()` returning a short label and the futures it is waiting on; an
+ * async fn names itself and the future it is suspended at, a join lists its children, a leaf says
+ * what it waits for ("sleep 3000 ms", "Mutex.lock 'pantry', held by table 1"). Futures without it
+ * are named by their class.
+ */
+
+/** The method that describes a future for diagnostics. */
+export const DESCRIBE: unique symbol = Symbol("brigade.describe");
+
+/** What `[DESCRIBE]()` returns. */
+export interface Description {
+  /** A short label: the async fn's name, the combinator, or what a leaf waits for. */
+  label: string;
+  /** The futures this one is waiting on right now (none for a leaf). */
+  children: readonly unknown[];
+}
+
+/** A future that can describe itself. */
+export interface Describable {
+  [DESCRIBE](): Description;
+}
+
+/** A node of an await tree. */
+export interface AwaitNode {
+  label: string;
+  children: AwaitNode[];
+}
+
+/**
+ * The await tree under `future`, following `[DESCRIBE]` down to the leaves (depth-limited, so a
+ * pathological cycle cannot hang a report).
+ *
+ * @example
+ * ```ts
+ * describeFuture(asyncBlock(function* serveTable() { yield* sleep(10); }));
+ * // { label: "serveTable", children: [] } before its first poll
+ * ```
+ */
+export function describeFuture(future: unknown, depth = 0): AwaitNode {
+  if (future === null || typeof future !== "object") return { label: String(future), children: [] };
+  const d = (future as Partial<Describable>)[DESCRIBE];
+  if (d === undefined || depth > 64) {
+    const name = (future as object).constructor?.name ?? "future";
+    return { label: name, children: [] };
+  }
+  const { label, children } = d.call(future);
+  const nodes: AwaitNode[] = [];
+  for (const c of children)
+    if (c !== null && c !== undefined) nodes.push(describeFuture(c, depth + 1));
+  return { label, children: nodes };
+}
+
+/** Every path from the root to a leaf, as labels ("serveTable → cookDish → sleep 3000 ms"). */
+export function awaitChains(node: AwaitNode): string[][] {
+  if (node.children.length === 0) return [[node.label]];
+  const out: string[][] = [];
+  for (const c of node.children)
+    for (const chain of awaitChains(c)) out.push([node.label, ...chain]);
+  return out;
+}
+
+/** Draw an await tree with box-drawing branches, one node a line. */
+export function drawTree(node: AwaitNode, prefix = "", last = true, root = true): string[] {
+  const lines = [root ? node.label : `${prefix}${last ? "└─ " : "├─ "}${node.label}`];
+  const childPrefix = root ? "" : prefix + (last ? "   " : "│  ");
+  node.children.forEach((c, i) => {
+    lines.push(...drawTree(c, childPrefix, i === node.children.length - 1, false));
+  });
+  return lines;
+}

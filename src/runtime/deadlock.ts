@@ -1,0 +1,69 @@
+/**
+ * "All the chefs are asleep": Go's "all goroutines are asleep - deadlock!", for Brigade. When
+ * `main` is still pending and nothing can ever wake anything (no runnable task, no timer, no
+ * bridged promise or I/O in flight, and no host timer of the user's own that might call a waker),
+ * `run` rejects with a {@link DeadlockError} listing every waiting task and what it waits on, as
+ * an await chain down to the leaf, instead of a process that exits silently or hangs.
+ *
+ * The same error class reports lock cycles found by the sync primitives (src/sync/deadlock.ts).
+ */
+import { awaitChains, describeFuture } from "../future/describe.js";
+import type { Task } from "../task/task.js";
+
+/** One task that waits forever, and what it waits on. */
+export interface WaitingTask {
+  id: number;
+  name: string;
+  /** Await chains from the task's future down to each leaf it waits on. */
+  chains: string[][];
+}
+
+/**
+ * A wait that can never end: a lock cycle, or a whole program asleep.
+ *
+ * @example
+ * ```ts
+ * try { await run(main); } catch (e) {
+ *   if (e instanceof DeadlockError) for (const t of e.waiting) console.log(t.name, t.chains);
+ * }
+ * ```
+ */
+export class DeadlockError extends Error {
+  override name = "DeadlockError";
+  constructor(
+    message: string,
+    /** The names of the tasks involved, in order (for a lock cycle: the cycle's order). */
+    readonly tasks: readonly string[],
+    /** The names of the locks in a lock cycle (`locks[i]` is the one `tasks[i]` waits for). */
+    readonly locks: readonly string[] = [],
+    /** Every waiting task with its await chains (for a program that is all asleep). */
+    readonly waiting: readonly WaitingTask[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** The waiting tasks, described. */
+export function describeWaiting(tasks: Iterable<Task<any>>): WaitingTask[] {
+  const out: WaitingTask[] = [];
+  for (const t of tasks) {
+    const chains = t.future === null ? [] : awaitChains(describeFuture(t.future));
+    out.push({ id: t.id, name: t.name, chains });
+  }
+  return out;
+}
+
+/** The error for a program where every task is asleep. */
+export function allAsleep(tasks: Iterable<Task<any>>): DeadlockError {
+  const waiting = describeWaiting(tasks);
+  const lines = waiting.map((w) => {
+    const chains = w.chains.length === 0 ? ["(nothing)"] : w.chains.map((c) => c.join(" → "));
+    return chains.map((c) => `  ${w.name} → ${c}`).join("\n");
+  });
+  return new DeadlockError(
+    `all tasks are asleep: main is waiting and nothing can wake any task (no runnable task, no timer, no promise or I/O in flight). Waiting:\n${lines.join("\n")}`,
+    waiting.map((w) => w.name),
+    [],
+    waiting,
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * Task dump: a photograph of the kitchen. Every live task with its state and its await tree (which
+ * async fn, suspended at which `yield*`, down to the leaf), printed like the seed's future diagram.
+ * tokio needs unstable flags for this; here it is always available, because each async fn records
+ * what it is suspended on (src/coroutine/coroutine.ts, "Await chain").
+ */
+import { type AwaitNode, describeFuture, drawTree } from "../future/describe.js";
+import { describe as describeState } from "../task/state.js";
+import type { Task } from "../task/task.js";
+
+/** One live task in a dump. */
+export interface TaskSnapshot {
+  id: number;
+  name: string;
+  /** "idle", "scheduled", "running", "cancelling"… */
+  state: string;
+  /** What the task's future is waiting on. */
+  tree: AwaitNode;
+}
+
+/** A dump of every live task. `toString()` draws them as trees. */
+export class TaskDump {
+  constructor(readonly tasks: readonly TaskSnapshot[]) {}
+
+  toString(): string {
+    if (this.tasks.length === 0) return "(no live tasks)";
+    return this.tasks
+      .map((t) => {
+        const [head, ...rest] = drawTree(t.tree);
+        return [
+          `task ${t.id} '${t.name}' (${t.state})`,
+          `└─ ${head}`,
+          ...rest.map((l) => `   ${l}`),
+        ].join("\n");
+      })
+      .join("\n");
+  }
+}
+
+/** Snapshot the given tasks. */
+export function dumpTasks(tasks: Iterable<Task<any>>): TaskDump {
+  const out: TaskSnapshot[] = [];
+  for (const t of tasks) {
+    out.push({
+      id: t.id,
+      name: t.name,
+      state: describeState(t.state),
+      tree: t.future === null ? { label: "(no future)", children: [] } : describeFuture(t.future),
+    });
+  }
+  return new TaskDump(out);
+}

@@ -1,0 +1,255 @@
+/**
+ * The probe: the manager's notebook, open only when someone asked to watch. Attached to a runtime
+ * by `new Runtime({ instrument })` or `rt.instrument(listener)`, it turns every spawn, poll, wake,
+ * timer and completion into a {@link RuntimeEvent}, keeps tokio-console's per-task columns (polls,
+ * busy, scheduled and idle time, wakes, self-wakes), and times every poll exactly for the
+ * long-poll warning. Detached, the runtime pays one null check per poll and per wake.
+ *
+ * Who woke whom: a wake made while a task is being polled was made by that task (a self-wake if it
+ * is the same one); otherwise the reactor part that is waking says so in `ambient.waking` (a timer,
+ * a promise, an I/O source); anything else is "external".
+ */
+
+import type {
+  InstrumentListener,
+  PollResult,
+  RuntimeEvent,
+  TaskOutcome,
+  WakeSource,
+} from "../diagnostics/events.js";
+import { ambient } from "../future/ambient.js";
+import { awaitChains, describeFuture } from "../future/describe.js";
+import type { Task, TaskProbe } from "../task/task.js";
+
+/** tokio-console's columns for one task. */
+export interface TaskStats {
+  id: number;
+  name: string;
+  /** Polls so far. */
+  polls: number;
+  /** Time spent inside polls, ms. */
+  busyMs: number;
+  /** Time between being woken and being polled, ms. */
+  scheduledMs: number;
+  /** Time between a pending poll and the next wake, ms. */
+  idleMs: number;
+  /** Wakes received. */
+  wakes: number;
+  /** Wakes the task gave itself while being polled. */
+  selfWakes: number;
+  /** Whether the task has completed. */
+  done: boolean;
+}
+
+interface Row extends TaskStats {
+  wokenAt: number;
+  lastPollEnd: number;
+  pollStartedAt: number;
+  location: string | null;
+}
+
+/** What the probe needs from its runtime. */
+export interface ProbeHost {
+  /** The runtime's clock, ms. */
+  now(): number;
+  /** Report a warning (long poll, lost waker). */
+  warn(kind: "long-poll" | "lost-waker", task: Task<any>, message: string): void;
+  /** The long-poll threshold, ms, or `Infinity` when off. */
+  readonly longPollMs: number;
+}
+
+const EXTERNAL: WakeSource = { kind: "external" };
+
+/** Collects events and per-task statistics for one runtime. */
+export class Probe implements TaskProbe {
+  private readonly listeners: InstrumentListener[] = [];
+  private readonly rows = new Map<number, Row>();
+  private polling: Task<any> | null = null;
+
+  constructor(private readonly host: ProbeHost) {}
+
+  /** Add a listener; returns the function that removes it. */
+  subscribe(listener: InstrumentListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** Send an event to every listener. */
+  emit(event: RuntimeEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+
+  private base(): { at: number; wall: number } {
+    return { at: this.host.now(), wall: performance.now() };
+  }
+
+  spawned(task: Task<any>, parent: Task<any> | null, location: string | null): void {
+    this.rows.set(task.id, {
+      id: task.id,
+      name: task.name,
+      polls: 0,
+      busyMs: 0,
+      scheduledMs: 0,
+      idleMs: 0,
+      wakes: 0,
+      selfWakes: 0,
+      done: false,
+      wokenAt: performance.now(),
+      lastPollEnd: -1,
+      pollStartedAt: 0,
+      location,
+    });
+    this.emit({
+      kind: "spawn",
+      ...this.base(),
+      task: task.id,
+      name: task.name,
+      parent: parent === null ? null : parent.id,
+      location,
+      cleanup: task.isCleanup,
+    });
+  }
+
+  pollStart(task: Task<any>): void {
+    const row = this.rows.get(task.id);
+    const wall = performance.now();
+    if (row !== undefined) {
+      row.polls++;
+      if (row.wokenAt >= 0) row.scheduledMs += wall - row.wokenAt;
+      row.wokenAt = -1;
+      row.pollStartedAt = wall;
+    }
+    this.polling = task;
+    this.emit({ kind: "poll-start", at: this.host.now(), wall, task: task.id });
+  }
+
+  pollEnd(task: Task<any>, result: PollResult): void {
+    const wall = performance.now();
+    this.polling = null;
+    const row = this.rows.get(task.id);
+    let duration = 0;
+    if (row !== undefined) {
+      duration = wall - row.pollStartedAt;
+      row.busyMs += duration;
+      row.lastPollEnd = wall;
+    }
+    let awaiting: string[] | null = null;
+    if (result === "pending" && task.future !== null) {
+      awaiting = awaitChains(describeFuture(task.future)).map((c) => c.join(" → "));
+    }
+    this.emit({
+      kind: "poll-end",
+      at: this.host.now(),
+      wall,
+      task: task.id,
+      result,
+      duration,
+      awaiting,
+    });
+    if (duration >= this.host.longPollMs) {
+      const where = row?.location ? ` (spawned at ${row.location})` : "";
+      this.host.warn(
+        "long-poll",
+        task,
+        `task '${task.name}' held the thread for ${formatMs(duration)} in one poll${where}: is it calling a blocking function? Use sleep() instead of a busy wait, or spawnBlocking() for CPU-bound work`,
+      );
+    }
+  }
+
+  wake(task: Task<any>): void {
+    const polling = this.polling;
+    let by: WakeSource;
+    if (polling !== null) by = { kind: "task", task: polling.id };
+    else by = (ambient.waking as WakeSource | null) ?? EXTERNAL;
+    const self = polling === task;
+    const row = this.rows.get(task.id);
+    const wall = performance.now();
+    if (row !== undefined) {
+      row.wakes++;
+      if (self) row.selfWakes++;
+      if (row.wokenAt < 0) {
+        if (row.lastPollEnd >= 0 && !self) row.idleMs += wall - row.lastPollEnd;
+        row.wokenAt = wall;
+      }
+    }
+    this.emit({ kind: "wake", at: this.host.now(), wall, task: task.id, by, self });
+  }
+
+  completed(task: Task<any>): void {
+    const row = this.rows.get(task.id);
+    if (row !== undefined) row.done = true;
+    const e = task.error;
+    const outcome: TaskOutcome = e === null ? "ok" : e.isPanic() ? "panic" : "cancelled";
+    this.emit({
+      kind: "complete",
+      ...this.base(),
+      task: task.id,
+      outcome,
+      error: e === null ? null : e.message,
+    });
+  }
+
+  eventLoopYield(): void {
+    this.emit({ kind: "event-loop-yield", ...this.base() });
+  }
+
+  warning(
+    kind: "long-poll" | "lost-waker" | "blocked-loop",
+    task: Task<any> | null,
+    message: string,
+  ): void {
+    this.emit({
+      kind: "warning",
+      ...this.base(),
+      warning: kind,
+      task: task === null ? null : task.id,
+      message,
+    });
+  }
+
+  /** Per-task statistics, in spawn order. */
+  stats(): TaskStats[] {
+    return [...this.rows.values()].map((r) => ({
+      id: r.id,
+      name: r.name,
+      polls: r.polls,
+      busyMs: r.busyMs,
+      scheduledMs: r.scheduledMs,
+      idleMs: r.idleMs,
+      wakes: r.wakes,
+      selfWakes: r.selfWakes,
+      done: r.done,
+    }));
+  }
+
+  /** Where a task was spawned, when known. */
+  locationOf(taskId: number): string | null {
+    return this.rows.get(taskId)?.location ?? null;
+  }
+}
+
+/** "1,200 ms" or "12.3 ms". */
+export function formatMs(ms: number): string {
+  return ms >= 100 ? `${Math.round(ms).toLocaleString("en-US")} ms` : `${ms.toFixed(1)} ms`;
+}
+
+const INTERNAL =
+  /[/\\](?:src|dist)[/\\](?:future|coroutine|combinator|task|runtime|diagnostics|time|sync|channel|stream)[/\\]/;
+
+/**
+ * `file:line:column` of the first stack frame outside Brigade's own layers: where user code called
+ * `spawn`. Costs a stack capture, so it runs only when spawn locations are on.
+ */
+export function callerLocation(): string | null {
+  const stack = new Error().stack;
+  if (stack === undefined) return null;
+  for (const line of stack.split("\n").slice(1)) {
+    if (INTERNAL.test(line) || line.includes("node:internal")) continue;
+    const m = /\(?((?:file:\/\/)?[^\s()]+:\d+:\d+)\)?\s*$/.exec(line);
+    return m ? m[1]!.replace(/^file:\/\//, "") : line.trim();
+  }
+  return null;
+}
