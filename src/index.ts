@@ -3,11 +3,27 @@
  * executor and a reactor, with join/select, timers, sync primitives and channels.
  */
 
+export * as broadcast from "./channel/broadcast.js";
+export {
+  ChannelClosedError,
+  RecvLaggedError,
+  SendError,
+  TrySendError,
+} from "./channel/errors.js";
+export * as mpsc from "./channel/mpsc.js";
+export * as oneshot from "./channel/oneshot.js";
+export * as watch from "./channel/watch.js";
 export { type JoinOutput, join, tryJoin } from "./combinator/join.js";
 export { joinAll } from "./combinator/join-all.js";
 export { race, type Selected, type SelectedAll, select, selectAll } from "./combinator/select.js";
 export { asyncBlock, asyncFn } from "./coroutine/async-fn.js";
 export { Coroutine } from "./coroutine/coroutine.js";
+export {
+  type TraceEvent,
+  type TraceFile,
+  traceEvents,
+} from "./diagnostics/trace.js";
+export type { BlockedLoopReport, WatchdogOptions } from "./diagnostics/watchdog.js";
 export { CANCEL, type Cancellable, type Cleanup } from "./future/cancel.js";
 export { Context } from "./future/context.js";
 export { FutureStateError } from "./future/errors.js";
@@ -22,13 +38,52 @@ export {
 export { pending, pollFn, ready } from "./future/leaf.js";
 export { isPending, PENDING, type Poll } from "./future/poll.js";
 export { Waker } from "./future/waker.js";
+export { DeadlockError, type WaitingTask } from "./runtime/deadlock.js";
 export type { RuntimeMetrics } from "./runtime/metrics.js";
 export type { RunOptions, RuntimeOptions, UnhandledPanic } from "./runtime/options.js";
 export { Runtime, run } from "./runtime/runtime.js";
+export {
+  assertStream,
+  DONE,
+  type EventSource,
+  empty,
+  FuturesUnordered,
+  fromAsyncIterable,
+  fromEvent,
+  intervalStream,
+  isStream,
+  iter,
+  Next,
+  once,
+  type PollReceiver,
+  receiverStream,
+  type Stream,
+  StreamBase,
+  type StreamPoll,
+  streamPollFn,
+  toAsyncIterable,
+} from "./stream/index.js";
+export { Barrier, type BarrierWaitResult } from "./sync/barrier.js";
+export { AcquireError, ReleasedError } from "./sync/errors.js";
+export { Mutex, type MutexGuard, type MutexOptions } from "./sync/mutex.js";
+export { Notify } from "./sync/notify.js";
+export { OnceCell } from "./sync/once-cell.js";
+export {
+  RwLock,
+  type RwLockOptions,
+  type RwLockReadGuard,
+  type RwLockWriteGuard,
+} from "./sync/rw-lock.js";
+export { Semaphore, type SemaphorePermit } from "./sync/semaphore.js";
 export { pollProceed } from "./task/budget.js";
 export { JoinError } from "./task/join-error.js";
 export { AbortHandle, JoinHandle } from "./task/join-handle.js";
 export { JoinSet } from "./task/join-set.js";
 export { type SpawnOptions, spawn } from "./task/spawn.js";
 export { yieldNow } from "./task/yield-now.js";
-export { sleep } from "./time/sleep.js";
+export type { ClockKind } from "./time/clock.js";
+export { time } from "./time/control.js";
+export { Instant } from "./time/instant.js";
+export { Interval, interval, intervalAt, MissedTickBehavior } from "./time/interval.js";
+export { Sleep, sleep, sleepUntil } from "./time/sleep.js";
+export { TimeoutError, timeout, timeoutAt } from "./time/timeout.js";

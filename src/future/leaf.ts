@@ -17,8 +17,10 @@ class Ready<T> extends FutureBase<T> {
 }
 
 class Pending<T> extends FutureBase<T> {
-  poll(_cx: Context): Poll<T> {
-    // Deliberately takes no waker: nothing will ever wake it.
+  poll(cx: Context): Poll<T> {
+    // Never woken on purpose. Taking the waker (and dropping it) tells the lost-waker check that
+    // this is deliberate, not a bug.
+    void cx.waker;
     return PENDING;
   }
   [DESCRIBE](): Description {

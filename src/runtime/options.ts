@@ -1,9 +1,12 @@
 /**
  * Runtime options: how the restaurant is run. Every option has a default that matches tokio's
- * current-thread runtime where one exists.
+ * current-thread runtime where one exists, and every option is checked here, in one place, with an
+ * error that names it.
  */
 
 import type { InstrumentListener } from "../diagnostics/events.js";
+import type { WatchdogOptions } from "../diagnostics/watchdog.js";
+import type { ClockKind } from "../time/clock.js";
 
 /** What happens when a task panics and nobody is waiting for its outcome. */
 export type UnhandledPanic = "report" | "shutdown" | "ignore";
@@ -32,12 +35,27 @@ export interface RuntimeOptions {
    */
   unhandledPanic?: UnhandledPanic;
   /**
+   * The runtime's clock. `"paused"` starts it stopped: it moves only with `time.advance(ms)`, or
+   * by itself to the next timer when no task can run and nothing outside can wake one (so tests of
+   * timers take no real time; see src/time/driver.ts). `time.pause()`/`time.resume()` switch later.
+   * @default "real"
+   * @example run(main, { clock: "paused" })
+   */
+  clock?: ClockKind;
+  /**
    * Receive every runtime event (spawn, poll, wake, timer, completion) as it happens. Off by
    * default; when off it costs one null check per poll and per wake.
    * @default undefined
    * @example new Runtime({ instrument: (e) => events.push(e) })
    */
   instrument?: InstrumentListener;
+  /**
+   * Record every runtime event so that `rt.traceEvents()` can export the run as a Chrome trace
+   * (Perfetto, chrome://tracing). Memory grows with the run: for diagnosis, not production.
+   * @default false
+   * @example const rt = new Runtime({ trace: true }); … writeTrace("run.json", rt.traceEvents())
+   */
+  trace?: boolean;
   /**
    * Warn when one poll holds the thread at least this long (ms); `false` turns it off. Without
    * instrumentation the runtime times whole executor turns (two clock reads per turn) and, after
@@ -60,6 +78,29 @@ export interface RuntimeOptions {
    * @example new Runtime({ spawnLocations: true })
    */
   spawnLocations?: boolean;
+  /**
+   * Reject `run()` with a `DeadlockError` when `main` waits and nothing Brigade can see (a task, a
+   * timer, a bridged promise, an I/O source) could ever wake any task. Turn it off if your code
+   * wakes tasks from host callbacks it has not bridged.
+   * @default true
+   * @example run(main, { detectDeadlocks: false })
+   */
+  detectDeadlocks?: boolean;
+  /**
+   * Start the blocked-loop watchdog: a worker thread that reports, while it happens, a poll that
+   * holds the thread for `thresholdMs` or more, by task name (see src/diagnostics/watchdog.ts).
+   * Node only; stopped by `shutdown()`; never keeps the process alive.
+   * @default undefined (off)
+   * @example new Runtime({ watchdog: { thresholdMs: 1000 } })
+   */
+  watchdog?: WatchdogOptions | false;
+  /**
+   * Threads of the pool that runs `spawnBlocking` jobs (made on the first job, destroyed by
+   * `shutdown()`). Node only.
+   * @default os.availableParallelism()
+   * @example new Runtime({ blockingThreads: 2 })
+   */
+  blockingThreads?: number;
 }
 
 /** A diagnostic the runtime raised (also sent to instrument listeners as a "warning" event). */
@@ -84,10 +125,16 @@ export interface ResolvedOptions {
   seed: number | undefined;
   eventInterval: number;
   unhandledPanic: UnhandledPanic;
+  clock: ClockKind;
   instrument: InstrumentListener | undefined;
+  trace: boolean;
   longPollMs: number;
   onWarning: (warning: RuntimeWarning) => void;
   spawnLocations: boolean;
+  detectDeadlocks: boolean;
+  /** `null` when off; its fields are checked where the watchdog starts. */
+  watchdog: WatchdogOptions | null;
+  blockingThreads: number | undefined;
 }
 
 export function resolveOptions(options: RuntimeOptions | undefined): ResolvedOptions {
@@ -113,6 +160,10 @@ export function resolveOptions(options: RuntimeOptions | undefined): ResolvedOpt
       `options.unhandledPanic must be "report", "shutdown" or "ignore", got ${String(unhandledPanic)}`,
     );
   }
+  const clock = o.clock ?? "real";
+  if (clock !== "real" && clock !== "paused") {
+    throw new RangeError(`options.clock must be "real" or "paused", got ${String(clock)}`);
+  }
   const instrument = o.instrument;
   if (instrument !== undefined && typeof instrument !== "function") {
     throw new TypeError(
@@ -129,14 +180,30 @@ export function resolveOptions(options: RuntimeOptions | undefined): ResolvedOpt
   if (typeof onWarning !== "function") {
     throw new TypeError(`options.onWarning must be a function, got ${typeof onWarning}`);
   }
+  const blockingThreads = o.blockingThreads;
+  if (
+    blockingThreads !== undefined &&
+    (typeof blockingThreads !== "number" ||
+      !Number.isInteger(blockingThreads) ||
+      blockingThreads < 1)
+  ) {
+    throw new RangeError(
+      `options.blockingThreads must be an integer of at least 1, got ${String(blockingThreads)}`,
+    );
+  }
   return {
     seed,
     eventInterval,
     unhandledPanic,
+    clock,
     instrument,
+    trace: o.trace === true,
     longPollMs: lp === false ? Number.POSITIVE_INFINITY : lp,
     onWarning,
     spawnLocations: o.spawnLocations ?? instrument !== undefined,
+    detectDeadlocks: o.detectDeadlocks ?? true,
+    watchdog: o.watchdog === undefined || o.watchdog === false ? null : o.watchdog,
+    blockingThreads,
   };
 }
 

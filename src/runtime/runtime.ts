@@ -17,7 +17,9 @@
  * keeps turning until the last cleanup has finished. The runtime holds no host handle of its own
  * while idle, so it never keeps a Node process alive.
  */
-import type { InstrumentListener } from "../diagnostics/events.js";
+import type { InstrumentListener, RuntimeEvent } from "../diagnostics/events.js";
+import { type TraceFile, traceEvents } from "../diagnostics/trace.js";
+import { startWatchdogAs, type Watchdog } from "../diagnostics/watchdog.js";
 import { ambient } from "../future/ambient.js";
 import type { Cleanup } from "../future/cancel.js";
 import type { Future } from "../future/future.js";
@@ -28,7 +30,11 @@ import { JoinHandle } from "../task/join-handle.js";
 import { type Spawner, type SpawnOptions, spawnerAmbient } from "../task/spawn.js";
 import { COMPLETE } from "../task/state.js";
 import { Task } from "../task/task.js";
-import { type TimeDriver, timeAmbient } from "../time/driver.js";
+import { TimeDriver, timeAmbient } from "../time/driver.js";
+import { timerProbe } from "../time/probe.js";
+import type { BlockingPool } from "./blocking-pool.js";
+import { allAsleep } from "./deadlock.js";
+import { dumpTasks, type TaskDump } from "./dump.js";
 import { macrotask } from "./macrotask.js";
 import type { RuntimeMetrics } from "./metrics.js";
 import {
@@ -37,10 +43,8 @@ import {
   type RuntimeOptions,
   resolveOptions,
 } from "./options.js";
-import { Rng } from "./rng.js";
-import { allAsleep } from "./deadlock.js";
-import { dumpTasks, type TaskDump } from "./dump.js";
 import { callerLocation, formatMs, Probe, type TaskStats } from "./probe.js";
+import { Rng } from "./rng.js";
 import { RunQueue } from "./run-queue.js";
 
 const OPEN = 0; // accepting and running tasks
@@ -58,7 +62,7 @@ const CLOSED = 2; // nothing left; spawning is refused
  * await rt.shutdown();
  * ```
  */
-export class Runtime implements Spawner, TimeDriver {
+export class Runtime implements Spawner {
   private readonly queue = new RunQueue();
   private readonly options: ResolvedOptions;
   private readonly rng: Rng | null;
@@ -74,8 +78,11 @@ export class Runtime implements Spawner, TimeDriver {
   private liveCount = 0;
   private spawned = 0;
   private polls = 0;
-  private timers = 0;
+  /** @internal the timer half of the reactor: the clock, the timer wheel, the host timer. */
+  readonly timeDriver: TimeDriver;
   private bridges = 0;
+  /** Tasks waiting on a peer's I/O (src/stream/source-wait.ts): they can be woken, but may wait forever. */
+  private ioWaits = 0;
   private waiters = 0;
   private eventLoopYields = 0;
   private readonly budgetYieldsAtStart = budgetForcedYields();
@@ -87,6 +94,10 @@ export class Runtime implements Spawner, TimeDriver {
    * task being polled (0 between polls), index 1 counts polls. `null` when no watchdog runs.
    */
   heartbeat: Int32Array | null = null;
+  /** @internal the blocked-loop watchdog, when one runs; it learns each task's name on spawn. */
+  watchdog: Watchdog | null = null;
+  /** @internal the `spawnBlocking` thread pool (src/runtime/blocking-pool.ts), once made. */
+  blockingPool: BlockingPool | null = null;
   /** The task being polled right now, if any. */
   private polling: Task<any> | null = null;
   /** Polls left to time one by one, after a slow turn whose culprit was not known. */
@@ -94,8 +105,9 @@ export class Runtime implements Spawner, TimeDriver {
   /** The task `run()` drives; its pendency is what makes "all asleep" a deadlock. */
   private mainTask: Task<any> | null = null;
   private idleCheckPending = false;
-  private readonly origin = performance.now();
   private readonly locations = new Map<number, string>();
+  /** Every event so far, when the `trace` option is on. */
+  private recorded: RuntimeEvent[] | null = null;
   /** The tasks polled in the current turn, while turns are being timed. */
   private readonly turnTasks: (Task<any> | null)[] = [];
   private drained: (() => void) | null = null;
@@ -105,7 +117,29 @@ export class Runtime implements Spawner, TimeDriver {
     this.options = resolveOptions(options);
     this.rng = this.options.seed === undefined ? null : new Rng(this.options.seed);
     this.tickFn = () => this.tick();
+    this.timeDriver = new TimeDriver(this.options.clock, {
+      isQuiescent: () =>
+        this.queue.length === 0 &&
+        !this.turnPending &&
+        !this.ticking &&
+        this.bridges === 0 &&
+        this.lifecycle !== CLOSED,
+      macrotask,
+    });
     if (this.options.instrument !== undefined) this.instrument(this.options.instrument);
+    if (this.options.trace) {
+      const recorded: RuntimeEvent[] = [];
+      this.recorded = recorded;
+      this.instrument((e) => recorded.push(e));
+    }
+    if (this.options.watchdog !== null) {
+      startWatchdogAs(this, this.options.watchdog, "options.watchdog");
+    }
+  }
+
+  /** @internal the `blockingThreads` option, for the blocking pool. */
+  get blockingThreads(): number | undefined {
+    return this.options.blockingThreads;
   }
 
   /**
@@ -120,7 +154,9 @@ export class Runtime implements Spawner, TimeDriver {
    */
   instrument(listener: InstrumentListener): () => void {
     if (typeof listener !== "function") {
-      throw new TypeError(`rt.instrument(listener): listener must be a function, got ${typeof listener}`);
+      throw new TypeError(
+        `rt.instrument(listener): listener must be a function, got ${typeof listener}`,
+      );
     }
     if (this.probe === null) {
       const rt = this;
@@ -131,13 +167,39 @@ export class Runtime implements Spawner, TimeDriver {
           return rt.options.longPollMs;
         },
       });
+      const probe = this.probe;
+      this.timeDriver.probe = timerProbe(
+        (e) => probe.emit(e),
+        () => rt.now(),
+        this.timeDriver.origin,
+      );
     }
     return this.probe.subscribe(listener);
   }
 
-  /** The runtime's clock, in milliseconds since it was created. */
+  /**
+   * The run so far as a Chrome Trace Event file (open it in Perfetto or chrome://tracing): one
+   * track per task, polls as slices, wakes as flow arrows. Needs the `trace` option.
+   *
+   * @example
+   * ```ts
+   * const rt = new Runtime({ trace: true });
+   * await rt.spawn(main);
+   * writeTrace("kitchen.json", rt.traceEvents());
+   * ```
+   */
+  traceEvents(): TraceFile {
+    if (this.recorded === null) {
+      throw new Error(
+        "rt.traceEvents() needs the runtime to record: create it with new Runtime({ trace: true })",
+      );
+    }
+    return traceEvents(this.recorded);
+  }
+
+  /** The runtime's clock, in milliseconds since it was created (virtual when paused). */
   now(): number {
-    return performance.now() - this.origin;
+    return this.timeDriver.now() - this.timeDriver.origin;
   }
 
   /**
@@ -218,12 +280,11 @@ export class Runtime implements Spawner, TimeDriver {
   /** @internal the one place tasks are made. */
   spawnTask<T>(future: Future<T>, options: SpawnOptions | undefined): Task<T> {
     const id = this.nextId++;
-    let name: string;
+    // No name given: the task makes `task <id>` only if asked (no string per spawn).
+    let name: string | null = null;
     let signal: AbortSignal | undefined;
-    if (options === undefined) {
-      name = `task ${id}`;
-    } else {
-      name = checkName(options.name) ?? `task ${id}`;
+    if (options !== undefined) {
+      name = checkName(options.name) ?? null;
       signal = options.signal;
     }
     const task = new Task<T>(id, name, future, this, null, false);
@@ -237,7 +298,7 @@ export class Runtime implements Spawner, TimeDriver {
   /** @internal finish a dropped future's async cleanup as a detached task. */
   spawnCleanup(cleanup: Future<void>, owner: unknown): void {
     const id = this.nextId++;
-    const task = new Task<void>(id, `cleanup ${id}`, cleanup as Cleanup, this, owner, true);
+    const task = new Task<void>(id, null, cleanup as Cleanup, this, owner, true);
     task.observed = false;
     if (this.probe !== null) this.announce(task);
     this.admit(task);
@@ -251,6 +312,7 @@ export class Runtime implements Spawner, TimeDriver {
   }
 
   private admit(task: Task<any>): void {
+    if (this.watchdog !== null) this.watchdog.nameTask(task.id, task.name);
     this.spawned++;
     this.liveCount++;
     const tail = this.liveTail;
@@ -285,7 +347,13 @@ export class Runtime implements Spawner, TimeDriver {
     if (this.probe !== null) this.probe.completed(task);
     if (this.locations.size > 0) this.locations.delete(task.id);
     const error = task.error;
-    if (error !== null && error.isPanic() && !task.observed) this.unhandledPanic(task, error);
+    if (error !== null && error.isPanic() && !task.observed) {
+      // `await handle` calls `then()` a microtask after the await, so a task that panics in the
+      // turn it was spawned in may be awaited yet: look again once that microtask has run.
+      queueMicrotask(() => {
+        if (!task.observed) this.unhandledPanic(task, error);
+      });
+    }
   }
 
   private unhandledPanic(task: Task<any>, error: JoinError): void {
@@ -313,7 +381,7 @@ export class Runtime implements Spawner, TimeDriver {
     const outerDriver = timeAmbient.driver;
     spawnerAmbient.current = this;
     ambient.host = this;
-    timeAmbient.driver = this;
+    timeAmbient.driver = this.timeDriver;
     const queue = this.queue;
     const rng = this.rng;
     const hb = this.heartbeat;
@@ -352,6 +420,7 @@ export class Runtime implements Spawner, TimeDriver {
       if (took >= this.options.longPollMs) this.slowTurn(took, polled);
       this.turnTasks.fill(null, 0, polled);
     }
+    this.timeDriver.afterTurn(queue.length === 0);
     if (queue.length > 0) {
       // Work remains: let Node's timers and I/O run first.
       this.eventLoopYields++;
@@ -410,16 +479,29 @@ export class Runtime implements Spawner, TimeDriver {
   /**
    * Nothing is runnable. If `main` still waits and nothing can wake anyone, that is a deadlock;
    * look again after the host's event loop has had a turn, in case a wake is on its way.
+   *
+   * The rule: Brigade sees its own reactor (timers, bridged promises, I/O sources). A waker that
+   * your code keeps and calls from a callback Brigade cannot see (a raw `setTimeout`, an emitter
+   * not bridged with `fromEvent`) is invisible to it: bridge such sources, or set
+   * `detectDeadlocks: false`. The paused clock's auto-advance follows the same rule.
    */
   private idle(): void {
     const main = this.mainTask;
-    if (main === null || main.isFinished() || this.idleCheckPending || !this.nothingCanWake()) return;
+    if (main === null || main.isFinished() || this.idleCheckPending || !this.nothingCanWake())
+      return;
+    if (!this.options.detectDeadlocks) return;
     this.idleCheckPending = true;
     const polls = this.polls;
     macrotask(() => {
       this.idleCheckPending = false;
-      if (this.polls !== polls || this.queue.length > 0 || main.isFinished() || this.lifecycle !== OPEN) return;
-      if (!this.nothingCanWake() || hostHasTimers()) return;
+      if (
+        this.polls !== polls ||
+        this.queue.length > 0 ||
+        main.isFinished() ||
+        this.lifecycle !== OPEN
+      )
+        return;
+      if (!this.nothingCanWake()) return;
       this.fatal = allAsleep([...this.liveTasks()].filter((t) => !t.isCleanup));
       this.beginShutdown();
     });
@@ -427,7 +509,17 @@ export class Runtime implements Spawner, TimeDriver {
 
   /** No timer or bridged promise (or I/O source) can wake a task. */
   private nothingCanWake(): boolean {
-    return this.timers === 0 && this.bridges === 0;
+    return this.timeDriver.liveTimers === 0 && this.bridges === 0 && this.ioWaits === 0;
+  }
+
+  /** @internal a task began waiting on a socket (not a deadlock; does not hold the paused clock). */
+  ioWaitOpened(): void {
+    this.ioWaits++;
+  }
+
+  /** @internal that wait ended (woken or dropped). */
+  ioWaitClosed(): void {
+    this.ioWaits--;
   }
 
   /** @internal a bridged promise started. */
@@ -438,16 +530,6 @@ export class Runtime implements Spawner, TimeDriver {
   /** @internal a bridged promise settled or was dropped. */
   bridgeClosed(): void {
     this.bridges--;
-  }
-
-  /** @internal */
-  timerOpened(): void {
-    this.timers++;
-  }
-
-  /** @internal */
-  timerClosed(): void {
-    this.timers--;
   }
 
   /** @internal a future joined a sync/channel waiter queue (src/sync/waiter.ts). */
@@ -475,7 +557,7 @@ export class Runtime implements Spawner, TimeDriver {
       spawnedTotal: this.spawned,
       pollsTotal: this.polls,
       queueDepth: this.queue.length,
-      liveTimers: this.timers,
+      liveTimers: this.timeDriver.liveTimers,
       pendingBridges: this.bridges,
       liveWaiters: this.waiters,
       eventLoopYields: this.eventLoopYields,
@@ -529,14 +611,26 @@ export class Runtime implements Spawner, TimeDriver {
   private finishShutdown(): void {
     if (this.lifecycle === CLOSED) return;
     this.lifecycle = CLOSED;
-    this.drained?.();
+    this.timeDriver.shutdown();
+    this.watchdog?.stop();
+    const drained = this.drained;
     this.drained = null;
+    const pool = this.blockingPool;
+    if (pool === null) drained?.();
+    else {
+      // The pool's threads end before shutdown resolves, so the process can exit right after.
+      this.blockingPool = null;
+      void pool.destroy().then(drained, drained);
+    }
   }
 
   /** @internal run `main` to its end, then shut down (what `run()` does). */
   async runMain<T>(main: Future<T>, signal: AbortSignal | undefined): Promise<T> {
     assertFuture(main, "run(main): main");
-    const task = this.spawnTask(main, signal === undefined ? { name: "main" } : { name: "main", signal });
+    const task = this.spawnTask(
+      main,
+      signal === undefined ? { name: "main" } : { name: "main", signal },
+    );
     this.mainTask = task;
     const handle = new JoinHandle(task);
     let value: T | undefined;
@@ -551,16 +645,6 @@ export class Runtime implements Spawner, TimeDriver {
     if (failure !== null) throw failure.error;
     return value as T;
   }
-}
-
-/**
- * Whether the host has timers of the user's own pending (Node: `process.getActiveResourcesInfo`).
- * Such a timer might call a waker by hand, so "all asleep" is not declared while one exists.
- */
-function hostHasTimers(): boolean {
-  const p = (globalThis as { process?: { getActiveResourcesInfo?: () => string[] } }).process;
-  const info = p?.getActiveResourcesInfo?.();
-  return info !== undefined && info.includes("Timeout");
 }
 
 function checkName(name: unknown): string | undefined {
