@@ -128,7 +128,8 @@ export class Probe implements TaskProbe {
 
   pollEnd(task: Task<any>, result: PollResult): void {
     const wall = performance.now();
-    this.polling = null;
+    // `polling` stays set until the turn ends: the wakes a finishing task makes (its joiner's)
+    // come right after its poll, and are its own.
     const row = this.rows.get(task.id);
     let duration = 0;
     if (row !== undefined) {
@@ -190,6 +191,11 @@ export class Probe implements TaskProbe {
       outcome,
       error: e === null ? null : e.message,
     });
+  }
+
+  /** The executor's turn ended: wakes from now on come from outside any task. */
+  turnEnded(): void {
+    this.polling = null;
   }
 
   eventLoopYield(): void {

@@ -386,7 +386,11 @@ export class Runtime implements Spawner {
     const rng = this.rng;
     const hb = this.heartbeat;
     // Time the whole turn (two clock reads) unless the probe already times every poll.
-    const timeTurn = this.probe === null && this.options.longPollMs !== Number.POSITIVE_INFINITY;
+    // (While hunting a culprit, each poll is timed on its own instead.)
+    const timeTurn =
+      this.probe === null &&
+      this.timeEachPoll === 0 &&
+      this.options.longPollMs !== Number.POSITIVE_INFINITY;
     const turnStart = timeTurn ? performance.now() : 0;
     let polled = 0;
     let left = this.options.eventInterval;
@@ -410,6 +414,7 @@ export class Runtime implements Spawner {
     } finally {
       if (hb !== null) Atomics.store(hb, 0, 0);
       this.polling = null;
+      if (this.probe !== null) this.probe.turnEnded();
       spawnerAmbient.current = outerSpawner;
       ambient.host = outerHost;
       timeAmbient.driver = outerDriver;

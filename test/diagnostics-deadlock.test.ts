@@ -1,0 +1,164 @@
+/**
+ * "All tasks are asleep": when main waits and nothing can ever wake a task, `run` rejects with a
+ * DeadlockError listing each waiting task's await chain down to the leaf, instead of hanging or
+ * exiting silently. And the task dump draws the same chains as a tree.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  asyncBlock,
+  asyncFn,
+  DeadlockError,
+  join,
+  Mutex,
+  mpsc,
+  pending,
+  Runtime,
+  run,
+  sleep,
+  spawn,
+  yieldNow,
+} from "../src/index.js";
+
+async function deadlockOf(p: Promise<unknown>): Promise<DeadlockError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof DeadlockError) return e;
+    throw e;
+  }
+  throw new Error("expected a DeadlockError, but run() resolved");
+}
+
+describe("all tasks are asleep", () => {
+  it("a lock held by a task that waits forever: the waiter's chain names the lock and its holder", async () => {
+    const pantry = new Mutex(0, { name: "pantry" });
+    const hoard = asyncFn(function* hoard() {
+      using _guard = yield* pantry.lock();
+      yield* pending(); // keeps the key while waiting for nothing
+    });
+    const serveTable = asyncFn(function* serveTable() {
+      using guard = yield* pantry.lock();
+      guard.value++;
+    });
+    const error = await deadlockOf(
+      run(
+        asyncBlock(function* main() {
+          const t1 = spawn(hoard(), { name: "table 1" });
+          yield* yieldNow();
+          const t2 = spawn(serveTable(), { name: "table 2" });
+          yield* join(t1, t2);
+        }),
+      ),
+    );
+    const chains = Object.fromEntries(
+      error.waiting.map((w) => [w.name, w.chains.map((c) => c.join(" → "))]),
+    );
+    expect(chains["table 1"]).toEqual(["hoard → pending() (never ready)"]);
+    expect(chains["table 2"]).toHaveLength(1);
+    expect(chains["table 2"]![0]).toMatch(/^serveTable → .*pantry.*held by task 'table 1'/);
+    expect(chains.main).toEqual([
+      "main → join → JoinHandle of 'table 1'",
+      "main → join → JoinHandle of 'table 2'",
+    ]);
+    expect(error.message).toMatch(/all tasks are asleep/);
+  });
+
+  it("a channel nobody sends on: the receiver's chain ends at recv", async () => {
+    const error = await deadlockOf(
+      run(
+        asyncBlock(function* main() {
+          const [tx, rx] = mpsc.channel<string>(4);
+          const waiter = asyncFn(function* waitForOrder() {
+            return yield* rx.recv();
+          });
+          const order = yield* waiter();
+          tx.close?.(); // never reached: keeps the sender alive while waiting
+          return order;
+        }),
+      ),
+    );
+    expect(error.waiting.map((w) => w.name)).toEqual(["main"]);
+    expect(error.waiting[0]!.chains[0]!.join(" → ")).toMatch(/^main → waitForOrder → .*recv/);
+  });
+
+  it("is not declared while a timer can still wake a task", async () => {
+    const value = await run(
+      asyncBlock(function* main() {
+        yield* sleep(50);
+        return "served";
+      }),
+      { clock: "paused" },
+    );
+    expect(value).toBe("served");
+  });
+
+  it("is not declared while a bridged promise is in flight", async () => {
+    const { fromPromise } = await import("../src/index.js");
+    const value = await run(
+      asyncBlock(function* main() {
+        return yield* fromPromise(
+          () => new Promise<string>((r) => setTimeout(() => r("delivered"), 5)),
+        );
+      }),
+    );
+    expect(value).toBe("delivered");
+  });
+
+  it("detectDeadlocks: false leaves the waiting to the caller", async () => {
+    const ac = new AbortController();
+    const p = run(
+      asyncBlock(function* main() {
+        yield* pending();
+      }),
+      { detectDeadlocks: false, signal: ac.signal },
+    );
+    setTimeout(() => ac.abort(), 20);
+    await expect(p).rejects.toMatchObject({ name: "JoinError" });
+  });
+
+  it("every task is disposed after the report: their finally blocks ran", async () => {
+    const cleared: string[] = [];
+    const wait = asyncFn(function* wait(name: string) {
+      try {
+        yield* pending();
+      } finally {
+        cleared.push(name);
+      }
+    });
+    await deadlockOf(
+      run(
+        asyncBlock(function* main() {
+          yield* join(spawn(wait("a"), { name: "a" }), spawn(wait("b"), { name: "b" }));
+        }),
+      ),
+    );
+    expect(cleared.sort()).toEqual(["a", "b"]);
+  });
+});
+
+describe("task dump", () => {
+  it("draws every live task's await tree, down to the leaves", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const cookDish = asyncFn(function* cookDish(ms: number) {
+      yield* sleep(ms);
+    });
+    const serveTable = asyncFn(function* serveTable() {
+      yield* join(cookDish(3000), cookDish(4000));
+    });
+    const h = rt.spawn(serveTable(), { name: "table 1" });
+    await new Promise((r) => setImmediate(r));
+    const dump = rt.dump();
+    expect(dump.tasks.map((t) => [t.name, t.state])).toEqual([["table 1", "idle"]]);
+    const text = String(dump);
+    expect(text.split("\n").slice(0, 4)).toEqual([
+      "task 1 'table 1' (idle)",
+      "└─ serveTable",
+      "   └─ join",
+      "      ├─ cookDish",
+    ]);
+    expect(text).toMatch(/sleep/);
+    h.abort();
+    await rt.shutdown();
+    expect(String(rt.dump())).toBe("(no live tasks)");
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * Instrumentation: with a listener attached, the runtime reports every spawn, poll, wake and
+ * completion as it happens, says who woke whom, and keeps tokio-console's per-task columns.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  asyncBlock,
+  asyncFn,
+  fromPromise,
+  Runtime,
+  type RuntimeEvent,
+  run,
+  sleep,
+  spawn,
+  yieldNow,
+} from "../src/index.js";
+
+function kinds(events: RuntimeEvent[], task: number): string[] {
+  return events
+    .filter((e) => "task" in e && e.task === task)
+    .map((e) => (e.kind === "poll-end" ? `poll-end:${e.result}` : e.kind));
+}
+
+describe("instrumentation events", () => {
+  it("a task that sleeps once: spawn, poll → pending, wake by a timer, poll → ready, complete", async () => {
+    const events: RuntimeEvent[] = [];
+    const cookDish = asyncFn(function* cookDish() {
+      yield* sleep(3000);
+      return "Pasta";
+    });
+    await run(
+      asyncBlock(function* main() {
+        return yield* spawn(cookDish(), { name: "chef 1" });
+      }),
+      { clock: "paused", instrument: (e) => events.push(e) },
+    );
+    const spawnOf = events.find((e) => e.kind === "spawn" && e.name === "chef 1");
+    expect(spawnOf).toBeDefined();
+    const id = (spawnOf as { task: number }).task;
+    const seq = kinds(events, id).filter((k) => !k.startsWith("timer"));
+    expect(seq).toEqual([
+      "spawn",
+      "poll-start",
+      "poll-end:pending",
+      "wake",
+      "poll-start",
+      "poll-end:ready",
+      "complete",
+    ]);
+    const wake = events.find((e) => e.kind === "wake" && e.task === id);
+    expect(wake).toMatchObject({ by: { kind: "timer" }, self: false });
+    const pendingEnd = events.find(
+      (e) => e.kind === "poll-end" && e.task === id && e.result === "pending",
+    );
+    expect(pendingEnd).toMatchObject({ awaiting: [expect.stringMatching(/^cookDish → /)] });
+    const done = events.find((e) => e.kind === "complete" && e.task === id);
+    expect(done).toMatchObject({ outcome: "ok", at: 3000 });
+    // The parent of chef 1 is main.
+    const mainId = (events.find((e) => e.kind === "spawn" && e.name === "main") as { task: number })
+      .task;
+    expect(spawnOf).toMatchObject({ parent: mainId });
+  });
+
+  it("says who woke whom: a task, the task itself, a promise", async () => {
+    const events: RuntimeEvent[] = [];
+    await run(
+      asyncBlock(function* main() {
+        yield* yieldNow(); // a self-wake
+        yield* fromPromise(() => Promise.resolve(1)); // a promise's wake
+        const h = spawn(
+          asyncBlock(function* () {}),
+          { name: "helper" },
+        );
+        yield* h; // woken by the helper's completion
+      }),
+      { instrument: (e) => events.push(e) },
+    );
+    const mainId = (events.find((e) => e.kind === "spawn" && e.name === "main") as { task: number })
+      .task;
+    const helperId = (
+      events.find((e) => e.kind === "spawn" && e.name === "helper") as { task: number }
+    ).task;
+    const wakes = events.filter((e) => e.kind === "wake" && e.task === mainId);
+    expect(wakes.map((w) => (w.kind === "wake" ? [w.by.kind, w.self] : null))).toEqual([
+      ["task", true],
+      ["promise", false],
+      ["task", false],
+    ]);
+    expect(wakes[2]).toMatchObject({ by: { kind: "task", task: helperId } });
+  });
+
+  it("reports panics and cancellations as outcomes", async () => {
+    const events: RuntimeEvent[] = [];
+    await run(
+      asyncBlock(function* main() {
+        const boom = spawn(
+          asyncBlock(function* boom() {
+            throw new Error("burnt");
+          }),
+          { name: "boom" },
+        );
+        const idle = spawn(sleep(10_000), { name: "idle" });
+        try {
+          yield* boom;
+        } catch {}
+        idle.abort();
+      }),
+      { clock: "paused", instrument: (e) => events.push(e) },
+    );
+    const outcomes = Object.fromEntries(
+      events
+        .filter((e) => e.kind === "complete")
+        .map((e) => {
+          const name = (
+            events.find((s) => s.kind === "spawn" && s.task === (e as { task: number }).task) as {
+              name: string;
+            }
+          ).name;
+          return [name, (e as { outcome: string }).outcome];
+        }),
+    );
+    expect(outcomes).toEqual({ boom: "panic", idle: "cancelled", main: "ok" });
+  });
+
+  it("keeps per-task columns: polls, wakes, self-wakes, busy time", async () => {
+    const rt = new Runtime({ instrument: () => {} });
+    const h = rt.spawn(
+      asyncBlock(function* busy() {
+        for (let i = 0; i < 5; i++) yield* yieldNow();
+      }),
+      { name: "yielder" },
+    );
+    await h;
+    const row = rt.taskStats().find((t) => t.name === "yielder")!;
+    expect(row).toMatchObject({ polls: 6, wakes: 5, selfWakes: 5, done: true });
+    expect(row.busyMs).toBeGreaterThanOrEqual(0);
+    await rt.shutdown();
+  });
+
+  it("a listener can be attached later and detached", async () => {
+    const rt = new Runtime();
+    const events: RuntimeEvent[] = [];
+    const stop = rt.instrument((e) => events.push(e));
+    await rt.spawn(
+      asyncBlock(function* () {}),
+      { name: "one" },
+    );
+    stop();
+    const before = events.length;
+    await rt.spawn(
+      asyncBlock(function* () {}),
+      { name: "two" },
+    );
+    expect(before).toBeGreaterThan(0);
+    expect(events.length).toBe(before);
+    await rt.shutdown();
+    expect(() => rt.instrument(42 as never)).toThrow(TypeError);
+  });
+
+  it("trace: true records the run for rt.traceEvents(); without it, a clear error", async () => {
+    const rt = new Runtime({ trace: true, clock: "paused" });
+    await rt.spawn(sleep(5), { name: "napper" });
+    const trace = rt.traceEvents();
+    const polls = trace.traceEvents.filter((e) => e.ph === "X" && e.cat === "poll");
+    expect(polls.length).toBe(2);
+    await rt.shutdown();
+    const plain = new Runtime();
+    expect(() => plain.traceEvents()).toThrow(/new Runtime\(\{ trace: true \}\)/);
+    await plain.shutdown();
+  });
+});

@@ -1,0 +1,186 @@
+/**
+ * The runtime's own diagnostics, each against its bug and against the correct version of the same
+ * code: a chef who won't leave the stove (a busy loop inside a poll) versus one who sets a timer;
+ * a future that returns Pending without taking its pager versus one that keeps it.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  asyncBlock,
+  asyncFn,
+  type Context,
+  PENDING,
+  pollFn,
+  type RuntimeEvent,
+  type RuntimeWarning,
+  run,
+  sleep,
+  spawn,
+  type Waker,
+  yieldNow,
+} from "../src/index.js";
+
+/** Hold the thread for `ms` of real time, as a blocking call would. */
+function blockFor(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // the chef stands at the stove
+  }
+}
+
+const blockingChef = asyncFn(function* blockingChef(polls: number) {
+  for (let i = 0; i < polls; i++) {
+    blockFor(40);
+    yield* sleep(10); // on the paused clock: the next poll comes in a turn of its own
+  }
+});
+
+const patientChef = asyncFn(function* patientChef(polls: number) {
+  for (let i = 0; i < polls; i++) yield* sleep(40);
+});
+
+describe("long polls", () => {
+  it("a busy loop in a task's polls is reported with the task's name and the poll's duration", async () => {
+    const warnings: RuntimeWarning[] = [];
+    await run(
+      asyncBlock(function* main() {
+        yield* spawn(blockingChef(3), { name: "stove hog" });
+      }),
+      { clock: "paused", longPollThreshold: 20, onWarning: (w) => warnings.push(w) },
+    );
+    // The first slow turn also polled main: it names both candidates.
+    expect(warnings[0]!.message).toMatch(/tasks polled were 'main', 'stove hog'/);
+    // Polls in turns of their own are named exactly, with their duration.
+    const named = warnings.filter((w) => w.kind === "long-poll" && w.task === "stove hog");
+    expect(named.length).toBe(2);
+    expect(named[0]!.message).toMatch(
+      /task 'stove hog' held the thread for \d+(\.\d)? ms in one poll/,
+    );
+  });
+
+  it("names where the task was spawned when spawn locations are on", async () => {
+    const warnings: RuntimeWarning[] = [];
+    await run(
+      asyncBlock(function* main() {
+        yield* spawn(blockingChef(3), { name: "stove hog" });
+      }),
+      {
+        clock: "paused",
+        longPollThreshold: 20,
+        spawnLocations: true,
+        onWarning: (w) => warnings.push(w),
+      },
+    );
+    const named = warnings.find((w) => w.kind === "long-poll" && w.task === "stove hog");
+    expect(named?.message).toMatch(/spawned at .*diagnostics-warnings\.test\.ts:\d+:\d+/);
+  });
+
+  it("the same cooking with sleep raises no warning", async () => {
+    const warnings: RuntimeWarning[] = [];
+    await run(
+      asyncBlock(function* main() {
+        yield* spawn(patientChef(3), { name: "patient chef" });
+      }),
+      { clock: "paused", longPollThreshold: 20, onWarning: (w) => warnings.push(w) },
+    );
+    expect(warnings).toEqual([]);
+  });
+
+  it("an instrumented runtime times every poll and names the culprit on its first long poll", async () => {
+    const warnings: RuntimeWarning[] = [];
+    const events: RuntimeEvent[] = [];
+    await run(
+      asyncBlock(function* main() {
+        yield* spawn(blockingChef(1), { name: "stove hog" });
+      }),
+      {
+        clock: "paused",
+        longPollThreshold: 20,
+        onWarning: (w) => warnings.push(w),
+        instrument: (e) => events.push(e),
+      },
+    );
+    expect(warnings.map((w) => [w.kind, w.task])).toEqual([["long-poll", "stove hog"]]);
+    const warningEvent = events.find((e) => e.kind === "warning");
+    expect(warningEvent).toMatchObject({ kind: "warning", warning: "long-poll" });
+  });
+
+  it("longPollThreshold: false turns the check off", async () => {
+    const warnings: RuntimeWarning[] = [];
+    await run(
+      asyncBlock(function* main() {
+        yield* spawn(blockingChef(2), { name: "stove hog" });
+      }),
+      { clock: "paused", longPollThreshold: false, onWarning: (w) => warnings.push(w) },
+    );
+    expect(warnings).toEqual([]);
+  });
+
+  it("rejects a negative or non-number threshold with a RangeError naming the option", () => {
+    expect(() =>
+      run(
+        asyncBlock(function* () {}),
+        { longPollThreshold: -1 },
+      ),
+    ).toThrow(/options.longPollThreshold must be a number of milliseconds/);
+    expect(() =>
+      run(
+        asyncBlock(function* () {}),
+        { longPollThreshold: "10" as never },
+      ),
+    ).toThrow(RangeError);
+  });
+});
+
+describe("lost wakers", () => {
+  it("a poll that returns Pending without reading cx.waker is reported at once with the task's name", async () => {
+    const warnings: RuntimeWarning[] = [];
+    const forgetful = pollFn<number>(() => PENDING); // never takes the pager
+    await expect(
+      run(
+        asyncBlock(function* main() {
+          yield* spawn(forgetful, { name: "forgetful chef" });
+        }),
+        { onWarning: (w) => warnings.push(w) },
+      ),
+    ).rejects.toThrow(/all tasks are asleep/);
+    expect(warnings.map((w) => [w.kind, w.task])).toEqual([["lost-waker", "forgetful chef"]]);
+    expect(warnings[0]!.message).toMatch(/returned Pending without reading cx.waker/);
+  });
+
+  it("a future that keeps its waker and is woken later raises no warning", async () => {
+    const warnings: RuntimeWarning[] = [];
+    let pager: Waker | null = null;
+    let ready = false;
+    const careful = pollFn<number>((cx: Context) => {
+      if (ready) return 7;
+      pager = cx.waker;
+      return PENDING;
+    });
+    const value = await run(
+      asyncBlock(function* main() {
+        const h = spawn(careful, { name: "careful chef" });
+        yield* yieldNow();
+        yield* yieldNow();
+        ready = true;
+        pager!.wake();
+        return yield* h;
+      }),
+      { onWarning: (w) => warnings.push(w) },
+    );
+    expect(value).toBe(7);
+    expect(warnings).toEqual([]);
+  });
+
+  it("pending() is never reported: it is never woken on purpose", async () => {
+    const warnings: RuntimeWarning[] = [];
+    const { pending } = await import("../src/index.js");
+    const h = run(
+      asyncBlock(function* main() {
+        yield* pending();
+      }),
+      { onWarning: (w) => warnings.push(w) },
+    );
+    await expect(h).rejects.toThrow(/all tasks are asleep/);
+    expect(warnings).toEqual([]);
+  });
+});
