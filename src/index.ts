@@ -18,6 +18,13 @@ export { joinAll } from "./combinator/join-all.js";
 export { race, type Selected, type SelectedAll, select, selectAll } from "./combinator/select.js";
 export { asyncBlock, asyncFn } from "./coroutine/async-fn.js";
 export { Coroutine } from "./coroutine/coroutine.js";
+export type {
+  InstrumentListener,
+  PollResult,
+  RuntimeEvent,
+  TaskOutcome,
+  WakeSource,
+} from "./diagnostics/events.js";
 export {
   type TraceEvent,
   type TraceFile,
@@ -26,6 +33,7 @@ export {
 export type { BlockedLoopReport, WatchdogOptions } from "./diagnostics/watchdog.js";
 export { CANCEL, type Cancellable, type Cleanup } from "./future/cancel.js";
 export { Context } from "./future/context.js";
+export { type AwaitNode, DESCRIBE, type Describable, type Description } from "./future/describe.js";
 export { FutureStateError } from "./future/errors.js";
 export { fromPromise } from "./future/from-promise.js";
 export {
@@ -39,8 +47,15 @@ export { pending, pollFn, ready } from "./future/leaf.js";
 export { isPending, PENDING, type Poll } from "./future/poll.js";
 export { Waker } from "./future/waker.js";
 export { DeadlockError, type WaitingTask } from "./runtime/deadlock.js";
+export type { TaskDump, TaskSnapshot } from "./runtime/dump.js";
 export type { RuntimeMetrics } from "./runtime/metrics.js";
-export type { RunOptions, RuntimeOptions, UnhandledPanic } from "./runtime/options.js";
+export type {
+  RunOptions,
+  RuntimeOptions,
+  RuntimeWarning,
+  UnhandledPanic,
+} from "./runtime/options.js";
+export type { TaskStats } from "./runtime/probe.js";
 export { Runtime, run } from "./runtime/runtime.js";
 export {
   assertStream,

@@ -11,7 +11,7 @@
  * ```
  */
 import type { Suspend } from "../future/future.js";
-import { type Body, Coroutine } from "./coroutine.js";
+import { Coroutine, type Start } from "./coroutine.js";
 
 /**
  * Turn a generator function into an async fn: calling it returns a lazy future of its result.
@@ -33,7 +33,9 @@ export function asyncFn<A extends unknown[], R>(
   }
   const label = body.name || "anonymous";
   return function (this: unknown, ...args: A): Coroutine<R> {
-    return new Coroutine(checkBody(body.apply(this, args), label), label);
+    // The generator is made on the first poll; a method call's `this` is bound for it now.
+    const start = this === undefined ? body : body.bind(this);
+    return new Coroutine(start as Start<R>, args, label);
   };
 }
 
@@ -54,14 +56,5 @@ export function asyncBlock<R>(body: () => Generator<Suspend, R, unknown>): Corou
     throw new TypeError(`asyncBlock(body): body must be a generator function, got ${typeof body}`);
   }
   const label = body.name || "asyncBlock";
-  return new Coroutine(checkBody(body(), label), label);
-}
-
-function checkBody<R>(gen: Body<R>, label: string): Body<R> {
-  if (gen === null || typeof gen !== "object" || typeof gen.next !== "function") {
-    throw new TypeError(
-      `async fn '${label}' must be a generator function (function* () { ... }), but it returned ${gen === null ? "null" : typeof gen}`,
-    );
-  }
-  return gen;
+  return new Coroutine(body, [], label);
 }

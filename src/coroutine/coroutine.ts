@@ -4,7 +4,9 @@
  * up to its next `yield*` of a future that is not ready, then reports `PENDING`.
  *
  * States (one at a time, changed only by the transitions below):
- * - `FRESH`: created, never polled. The generator has not started: nothing ran (laziness).
+ * - `FRESH`: created, never polled. The generator does not even exist yet: the coroutine holds the
+ *   generator function and the call's arguments, and makes the generator on the first poll
+ *   (laziness; it also means a million spawned-but-unpolled tasks hold no generator each).
  * - `RUNNING`: polled at least once, not finished.
  * - `DELEGATED`: awaited by an outer async fn's `yield*`, which now steps it through `next()`
  *   (the coroutine is its own iterator, so no object is made per step); the outer async fn owns it.
@@ -42,6 +44,12 @@ const STATE_NAMES = ["fresh", "running", "delegated", "done", "cancelling", "can
 /** The generator an async fn body is compiled to. */
 export type Body<R> = Generator<Suspend, R, unknown>;
 
+/** The generator function of an async fn: called on the first poll to make its {@link Body}. */
+export type Start<R> = (...args: any[]) => Body<R>;
+
+/** Shared by every call without arguments, so such a coroutine allocates no arguments array. */
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
 /** A future driven by a generator body. */
 export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellable {
   private state = FRESH;
@@ -49,12 +57,21 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
   /** The future this coroutine is suspended on, after a pending step (see "Await chain"). */
   awaiting: unknown = null;
 
+  /** The generator function while `FRESH`, then the generator it made. */
+  private body: Body<R> | Start<R>;
+  /** The call's arguments while `FRESH`; `null` once the generator holds them. */
+  private args: readonly unknown[] | null;
+
+  /** @internal coroutines are made by `asyncFn` and `asyncBlock`. */
   constructor(
-    private readonly body: Body<R>,
+    start: Start<R>,
+    args: readonly unknown[],
     /** The async fn's name, for errors and task dumps. */
     readonly label: string,
   ) {
     super();
+    this.body = start;
+    this.args = args.length === 0 ? NO_ARGS : args;
   }
 
   poll(cx: Context): Poll<R> {
@@ -64,7 +81,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     ambient.cx = cx;
     let r: IteratorResult<Suspend, R>;
     try {
-      r = this.body.next();
+      r = (this.body as Body<R>).next();
     } catch (e) {
       this.state = DONE;
       throw e;
@@ -77,18 +94,22 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     }
     if (r.value !== PENDING) this.refuseBareYield(r.value);
     this.awaiting = ambient.suspended;
-    ambient.suspended = this;
+    // Whoever polled this coroutine learns what suspended it from its own `yield*` (FutureBase.next
+    // names the combinator or handle), or is the task and reads nothing: clear the slot rather
+    // than leave this coroutine, its task and its runtime reachable from a module global.
+    ambient.suspended = null;
     return PENDING;
   }
 
   /** `yield* coroutine`: the outer async fn steps this body from now on. */
-  override [Symbol.iterator](): this {
+  override [Symbol.iterator](): Iterator<Suspend, R, unknown> {
     if (this.state !== FRESH) {
       throw new FutureStateError(
         `async fn '${this.label}' was awaited with yield* after it was ${this.describeState()}: a future is awaited once`,
       );
     }
     this.state = DELEGATED;
+    this.begin();
     return this;
   }
 
@@ -96,7 +117,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
   override next(): IteratorResult<Suspend, R> {
     let r: IteratorResult<Suspend, R>;
     try {
-      r = this.body.next();
+      r = (this.body as Body<R>).next();
     } catch (e) {
       this.state = DONE;
       throw e;
@@ -113,7 +134,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
 
   /** The outer async fn is being torn down: tear this body down with it (its finally blocks run). */
   override return(): IteratorResult<Suspend, R> {
-    const r = this.body.return(undefined as R);
+    const r = (this.body as Body<R>).return(undefined as R);
     this.state = r.done === true ? CANCELLED : CANCELLING;
     if (r.done === true) this.awaiting = null;
     return r;
@@ -130,9 +151,9 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
   [CANCEL](): Cleanup | null {
     switch (this.state) {
       case FRESH:
-        // Never started: there is no finally to run.
+        // Never started: no generator exists, so there is no finally to run.
         this.state = CANCELLED;
-        this.body.return(undefined as R);
+        this.args = null;
         return null;
       case RUNNING:
         return this.tearDown();
@@ -157,7 +178,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     ambient.cx = new Context(Waker.noop(), this.owner);
     let r: IteratorResult<Suspend, R>;
     try {
-      r = this.body.return(undefined as R);
+      r = (this.body as Body<R>).return(undefined as R);
     } catch (e) {
       this.state = CANCELLED;
       throw e;
@@ -169,7 +190,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
       return null;
     }
     this.state = CANCELLING;
-    return new CoroutineCleanup(this.body, this.owner, this);
+    return new CoroutineCleanup(this.body as Body<R>, this.owner, this);
   }
 
   /** Called by the cleanup when the last `finally` has finished. */
@@ -185,6 +206,28 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     }
     this.state = RUNNING;
     this.owner = cx.owner;
+    this.begin();
+  }
+
+  /** Make the generator from the generator function and the arguments kept since the call. */
+  private begin(): void {
+    const start = this.body as Start<R>;
+    const args = this.args!;
+    this.args = null;
+    let gen: Body<R>;
+    try {
+      gen = start(...args);
+    } catch (e) {
+      this.state = DONE;
+      throw e;
+    }
+    if (gen === null || typeof gen !== "object" || typeof gen.next !== "function") {
+      this.state = DONE;
+      throw new TypeError(
+        `async fn '${this.label}' must be a generator function (function* () { ... }), but it returned ${gen === null ? "null" : typeof gen}`,
+      );
+    }
+    this.body = gen;
   }
 
   private refuseForeignOwner(): never {
@@ -195,7 +238,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
 
   private refuseBareYield(value: unknown): never {
     this.state = DONE;
-    this.body.return(undefined as R);
+    (this.body as Body<R>).return(undefined as R);
     throw new TypeError(
       `async fn '${this.label}' yielded ${String(value)}: use yield* to await a future (a bare yield is not an await)`,
     );
@@ -228,6 +271,7 @@ class CoroutineCleanup extends FutureBase<void> implements Cleanup {
     } finally {
       ambient.cx = outer;
     }
+    ambient.suspended = null; // (see Coroutine.poll)
     if (r.done === true) {
       this.coroutine.markCancelled();
       return undefined;

@@ -225,7 +225,7 @@ export class Runtime implements Spawner {
    * console.log(String(rt.dump()));
    * // task 2 'table 1' (idle)
    * // └─ serveTable
-   * //    └─ sleep 3000 ms
+   * //    └─ sleep until t=3000 ms
    * ```
    */
   dump(): TaskDump {
@@ -415,6 +415,8 @@ export class Runtime implements Spawner {
       if (hb !== null) Atomics.store(hb, 0, 0);
       this.polling = null;
       if (this.probe !== null) this.probe.turnEnded();
+      // Drop the reference to the last suspended future, or an idle runtime stays reachable.
+      ambient.suspended = null;
       spawnerAmbient.current = outerSpawner;
       ambient.host = outerHost;
       timeAmbient.driver = outerDriver;

@@ -23,8 +23,6 @@ import type { Task } from "./task.js";
  * ```
  */
 export class JoinHandle<T> extends FutureBase<T> implements PromiseLike<T>, Disposable {
-  private taken = false;
-
   /** @internal handles are made by `spawn`. */
   constructor(private readonly task: Task<T>) {
     super();
@@ -47,11 +45,11 @@ export class JoinHandle<T> extends FutureBase<T> implements PromiseLike<T>, Disp
       task.joinWaker = cx.waker;
       return PENDING;
     }
-    if (this.taken) {
+    if (task.taken) {
       throw new FutureStateError(`JoinHandle of task '${task.name}' was polled after it completed`);
     }
     if (!pollProceed(cx)) return PENDING;
-    this.taken = true;
+    task.taken = true;
     if (task.error !== null) throw task.error;
     return task.output as T;
   }

@@ -58,7 +58,10 @@ export class JoinSet<T> implements Disposable {
     const task = spawner.spawnTask(future, options);
     task.observed = true;
     this.members.add(task);
-    task.joinWaker = new MemberWaker(this, task) as unknown as Waker;
+    // A task can finish inside spawnTask (an already aborted signal, a runtime shutting down)
+    // before it has our pager: file it as finished now, or joinNext would wait for it forever.
+    if (task.isFinished()) this.memberFinished(task);
+    else task.joinWaker = new MemberWaker(this, task) as unknown as Waker;
   }
 
   /** @internal */

@@ -14,7 +14,15 @@
  * - `CANCELLING`: the future was torn down and its `finally` blocks are still awaiting; polls drive
  *   the cleanup instead of the future.
  * - `COMPLETE`: the task has its outcome (output, panic or cancellation) and holds no future.
- *   Terminal: no other flag changes after it.
+ *   Terminal: no other scheduling flag changes after it.
+ *
+ * Marks: attributes of the task kept in the same number (one field less per task; a parked task's
+ * bytes are a benchmark target). Scheduling transitions carry them through unchanged.
+ * - `OBSERVED`: someone asked for the outcome, so a panic is not reported as unhandled.
+ * - `CLEANUP`: a detached task finishing a dropped future's cleanup. Set at spawn, never cleared.
+ * - `WAKER_TAKEN`: the current poll read `cx.waker` (the lost-waker check). Cleared by each poll.
+ * - `FAILED`: the outcome is a `JoinError` (panic or cancellation), not the output.
+ * - `TAKEN`: the JoinHandle has handed out the outcome (it can be taken once).
  */
 
 export const SCHEDULED = 1;
@@ -23,6 +31,14 @@ export const NOTIFIED = 4;
 export const CANCEL_REQUESTED = 8;
 export const CANCELLING = 16;
 export const COMPLETE = 32;
+
+export const OBSERVED = 64;
+export const CLEANUP = 128;
+export const WAKER_TAKEN = 256;
+export const FAILED = 512;
+export const TAKEN = 1024;
+/** Every mark bit. */
+export const MARKS = OBSERVED | CLEANUP | WAKER_TAKEN | FAILED | TAKEN;
 
 /** What a wake must do, given the state before it. */
 export const WAKE_IGNORE = 0; // complete, already queued, or already notified
@@ -49,9 +65,9 @@ export function transitionToIdle(state: number): number {
   return state & ~RUNNING;
 }
 
-/** The task has its outcome. */
-export function transitionToComplete(_state: number): number {
-  return COMPLETE;
+/** The task has its outcome: every scheduling flag is dropped, the marks stay. */
+export function transitionToComplete(state: number): number {
+  return (state & MARKS) | COMPLETE;
 }
 
 /** A readable form of a state, for errors and task dumps. */

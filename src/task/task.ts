@@ -23,16 +23,21 @@ import { JoinError } from "./join-error.js";
 import {
   CANCEL_REQUESTED,
   CANCELLING,
+  CLEANUP,
   COMPLETE,
+  FAILED,
   NOTIFIED,
+  OBSERVED,
   RUNNING,
   SCHEDULED,
+  TAKEN,
   transitionToComplete,
   transitionToIdle,
   transitionToRunning,
   transitionToWoken,
   WAKE_NOTIFY,
   WAKE_SCHEDULE,
+  WAKER_TAKEN,
 } from "./state.js";
 
 /** What a task needs from the runtime that owns it. */
@@ -61,34 +66,35 @@ interface Deferred {
   reject: (e: unknown) => void;
 }
 
+/**
+ * What only some tasks need, kept out of line so that a plain task stays small (a parked task's
+ * bytes are a benchmark target): a given name, the promise behind `await handle`, a signal link.
+ */
+interface TaskExtra {
+  name: string | null;
+  deferred: Deferred | null;
+  unlinkSignal: (() => void) | null;
+}
+
 /** A spawned future and its scheduling state. */
 export class Task<T> extends Context {
-  /** Bit flags from `state.ts`. */
+  /** Bit flags from `state.ts`: scheduling state, and the task's marks in the same number. */
   state = SCHEDULED;
   /** The future being driven, then its cleanup while cancelling; `null` once complete. */
   future: Future<T> | Cleanup | null;
-  /** The output, once complete without error. */
-  output: T | undefined = undefined;
-  /** The panic or cancellation, once complete with one. */
-  error: JoinError | null = null;
+  /** Once complete: the output, or the `JoinError` when `FAILED` is marked. */
+  private outcome: unknown = undefined;
   /** Whoever awaits the outcome (a JoinHandle's poller, a JoinSet). */
   joinWaker: Waker | null = null;
-  /** Whether anyone has asked for the outcome: an unobserved panic is reported. */
-  observed = false;
-  /** Set for the detached tasks that finish a dropped future's cleanup. */
-  readonly isCleanup: boolean;
-  private deferred: Deferred | null = null;
-  /** Undoes the link to an `AbortSignal`, when one was given. */
-  unlinkSignal: (() => void) | null = null;
-  /** Whether the current poll read `waker` (see the lost-waker check in `run`). */
-  private wakerTaken = false;
+  private extra: TaskExtra | null = null;
   /** The runtime's doubly linked list of live tasks. */
   prevLive: Task<any> | null = null;
   nextLive: Task<any> | null = null;
 
   constructor(
     readonly id: number,
-    readonly name: string,
+    /** A given name, or `null` for the default (`task <id>`, `cleanup <id>`), made when asked. */
+    name: string | null,
     future: Future<T>,
     readonly scheduler: Scheduler,
     owner: unknown,
@@ -97,12 +103,65 @@ export class Task<T> extends Context {
     super(null as unknown as Waker, null);
     this.owner = owner === null ? this : owner;
     this.future = future;
-    this.isCleanup = isCleanup;
+    if (isCleanup) this.state |= CLEANUP;
+    if (name !== null) this.extras().name = name;
+  }
+
+  private extras(): TaskExtra {
+    let x = this.extra;
+    if (x === null) x = this.extra = { name: null, deferred: null, unlinkSignal: null };
+    return x;
+  }
+
+  /** The task's name: the one given to `spawn`, or `task <id>`. */
+  get name(): string {
+    const given = this.extra?.name;
+    if (given != null) return given;
+    return (this.state & CLEANUP) !== 0 ? `cleanup ${this.id}` : `task ${this.id}`;
+  }
+
+  /** Set for the detached tasks that finish a dropped future's cleanup. */
+  get isCleanup(): boolean {
+    return (this.state & CLEANUP) !== 0;
+  }
+
+  /** Whether anyone has asked for the outcome: an unobserved panic is reported. */
+  get observed(): boolean {
+    return (this.state & OBSERVED) !== 0;
+  }
+  set observed(value: boolean) {
+    this.state = value ? this.state | OBSERVED : this.state & ~OBSERVED;
+  }
+
+  /** Whether the JoinHandle has handed out the outcome (it can be taken once). */
+  get taken(): boolean {
+    return (this.state & TAKEN) !== 0;
+  }
+  set taken(value: boolean) {
+    this.state = value ? this.state | TAKEN : this.state & ~TAKEN;
+  }
+
+  /** The output, once complete without error. */
+  get output(): T | undefined {
+    return (this.state & FAILED) === 0 ? (this.outcome as T | undefined) : undefined;
+  }
+
+  /** The panic or cancellation, once complete with one. */
+  get error(): JoinError | null {
+    return (this.state & FAILED) !== 0 ? (this.outcome as JoinError) : null;
+  }
+
+  /** Undoes the link to an `AbortSignal`, when one was given. */
+  get unlinkSignal(): (() => void) | null {
+    return this.extra === null ? null : this.extra.unlinkSignal;
+  }
+  set unlinkSignal(fn: (() => void) | null) {
+    if (fn !== null || this.extra !== null) this.extras().unlinkSignal = fn;
   }
 
   /** The task is its own waker; reading it is noted for the lost-waker check. */
   override get waker(): Waker {
-    this.wakerTaken = true;
+    this.state |= WAKER_TAKEN;
     return this as unknown as Waker;
   }
 
@@ -130,9 +189,8 @@ export class Task<T> extends Context {
 
   /** One poll, called by the executor after taking the task off the run queue. */
   run(): void {
-    this.state = transitionToRunning(this.state);
+    this.state = transitionToRunning(this.state) & ~WAKER_TAKEN;
     resetBudget();
-    this.wakerTaken = false;
     const probe = this.scheduler.probe;
     if (probe !== null) probe.pollStart(this);
     let r: unknown;
@@ -163,7 +221,7 @@ export class Task<T> extends Context {
     }
     this.state = transitionToIdle(s);
     // Pending, not woken, and nobody took the pager: nothing can ever wake this task.
-    if (!this.wakerTaken) this.scheduler.lostWaker(this);
+    if ((s & WAKER_TAKEN) === 0) this.scheduler.lostWaker(this);
   }
 
   /**
@@ -204,26 +262,29 @@ export class Task<T> extends Context {
   }
 
   private finishReady(value: T): void {
-    this.output = value;
+    this.outcome = value;
     this.complete();
   }
 
   private finishPanicked(cause: unknown): void {
-    this.error = JoinError.panic(this.id, this.name, cause);
+    this.outcome = JoinError.panic(this.id, this.name, cause);
+    this.state |= FAILED;
     this.complete();
   }
 
   private finishCancelled(): void {
-    this.error = JoinError.cancelled(this.id, this.name);
+    this.outcome = JoinError.cancelled(this.id, this.name);
+    this.state |= FAILED;
     this.complete();
   }
 
   private complete(): void {
     this.state = transitionToComplete(this.state);
     this.future = null;
-    if (this.unlinkSignal !== null) {
-      this.unlinkSignal();
-      this.unlinkSignal = null;
+    const x = this.extra;
+    if (x !== null && x.unlinkSignal !== null) {
+      x.unlinkSignal();
+      x.unlinkSignal = null;
     }
     this.scheduler.taskCompleted(this);
     const w = this.joinWaker;
@@ -231,7 +292,7 @@ export class Task<T> extends Context {
       this.joinWaker = null;
       w.wake();
     }
-    const d = this.deferred;
+    const d = x === null ? null : x.deferred;
     if (d !== null) {
       if (this.error === null) d.resolve(this.output);
       else d.reject(this.error);
@@ -246,7 +307,8 @@ export class Task<T> extends Context {
   /** A promise of the outcome, for `await handle` from native code. */
   promise(): Promise<T> {
     this.observed = true;
-    let d = this.deferred;
+    const x = this.extras();
+    let d = x.deferred;
     if (d === null) {
       let resolve!: (v: unknown) => void;
       let reject!: (e: unknown) => void;
@@ -254,7 +316,7 @@ export class Task<T> extends Context {
         resolve = res;
         reject = rej;
       });
-      d = this.deferred = { promise, resolve, reject };
+      d = x.deferred = { promise, resolve, reject };
       if ((this.state & COMPLETE) !== 0) {
         if (this.error === null) resolve(this.output);
         else reject(this.error);

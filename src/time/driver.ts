@@ -1,17 +1,256 @@
 /**
- * The timer half of the reactor, as the `time/` leaf futures see it: something that counts live
- * timers for the runtime's metrics. Set by the runtime while it polls its tasks.
+ * The time driver: the timer half of the reactor (the bells). Each runtime owns one. It holds the
+ * runtime's clock and its timer wheel, and is the only thing that touches the wheel: sleep futures
+ * register themselves here on their first poll and unregister when dropped; the driver fires them
+ * when their time comes, and a fired sleep does nothing but wake its task (DESIGN.md, decision 7).
  *
- * (Interim: the timer wheel and the paused clock replace this with a real driver.)
+ * One host timer per runtime. The driver keeps at most one `setTimeout` armed, for the wheel's next
+ * expiration, and re-arms it only when that expiration changes. It reconciles once at the end of
+ * each executor turn (many timers armed and cancelled in one turn cost nothing on the host), or on
+ * a microtask when a timer changes outside a turn. A wheel with no timers holds no host timer, so
+ * an idle runtime never keeps the process alive.
+ *
+ * Paused time. With a paused clock no host timer is armed; time moves by `time.advance(ms)` or by
+ * auto-advance. The auto-advance rule (tokio's `start_paused`): when a turn ends with no task
+ * runnable, the driver waits one macrotask (so promise callbacks and host events already queued get
+ * their turn), then, if still no task is runnable and nothing outside the runtime can wake one (no
+ * bridged promise in flight: `fromPromise` and I/O sources count themselves with the runtime), it
+ * moves the clock straight to the next timer's deadline and fires it. So a three-second dish is
+ * ready at exactly 3,000 ms of virtual time, a few real microseconds later. A wake the runtime
+ * cannot see (a native `setTimeout` calling a waker) does not hold auto-advance back.
+ *
+ * Ticks: the wheel counts whole milliseconds on the process's time line (that of `performance.now()`);
+ * sleeps round their deadlines up to a whole millisecond, so a timer never fires early, and timers
+ * due in the same millisecond fire in registration order.
  */
+import { FutureStateError } from "../future/errors.js";
+import {
+  type Clock,
+  type ClockKind,
+  createClock,
+  hostNow,
+  PausedClock,
+  RealClock,
+} from "./clock.js";
+import type { TimerProbe } from "./probe.js";
+import { type TimerEntry, Wheel } from "./wheel.js";
 
-/** What a runtime offers to timer futures. */
-export interface TimeDriver {
-  /** A timer was armed. */
-  timerOpened(): void;
-  /** A timer fired or was cancelled. */
-  timerClosed(): void;
+/** The longest delay a host timer accepts (Node fires at once past 2^31 - 1 ms). */
+const MAX_HOST_DELAY = 2 ** 31 - 1;
+
+/** What the driver needs from its runtime. */
+export interface DriverHost {
+  /** No task is runnable and nothing outside the runtime (a bridged promise, I/O) can wake one. */
+  isQuiescent(): boolean;
+  /** Run `fn` on a later turn of the host's event loop. */
+  macrotask(fn: () => void): void;
 }
 
-/** The driver of the runtime polling right now. */
+/** A runtime's clock, timer wheel and host timer. */
+export class TimeDriver {
+  /** The clock's time when the runtime started (a whole ms): the runtime's clock counts from it. */
+  readonly origin: number;
+  /** Diagnostics, while the runtime is instrumented (see probe.ts); `null` costs one check. */
+  probe: TimerProbe | null = null;
+  private clock: Clock;
+  private readonly wheel: Wheel;
+  private hostTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The tick the host timer is armed for, or -1. */
+  private armedTick = -1;
+  /** The wheel changed since the host timer was last reconciled. */
+  private dirty = false;
+  private advanceQueued = false;
+  /** The latest reading of the clock (see `hasPassed`). */
+  private lastNow: number;
+  private closed = false;
+  private readonly syncFn = (): void => {
+    if (this.dirty) this.sync();
+  };
+  private readonly hostTimerFn = (): void => this.onHostTimer();
+  private readonly autoAdvanceFn = (): void => this.autoAdvance();
+
+  constructor(
+    kind: ClockKind,
+    private readonly host: DriverHost,
+  ) {
+    // Start on a whole millisecond, so that a paused clock moved by whole ms stays on ticks.
+    const origin = Math.floor(hostNow());
+    this.origin = origin;
+    this.clock = createClock(kind, origin);
+    this.lastNow = origin;
+    this.wheel = new Wheel(origin);
+  }
+
+  /** The current time on this runtime's clock, in ms. */
+  now(): number {
+    const now = this.clock.now();
+    this.lastNow = now;
+    return now;
+  }
+
+  /**
+   * Whether `deadline` had come at the latest reading of the clock. Never true early; it may say
+   * false for a deadline that passed since (the timer is then registered and fires on the host
+   * timer's next turn). Reading the host's clock here would box a number per sleep registered,
+   * so the hot path uses the last reading, which making a sleep has just refreshed.
+   */
+  hasPassed(deadline: number): boolean {
+    return deadline <= this.lastNow;
+  }
+
+  /** Whether the clock is paused. */
+  get paused(): boolean {
+    return this.clock.paused;
+  }
+
+  /** Timers registered on the wheel. */
+  get liveTimers(): number {
+    return this.wheel.size;
+  }
+
+  /** Whether the host timer is armed (for tests of "holds no host timer"). */
+  get hostTimerArmed(): boolean {
+    return this.hostTimer !== null;
+  }
+
+  /**
+   * Hang `entry` on the wheel for `deadline`, a whole ms later than the last `now()`; `owner` is
+   * the context owner of the poll that registers it (for diagnostics).
+   */
+  register(entry: TimerEntry, deadline: number, owner: unknown): void {
+    if (this.closed) {
+      throw new FutureStateError("a timer was polled after its runtime shut down");
+    }
+    const elapsed = this.wheel.elapsed;
+    this.wheel.insert(entry, deadline > elapsed ? deadline : elapsed + 1);
+    this.changed();
+    if (this.probe !== null) this.probe.registered(entry, entry.when, owner);
+  }
+
+  /** Take `entry` off the wheel (it must be on it). */
+  deregister(entry: TimerEntry): void {
+    this.wheel.remove(entry);
+    this.changed();
+    if (this.probe !== null) this.probe.cancelled(entry);
+  }
+
+  /** Freeze the clock at the next whole millisecond; due timers fire. */
+  pause(): void {
+    if (this.clock.paused) throw new Error("time.pause(): the clock is already paused");
+    const tick = Math.ceil(this.clock.now());
+    this.clock = new PausedClock(tick);
+    this.lastNow = tick;
+    this.wheel.advanceTo(tick);
+    this.sync();
+  }
+
+  /** Let the clock run again from the paused time. */
+  resume(): void {
+    if (!this.clock.paused) throw new Error("time.resume(): the clock is not paused");
+    this.clock = new RealClock(this.clock.now());
+    this.sync();
+  }
+
+  /** Move the paused clock `ms` forward and fire every timer due by then, in order. */
+  advance(ms: number): void {
+    const clock = this.clock;
+    if (!(clock instanceof PausedClock)) {
+      throw new Error(
+        "time.advance(ms): the clock is not paused (use { clock: 'paused' } or time.pause())",
+      );
+    }
+    clock.moveTo(this.now() + ms);
+    this.wheel.advanceTo(Math.floor(this.now()));
+  }
+
+  /**
+   * Called by the runtime at the end of every turn. Reconciles the host timer; with a paused clock
+   * and no runnable task (`idle`), schedules an auto-advance check.
+   */
+  afterTurn(idle: boolean): void {
+    if (this.dirty) this.sync();
+    if (idle && this.clock.paused && this.wheel.size > 0 && !this.advanceQueued && !this.closed) {
+      this.advanceQueued = true;
+      this.host.macrotask(this.autoAdvanceFn);
+    }
+  }
+
+  /**
+   * The runtime has shut down: disarm the host timer and take every timer still registered (by
+   * futures nobody dropped) off the wheel, so the runtime ends with zero live timers.
+   */
+  shutdown(): void {
+    this.closed = true;
+    this.wheel.clear(abandonEntry);
+    this.disarm();
+  }
+
+  private changed(): void {
+    if (this.dirty) return;
+    this.dirty = true;
+    // Inside a turn the runtime reconciles at its end; outside one nobody will, so ask for it.
+    if (timeAmbient.driver !== this) queueMicrotask(this.syncFn);
+  }
+
+  /** Arm, move or disarm the host timer so it matches the wheel's next expiration. */
+  private sync(): void {
+    this.dirty = false;
+    const wheel = this.wheel;
+    if (wheel.size === 0 || this.clock.paused || this.closed) {
+      this.disarm();
+      return;
+    }
+    const next = wheel.nextExpiration();
+    if (next === this.armedTick) return;
+    this.disarm();
+    const delay = Math.ceil(next - this.clock.now());
+    this.armedTick = next;
+    this.hostTimer = setTimeout(this.hostTimerFn, delay <= 0 ? 0 : Math.min(delay, MAX_HOST_DELAY));
+  }
+
+  private disarm(): void {
+    if (this.hostTimer !== null) {
+      clearTimeout(this.hostTimer);
+      this.hostTimer = null;
+    }
+    this.armedTick = -1;
+  }
+
+  private onHostTimer(): void {
+    this.hostTimer = null;
+    this.armedTick = -1;
+    if (this.closed || this.clock.paused) return;
+    this.wheel.advanceTo(Math.floor(this.now()));
+    this.sync();
+  }
+
+  private autoAdvance(): void {
+    this.advanceQueued = false;
+    const clock = this.clock;
+    if (!(clock instanceof PausedClock) || this.closed || !this.host.isQuiescent()) return;
+    const wheel = this.wheel;
+    // Jump from expiration to expiration (a higher slot only cascades) until something fires.
+    while (wheel.size > 0) {
+      clock.moveTo(wheel.nextExpiration());
+      if (wheel.advanceTo(Math.floor(this.now())) > 0) break;
+    }
+    // The timers that fired woke nobody who runs (a hand-polled future): keep time moving.
+    if (this.host.isQuiescent()) this.afterTurn(true);
+  }
+}
+
+function abandonEntry(entry: TimerEntry): void {
+  entry.abandon();
+}
+
+/** The driver of the runtime polling right now (set by the runtime for each turn). */
 export const timeAmbient: { driver: TimeDriver | null } = { driver: null };
+
+/** The current runtime's driver; `what` names the caller in the error thrown outside a runtime. */
+export function currentDriver(what: string): TimeDriver {
+  const driver = timeAmbient.driver;
+  if (driver === null) {
+    throw new FutureStateError(`${what} must be used by a task inside a Brigade runtime`);
+  }
+  return driver;
+}

@@ -1,0 +1,249 @@
+/**
+ * Network benchmarks, side by side: Brigade's servers against plain Node ones doing the same job,
+ * driven by the same load generators.
+ *
+ * - Echo throughput: 8 connections each send 8 MB in 64 KiB writes and read it all back; Brigade's
+ *   `examples/echo-server.ts` (copy with backpressure) against `net.createServer(s => s.pipe(s))`.
+ * - Echo latency: 16 connections each do 500 ping-pongs of 64 bytes; p99 of the round trips.
+ * - HTTP: autocannon (50 connections for 3 s) against `examples/http-hello.ts` and a
+ *   `node:http` server with the same handler; requests per second and p99 latency.
+ *
+ * Each server runs in a child process of its own (one core for the server, one for the load
+ * generator in this process), started once and idle while the others are measured; the variants
+ * run in interleaved rounds, and the medians are reported.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import http from "node:http";
+import net from "node:net";
+import { fileURLToPath } from "node:url";
+import { compare, record } from "./harness.js";
+
+const SERVER_KIND = process.env.NET_BENCH_SERVER;
+
+/** Child mode: start one server and print its port. */
+async function serve(kind: string): Promise<void> {
+  let port: number;
+  if (kind === "brigade-echo") {
+    port = (await (await import("../examples/echo-server.js")).start(0)).port;
+  } else if (kind === "brigade-http") {
+    port = (await (await import("../examples/http-hello.js")).start(0)).port;
+  } else if (kind === "node-echo") {
+    const server = net.createServer({ allowHalfOpen: true }, (s) => {
+      s.pipe(s);
+      s.on("error", () => s.destroy());
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    port = (server.address() as net.AddressInfo).port;
+  } else if (kind === "node-http") {
+    const { handler } = await import("../examples/http-hello.js");
+    const server = http.createServer((req, res) => {
+      const { status, body } = handler(req.method ?? "", req.url ?? "");
+      res.writeHead(status, {
+        "Content-Type": "text/plain; charset=utf-8",
+        "Content-Length": Buffer.byteLength(body),
+      });
+      res.end(req.method === "HEAD" ? undefined : body);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    port = (server.address() as net.AddressInfo).port;
+  } else {
+    throw new Error(`unknown server kind ${kind}`);
+  }
+  process.stdout.write(`port ${port}\n`);
+}
+
+if (SERVER_KIND !== undefined) await serve(SERVER_KIND);
+
+/** Start a server child; resolves with its port and the child. */
+function startServer(kind: string): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
+    env: { ...process.env, NET_BENCH_SERVER: kind },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /port (\d+)/.exec(out);
+      if (m !== null) resolve({ port: Number(m[1]), child });
+    });
+    child.on("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+}
+
+/** `connections` clients each send `bytes` and read them back. */
+async function echoThroughput(port: number, connections: number, bytes: number): Promise<void> {
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  await Promise.all(
+    Array.from(
+      { length: connections },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const s = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true });
+          let received = 0;
+          let sent = 0;
+          const pump = () => {
+            while (sent < bytes) {
+              sent += chunk.length;
+              if (!s.write(chunk)) return;
+            }
+            s.end();
+          };
+          s.on("connect", pump);
+          s.on("drain", pump);
+          s.on("data", (d: Buffer) => {
+            received += d.length;
+          });
+          s.on("end", () => {
+            s.destroy();
+            if (received === sent) resolve();
+            else reject(new Error(`echo lost bytes: ${received} of ${sent}`));
+          });
+          s.on("error", reject);
+        }),
+    ),
+  );
+}
+
+/** `connections` clients each do `rounds` ping-pongs of 64 bytes; returns every round trip (µs). */
+async function echoLatencies(port: number, connections: number, rounds: number): Promise<number[]> {
+  const all: number[] = [];
+  const ping = Buffer.alloc(64, 1);
+  await Promise.all(
+    Array.from(
+      { length: connections },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const s = net.connect({ port, host: "127.0.0.1" });
+          s.setNoDelay(true);
+          let got = 0;
+          let done = 0;
+          let t0 = 0n;
+          const send = () => {
+            got = 0;
+            t0 = process.hrtime.bigint();
+            s.write(ping);
+          };
+          s.on("connect", send);
+          s.on("data", (d: Buffer) => {
+            got += d.length;
+            if (got < ping.length) return;
+            all.push(Number(process.hrtime.bigint() - t0) / 1000);
+            if (++done === rounds) {
+              s.destroy();
+              resolve();
+            } else send();
+          });
+          s.on("error", reject);
+        }),
+    ),
+  );
+  return all;
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+interface AutocannonResult {
+  errors: number;
+  non2xx: number;
+  requests: { total: number };
+  latency: { p99: number };
+}
+
+export async function main(): Promise<void> {
+  const servers = {
+    brigadeEcho: await startServer("brigade-echo"),
+    nodeEcho: await startServer("node-echo"),
+    brigadeHttp: await startServer("brigade-http"),
+    nodeHttp: await startServer("node-http"),
+  };
+  try {
+    const MB = 1024 * 1024;
+    const connections = 8;
+    const perConnection = 8 * MB;
+    const totalMb = (connections * perConnection) / MB;
+    const tp = await compare(
+      `echo: ${connections} connections × ${perConnection / MB} MB there and back`,
+      { ops: totalMb, unit: "ms per MB echoed", perOp: "ms", rounds: 7, warmup: 1 },
+      [
+        {
+          name: "brigade",
+          run: () => echoThroughput(servers.brigadeEcho.port, connections, perConnection),
+        },
+        {
+          name: "node-net",
+          run: () => echoThroughput(servers.nodeEcho.port, connections, perConnection),
+        },
+      ],
+    );
+    record("echo throughput", "MB/s (from the medians)", {
+      brigade: 1000 / tp.medians.brigade!,
+      "node-net": 1000 / tp.medians["node-net"]!,
+    });
+
+    const p99s: Record<string, number[]> = { brigade: [], "node-net": [] };
+    const p50s: Record<string, number[]> = { brigade: [], "node-net": [] };
+    for (let round = 0; round < 6; round++) {
+      for (const [name, port] of [
+        ["brigade", servers.brigadeEcho.port],
+        ["node-net", servers.nodeEcho.port],
+      ] as const) {
+        const lat = await echoLatencies(port, 16, 500);
+        if (round === 0) continue; // warm-up
+        p99s[name]!.push(percentile(lat, 99));
+        p50s[name]!.push(percentile(lat, 50));
+      }
+    }
+    record("echo latency p50 (16 conns × 500 ping-pongs of 64 B)", "µs", {
+      brigade: median(p50s.brigade!),
+      "node-net": median(p50s["node-net"]!),
+    });
+    record("echo latency p99 (16 conns × 500 ping-pongs of 64 B)", "µs", {
+      brigade: median(p99s.brigade!),
+      "node-net": median(p99s["node-net"]!),
+    });
+
+    const { default: autocannon } = (await import("autocannon" as string)) as {
+      default: (o: object) => Promise<AutocannonResult>;
+    };
+    const rps: Record<string, number[]> = { brigade: [], "node-http": [] };
+    const httpP99: Record<string, number[]> = { brigade: [], "node-http": [] };
+    let failures = 0;
+    for (let round = 0; round < 4; round++) {
+      for (const [name, port] of [
+        ["brigade", servers.brigadeHttp.port],
+        ["node-http", servers.nodeHttp.port],
+      ] as const) {
+        const r = await autocannon({
+          url: `http://127.0.0.1:${port}/`,
+          connections: 50,
+          duration: 3,
+        });
+        failures += r.errors + r.non2xx;
+        if (round === 0) continue; // warm-up
+        rps[name]!.push(r.requests.total / 3);
+        httpP99[name]!.push(r.latency.p99);
+      }
+    }
+    record("http hello (autocannon, 50 conns, 3 s)", "requests/s", {
+      brigade: median(rps.brigade!),
+      "node-http": median(rps["node-http"]!),
+    });
+    record("http hello p99 latency", "ms", {
+      brigade: median(httpP99.brigade!),
+      "node-http": median(httpP99["node-http"]!),
+    });
+    if (failures > 0) console.log(`http: ${failures} failed requests`);
+  } finally {
+    for (const s of Object.values(servers)) s.child.kill();
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * An echo server: every byte a client sends comes straight back, until the client closes its side.
+ * One task per connection; `copy` moves the bytes with backpressure (a client that stops reading
+ * stops being read from).
+ *
+ * Run it: `npx tsx examples/echo-server.ts 7000`, then `nc 127.0.0.1 7000`.
+ */
+import { pathToFileURL } from "node:url";
+import { asyncFn, Runtime, select, spawn } from "../src/index.js";
+import { copy, ctrlC, TcpListener, type TcpStream } from "../src/node.js";
+
+/** Serve one client: echo, then close our side once theirs is closed. */
+const echo = asyncFn(function* (conn: TcpStream) {
+  try {
+    yield* copy(conn, conn);
+    yield* conn.shutdown();
+  } finally {
+    conn[Symbol.dispose]();
+  }
+});
+
+/** Accept clients forever, one task each. */
+export const serveEcho = asyncFn(function* (listener: TcpListener) {
+  try {
+    for (;;) {
+      const conn = yield* listener.accept();
+      spawn(echo(conn), { name: `echo ${conn.peerAddr()}` });
+    }
+  } finally {
+    listener[Symbol.dispose]();
+  }
+});
+
+/** Start on 127.0.0.1:`port` (0: any free port). `stop()` closes the listener and every client. */
+export async function start(port = 0): Promise<{ port: number; stop: () => Promise<void> }> {
+  const rt = new Runtime();
+  const listener = await rt.spawn(TcpListener.bind({ host: "127.0.0.1", port }));
+  rt.spawn(serveEcho(listener), { name: "accept loop" });
+  return { port: listener.localAddr().port, stop: () => rt.shutdown() };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const rt = new Runtime();
+  const listener = await rt.spawn(TcpListener.bind({ port: Number(process.argv[2] ?? 7000) }));
+  console.log(`echo server on ${listener.localAddr()}; Ctrl-C to stop`);
+  await rt.spawn(select(serveEcho(listener), ctrlC()));
+  await rt.shutdown();
+}

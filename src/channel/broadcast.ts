@@ -1,0 +1,302 @@
+/**
+ * broadcast: the kitchen's announcement board. Every receiver sees every message sent after it
+ * subscribed. The board is a ring of `capacity` messages: a receiver that falls more than that far
+ * behind loses the oldest ones; its next `recv()` throws a {@link RecvLaggedError} telling how many
+ * it missed, and the one after returns the oldest message still on the board.
+ *
+ * Counting: sender handles count as in mpsc (`clone()`, `close()`/dispose); when the last is
+ * closed, receivers drain what they have not read and then get `undefined`. Receivers count from
+ * `subscribe()` (or `channel()`) until `close()`/dispose; `send` fails when none is left.
+ *
+ * `undefined` is not a valid message: `recv()` uses it to say "closed".
+ */
+import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
+import { FutureStateError } from "../future/errors.js";
+import { FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
+import { QUEUED, WaitNode, WaitQueue } from "../sync/waiter.js";
+import { pollProceed } from "../task/budget.js";
+import { checkCapacity, checkMessage, RecvLaggedError, SendError } from "./errors.js";
+import { RecvIterator } from "./iterate.js";
+
+/** @internal */
+class Shared<T> {
+  readonly ring: (T | undefined)[];
+  /** Sequence number of the next message; message `k` lives in `ring[k % capacity]`. */
+  tail = 0;
+  senders = 1;
+  receivers = 0;
+  readonly queue = new WaitQueue<Receiver<T>>();
+
+  constructor(readonly capacity: number) {
+    this.ring = new Array<T | undefined>(capacity).fill(undefined);
+  }
+}
+
+/**
+ * The sending half (clone it for more senders).
+ *
+ * @example
+ * ```ts
+ * const [tx, rx1] = broadcast.channel<string>(16);
+ * const rx2 = tx.subscribe();
+ * tx.send("86 the salmon"); // both receivers see it
+ * ```
+ */
+export class Sender<T> implements Disposable {
+  private closed = false;
+
+  /** @internal */
+  constructor(private readonly shared: Shared<T>) {}
+
+  /**
+   * Send to every current receiver; returns how many there are. Throws a `SendError` holding the
+   * value when there is none (or this handle is closed). Never waits: slow receivers lag instead.
+   *
+   * @example
+   * ```ts
+   * const heard = tx.send("service!");
+   * ```
+   */
+  send(value: T): number {
+    checkMessage(value, "tx.send(value)");
+    const s = this.shared;
+    if (this.closed || s.receivers === 0) {
+      throw new SendError(
+        this.closed
+          ? "broadcast send on a closed sender (the value is in error.value)"
+          : "broadcast send with no receivers (the value is in error.value)",
+        value,
+      );
+    }
+    s.ring[s.tail % s.capacity] = value;
+    s.tail++;
+    s.queue.wakeAll();
+    return s.receivers;
+  }
+
+  /**
+   * A new receiver that sees every message sent from now on.
+   *
+   * @example
+   * ```ts
+   * const rx = tx.subscribe();
+   * ```
+   */
+  subscribe(): Receiver<T> {
+    return new Receiver(this.shared, this.shared.tail);
+  }
+
+  /** Another sender handle; counts until closed. */
+  clone(): Sender<T> {
+    if (this.closed) throw new TypeError("tx.clone(): this sender is closed; clone an open one");
+    this.shared.senders++;
+    return new Sender(this.shared);
+  }
+
+  /** How many receivers are subscribed. */
+  receiverCount(): number {
+    return this.shared.receivers;
+  }
+
+  /** Close this handle (idempotent); the last one closes the channel. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (--this.shared.senders === 0) this.shared.queue.wakeAll();
+  }
+
+  /** Same as `close()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/**
+ * A receiving half: its own position on the board.
+ *
+ * @example
+ * ```ts
+ * for (;;) {
+ *   try {
+ *     const m = yield* rx.recv();
+ *     if (m === undefined) break;
+ *   } catch (e) {
+ *     if (!(e instanceof RecvLaggedError)) throw e; // else: skipped e.skipped, go on
+ *   }
+ * }
+ * ```
+ */
+export class Receiver<T> implements Disposable, AsyncIterable<T> {
+  /** Sequence number of the next message to read. */
+  private next: number;
+  private closed = false;
+  private readonly node: WaitNode<Receiver<T>>;
+
+  /** @internal */
+  constructor(
+    private readonly shared: Shared<T>,
+    from: number,
+  ) {
+    this.next = from;
+    this.node = new WaitNode<Receiver<T>>(this);
+    shared.receivers++;
+  }
+
+  /**
+   * The next message; `undefined` once every sender is closed and this receiver has read all;
+   * throws {@link RecvLaggedError} once if it fell behind (then goes on from the oldest kept).
+   *
+   * Cancel safety: cancel-safe: a message is taken only by the poll that returns it.
+   *
+   * @example
+   * ```ts
+   * const m = yield* rx.recv();
+   * ```
+   */
+  recv(): FutureBase<T | undefined> & Disposable {
+    return new Recv(this);
+  }
+
+  /**
+   * Poll for the next message (see `recv`): the message, `undefined` when closed and read out, or
+   * `PENDING` with the waker kept. For the stream layer.
+   *
+   * @example
+   * ```ts
+   * poll(cx) { return this.rx.pollRecv(cx); }
+   * ```
+   */
+  pollRecv(cx: Context): Poll<T | undefined> {
+    if (this.closed) throw new FutureStateError("a closed broadcast receiver was polled");
+    const s = this.shared;
+    const next = this.next;
+    if (next < s.tail) {
+      const oldest = s.tail - s.capacity;
+      if (next < oldest) {
+        this.next = oldest;
+        throw new RecvLaggedError(
+          `the broadcast receiver lagged: ${oldest - next} message(s) were overwritten before it read them`,
+          oldest - next,
+        );
+      }
+      if (!pollProceed(cx)) return PENDING;
+      this.next = next + 1;
+      return s.ring[next % s.capacity];
+    }
+    if (s.senders === 0) {
+      this.unregister();
+      return undefined;
+    }
+    const node = this.node;
+    if (node.state === QUEUED) node.waker = cx.waker;
+    else s.queue.push(node, cx.waker);
+    return PENDING;
+  }
+
+  /** A message ready now (or `undefined`); throws `RecvLaggedError` as `recv` does. */
+  tryRecv(): T | undefined {
+    const s = this.shared;
+    const next = this.next;
+    if (this.closed || next >= s.tail) return undefined;
+    const oldest = s.tail - s.capacity;
+    if (next < oldest) {
+      this.next = oldest;
+      throw new RecvLaggedError(
+        `the broadcast receiver lagged: ${oldest - next} message(s) were overwritten before it read them`,
+        oldest - next,
+      );
+    }
+    this.next = next + 1;
+    return s.ring[next % s.capacity];
+  }
+
+  /** Messages sent and not yet read by this receiver (lost ones included). */
+  get length(): number {
+    return this.shared.tail - this.next;
+  }
+
+  /** A new receiver starting from now (not from this one's position). */
+  resubscribe(): Receiver<T> {
+    return new Receiver(this.shared, this.shared.tail);
+  }
+
+  /** @internal forget the kept waker. */
+  unregister(): void {
+    if (this.node.state === QUEUED) this.shared.queue.remove(this.node);
+  }
+
+  /** Unsubscribe (idempotent): senders stop counting this receiver. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unregister();
+    this.shared.receivers--;
+  }
+
+  /** Same as `close()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * Iterate from native code; a lag rejects `next()` with `RecvLaggedError` (the receiver has
+   * moved on; iterate again to continue).
+   *
+   * @example
+   * ```ts
+   * for await (const m of rx) console.log(m);
+   * ```
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return new RecvIterator<T>(this);
+  }
+}
+
+class Recv<T> extends FutureBase<T | undefined> implements Disposable {
+  private done = false;
+
+  constructor(private readonly rx: Receiver<T>) {
+    super();
+  }
+
+  [DESCRIBE](): Description {
+    return { label: "broadcast rx.recv()", children: [] };
+  }
+
+  poll(cx: Context): Poll<T | undefined> {
+    if (this.done)
+      throw new FutureStateError("rx.recv() was polled after it completed or was dropped");
+    let r: Poll<T | undefined>;
+    try {
+      r = this.rx.pollRecv(cx);
+    } catch (e) {
+      this.done = true;
+      throw e;
+    }
+    if (r !== PENDING) this.done = true;
+    return r;
+  }
+
+  [Symbol.dispose](): void {
+    if (this.done) return;
+    this.done = true;
+    this.rx.unregister();
+  }
+}
+
+/**
+ * A broadcast channel keeping the last `capacity` messages (at least 1).
+ *
+ * @example
+ * ```ts
+ * const [tx, rx] = broadcast.channel<string>(16);
+ * ```
+ */
+export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
+  const s = new Shared<T>(
+    checkCapacity(capacity, "broadcast.channel(capacity): capacity", 2 ** 24),
+  );
+  return [new Sender(s), new Receiver(s, 0)];
+}

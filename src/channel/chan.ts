@@ -1,0 +1,230 @@
+/**
+ * The shared core of an mpsc channel, and its receiver: the ticket rail between the waiters (many
+ * senders) and the kitchen (one receiver). Tickets are kept in a {@link Ring}; a bounded channel
+ * also counts its free slots as {@link Permits}, so a sender that finds the rail full waits in a
+ * FIFO line and is let in, in order, as the receiver takes tickets off (backpressure).
+ *
+ * Closing: the channel is closed for the receiver once every sender handle is closed (tickets
+ * already on the rail are still received, then `recv()` returns `undefined`); it is closed for the
+ * senders once the receiver is closed or disposed (every send fails with the message handed back).
+ */
+import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
+import { FutureStateError } from "../future/errors.js";
+import { FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
+import type { Acquire } from "../sync/permits.js";
+import { Permits } from "../sync/permits.js";
+import { QUEUED, WaitNode, WaitQueue } from "../sync/waiter.js";
+import { pollProceed } from "../task/budget.js";
+import { SendError } from "./errors.js";
+import { RecvIterator } from "./iterate.js";
+import { Ring } from "./ring.js";
+
+/** @internal the state both ends share. Its permits are the free slots of a bounded channel. */
+export class Chan<T> extends Permits {
+  readonly buf: Ring<T>;
+  /** The receiver's waker, when it waits (at most one node). */
+  readonly rxQueue = new WaitQueue<Receiver<T>>();
+  /** Open sender handles. */
+  senders = 1;
+  /** Whether slots are counted (a bounded channel). */
+  readonly bounded: boolean;
+
+  constructor(
+    /** Slots, or `Infinity` for an unbounded channel. */
+    readonly capacity: number,
+  ) {
+    super(Number.isFinite(capacity) ? capacity : 0);
+    this.bounded = Number.isFinite(capacity);
+    this.buf = new Ring<T>(Number.isFinite(capacity) ? capacity : 16);
+  }
+
+  /** Put a ticket on the rail and wake the receiver. */
+  push(v: T): void {
+    this.buf.push(v);
+    const n = this.rxQueue.head;
+    if (n !== null) this.rxQueue.grant(n);
+  }
+
+  /** A sender handle closed. */
+  senderClosed(): void {
+    if (--this.senders === 0) {
+      const n = this.rxQueue.head;
+      if (n !== null) this.rxQueue.grant(n);
+    }
+  }
+
+  override closedError(a: Acquire<unknown>): Error {
+    return (a as unknown as { sendFailed(): Error }).sendFailed();
+  }
+
+  /** @internal the error of a send on a closed channel. */
+  sendError<V>(value: V, own: boolean): SendError<V> {
+    return new SendError(
+      own
+        ? "send on a closed sender: this handle was closed (the message is in error.value)"
+        : "send on a closed channel: the receiver is gone (the message is in error.value)",
+      value,
+    );
+  }
+}
+
+/**
+ * The receiving end of an mpsc channel (bounded or unbounded). Async-iterable from native code
+ * (`for await (const order of rx)`), and pollable by hand (`pollRecv`) for the stream layer.
+ *
+ * @example
+ * ```ts
+ * const [tx, rx] = mpsc.channel<string>(16);
+ * let order: string | undefined;
+ * while ((order = yield* rx.recv()) !== undefined) cook(order);
+ * ```
+ */
+export class Receiver<T> implements Disposable, AsyncIterable<T> {
+  /** @internal this receiver's place in the wait queue, reused for every wait. */
+  private readonly node: WaitNode<Receiver<T>>;
+  private closed = false;
+
+  /** @internal */
+  constructor(private readonly chan: Chan<T>) {
+    this.node = new WaitNode<Receiver<T>>(this);
+  }
+
+  /**
+   * The next message, or `undefined` once every sender is closed and the channel is empty.
+   *
+   * Cancel safety: cancel-safe. A message is taken only in the poll that returns it, so a `recv()`
+   * dropped while waiting (the loser of a `select`) has taken nothing: no message is lost.
+   *
+   * @example
+   * ```ts
+   * const order = yield* rx.recv();
+   * ```
+   */
+  recv(): FutureBase<T | undefined> & Disposable {
+    return new Recv(this);
+  }
+
+  /**
+   * Poll for the next message: the message, `undefined` when closed and empty, or `PENDING` with
+   * `cx.waker` kept until a message or the close arrives. Spends one unit of the task's budget per
+   * message. For the stream layer and hand-written futures.
+   *
+   * @example
+   * ```ts
+   * poll(cx) { return this.rx.pollRecv(cx); }
+   * ```
+   */
+  pollRecv(cx: Context): Poll<T | undefined> {
+    const chan = this.chan;
+    if (chan.buf.length > 0) {
+      if (!pollProceed(cx)) return PENDING;
+      const v = chan.buf.shift();
+      if (chan.bounded && !chan.closed) chan.releasePermits(1);
+      return v;
+    }
+    if (chan.senders === 0 || this.closed) {
+      this.unregister();
+      return undefined;
+    }
+    const node = this.node;
+    if (node.state === QUEUED) node.waker = cx.waker;
+    else chan.rxQueue.push(node, cx.waker);
+    return PENDING;
+  }
+
+  /**
+   * A message if one is ready now, else `undefined` (empty, or closed and empty: `isClosed()`
+   * tells which).
+   *
+   * @example
+   * ```ts
+   * const order = rx.tryRecv();
+   * ```
+   */
+  tryRecv(): T | undefined {
+    const chan = this.chan;
+    if (chan.buf.length === 0) return undefined;
+    const v = chan.buf.shift();
+    if (chan.bounded && !chan.closed) chan.releasePermits(1);
+    return v;
+  }
+
+  /**
+   * Stop accepting messages: senders fail from now on (waiting ones at once), while messages
+   * already sent can still be received.
+   *
+   * @example
+   * ```ts
+   * rx.close();
+   * while (rx.tryRecv() !== undefined) {} // drain
+   * ```
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.chan.closePermits();
+  }
+
+  /** Whether no more messages can arrive beyond those buffered (all senders or this end closed). */
+  isClosed(): boolean {
+    return this.closed || this.chan.senders === 0;
+  }
+
+  /** Messages buffered now. */
+  get length(): number {
+    return this.chan.buf.length;
+  }
+
+  /** @internal forget the kept waker. */
+  unregister(): void {
+    if (this.node.state === QUEUED) this.chan.rxQueue.remove(this.node);
+  }
+
+  /** Close, and drop the messages still buffered. */
+  [Symbol.dispose](): void {
+    this.close();
+    this.unregister();
+    this.chan.buf.clear();
+  }
+
+  /**
+   * Iterate from native code: `for await (const m of rx)`. Ends when the channel is closed and
+   * empty. `break` stops waiting but leaves the receiver open.
+   *
+   * @example
+   * ```ts
+   * for await (const order of rx) console.log(order);
+   * ```
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return new RecvIterator<T>(this);
+  }
+}
+
+class Recv<T> extends FutureBase<T | undefined> implements Disposable {
+  private done = false;
+
+  constructor(private readonly rx: Receiver<T>) {
+    super();
+  }
+
+  [DESCRIBE](): Description {
+    return { label: "mpsc rx.recv()", children: [] };
+  }
+
+  poll(cx: Context): Poll<T | undefined> {
+    if (this.done)
+      throw new FutureStateError("rx.recv() was polled after it completed or was dropped");
+    const r = this.rx.pollRecv(cx);
+    if (r !== PENDING) this.done = true;
+    return r;
+  }
+
+  [Symbol.dispose](): void {
+    if (this.done) return;
+    this.done = true;
+    this.rx.unregister();
+  }
+}

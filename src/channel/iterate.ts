@@ -1,0 +1,72 @@
+/**
+ * The bridge from a receiver to native `for await`. Native code has no task to poll with, so each
+ * `next()` polls the receiver with a waker that polls again on a microtask when woken (a wake never
+ * goes through a macrotask). The budget does not apply: native code is not a task.
+ */
+import { Context } from "../future/context.js";
+import { PENDING, type Poll } from "../future/poll.js";
+import { Waker } from "../future/waker.js";
+import { unconstrained } from "../task/budget.js";
+
+/** What a receiver offers the bridge. */
+export interface PollReceiver<T> {
+  /** A message, `undefined` when closed and empty, or `PENDING` with the waker kept. */
+  pollRecv(cx: Context): Poll<T | undefined>;
+  /** Forget the kept waker (the iteration stopped). */
+  unregister(): void;
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/** @internal an async iterator over `rx`'s messages, ending when the channel closes. */
+export class RecvIterator<T> implements AsyncIterableIterator<T> {
+  /** The `next()` in progress: calls made meanwhile wait for it, so messages keep their order. */
+  private last: Promise<IteratorResult<T, undefined>> | null = null;
+
+  constructor(private readonly rx: PollReceiver<T>) {}
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    const prev = this.last;
+    const p =
+      prev === null
+        ? this.recvOne()
+        : prev.then(
+            () => this.recvOne(),
+            () => this.recvOne(),
+          );
+    this.last = p;
+    return p;
+  }
+
+  private recvOne(): Promise<IteratorResult<T, undefined>> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const attempt = (): void => {
+        if (settled) return;
+        let r: Poll<T | undefined>;
+        try {
+          r = unconstrained(() => this.rx.pollRecv(cx));
+        } catch (e) {
+          settled = true;
+          reject(e);
+          return;
+        }
+        if (r === PENDING) return;
+        settled = true;
+        resolve(r === undefined ? DONE : { done: false, value: r });
+      };
+      const cx = new Context(Waker.from(() => queueMicrotask(attempt)));
+      attempt();
+    });
+  }
+
+  /** `break` out of `for await`: stop waiting; the receiver stays open and usable. */
+  return(): Promise<IteratorResult<T, undefined>> {
+    this.rx.unregister();
+    return Promise.resolve(DONE);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * watch: the specials board. One value that the sender replaces; receivers see only the latest
+ * (intermediate values they did not look at are simply gone) and can wait for the next change.
+ * Each receiver remembers the version it last saw: `changed()` is ready when the board holds a
+ * newer one, and marks it seen.
+ *
+ * Closing: when the sender is closed, `changed()` throws `ChannelClosedError` once nothing unseen
+ * is left; `borrow()` still shows the last value.
+ */
+import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
+import { FutureStateError } from "../future/errors.js";
+import { FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
+import { QUEUED, WaitNode, WaitQueue } from "../sync/waiter.js";
+import { pollProceed } from "../task/budget.js";
+import { ChannelClosedError, SendError } from "./errors.js";
+
+/** @internal */
+class Shared<T> {
+  version = 0;
+  closed = false;
+  receivers = 0;
+  readonly queue = new WaitQueue<Changed<T>>();
+
+  constructor(public value: T) {}
+
+  publish(): void {
+    this.version++;
+    this.queue.wakeAll();
+  }
+}
+
+/**
+ * The sending half.
+ *
+ * @example
+ * ```ts
+ * const [tx, rx] = watch.channel("soup of the day: leek");
+ * tx.send("soup of the day: tomato");
+ * ```
+ */
+export class Sender<T> implements Disposable {
+  /** @internal */
+  constructor(private readonly shared: Shared<T>) {}
+
+  /**
+   * Replace the value and notify receivers. Throws a `SendError` holding the value when no
+   * receiver is left (use `sendReplace` to update anyway) or the sender is closed.
+   *
+   * @example
+   * ```ts
+   * tx.send(newSpecial);
+   * ```
+   */
+  send(value: T): void {
+    const s = this.shared;
+    if (s.closed || s.receivers === 0) {
+      throw new SendError(
+        s.closed
+          ? "watch send on a closed sender (the value is in error.value)"
+          : "watch send with no receivers (the value is in error.value)",
+        value,
+      );
+    }
+    s.value = value;
+    s.publish();
+  }
+
+  /**
+   * Replace the value even with no receivers; returns the old one.
+   *
+   * @example
+   * ```ts
+   * const old = tx.sendReplace(next);
+   * ```
+   */
+  sendReplace(value: T): T {
+    const s = this.checkOpen("sendReplace");
+    const old = s.value;
+    s.value = value;
+    s.publish();
+    return old;
+  }
+
+  /**
+   * Change the value in place with `modify(value)` (its return value, if not `undefined`,
+   * replaces it) and notify receivers.
+   *
+   * @example
+   * ```ts
+   * tx.sendModify((board) => { board.specials.push("pie"); });
+   * ```
+   */
+  sendModify(modify: (value: T) => T | undefined | void): void {
+    if (typeof modify !== "function") {
+      throw new TypeError(`tx.sendModify(modify): modify must be a function, got ${typeof modify}`);
+    }
+    const s = this.checkOpen("sendModify");
+    const r = modify(s.value);
+    if (r !== undefined) s.value = r as T;
+    s.publish();
+  }
+
+  /**
+   * Like `sendModify`, but receivers are notified only if `modify` returns `true`.
+   *
+   * @example
+   * ```ts
+   * tx.sendIfModified((b) => { if (b.open) return false; b.open = true; return true; });
+   * ```
+   */
+  sendIfModified(modify: (value: T) => boolean): boolean {
+    if (typeof modify !== "function") {
+      throw new TypeError(
+        `tx.sendIfModified(modify): modify must be a function, got ${typeof modify}`,
+      );
+    }
+    const s = this.checkOpen("sendIfModified");
+    const changed = modify(s.value) === true;
+    if (changed) s.publish();
+    return changed;
+  }
+
+  /** The current value. */
+  borrow(): T {
+    return this.shared.value;
+  }
+
+  /** A new receiver; the current value counts as seen. */
+  subscribe(): Receiver<T> {
+    return new Receiver(this.shared);
+  }
+
+  /** How many receivers are open. */
+  receiverCount(): number {
+    return this.shared.receivers;
+  }
+
+  /** Close: receivers' `changed()` throws `ChannelClosedError` once they saw the last value. */
+  close(): void {
+    const s = this.shared;
+    if (s.closed) return;
+    s.closed = true;
+    s.queue.wakeAll();
+  }
+
+  /** Same as `close()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  private checkOpen(what: string): Shared<T> {
+    if (this.shared.closed) throw new TypeError(`watch ${what} on a closed sender`);
+    return this.shared;
+  }
+}
+
+/**
+ * A receiving half.
+ *
+ * @example
+ * ```ts
+ * for (;;) {
+ *   yield* rx.changed();
+ *   render(rx.borrow());
+ * }
+ * ```
+ */
+export class Receiver<T> implements Disposable {
+  /** @internal the version last seen. */
+  seen: number;
+  private closed = false;
+
+  /** @internal */
+  constructor(readonly shared: Shared<T>) {
+    this.seen = shared.version;
+    shared.receivers++;
+  }
+
+  /** The current value (does not mark it seen). */
+  borrow(): T {
+    return this.shared.value;
+  }
+
+  /** The current value, marking it seen. */
+  borrowAndUpdate(): T {
+    this.seen = this.shared.version;
+    return this.shared.value;
+  }
+
+  /** Whether a value newer than the last seen is there. */
+  hasChanged(): boolean {
+    return this.shared.version !== this.seen;
+  }
+
+  /**
+   * Wait for a value newer than the last seen, and mark it seen. Throws `ChannelClosedError` when
+   * the sender is closed and nothing unseen is left.
+   *
+   * Cancel safety: cancel-safe: the version is marked seen only by the poll that returns.
+   *
+   * @example
+   * ```ts
+   * yield* rx.changed();
+   * ```
+   */
+  changed(): FutureBase<void> & Disposable {
+    if (this.closed) throw new TypeError("rx.changed() on a closed watch receiver");
+    return new Changed(this);
+  }
+
+  /** Another receiver at the same position. */
+  clone(): Receiver<T> {
+    const r = new Receiver(this.shared);
+    r.seen = this.seen;
+    return r;
+  }
+
+  /** Stop receiving (idempotent). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.shared.receivers--;
+  }
+
+  /** Same as `close()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+class Changed<T> extends FutureBase<void> implements Disposable {
+  private done = false;
+  private node: WaitNode<Changed<T>> | null = null;
+
+  constructor(private readonly rx: Receiver<T>) {
+    super();
+  }
+
+  [DESCRIBE](): Description {
+    return { label: "watch rx.changed()", children: [] };
+  }
+
+  poll(cx: Context): Poll<void> {
+    if (this.done)
+      throw new FutureStateError("rx.changed() was polled after it completed or was dropped");
+    const rx = this.rx;
+    const s = rx.shared;
+    if (s.version !== rx.seen) {
+      if (!pollProceed(cx)) return PENDING;
+      rx.seen = s.version;
+      this.done = true;
+      return undefined;
+    }
+    if (s.closed) {
+      this.done = true;
+      throw new ChannelClosedError(
+        "watch changed(): the sender is closed and no newer value is left",
+      );
+    }
+    let node = this.node;
+    if (node === null) node = this.node = new WaitNode<Changed<T>>(this);
+    if (node.state === QUEUED) node.waker = cx.waker;
+    else s.queue.push(node, cx.waker);
+    return PENDING;
+  }
+
+  [Symbol.dispose](): void {
+    if (this.done) return;
+    this.done = true;
+    const node = this.node;
+    if (node !== null && node.state === QUEUED) this.rx.shared.queue.remove(node);
+  }
+}
+
+/**
+ * A watch channel holding `initial`.
+ *
+ * @example
+ * ```ts
+ * const [tx, rx] = watch.channel({ open: false });
+ * tx.sendModify((s) => { s.open = true; });
+ * ```
+ */
+export function channel<T>(initial: T): [Sender<T>, Receiver<T>] {
+  const s = new Shared<T>(initial);
+  return [new Sender(s), new Receiver(s)];
+}

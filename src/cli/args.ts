@@ -1,0 +1,127 @@
+/**
+ * The `brigade` command line, parsed. Parsing never prints and never exits: it returns the command
+ * or throws a {@link UsageError}, whose one-line message the caller prints before exiting with 2.
+ */
+
+/** Bad input on the command line (or a file or port it names): one line, exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** `brigade kitchen ...` */
+export interface KitchenCommand {
+  command: "kitchen";
+  /** Scene ids, in the order given; empty means the whole tour. */
+  scenes: string[];
+  explain: boolean;
+  realtime: boolean;
+  html: string | null;
+  trace: string | null;
+  json: boolean;
+  serve: boolean;
+  port: number;
+  list: boolean;
+}
+
+export type Command = KitchenCommand | { command: "help" } | { command: "version" };
+
+/** The port `--serve` listens on unless `--port` says otherwise. */
+export const DEFAULT_PORT = 4321;
+
+export const USAGE = `Usage: brigade kitchen [scene ...] [options]
+
+Plays the restaurant on the real Brigade runtime: every line is a real poll, wake or timer.
+
+Options:
+  --explain       show the machinery under each line (polls, timers, pagers)
+  --realtime      run at real speed (default: paused time, the tour takes moments)
+  --html FILE     write a self-contained timeline page of the run
+  --trace FILE    write a Chrome trace (open it in Perfetto or chrome://tracing)
+  --json          print the recorded events as JSON lines instead of the story
+  --serve         open a local page (127.0.0.1) to watch scenes play step by step
+  --port N        port for --serve (default ${DEFAULT_PORT})
+  --list          list the scenes
+  -h, --help      this help`;
+
+/**
+ * Parse `argv` (without `node` and the script).
+ *
+ * @example
+ * ```ts
+ * parseArgs(["kitchen", "join", "--explain"]); // { command: "kitchen", scenes: ["join"], explain: true, ... }
+ * ```
+ */
+export function parseArgs(argv: readonly string[]): Command {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+    return { command: "help" };
+  }
+  if (command === "--version" || command === "-v") return { command: "version" };
+  if (command !== "kitchen") {
+    throw new UsageError(`unknown command '${command}' (try: brigade kitchen --help)`);
+  }
+  const out: KitchenCommand = {
+    command: "kitchen",
+    scenes: [],
+    explain: false,
+    realtime: false,
+    html: null,
+    trace: null,
+    json: false,
+    serve: false,
+    port: DEFAULT_PORT,
+    list: false,
+  };
+  let help = false;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const value = (): string => {
+      const v = rest[++i];
+      if (v === undefined || v.startsWith("--")) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case "--explain":
+        out.explain = true;
+        break;
+      case "--realtime":
+        out.realtime = true;
+        break;
+      case "--json":
+        out.json = true;
+        break;
+      case "--serve":
+        out.serve = true;
+        break;
+      case "--list":
+        out.list = true;
+        break;
+      case "-h":
+      case "--help":
+        help = true;
+        break;
+      case "--html":
+        out.html = value();
+        break;
+      case "--trace":
+        out.trace = value();
+        break;
+      case "--port":
+        out.port = parsePort(value());
+        break;
+      default:
+        if (arg.startsWith("-"))
+          throw new UsageError(`unknown option '${arg}' (see brigade kitchen --help)`);
+        out.scenes.push(arg);
+    }
+  }
+  return help ? { command: "help" } : out;
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535, got '${v}'`);
+  }
+  return n;
+}

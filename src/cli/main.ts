@@ -1,0 +1,74 @@
+/**
+ * The `brigade` command. `bin/brigade.js` calls {@link main}; `npm run kitchen` runs this file
+ * directly with tsx. Bad input ends with one line on stderr and exit code 2, never a stack trace.
+ */
+import { pathToFileURL } from "node:url";
+import { parseArgs, USAGE, UsageError } from "./args.js";
+import { runKitchen } from "./kitchen.js";
+
+/** Where the command writes. Tests pass their own. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether `out` is a terminal (colours on). */
+  isTTY: boolean;
+}
+
+let prepared = false;
+
+const processIo: Io = {
+  out: (t) => process.stdout.write(`${t}\n`),
+  err: (t) => process.stderr.write(`${t}\n`),
+  isTTY: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
+};
+
+/**
+ * Run the command line `argv` (without `node` and the script); resolves with the exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await main(["kitchen", "join", "--explain"]);
+ * ```
+ */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  if (io === processIo && !prepared) {
+    prepared = true;
+    prepareProcess();
+  }
+  try {
+    const cmd = parseArgs(argv);
+    if (cmd.command === "help") {
+      io.out(USAGE);
+      return 0;
+    }
+    if (cmd.command === "version") {
+      io.out("brigade 0.1.0");
+      return 0;
+    }
+    return await runKitchen(cmd, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`brigade: ${e.message}`);
+      return 2;
+    }
+    io.err(`brigade: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return 1;
+  }
+}
+
+/** Install the process-wide handlers the command needs, once. */
+function prepareProcess(): void {
+  // `brigade kitchen | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

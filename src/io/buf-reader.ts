@@ -1,0 +1,185 @@
+/**
+ * BufReader: a tray at the pass. It reads from its inner reader in large gulps into its own buffer
+ * and hands out as much as asked, so many small reads cost one real read; and it can look for a
+ * line ending inside the buffer (`readLine`, `lines()`).
+ *
+ * `pollFillBuf(cx)` shows the buffered bytes (reading more first if the buffer is empty; an empty
+ * view means the end) and `consume(n)` marks n of them used: tokio's `AsyncBufRead`.
+ *
+ * Cancellation safety: `lines()` keeps a partial line inside the stream, so dropping a
+ * `lines.next()` loses nothing (tokio's `Lines::next_line` is safe the same way). `readLine()`
+ * returns a one-shot future that keeps the partial line in itself: it is not cancellation safe.
+ * `pollRead` is safe, like `read`.
+ */
+import type { Context } from "../future/context.js";
+import { FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
+import { DONE, StreamBase, type StreamPoll } from "../stream/index.js";
+import { disposeOf } from "../stream/stream.js";
+import { type AsyncRead, assertReader } from "./traits.js";
+
+const NEWLINE = 10;
+const CR = 13;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * A buffering wrapper around a reader.
+ *
+ * @example
+ * ```ts
+ * const reader = new BufReader(stream);
+ * for (let line = yield* reader.readLine(); line !== null; line = yield* reader.readLine()) {
+ *   console.log(line);
+ * }
+ * ```
+ */
+export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Disposable {
+  private readonly buf: Uint8Array;
+  private pos = 0;
+  private cap = 0;
+
+  constructor(
+    /** The wrapped reader; disposing the BufReader disposes it. */
+    readonly inner: R,
+    capacity = 8192,
+  ) {
+    assertReader(inner, "new BufReader(inner, capacity): inner");
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(
+        `new BufReader(inner, capacity): capacity must be an integer of at least 1, got ${String(capacity)}`,
+      );
+    }
+    this.buf = new Uint8Array(capacity);
+  }
+
+  /** The buffered bytes (reading more if there are none), or an empty view at the end. */
+  pollFillBuf(cx: Context): Poll<Uint8Array> {
+    if (this.pos >= this.cap) {
+      const n = this.inner.pollRead(cx, this.buf);
+      if (n === PENDING) return PENDING;
+      this.pos = 0;
+      this.cap = n;
+      if (n === 0) return EMPTY;
+    }
+    return this.buf.subarray(this.pos, this.cap);
+  }
+
+  /** Mark `n` buffered bytes as used. */
+  consume(n: number): void {
+    this.pos = Math.min(this.pos + n, this.cap);
+  }
+
+  pollRead(cx: Context, out: Uint8Array): Poll<number> {
+    // A read as large as the buffer skips it: no point copying twice.
+    if (this.pos >= this.cap && out.length >= this.buf.length) return this.inner.pollRead(cx, out);
+    const avail = this.pollFillBuf(cx);
+    if (avail === PENDING) return PENDING;
+    const n = Math.min(avail.length, out.length);
+    out.set(avail.subarray(0, n));
+    this.consume(n);
+    return n;
+  }
+
+  /**
+   * A future of the next line without its ending (`\n` or `\r\n`), or `null` at the end.
+   * Not cancellation safe (use `lines()` with `select`).
+   *
+   * @example
+   * ```ts
+   * const greeting = yield* reader.readLine();
+   * ```
+   */
+  readLine(): FutureBase<string | null> {
+    return new ReadLine(this);
+  }
+
+  /**
+   * The lines as a stream (cancellation safe). The stream borrows the reader.
+   *
+   * @example
+   * ```ts
+   * yield* new BufReader(socket).lines().forEach((line) => console.log(line));
+   * ```
+   */
+  lines(): StreamBase<string> {
+    return new Lines(this);
+  }
+
+  [Symbol.dispose](): void {
+    disposeOf(this.inner);
+  }
+}
+
+/** Accumulates the bytes of one line across polls. */
+class LineAssembler {
+  private parts: Uint8Array[] = [];
+  private length = 0;
+  private readonly decoder = new TextDecoder();
+
+  /** One step: a full line, `null` at the end with nothing pending, or PENDING. */
+  pollLine(cx: Context, reader: BufReader): Poll<string | null> {
+    for (;;) {
+      const avail = reader.pollFillBuf(cx);
+      if (avail === PENDING) return PENDING;
+      if (avail.length === 0) {
+        // The end: a last line without a newline still counts.
+        return this.length === 0 ? null : this.finish(EMPTY);
+      }
+      const nl = avail.indexOf(NEWLINE);
+      if (nl >= 0) {
+        const tail = avail.slice(0, nl);
+        reader.consume(nl + 1);
+        return this.finish(tail);
+      }
+      this.parts.push(avail.slice());
+      this.length += avail.length;
+      reader.consume(avail.length);
+    }
+  }
+
+  private finish(tail: Uint8Array): string {
+    let bytes = tail;
+    if (this.parts.length > 0) {
+      bytes = new Uint8Array(this.length + tail.length);
+      let at = 0;
+      for (const p of this.parts) {
+        bytes.set(p, at);
+        at += p.length;
+      }
+      bytes.set(tail, at);
+      this.parts = [];
+      this.length = 0;
+    }
+    let end = bytes.length;
+    if (end > 0 && bytes[end - 1] === CR) end--;
+    return this.decoder.decode(bytes.subarray(0, end));
+  }
+}
+
+class ReadLine extends FutureBase<string | null> {
+  private readonly line = new LineAssembler();
+  constructor(private readonly reader: BufReader) {
+    super();
+  }
+  poll(cx: Context): Poll<string | null> {
+    return this.line.pollLine(cx, this.reader);
+  }
+}
+
+class Lines extends StreamBase<string> {
+  private readonly line = new LineAssembler();
+  private ended = false;
+  constructor(private readonly reader: BufReader) {
+    super();
+  }
+  pollNext(cx: Context): StreamPoll<string> {
+    if (this.ended) return DONE;
+    const r = this.line.pollLine(cx, this.reader);
+    if (r === PENDING) return PENDING;
+    if (r === null) {
+      this.ended = true;
+      return DONE;
+    }
+    return r;
+  }
+}

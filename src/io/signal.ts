@@ -1,0 +1,74 @@
+/**
+ * ctrlC: the closing bell. A future that is ready at the next SIGINT (Ctrl-C in a terminal), for
+ * servers that shut down gracefully: `select(serve(), ctrlC())`.
+ *
+ * While it waits, Node's default reaction to SIGINT (exiting) is off, because a listener is
+ * installed; the listener is added at the first poll and removed when the future completes or is
+ * dropped, which gives the default back. Waiting is not a deadlock (the runtime's check sees it),
+ * and it does not hold the paused clock: the signal may never come.
+ */
+import type { Context } from "../future/context.js";
+import { FutureStateError } from "../future/errors.js";
+import { FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
+import type { Waker } from "../future/waker.js";
+import { SourceWait } from "../stream/source-wait.js";
+
+const IDLE = 0;
+const WAITING = 1;
+const FIRED = 2;
+const DONE = 3;
+
+class CtrlC extends FutureBase<void> implements Disposable {
+  private state = IDLE;
+  private waker: Waker | null = null;
+  private readonly wait = new SourceWait();
+  private readonly onSignal = (): void => {
+    if (this.state !== WAITING) return;
+    this.state = FIRED;
+    this.wait.close();
+    process.removeListener("SIGINT", this.onSignal);
+    const w = this.waker;
+    this.waker = null;
+    w?.wake();
+  };
+
+  poll(cx: Context): Poll<void> {
+    switch (this.state) {
+      case IDLE:
+        this.state = WAITING;
+        process.on("SIGINT", this.onSignal);
+        this.waker = cx.waker;
+        this.wait.open();
+        return PENDING;
+      case WAITING:
+        this.waker = cx.waker;
+        return PENDING;
+      case FIRED:
+        this.state = DONE;
+        return undefined;
+      default:
+        throw new FutureStateError("ctrlC() was polled after it completed or was dropped");
+    }
+  }
+
+  [Symbol.dispose](): void {
+    if (this.state === WAITING) process.removeListener("SIGINT", this.onSignal);
+    this.wait.close();
+    this.state = DONE;
+    this.waker = null;
+  }
+}
+
+/**
+ * A future that is ready at the next Ctrl-C (SIGINT).
+ *
+ * @example
+ * ```ts
+ * const first = yield* select(serveForever(listener), ctrlC());
+ * console.log("closing the kitchen");
+ * ```
+ */
+export function ctrlC(): FutureBase<void> & Disposable {
+  return new CtrlC();
+}

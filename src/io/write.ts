@@ -1,0 +1,128 @@
+/**
+ * Futures that write (tokio's `AsyncWriteExt`): `write` (what the writer accepts now), `writeAll`
+ * (every byte, waiting out backpressure), `flush` and `shutdown`. They borrow the writer.
+ *
+ * Cancellation safety, as tokio documents it:
+ * - `write` is cancellation safe: dropped before ready, it wrote nothing.
+ * - `writeAll` is not: some prefix of `buf` may have been written, and how much is lost.
+ * - `flush` and `shutdown` are safe to drop and to start again: they only wait.
+ */
+import type { Context } from "../future/context.js";
+import { FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
+import { IoError } from "./error.js";
+import { type AsyncWrite, assertBuffer, assertWriter } from "./traits.js";
+
+class Write extends FutureBase<number> {
+  constructor(
+    private readonly writer: AsyncWrite,
+    private readonly buf: Uint8Array,
+  ) {
+    super();
+  }
+  poll(cx: Context): Poll<number> {
+    return this.writer.pollWrite(cx, this.buf);
+  }
+}
+
+/**
+ * Write what the writer accepts now (at least one byte of a non-empty `buf`): the count.
+ * Cancellation safe.
+ *
+ * @example
+ * ```ts
+ * const n = yield* write(stream, bytes);
+ * ```
+ */
+export function write(writer: AsyncWrite, buf: Uint8Array): FutureBase<number> {
+  assertWriter(writer, "write(writer, buf): writer");
+  assertBuffer(buf, "write(writer, buf): buf");
+  return new Write(writer, buf);
+}
+
+class WriteAll extends FutureBase<void> {
+  private written = 0;
+  constructor(
+    private readonly writer: AsyncWrite,
+    private readonly buf: Uint8Array,
+  ) {
+    super();
+  }
+  poll(cx: Context): Poll<void> {
+    const buf = this.buf;
+    while (this.written < buf.length) {
+      const n = this.writer.pollWrite(cx, this.written === 0 ? buf : buf.subarray(this.written));
+      if (n === PENDING) return PENDING;
+      if (n === 0) {
+        throw new IoError(
+          "WriteZero",
+          `writeAll: the writer accepted 0 bytes after ${this.written} of ${buf.length}`,
+        );
+      }
+      this.written += n;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Write every byte of `buf`, waiting whenever the writer's buffer is full. Not cancellation safe.
+ *
+ * @example
+ * ```ts
+ * yield* writeAll(stream, new TextEncoder().encode("hello\n"));
+ * ```
+ */
+export function writeAll(writer: AsyncWrite, buf: Uint8Array): FutureBase<void> {
+  assertWriter(writer, "writeAll(writer, buf): writer");
+  assertBuffer(buf, "writeAll(writer, buf): buf");
+  return new WriteAll(writer, buf);
+}
+
+class Flush extends FutureBase<void> {
+  constructor(private readonly writer: AsyncWrite) {
+    super();
+  }
+  poll(cx: Context): Poll<void> {
+    return this.writer.pollFlush(cx);
+  }
+}
+
+/**
+ * Wait until everything written has been handed to the operating system. Cancellation safe.
+ *
+ * @example
+ * ```ts
+ * yield* writeAll(stream, reply);
+ * yield* flush(stream);
+ * ```
+ */
+export function flush(writer: AsyncWrite): FutureBase<void> {
+  assertWriter(writer, "flush(writer): writer");
+  return new Flush(writer);
+}
+
+class Shutdown extends FutureBase<void> {
+  constructor(private readonly writer: AsyncWrite) {
+    super();
+  }
+  poll(cx: Context): Poll<void> {
+    return this.writer.pollShutdown(cx);
+  }
+}
+
+/**
+ * Flush and close the writing side (TCP half-close: the peer reads the end, and can still answer).
+ * Cancellation safe.
+ *
+ * @example
+ * ```ts
+ * yield* writeAll(stream, request);
+ * yield* shutdown(stream); // "that was all"
+ * const answer = yield* readToEnd(stream);
+ * ```
+ */
+export function shutdown(writer: AsyncWrite): FutureBase<void> {
+  assertWriter(writer, "shutdown(writer): writer");
+  return new Shutdown(writer);
+}

@@ -1,0 +1,35 @@
+/**
+ * The kitchen's Chrome trace: every take of every scene played, one trace "process" each (a take
+ * runs on its own runtime, so task ids restart), converted by the diagnostics' `traceEvents`.
+ * Open the file in ui.perfetto.dev: one track per chef, polls as slices, wakes as arrows.
+ */
+import { type TraceEvent, traceEvents } from "../diagnostics/trace.js";
+import { eventsOf } from "./recording.js";
+import type { PlayedScene } from "./scene.js";
+
+/**
+ * The trace of what was played, as JSON text.
+ *
+ * @example
+ * ```ts
+ * await writeFile("kitchen.trace.json", traceFile([{ scene, recordings }]));
+ * ```
+ */
+export function traceFile(played: readonly PlayedScene[]): string {
+  const all: TraceEvent[] = [];
+  let pid = 0;
+  for (const { scene, recordings } of played) {
+    for (const r of recordings) {
+      pid++;
+      const name = r.take === null ? scene.title : `${scene.title} · ${r.take}`;
+      all.push({ name: "process_name", ph: "M", pid, tid: 0, args: { name } });
+      all.push({ name: "process_sort_index", ph: "M", pid, tid: 0, args: { sort_index: pid } });
+      for (const e of traceEvents(eventsOf(r)).traceEvents) all.push({ ...e, pid });
+    }
+  }
+  return JSON.stringify({
+    traceEvents: all,
+    displayTimeUnit: "ms",
+    otherData: { producer: "brigade kitchen" },
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * Socket addresses: where a table is. `"127.0.0.1:8080"`, `"[::1]:80"`, `{ host, port }` or a bare
+ * port number (meaning 127.0.0.1) are accepted wherever an address is expected; what comes back is
+ * a {@link SocketAddr}, which prints as `host:port`.
+ */
+
+/** An address as users may write it. */
+export type ToSocketAddr = string | number | { host?: string; port: number };
+
+/**
+ * An IP address and port.
+ *
+ * @example
+ * ```ts
+ * const addr = listener.localAddr();
+ * console.log(`listening on ${addr}`); // "listening on 127.0.0.1:40123"
+ * ```
+ */
+export class SocketAddr {
+  constructor(
+    /** The IP address, e.g. `"127.0.0.1"` or `"::1"`. */
+    readonly ip: string,
+    readonly port: number,
+  ) {}
+
+  /** `"IPv4"` or `"IPv6"`. */
+  get family(): "IPv4" | "IPv6" {
+    return this.ip.includes(":") ? "IPv6" : "IPv4";
+  }
+
+  toString(): string {
+    return this.family === "IPv6" ? `[${this.ip}]:${this.port}` : `${this.ip}:${this.port}`;
+  }
+}
+
+function checkPort(port: unknown, where: string): number {
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(
+      `${where}: the port must be an integer from 0 to 65535, got ${String(port)}`,
+    );
+  }
+  return port;
+}
+
+/**
+ * Parse an address argument; `where` names it in errors.
+ *
+ * @example
+ * ```ts
+ * parseAddr("127.0.0.1:0", "bind(addr)"); // { host: "127.0.0.1", port: 0 }
+ * ```
+ */
+export function parseAddr(addr: ToSocketAddr, where: string): { host: string; port: number } {
+  if (typeof addr === "number") return { host: "127.0.0.1", port: checkPort(addr, where) };
+  if (typeof addr === "string") {
+    const m = /^\[([^\]]+)\]:(\d+)$/.exec(addr) ?? /^([^:]+):(\d+)$/.exec(addr);
+    if (m === null) {
+      throw new TypeError(
+        `${where} must look like "host:port" or "[ipv6]:port", got ${JSON.stringify(addr)}`,
+      );
+    }
+    return { host: m[1]!, port: checkPort(Number(m[2]), where) };
+  }
+  if (addr !== null && typeof addr === "object") {
+    const host = addr.host ?? "127.0.0.1";
+    if (typeof host !== "string") {
+      throw new TypeError(`${where}: host must be a string, got ${typeof host}`);
+    }
+    return { host, port: checkPort(addr.port, where) };
+  }
+  throw new TypeError(
+    `${where} must be "host:port", a port number or { host, port }, got ${addr === null ? "null" : typeof addr}`,
+  );
+}

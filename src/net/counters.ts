@@ -1,0 +1,29 @@
+/**
+ * Counters of the sockets and listeners Brigade has opened and whose handles have not yet closed.
+ * Tests read them to prove that dropping a future or a stream leaves nothing behind.
+ */
+
+/** @internal mutable counters, updated by `tcp-stream.ts` and `tcp-listener.ts`. */
+export const netCounters = { sockets: 0, listeners: 0 };
+
+/** A snapshot of the open socket handles. */
+export interface NetMetrics {
+  /** TCP sockets (connecting, connected or closing) whose handle is still open. */
+  liveSockets: number;
+  /** TCP listeners whose server handle is still open. */
+  liveListeners: number;
+}
+
+/**
+ * How many sockets and listeners are still open.
+ *
+ * @example
+ * ```ts
+ * stream[Symbol.dispose]();
+ * // after the handle's 'close' event:
+ * netMetrics().liveSockets; // 0
+ * ```
+ */
+export function netMetrics(): NetMetrics {
+  return { liveSockets: netCounters.sockets, liveListeners: netCounters.listeners };
+}

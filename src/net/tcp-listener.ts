@@ -1,0 +1,307 @@
+/**
+ * TcpListener: the host at the door. Node's server accepts connections as they arrive and the
+ * listener keeps them in a queue (a bounded one: past `backlog` waiting guests, new arrivals are
+ * turned away at once, as a full kernel backlog would); `accept()` takes the oldest, or waits for
+ * the next. Every accepted socket is wrapped in a {@link TcpStream} the moment it arrives, so an
+ * error on a connection nobody has accepted yet (a client that connects and vanishes) is caught
+ * and kept, never thrown into the event loop.
+ *
+ * Waiting for a connection does not hold the paused clock: a server waits for guests forever, and
+ * a test that sleeps on the paused clock while a server idles must still see its sleep end.
+ * Binding does hold it (the OS answers at once).
+ *
+ * Disposing the listener closes the server and every connection still queued; connections already
+ * accepted belong to whoever accepted them.
+ */
+import { createServer, type Server, type Socket } from "node:net";
+import { ambient, type Host } from "../future/ambient.js";
+import type { Context } from "../future/context.js";
+import { FutureStateError } from "../future/errors.js";
+import { FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
+import type { Waker } from "../future/waker.js";
+import { IoError } from "../io/error.js";
+import { DONE, StreamBase, type StreamPoll } from "../stream/index.js";
+import { SourceWait } from "../stream/source-wait.js";
+import { pollProceed } from "../task/budget.js";
+import { parseAddr, SocketAddr, type ToSocketAddr } from "./address.js";
+import { netCounters } from "./counters.js";
+import { TcpStream, trackSocket } from "./tcp-stream.js";
+
+/** Options of `TcpListener.bind`. */
+export interface BindOptions {
+  /**
+   * Connections that may wait to be accepted; more are closed on arrival. Also the kernel backlog.
+   * @default 1024
+   * @example TcpListener.bind("127.0.0.1:0", { backlog: 4096 })
+   */
+  backlog?: number;
+}
+
+/**
+ * A TCP server socket.
+ *
+ * @example
+ * ```ts
+ * const listener = yield* TcpListener.bind("127.0.0.1:0");
+ * console.log(`listening on ${listener.localAddr()}`);
+ * for (;;) {
+ *   const conn = yield* listener.accept();
+ *   spawn(serve(conn));
+ * }
+ * ```
+ */
+export class TcpListener implements Disposable {
+  private queue: TcpStream[] = [];
+  private head = 0;
+  private waker: Waker | null = null;
+  private readonly acceptWait = new SourceWait();
+  private error: IoError | null = null;
+  private closed = false;
+  private readonly local: SocketAddr;
+
+  /** @internal listeners are made by `bind`. */
+  constructor(
+    private readonly server: Server,
+    private readonly backlog: number,
+  ) {
+    const a = server.address();
+    this.local =
+      a !== null && typeof a === "object"
+        ? new SocketAddr(a.address, a.port)
+        : new SocketAddr("", 0);
+    server.on("connection", (socket: Socket) => this.arrive(socket));
+    server.on("error", (e) => {
+      this.error ??= IoError.from(e, "tcp listener");
+      this.wake();
+    });
+  }
+
+  /**
+   * Bind a listener to `addr` (`"127.0.0.1:0"` picks a free port). Fails with an {@link IoError}
+   * of kind `"AddrInUse"` when the port is taken.
+   *
+   * @example
+   * ```ts
+   * const listener = yield* TcpListener.bind("127.0.0.1:8080");
+   * ```
+   */
+  static bind(addr: ToSocketAddr, options?: BindOptions): FutureBase<TcpListener> & Disposable {
+    const where = "TcpListener.bind(addr)";
+    const { host, port } = parseAddr(addr, where);
+    const backlog = options?.backlog ?? 1024;
+    if (!Number.isInteger(backlog) || backlog < 1) {
+      throw new RangeError(
+        `TcpListener.bind options.backlog must be an integer of at least 1, got ${String(backlog)}`,
+      );
+    }
+    return new Bind(host, port, backlog);
+  }
+
+  /** The address the listener is bound to (with the real port when bound to port 0). */
+  localAddr(): SocketAddr {
+    return this.local;
+  }
+
+  /**
+   * Take the next connection, or wait for one. Cancellation safe: a connection is only taken
+   * when the future is ready.
+   *
+   * @example
+   * ```ts
+   * const conn = yield* listener.accept();
+   * ```
+   */
+  accept(): FutureBase<TcpStream> {
+    return new Accept(this);
+  }
+
+  /**
+   * The connections as a stream (tokio-stream's `TcpListenerStream`); it borrows the listener.
+   *
+   * @example
+   * ```ts
+   * yield* listener.incoming().forEachConcurrent(undefined, (conn) => serve(conn));
+   * ```
+   */
+  incoming(): StreamBase<TcpStream> {
+    return new Incoming(this);
+  }
+
+  /** @internal */
+  pollAccept(cx: Context): Poll<TcpStream> {
+    if (this.closed)
+      throw new IoError("NotConnected", "tcp listener: accept after it was disposed");
+    if (this.head < this.queue.length) {
+      if (!pollProceed(cx)) return PENDING;
+      const conn = this.queue[this.head]!;
+      this.queue[this.head++] = undefined as unknown as TcpStream;
+      if (this.head === this.queue.length) {
+        this.queue.length = 0;
+        this.head = 0;
+      }
+      return conn;
+    }
+    if (this.error !== null) throw this.error;
+    this.waker = cx.waker;
+    this.acceptWait.open();
+    return PENDING;
+  }
+
+  private arrive(socket: Socket): void {
+    trackSocket(socket);
+    const conn = new TcpStream(socket);
+    if (this.closed || this.queue.length - this.head >= this.backlog) {
+      conn[Symbol.dispose]();
+      return;
+    }
+    this.queue.push(conn);
+    this.wake();
+  }
+
+  private wake(): void {
+    this.acceptWait.close();
+    const w = this.waker;
+    if (w !== null) {
+      this.waker = null;
+      w.wake();
+    }
+  }
+
+  /** Stop listening and close every connection not yet accepted. Idempotent. */
+  [Symbol.dispose](): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.server.close();
+    for (let i = this.head; i < this.queue.length; i++) this.queue[i]![Symbol.dispose]();
+    this.queue = [];
+    this.head = 0;
+    this.wake();
+  }
+}
+
+class Accept extends FutureBase<TcpStream> {
+  constructor(private readonly listener: TcpListener) {
+    super();
+  }
+  poll(cx: Context): Poll<TcpStream> {
+    return this.listener.pollAccept(cx);
+  }
+}
+
+class Incoming extends StreamBase<TcpStream> {
+  constructor(private readonly listener: TcpListener) {
+    super();
+  }
+  pollNext(cx: Context): StreamPoll<TcpStream> {
+    try {
+      return this.listener.pollAccept(cx);
+    } catch (e) {
+      // A disposed listener ends the stream; any other failure is the consumer's to see.
+      if (e instanceof IoError && e.kind === "NotConnected") return DONE;
+      throw e;
+    }
+  }
+}
+
+const IDLE = 0;
+const BINDING = 1;
+const BOUND = 2;
+const FAILED = 3;
+const TAKEN = 4;
+const DROPPED = 5;
+
+/** The future behind `TcpListener.bind`. */
+class Bind extends FutureBase<TcpListener> implements Disposable {
+  private state = IDLE;
+  private server: Server | null = null;
+  private listener: TcpListener | null = null;
+  private error: IoError | null = null;
+  private waker: Waker | null = null;
+  private hostRt: Host | null = null;
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly backlog: number,
+  ) {
+    super();
+  }
+
+  poll(cx: Context): Poll<TcpListener> {
+    switch (this.state) {
+      case IDLE:
+        this.start();
+        this.waker = cx.waker;
+        return PENDING;
+      case BINDING:
+        this.waker = cx.waker;
+        return PENDING;
+      case BOUND: {
+        this.state = TAKEN;
+        const l = this.listener!;
+        this.listener = null;
+        return l;
+      }
+      case FAILED:
+        this.state = TAKEN;
+        throw this.error!;
+      default:
+        throw new FutureStateError(
+          `TcpListener.bind was polled after it ${this.state === TAKEN ? "completed" : "was dropped"}`,
+        );
+    }
+  }
+
+  private start(): void {
+    this.state = BINDING;
+    this.hostRt = ambient.host;
+    this.hostRt?.bridgeOpened();
+    const server = createServer({ allowHalfOpen: true });
+    this.server = server;
+    netCounters.listeners++;
+    server.once("close", () => {
+      netCounters.listeners--;
+    });
+    const onError = (e: Error) => {
+      this.settle(FAILED, IoError.from(e, `bind to ${this.host}:${this.port}`));
+      server.close();
+    };
+    server.once("error", onError);
+    server.listen({ host: this.host, port: this.port, backlog: this.backlog }, () => {
+      server.removeListener("error", onError);
+      this.listener = new TcpListener(server, this.backlog);
+      this.settle(BOUND, null);
+    });
+  }
+
+  private settle(state: number, error: IoError | null): void {
+    if (this.state !== BINDING) return;
+    this.state = state;
+    this.error = error;
+    this.server = null;
+    this.hostRt?.bridgeClosed();
+    this.hostRt = null;
+    const w = this.waker;
+    this.waker = null;
+    w?.wake();
+  }
+
+  [Symbol.dispose](): void {
+    if (this.state === BINDING) {
+      this.hostRt?.bridgeClosed();
+      this.hostRt = null;
+      const server = this.server!;
+      this.server = null;
+      server.on("error", () => {});
+      server.close();
+      // Node resolves the host before it listens: a listen that lands after the close is undone.
+      server.once("listening", () => server.close());
+    } else if (this.state === BOUND) {
+      this.listener![Symbol.dispose]();
+      this.listener = null;
+    }
+    if (this.state !== TAKEN) this.state = DROPPED;
+    this.waker = null;
+  }
+}

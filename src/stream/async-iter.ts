@@ -1,0 +1,244 @@
+/**
+ * Bridges between Brigade streams and JavaScript's async iterables, both ways.
+ *
+ * - `fromAsyncIterable(it)`: a stream that asks the iterable for one item at a time (the waiter
+ *   next door passing plates through the hatch). While an item is being fetched the runtime counts
+ *   it as an open bridge, like `fromPromise`, so a paused clock does not jump ahead of it.
+ *   Disposing the stream calls the iterator's `return()`, so an async generator's `finally` runs.
+ * - `toAsyncIterable(stream)` (and `for await (const x of stream)`): native code pulls items. A
+ *   stream must be polled by a task, so a small pump task is spawned on the runtime that is ticking,
+ *   or on a runtime of its own when called from plain async code. The pump polls the stream only
+ *   while someone awaits an item: no read-ahead, so backpressure holds. Breaking out of the loop
+ *   disposes the stream.
+ */
+import { ambient, type Host } from "../future/ambient.js";
+import type { Context } from "../future/context.js";
+import { FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
+import type { Waker } from "../future/waker.js";
+import { Runtime } from "../runtime/runtime.js";
+import type { JoinHandle } from "../task/join-handle.js";
+import { spawnerAmbient } from "../task/spawn.js";
+import { DONE, disposeOf, type Stream, StreamBase, type StreamPoll } from "./stream.js";
+
+const IDLE = 0; // no item requested from the iterator
+const FETCHING = 1; // iterator.next() is in flight
+const HAVE = 2; // an item arrived and waits to be taken
+const FAILED = 3; // next() rejected: the error waits to be thrown
+const ENDED = 4; // the iterator said done, or the stream was disposed
+
+class FromAsyncIterable<T> extends StreamBase<T> {
+  private iterator: AsyncIterator<T> | null = null;
+  private state = IDLE;
+  private item: unknown = undefined;
+  private waker: Waker | null = null;
+  private host: Host | null = null;
+  private readonly onValue = (r: IteratorResult<T>) => this.settle(r.done === true, r.value, false);
+  private readonly onError = (e: unknown) => this.settle(false, e, true);
+
+  constructor(private readonly iterable: AsyncIterable<T>) {
+    super();
+  }
+
+  pollNext(cx: Context): StreamPoll<T> {
+    switch (this.state) {
+      case IDLE: {
+        this.iterator ??= this.iterable[Symbol.asyncIterator]();
+        this.state = FETCHING;
+        this.waker = cx.waker;
+        this.host = ambient.host;
+        this.host?.bridgeOpened();
+        let p: Promise<IteratorResult<T>>;
+        try {
+          p = this.iterator.next();
+        } catch (e) {
+          p = Promise.reject(e);
+        }
+        Promise.resolve(p).then(this.onValue, this.onError);
+        return PENDING;
+      }
+      case FETCHING:
+        this.waker = cx.waker;
+        return PENDING;
+      case HAVE: {
+        this.state = IDLE;
+        const v = this.item as T;
+        this.item = undefined;
+        return v;
+      }
+      case FAILED: {
+        this.state = ENDED;
+        const e = this.item;
+        this.item = undefined;
+        throw e;
+      }
+      default:
+        return DONE;
+    }
+  }
+
+  private settle(done: boolean, value: unknown, failed: boolean): void {
+    if (this.state !== FETCHING) return; // disposed meanwhile
+    this.host?.bridgeClosed();
+    this.host = null;
+    this.state = failed ? FAILED : done ? ENDED : HAVE;
+    if (done) this.iterator = null;
+    this.item = done ? undefined : value;
+    const w = this.waker;
+    this.waker = null;
+    w?.wake();
+  }
+
+  override [Symbol.dispose](): void {
+    if (this.state === ENDED) return;
+    if (this.state === FETCHING) {
+      this.host?.bridgeClosed();
+      this.host = null;
+    }
+    this.state = ENDED;
+    this.item = undefined;
+    this.waker = null;
+    const it = this.iterator;
+    this.iterator = null;
+    if (it?.return !== undefined) {
+      // The iterator's own cleanup runs on; a failure there has nobody to report to.
+      Promise.resolve(it.return()).catch(() => {});
+    }
+  }
+}
+
+/**
+ * A stream of the items of an async iterable (an async generator, a Node readable, …).
+ *
+ * @example
+ * ```ts
+ * async function* ticks() { yield 1; yield 2; }
+ * const items = yield* fromAsyncIterable(ticks()).collect(); // [1, 2]
+ * ```
+ */
+export function fromAsyncIterable<T>(iterable: AsyncIterable<T>): StreamBase<T> {
+  if (
+    iterable === null ||
+    typeof (iterable as AsyncIterable<T> | undefined)?.[Symbol.asyncIterator] !== "function"
+  ) {
+    throw new TypeError(
+      `fromAsyncIterable(iterable): iterable must be an async iterable, got ${iterable === null ? "null" : typeof iterable}`,
+    );
+  }
+  return new FromAsyncIterable(iterable);
+}
+
+interface Request<T> {
+  resolve: (r: IteratorResult<T, undefined>) => void;
+  reject: (e: unknown) => void;
+}
+
+/** The task that pulls items for native code, one request at a time. */
+class Pump<T> extends FutureBase<void> {
+  readonly requests: Request<T>[] = [];
+  waker: Waker | null = null;
+  finished = false;
+
+  constructor(private readonly stream: Stream<T>) {
+    super();
+  }
+
+  poll(cx: Context): Poll<void> {
+    this.waker = cx.waker;
+    while (this.requests.length > 0) {
+      let r: StreamPoll<T>;
+      try {
+        r = this.stream.pollNext(cx);
+      } catch (e) {
+        this.finish();
+        this.requests.shift()!.reject(e);
+        this.settleRest();
+        return undefined;
+      }
+      if (r === PENDING) return PENDING;
+      if (r === DONE) {
+        this.finish();
+        this.settleRest();
+        return undefined;
+      }
+      this.requests.shift()!.resolve({ done: false, value: r });
+    }
+    return PENDING;
+  }
+
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.waker = null;
+    disposeOf(this.stream);
+  }
+
+  settleRest(): void {
+    for (const q of this.requests.splice(0)) q.resolve({ done: true, value: undefined });
+  }
+
+  [Symbol.dispose](): void {
+    this.finish();
+    this.settleRest();
+  }
+}
+
+class StreamIterator<T> implements AsyncIterableIterator<T, undefined, unknown> {
+  private readonly pump: Pump<T>;
+  private handle: JoinHandle<void> | null = null;
+  private ownRuntime: Runtime | null = null;
+
+  constructor(stream: Stream<T>) {
+    this.pump = new Pump(stream);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    const pump = this.pump;
+    if (pump.finished) return Promise.resolve({ done: true, value: undefined });
+    const promise = new Promise<IteratorResult<T, undefined>>((resolve, reject) => {
+      pump.requests.push({ resolve, reject });
+    });
+    if (this.handle === null) this.start();
+    else pump.waker?.wake();
+    return promise.finally(() => {
+      if (pump.finished) this.stopRuntime();
+    });
+  }
+
+  return(): Promise<IteratorResult<T, undefined>> {
+    this.handle?.abort();
+    this.pump[Symbol.dispose]();
+    this.stopRuntime();
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  private start(): void {
+    const current = spawnerAmbient.current as Runtime | null;
+    const rt = current ?? (this.ownRuntime = new Runtime());
+    this.handle = rt.spawn(this.pump, { name: "for await" });
+  }
+
+  private stopRuntime(): void {
+    const rt = this.ownRuntime;
+    this.ownRuntime = null;
+    if (rt !== null) void rt.shutdown();
+  }
+}
+
+/**
+ * An async iterator over a stream, for native `for await` loops. The stream is polled by a task
+ * of the runtime that is ticking, or of a runtime made for the purpose; leaving the loop early
+ * disposes the stream.
+ *
+ * @example
+ * ```ts
+ * for await (const line of toAsyncIterable(reader.lines())) console.log(line);
+ * ```
+ */
+export function toAsyncIterable<T>(stream: Stream<T>): AsyncIterableIterator<T, undefined> {
+  return new StreamIterator(stream);
+}

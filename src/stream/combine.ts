@@ -1,0 +1,158 @@
+/**
+ * Adapters over two streams, and over runs of items: `merge` (items of both as they come; two
+ * counters serving one pass), `zip` (pairs, one from each) and `chunks(n)` (arrays of n items, the
+ * last one shorter).
+ *
+ * `merge` is fair the way `select` is: the stream polled first alternates from poll to poll, so a
+ * stream that is always ready cannot starve the other one.
+ */
+import type { Context } from "../future/context.js";
+import { PENDING } from "../future/poll.js";
+import { DONE, disposeOf, type Stream, StreamBase, type StreamPoll } from "./stream.js";
+
+/** @internal */
+export class MergeStream<T> extends StreamBase<T> {
+  private a: Stream<T> | null;
+  private b: Stream<T> | null;
+  private bFirst = false;
+
+  constructor(a: Stream<T>, b: Stream<T>) {
+    super();
+    this.a = a;
+    this.b = b;
+  }
+
+  pollNext(cx: Context): StreamPoll<T> {
+    this.bFirst = !this.bFirst;
+    if (this.bFirst) {
+      const r = this.pollB(cx);
+      if (r !== PENDING && r !== DONE) return r;
+      const s = this.pollA(cx);
+      if (s !== PENDING && s !== DONE) return s;
+    } else {
+      const r = this.pollA(cx);
+      if (r !== PENDING && r !== DONE) return r;
+      const s = this.pollB(cx);
+      if (s !== PENDING && s !== DONE) return s;
+    }
+    return this.a === null && this.b === null ? DONE : PENDING;
+  }
+
+  private pollA(cx: Context): StreamPoll<T> {
+    const a = this.a;
+    if (a === null) return DONE;
+    const r = a.pollNext(cx);
+    if (r === DONE) {
+      disposeOf(a);
+      this.a = null;
+    }
+    return r;
+  }
+
+  private pollB(cx: Context): StreamPoll<T> {
+    const b = this.b;
+    if (b === null) return DONE;
+    const r = b.pollNext(cx);
+    if (r === DONE) {
+      disposeOf(b);
+      this.b = null;
+    }
+    return r;
+  }
+
+  override [Symbol.dispose](): void {
+    disposeOf(this.a);
+    disposeOf(this.b);
+    this.a = this.b = null;
+  }
+}
+
+const EMPTY: unique symbol = Symbol("brigade.stream.empty-slot");
+
+/** @internal */
+export class ZipStream<A, B> extends StreamBase<[A, B]> {
+  private a: Stream<A> | null;
+  private b: Stream<B> | null;
+  private itemA: A | typeof EMPTY = EMPTY;
+  private itemB: B | typeof EMPTY = EMPTY;
+
+  constructor(a: Stream<A>, b: Stream<B>) {
+    super();
+    this.a = a;
+    this.b = b;
+  }
+
+  pollNext(cx: Context): StreamPoll<[A, B]> {
+    const a = this.a;
+    const b = this.b;
+    if (a === null || b === null) return DONE;
+    // Poll both even when one is pending, so both register their wakers in the same turn.
+    if (this.itemA === EMPTY) {
+      const r = a.pollNext(cx);
+      if (r === DONE) return this.end();
+      if (r !== PENDING) this.itemA = r;
+    }
+    if (this.itemB === EMPTY) {
+      const r = b.pollNext(cx);
+      if (r === DONE) return this.end();
+      if (r !== PENDING) this.itemB = r;
+    }
+    if (this.itemA === EMPTY || this.itemB === EMPTY) return PENDING;
+    const pair: [A, B] = [this.itemA, this.itemB];
+    this.itemA = EMPTY;
+    this.itemB = EMPTY;
+    return pair;
+  }
+
+  private end(): typeof DONE {
+    this[Symbol.dispose]();
+    return DONE;
+  }
+
+  override [Symbol.dispose](): void {
+    disposeOf(this.a);
+    disposeOf(this.b);
+    this.a = this.b = null;
+    this.itemA = this.itemB = EMPTY;
+  }
+}
+
+/** @internal */
+export class ChunksStream<T> extends StreamBase<T[]> {
+  private upstream: Stream<T> | null;
+  private chunk: T[] = [];
+
+  constructor(
+    upstream: Stream<T>,
+    private readonly size: number,
+  ) {
+    super();
+    this.upstream = upstream;
+  }
+
+  pollNext(cx: Context): StreamPoll<T[]> {
+    const up = this.upstream;
+    if (up === null) return DONE;
+    for (;;) {
+      const r = up.pollNext(cx);
+      if (r === PENDING) return PENDING;
+      if (r === DONE) {
+        const last = this.chunk;
+        this[Symbol.dispose]();
+        return last.length > 0 ? last : DONE;
+      }
+      this.chunk.push(r);
+      if (this.chunk.length === this.size) {
+        const full = this.chunk;
+        this.chunk = [];
+        return full;
+      }
+    }
+  }
+
+  override [Symbol.dispose](): void {
+    disposeOf(this.upstream);
+    this.upstream = null;
+    this.chunk = [];
+  }
+}

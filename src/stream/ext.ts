@@ -1,0 +1,225 @@
+/**
+ * StreamExt: the combinators every stream has, as methods of {@link StreamBase}. futures-rs puts
+ * them on an extension trait implemented for every stream; here they are declared on StreamBase by
+ * module augmentation and installed on its prototype when this file is loaded (the stream barrel,
+ * `stream/index.ts`, loads it), which keeps `stream.ts` free of import cycles with the adapters.
+ *
+ * Names follow futures-rs, except `then`, which is `andThen` here (a `then` method would make every
+ * stream a thenable, and `await stream` would hang).
+ *
+ * Each method checks its arguments, wraps `this` in an adapter and returns it: the adapter owns the
+ * stream from then on (dispose the adapter, not the stream).
+ */
+import type { Future } from "../future/future.js";
+import { assertFuture } from "../future/future.js";
+import { toAsyncIterable } from "./async-iter.js";
+import { BufferedStream, ForEachConcurrent } from "./buffered.js";
+import { ChunksStream, MergeStream, ZipStream } from "./combine.js";
+import { Fold, ForEach } from "./consume.js";
+import { SkipStream, TakeStream, TakeUntilStream, TakeWhileStream } from "./limit.js";
+import { assertStream, type Stream, StreamBase } from "./stream.js";
+import { AndThenStream, FilterMapStream, MapStream, SKIP } from "./transform.js";
+
+declare module "./stream.js" {
+  interface StreamBase<T> {
+    /**
+     * Each item through `f`.
+     * @example `iter([1, 2]).map((x) => x * 10)` yields 10, 20
+     */
+    map<U>(f: (item: T) => U): StreamBase<U>;
+    /**
+     * Only the items for which `pred` is true.
+     * @example `iter([1, 2, 3, 4]).filter((x) => x % 2 === 0)` yields 2, 4
+     */
+    filter(pred: (item: T) => boolean): StreamBase<T>;
+    /**
+     * Each item through `f`; items for which `f` returns `undefined` are dropped.
+     * @example `iter(["1", "x", "3"]).filterMap((s) => (Number.isNaN(+s) ? undefined : +s))` yields 1, 3
+     */
+    filterMap<U>(f: (item: T) => U | undefined): StreamBase<U>;
+    /**
+     * Each item through an async step; the next item is pulled when the step is done. This is
+     * futures-rs' `then`, renamed: an object with a `then` method is a thenable in JavaScript, so
+     * `await stream` (or a stream returned from an async function) would call it and hang.
+     * @example `ids.andThen((id) => fetchUser(id))` yields users in order
+     */
+    andThen<U>(f: (item: T) => Future<U>): StreamBase<U>;
+    /**
+     * The first `n` items; the stream is disposed after the last one.
+     * @example `iter([1, 2, 3]).take(2)` yields 1, 2
+     */
+    take(n: number): StreamBase<T>;
+    /**
+     * Items while `pred` holds; ends at the first item for which it fails (that item is dropped).
+     * @example `iter([1, 2, 5, 1]).takeWhile((x) => x < 3)` yields 1, 2
+     */
+    takeWhile(pred: (item: T) => boolean): StreamBase<T>;
+    /**
+     * Items until `stop` is ready (checked before each item).
+     * @example `ticks.takeUntil(sleep(1000))` ends after a second
+     */
+    takeUntil(stop: Future<unknown>): StreamBase<T>;
+    /**
+     * All but the first `n` items.
+     * @example `iter([1, 2, 3]).skip(2)` yields 3
+     */
+    skip(n: number): StreamBase<T>;
+    /**
+     * Arrays of `n` items; the last one may be shorter.
+     * @example `iter([1, 2, 3]).chunks(2)` yields [1, 2], [3]
+     */
+    chunks(n: number): StreamBase<T[]>;
+    /**
+     * The items of both streams, as they come; ends when both have ended.
+     * @example `tableA.merge(tableB)` yields every order of both tables
+     */
+    merge(other: Stream<T>): StreamBase<T>;
+    /**
+     * Pairs of one item from each; ends when either ends.
+     * @example `iter([1, 2]).zip(iter(["a", "b"]))` yields [1, "a"], [2, "b"]
+     */
+    zip<U>(other: Stream<U>): StreamBase<[T, U]>;
+    /**
+     * A future of the last accumulator, after `f` has seen every item.
+     * @example `yield* iter([1, 2, 3]).fold(0, (a, x) => a + x)` is 6
+     */
+    fold<A>(init: A, f: (acc: A, item: T) => A): Future<A> & Disposable;
+    /**
+     * A future of every item, in an array.
+     * @example `yield* iter([1, 2]).collect()` is [1, 2]
+     */
+    collect(): Future<T[]> & Disposable;
+    /**
+     * A future that runs `f` on every item; if `f` returns a future it is awaited before the next.
+     * @example `yield* lines.forEach((line) => console.log(line))`
+     */
+    forEach(f: (item: T) => unknown): Future<void> & Disposable;
+    /**
+     * A future that runs `f(item)` for every item, up to `limit` at once (all at once when omitted).
+     * @example `yield* listener.incoming().forEachConcurrent(100, (conn) => serve(conn))`
+     */
+    forEachConcurrent(
+      limit: number | undefined,
+      f: (item: T) => Future<unknown>,
+    ): Future<void> & Disposable;
+    /**
+     * For a stream of futures: up to `n` in flight, outputs in the order the futures came.
+     * @example `urls.map((u) => get(u)).buffered(8)`
+     */
+    buffered<U>(this: StreamBase<Future<U>>, n: number): StreamBase<U>;
+    /**
+     * For a stream of futures: up to `n` in flight, outputs as they finish.
+     * @example `urls.map((u) => get(u)).bufferUnordered(8)`
+     */
+    bufferUnordered<U>(this: StreamBase<Future<U>>, n: number): StreamBase<U>;
+    /**
+     * `for await (const x of stream)` from native code (see `toAsyncIterable`).
+     * @example `for await (const line of reader.lines()) console.log(line);`
+     */
+    [Symbol.asyncIterator](): AsyncIterableIterator<T, undefined>;
+  }
+}
+
+function checkFn(f: unknown, where: string): void {
+  if (typeof f !== "function") throw new TypeError(`${where} must be a function, got ${typeof f}`);
+}
+
+function checkCount(n: unknown, where: string, min: number): number {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < min) {
+    throw new RangeError(`${where} must be an integer of at least ${min}, got ${String(n)}`);
+  }
+  return n;
+}
+
+type AnyStream = StreamBase<any>;
+
+const methods = {
+  map(this: AnyStream, f: (item: unknown) => unknown) {
+    checkFn(f, "stream.map(f): f");
+    return new MapStream(this, f);
+  },
+  filter(this: AnyStream, pred: (item: unknown) => boolean) {
+    checkFn(pred, "stream.filter(pred): pred");
+    return new FilterMapStream(this, (x) => (pred(x) ? x : SKIP));
+  },
+  filterMap(this: AnyStream, f: (item: unknown) => unknown) {
+    checkFn(f, "stream.filterMap(f): f");
+    return new FilterMapStream(this, (x) => {
+      const out = f(x);
+      return out === undefined ? SKIP : out;
+    });
+  },
+  andThen(this: AnyStream, f: (item: unknown) => Future<unknown>) {
+    checkFn(f, "stream.andThen(f): f");
+    return new AndThenStream(this, f);
+  },
+  take(this: AnyStream, n: number) {
+    return new TakeStream(this, checkCount(n, "stream.take(n): n", 0));
+  },
+  takeWhile(this: AnyStream, pred: (item: unknown) => boolean) {
+    checkFn(pred, "stream.takeWhile(pred): pred");
+    return new TakeWhileStream(this, pred);
+  },
+  takeUntil(this: AnyStream, stop: Future<unknown>) {
+    assertFuture(stop, "stream.takeUntil(stop): stop");
+    return new TakeUntilStream(this, stop);
+  },
+  skip(this: AnyStream, n: number) {
+    return new SkipStream(this, checkCount(n, "stream.skip(n): n", 0));
+  },
+  chunks(this: AnyStream, n: number) {
+    return new ChunksStream(this, checkCount(n, "stream.chunks(n): n", 1));
+  },
+  merge(this: AnyStream, other: Stream<unknown>) {
+    assertStream(other, "stream.merge(other): other");
+    return new MergeStream(this, other);
+  },
+  zip(this: AnyStream, other: Stream<unknown>) {
+    assertStream(other, "stream.zip(other): other");
+    return new ZipStream(this, other);
+  },
+  fold(this: AnyStream, init: unknown, f: (acc: unknown, item: unknown) => unknown) {
+    checkFn(f, "stream.fold(init, f): f");
+    return new Fold(this, init, f);
+  },
+  collect(this: AnyStream) {
+    return new Fold(this, [] as unknown[], (acc, x) => {
+      acc.push(x);
+      return acc;
+    });
+  },
+  forEach(this: AnyStream, f: (item: unknown) => unknown) {
+    checkFn(f, "stream.forEach(f): f");
+    return new ForEach(this, f);
+  },
+  forEachConcurrent(
+    this: AnyStream,
+    limit: number | undefined,
+    f: (item: unknown) => Future<unknown>,
+  ) {
+    const n =
+      limit === undefined
+        ? Number.POSITIVE_INFINITY
+        : checkCount(limit, "stream.forEachConcurrent(limit, f): limit", 1);
+    checkFn(f, "stream.forEachConcurrent(limit, f): f");
+    return new ForEachConcurrent(this, n, f);
+  },
+  buffered(this: AnyStream, n: number) {
+    return new BufferedStream(this, checkCount(n, "stream.buffered(n): n", 1), true);
+  },
+  bufferUnordered(this: AnyStream, n: number) {
+    return new BufferedStream(this, checkCount(n, "stream.bufferUnordered(n): n", 1), false);
+  },
+  [Symbol.asyncIterator](this: AnyStream) {
+    return toAsyncIterable(this);
+  },
+};
+
+for (const key of Reflect.ownKeys(methods)) {
+  Object.defineProperty(StreamBase.prototype, key, {
+    value: (methods as Record<PropertyKey, unknown>)[key],
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+}

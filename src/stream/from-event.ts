@@ -1,0 +1,117 @@
+/**
+ * fromEvent: a doorbell wired to the pass. A stream of the events an emitter fires, for both kinds
+ * of emitter JavaScript has: DOM-style `EventTarget` (`addEventListener`) and Node's `EventEmitter`
+ * (`on`/`off`). Each item is the event's first argument (the `Event` object, or the emitter's
+ * first value).
+ *
+ * The listener is added at the first poll (laziness: creating the stream does nothing) and removed
+ * when the stream is disposed. Events cannot be slowed down, so they queue until taken; keep
+ * polling, or dispose the stream. A task waiting for an event is not asleep for good (the runtime's
+ * deadlock check sees it), but it does not hold the paused clock either: an event may never come.
+ */
+import type { Context } from "../future/context.js";
+import { PENDING } from "../future/poll.js";
+import type { Waker } from "../future/waker.js";
+import { SourceWait } from "./source-wait.js";
+import { DONE, StreamBase, type StreamPoll } from "./stream.js";
+
+/** An emitter of either kind. */
+export type EventSource =
+  | {
+      addEventListener(name: string, fn: (event: any) => void): void;
+      removeEventListener(name: string, fn: (event: any) => void): void;
+    }
+  | {
+      on(name: string | symbol, fn: (...args: any[]) => void): unknown;
+      off(name: string | symbol, fn: (...args: any[]) => void): unknown;
+    };
+
+const IDLE = 0; // not polled: no listener yet
+const LISTENING = 1;
+const CLOSED = 2; // disposed: the listener is gone
+
+class FromEvent<T> extends StreamBase<T> {
+  private state = IDLE;
+  private queue: T[] = [];
+  private head = 0;
+  private waker: Waker | null = null;
+  private readonly wait = new SourceWait();
+  private readonly listener = (event: T): void => {
+    if (this.state !== LISTENING) return;
+    this.queue.push(event);
+    this.wait.close();
+    const w = this.waker;
+    this.waker = null;
+    w?.wake();
+  };
+
+  constructor(
+    private readonly emitter: EventSource,
+    private readonly name: string,
+  ) {
+    super();
+  }
+
+  pollNext(cx: Context): StreamPoll<T> {
+    if (this.state === CLOSED) return DONE;
+    if (this.state === IDLE) {
+      this.state = LISTENING;
+      const e = this.emitter as { addEventListener?: Function; on?: Function };
+      if (typeof e.addEventListener === "function") e.addEventListener(this.name, this.listener);
+      else e.on!.call(this.emitter, this.name, this.listener);
+    }
+    if (this.head < this.queue.length) {
+      const item = this.queue[this.head]!;
+      this.queue[this.head++] = undefined as T;
+      if (this.head === this.queue.length) {
+        this.queue.length = 0;
+        this.head = 0;
+      }
+      return item;
+    }
+    this.waker = cx.waker;
+    this.wait.open();
+    return PENDING;
+  }
+
+  override [Symbol.dispose](): void {
+    if (this.state === LISTENING) {
+      const e = this.emitter as { removeEventListener?: Function; off?: Function };
+      if (typeof e.removeEventListener === "function") {
+        e.removeEventListener(this.name, this.listener);
+      } else e.off!.call(this.emitter, this.name, this.listener);
+    }
+    this.state = CLOSED;
+    this.wait.close();
+    this.queue = [];
+    this.head = 0;
+    this.waker = null;
+  }
+}
+
+/**
+ * A stream of the events named `name` fired by `emitter`; disposing it removes the listener.
+ *
+ * @example
+ * ```ts
+ * using clicks = fromEvent<MouseEvent>(button, "click");
+ * const first = yield* clicks.next();
+ * ```
+ */
+export function fromEvent<T = unknown>(emitter: EventSource, name: string): StreamBase<T> {
+  const e = emitter as { addEventListener?: unknown; on?: unknown; off?: unknown } | null;
+  const ok =
+    e !== null &&
+    typeof e === "object" &&
+    (typeof e.addEventListener === "function" ||
+      (typeof e.on === "function" && typeof e.off === "function"));
+  if (!ok) {
+    throw new TypeError(
+      "fromEvent(emitter, name): emitter must be an EventTarget (addEventListener) or an EventEmitter (on/off)",
+    );
+  }
+  if (typeof name !== "string") {
+    throw new TypeError(`fromEvent(emitter, name): name must be a string, got ${typeof name}`);
+  }
+  return new FromEvent<T>(emitter, name);
+}

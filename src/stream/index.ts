@@ -1,0 +1,20 @@
+/**
+ * The stream module's barrel. Importing it installs the combinator methods on `StreamBase`
+ * (`ext.ts`), so every module that hands out streams imports them from here.
+ */
+import "./ext.js";
+
+export { fromAsyncIterable, toAsyncIterable } from "./async-iter.js";
+export { type EventSource, fromEvent } from "./from-event.js";
+export { FuturesUnordered } from "./futures-unordered.js";
+export { empty, iter, once, streamPollFn } from "./sources.js";
+export {
+  assertStream,
+  DONE,
+  isStream,
+  Next,
+  type Stream,
+  StreamBase,
+  type StreamPoll,
+} from "./stream.js";
+export { intervalStream, type PollReceiver, receiverStream } from "./wrappers.js";

@@ -1,0 +1,116 @@
+/**
+ * Stream: a recipe card that plates one dish after another. Where a future is polled until it gives
+ * its one output, a stream is polled with `pollNext(cx)` and answers each time with
+ *
+ * - an item (the next dish),
+ * - {@link DONE} (the kitchen has closed this order: no more items, ever), or
+ * - `PENDING`, after storing `cx.waker` to be paged when the next item may be ready.
+ *
+ * Like a future, a stream is lazy and is driven by one task. An item is handed over only when
+ * `pollNext` returns it, so a `PENDING` answer never loses anything: `next()` is cancellation safe.
+ * Streams that hold resources (sockets, timers, listeners) release them in `[Symbol.dispose]()`, and
+ * every combinator disposes the stream it wraps.
+ *
+ * The combinators (`map`, `filter`, `buffered`, …) are methods of {@link StreamBase}, installed by
+ * `ext.ts`, the way futures-rs puts them on the `StreamExt` extension trait.
+ */
+import type { Context } from "../future/context.js";
+import { FutureBase } from "../future/future.js";
+import type { PENDING, Poll } from "../future/poll.js";
+
+/** The one value `pollNext` returns when a stream has ended. */
+export const DONE: unique symbol = Symbol("brigade.stream.done");
+
+/** What `pollNext` returns: an item, {@link DONE}, or `PENDING`. */
+export type StreamPoll<T> = T | typeof DONE | typeof PENDING;
+
+/** A sequence of values produced asynchronously, polled like a future. */
+export interface Stream<T> {
+  /** The next item, `DONE` at the end, or `PENDING` with `cx.waker` registered. */
+  pollNext(cx: Context): StreamPoll<T>;
+}
+
+/**
+ * Whether a value follows the stream protocol.
+ *
+ * @example
+ * ```ts
+ * isStream(iter([1, 2])); // true
+ * isStream([1, 2]); // false
+ * ```
+ */
+export function isStream(value: unknown): value is Stream<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { pollNext?: unknown }).pollNext === "function"
+  );
+}
+
+/** Throw a clear `TypeError` unless `value` is a stream; `where` names the argument. */
+export function assertStream(value: unknown, where: string): asserts value is Stream<unknown> {
+  if (!isStream(value)) {
+    const got = value === null ? "null" : typeof value;
+    const hint =
+      typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] ===
+      "function"
+        ? " (an async iterable: wrap it with fromAsyncIterable(iterable))"
+        : typeof (value as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] === "function"
+          ? " (an iterable: wrap it with iter(iterable))"
+          : "";
+    throw new TypeError(`${where} must be a stream, got ${got}${hint}`);
+  }
+}
+
+/** @internal dispose a value if it is disposable (what adapters wrap may or may not be). */
+export function disposeOf(value: unknown): void {
+  if (value === null || typeof value !== "object") return;
+  const d = (value as Partial<Disposable>)[Symbol.dispose];
+  if (d !== undefined) d.call(value);
+}
+
+/**
+ * Base class for streams: implement `pollNext`, and `[Symbol.dispose]` if the stream holds
+ * anything. Gives `next()` and, once the stream module is loaded, every combinator.
+ *
+ * @example
+ * ```ts
+ * class Countdown extends StreamBase<number> {
+ *   constructor(private n: number) { super(); }
+ *   pollNext(_cx: Context): StreamPoll<number> {
+ *     return this.n > 0 ? this.n-- : DONE;
+ *   }
+ * }
+ * const items = yield* new Countdown(3).collect(); // [3, 2, 1]
+ * ```
+ */
+export abstract class StreamBase<T> implements Stream<T>, Disposable {
+  abstract pollNext(cx: Context): StreamPoll<T>;
+
+  /**
+   * A future of the next item, or {@link DONE}. Cancellation safe: dropping it before it is ready
+   * loses no item.
+   *
+   * @example
+   * ```ts
+   * for (let v = yield* s.next(); v !== DONE; v = yield* s.next()) console.log(v);
+   * ```
+   */
+  next(): FutureBase<T | typeof DONE> {
+    return new Next(this);
+  }
+
+  /** Release whatever the stream holds. Streams that hold nothing keep this no-op. */
+  [Symbol.dispose](): void {}
+}
+
+/** The future behind `stream.next()`: one `pollNext`, passed through. */
+export class Next<T> extends FutureBase<T | typeof DONE> {
+  constructor(private readonly stream: Stream<T>) {
+    super();
+  }
+
+  poll(cx: Context): Poll<T | typeof DONE> {
+    return this.stream.pollNext(cx);
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Item-by-item adapters: `map`, `filter`, `filterMap` (synchronous functions, as in tokio-stream's
+ * `StreamExt`) and `andThen` (an async step per item: futures-rs' `then`). Each wraps one upstream
+ * stream, owns it, and disposes it when disposed. Once the upstream ends they keep answering `DONE`
+ * (they are fused), so polling past the end is harmless.
+ */
+import { drop } from "../future/cancel.js";
+import type { Context } from "../future/context.js";
+import { assertFuture, type Future } from "../future/future.js";
+import { PENDING } from "../future/poll.js";
+import { DONE, disposeOf, type Stream, StreamBase, type StreamPoll } from "./stream.js";
+
+/** @internal */
+export class MapStream<T, U> extends StreamBase<U> {
+  private upstream: Stream<T> | null;
+  constructor(
+    upstream: Stream<T>,
+    private readonly f: (item: T) => U,
+  ) {
+    super();
+    this.upstream = upstream;
+  }
+
+  pollNext(cx: Context): StreamPoll<U> {
+    const up = this.upstream;
+    if (up === null) return DONE;
+    const r = up.pollNext(cx);
+    if (r === PENDING) return PENDING;
+    if (r === DONE) return this.end();
+    return this.f(r);
+  }
+
+  private end(): typeof DONE {
+    disposeOf(this.upstream);
+    this.upstream = null;
+    return DONE;
+  }
+
+  override [Symbol.dispose](): void {
+    this.end();
+  }
+}
+
+/** @internal */
+export class FilterMapStream<T, U> extends StreamBase<U> {
+  private upstream: Stream<T> | null;
+  constructor(
+    upstream: Stream<T>,
+    /** Returns the item to pass on, or `SKIP` to drop it. */
+    private readonly f: (item: T) => U | typeof SKIP,
+  ) {
+    super();
+    this.upstream = upstream;
+  }
+
+  pollNext(cx: Context): StreamPoll<U> {
+    const up = this.upstream;
+    if (up === null) return DONE;
+    // Skipped items cost no wake: keep pulling until one passes or the upstream waits. A runtime
+    // source that is always ready spends the task's budget, so this loop always ends.
+    for (;;) {
+      const r = up.pollNext(cx);
+      if (r === PENDING) return PENDING;
+      if (r === DONE) {
+        this[Symbol.dispose]();
+        return DONE;
+      }
+      const out = this.f(r);
+      if (out !== SKIP) return out;
+    }
+  }
+
+  override [Symbol.dispose](): void {
+    disposeOf(this.upstream);
+    this.upstream = null;
+  }
+}
+
+/** @internal the marker a filterMap function returns to drop an item. */
+export const SKIP: unique symbol = Symbol("brigade.stream.skip");
+
+/** @internal */
+export class AndThenStream<T, U> extends StreamBase<U> {
+  private upstream: Stream<T> | null;
+  private step: Future<U> | null = null;
+  constructor(
+    upstream: Stream<T>,
+    private readonly f: (item: T) => Future<U>,
+  ) {
+    super();
+    this.upstream = upstream;
+  }
+
+  pollNext(cx: Context): StreamPoll<U> {
+    for (;;) {
+      const step = this.step;
+      if (step !== null) {
+        const v = step.poll(cx);
+        if (v === PENDING) return PENDING;
+        this.step = null;
+        return v;
+      }
+      const up = this.upstream;
+      if (up === null) return DONE;
+      const r = up.pollNext(cx);
+      if (r === PENDING) return PENDING;
+      if (r === DONE) {
+        this[Symbol.dispose]();
+        return DONE;
+      }
+      const next = this.f(r);
+      assertFuture(next, "stream.andThen(f): the value f returned");
+      this.step = next;
+    }
+  }
+
+  override [Symbol.dispose](): void {
+    const step = this.step;
+    this.step = null;
+    if (step !== null) drop(step);
+    disposeOf(this.upstream);
+    this.upstream = null;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Wrappers that make the runtime's other sources streams (tokio-stream's `wrappers`): an
+ * {@link Interval} becomes a stream of tick instants that never ends, and a channel receiver (an
+ * `mpsc` or `broadcast` receiver: anything with `pollRecv`) a stream of its messages that ends
+ * when the channel closes. The wrapper owns what it wraps: disposing it disposes the interval or
+ * the receiver.
+ *
+ * Both sources already spend the cooperative budget and keep their own waker, so the wrappers add
+ * nothing per item but a call. A broadcast receiver that lagged throws its `RecvLaggedError` from
+ * `pollNext`; the stream stays usable and goes on from the oldest message still kept.
+ */
+import type { Context } from "../future/context.js";
+import type { Poll } from "../future/poll.js";
+import { PENDING } from "../future/poll.js";
+import type { Instant } from "../time/instant.js";
+import type { Interval } from "../time/interval.js";
+import { DONE, disposeOf, StreamBase, type StreamPoll } from "./stream.js";
+
+/** What a receiver offers: a message, `undefined` once closed and drained, or `PENDING`. */
+export interface PollReceiver<T> {
+  pollRecv(cx: Context): Poll<T | undefined>;
+}
+
+class ReceiverStream<T> extends StreamBase<T> {
+  private rx: PollReceiver<T> | null;
+  constructor(rx: PollReceiver<T>) {
+    super();
+    this.rx = rx;
+  }
+  pollNext(cx: Context): StreamPoll<T> {
+    const rx = this.rx;
+    if (rx === null) return DONE;
+    const r = rx.pollRecv(cx);
+    if (r === PENDING) return PENDING;
+    if (r === undefined) {
+      this[Symbol.dispose]();
+      return DONE;
+    }
+    return r;
+  }
+  override [Symbol.dispose](): void {
+    disposeOf(this.rx);
+    this.rx = null;
+  }
+}
+
+/**
+ * The messages of a channel receiver as a stream, ending when every sender is gone.
+ *
+ * @example
+ * ```ts
+ * const [tx, rx] = mpsc.channel<string>(16);
+ * yield* receiverStream(rx).forEach((order) => console.log(order));
+ * ```
+ */
+export function receiverStream<T>(rx: PollReceiver<T>): StreamBase<T> {
+  if (
+    rx === null ||
+    typeof rx !== "object" ||
+    typeof (rx as { pollRecv?: unknown }).pollRecv !== "function"
+  ) {
+    throw new TypeError(
+      `receiverStream(rx): rx must be a channel receiver (with pollRecv), got ${rx === null ? "null" : typeof rx}`,
+    );
+  }
+  return new ReceiverStream(rx);
+}
+
+class IntervalStream extends StreamBase<Instant> {
+  private interval: Interval | null;
+  constructor(interval: Interval) {
+    super();
+    this.interval = interval;
+  }
+  pollNext(cx: Context): StreamPoll<Instant> {
+    const i = this.interval;
+    return i === null ? DONE : i.pollTick(cx);
+  }
+  override [Symbol.dispose](): void {
+    disposeOf(this.interval);
+    this.interval = null;
+  }
+}
+
+/**
+ * The ticks of an interval as an endless stream of the instants they were scheduled for.
+ *
+ * @example
+ * ```ts
+ * yield* intervalStream(interval(1000)).take(3).forEach(() => console.log("check the oven"));
+ * ```
+ */
+export function intervalStream(interval: Interval): StreamBase<Instant> {
+  if (
+    interval === null ||
+    typeof interval !== "object" ||
+    typeof (interval as { pollTick?: unknown }).pollTick !== "function"
+  ) {
+    throw new TypeError(
+      `intervalStream(interval): interval must be an Interval (from interval(ms)), got ${interval === null ? "null" : typeof interval}`,
+    );
+  }
+  return new IntervalStream(interval);
+}

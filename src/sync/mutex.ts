@@ -1,0 +1,252 @@
+/**
+ * Mutex: the one key to the walk-in fridge. An async mutual-exclusion lock around a value: at most
+ * one guard exists at a time, and waiters get the key in the order they asked (FIFO, by direct
+ * hand-off: a released lock goes straight to the head of the line).
+ *
+ * The future returned by `lock()` becomes the guard when it is ready, so a lock costs one object.
+ * `using guard = yield* mutex.lock()` releases at the end of the scope.
+ *
+ * Deadlock checks (see `deadlock.ts`): a task that asks for a mutex it already holds, or whose wait
+ * would close a cycle of tasks waiting on each other's locks, gets a {@link DeadlockError} at once.
+ */
+import { ambient } from "../future/ambient.js";
+import type { FutureBase } from "../future/future.js";
+import type { Task } from "../task/task.js";
+import {
+  callSite,
+  checkWait,
+  currentTask,
+  startWaiting,
+  stopWaiting,
+  type TrackedLock,
+} from "./deadlock.js";
+import { ReleasedError } from "./errors.js";
+import { Acquire, HELD, Permits, WAITING } from "./permits.js";
+
+/** Options of `new Mutex()`. */
+export interface MutexOptions {
+  /**
+   * A name for deadlock reports and errors.
+   * @default `#<n>` (a number unique in the process)
+   * @example new Mutex(orders, { name: "orders" })
+   */
+  name?: string;
+  /**
+   * Record the call site of each `lock()` (a stack trace, ~2 µs) so deadlock reports say where the
+   * holder took the lock. Off by default: reports name the holding task instead.
+   * @default false
+   * @example new Mutex(0, { name: "till", trackCaller: true })
+   */
+  trackCaller?: boolean;
+}
+
+/** The guard of a held mutex: access to the value until `release()`. */
+export interface MutexGuard<T> extends Disposable {
+  /** The protected value; assign to replace it. Throws a `ReleasedError` after release. */
+  value: T;
+  /** Unlock now; the next waiter gets the lock. Throws a `ReleasedError` if already released. */
+  release(): void;
+}
+
+let nextLockId = 1;
+
+/** @internal the next default lock number. */
+export function lockNumber(): number {
+  return nextLockId++;
+}
+
+/** @internal check a lock's options. */
+export function checkLockOptions(
+  options: unknown,
+  where: string,
+): { name: string | undefined; trackCaller: boolean } {
+  if (options === undefined) return { name: undefined, trackCaller: false };
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `${where}: options must be an object, got ${options === null ? "null" : typeof options}`,
+    );
+  }
+  const { name, trackCaller } = options as { name?: unknown; trackCaller?: unknown };
+  if (name !== undefined && typeof name !== "string") {
+    throw new TypeError(`${where}: options.name must be a string, got ${typeof name}`);
+  }
+  if (trackCaller !== undefined && typeof trackCaller !== "boolean") {
+    throw new TypeError(
+      `${where}: options.trackCaller must be a boolean, got ${typeof trackCaller}`,
+    );
+  }
+  return { name, trackCaller: trackCaller === true };
+}
+
+/**
+ * An async mutex around a value of type `T`.
+ *
+ * @example
+ * ```ts
+ * const till = new Mutex(0, { name: "till" });
+ * const takeOrder = asyncFn(function* (price: number) {
+ *   using guard = yield* till.lock();
+ *   guard.value += price;            // nobody else touches the till meanwhile
+ *   yield* sleep(10);                // holding a Brigade mutex across an await is fine
+ * });                                // released here
+ * ```
+ */
+export class Mutex<T = void> extends Permits implements TrackedLock {
+  /** The mutex's name, for errors and deadlock reports. */
+  readonly name: string;
+  /** @internal */
+  data: T;
+  /** @internal the task holding the lock (null when free, or held outside any task). */
+  holder: Task<any> | null = null;
+  /** @internal where the holder took it, when `trackCaller` is on. */
+  holderSite: string | null = null;
+  /** @internal */
+  readonly trackCaller: boolean;
+
+  constructor(value: T, options?: MutexOptions) {
+    super(1, true);
+    const o = checkLockOptions(options, "new Mutex(value, options)");
+    this.name = o.name ?? `#${lockNumber()}`;
+    this.trackCaller = o.trackCaller;
+    this.data = value;
+  }
+
+  /**
+   * Wait for the lock; the future becomes the guard.
+   *
+   * Cancel safety: not cancel-safe in the sense of keeping a place in line: a dropped `lock()`
+   * leaves the queue at once and loses its place. It never loses the lock itself: if the lock was
+   * already handed to it, dropping passes the lock to the next waiter.
+   *
+   * Throws a {@link DeadlockError} when the polling task already holds this mutex or its wait
+   * would close a cycle of tasks waiting on each other's locks.
+   *
+   * @example
+   * ```ts
+   * using guard = yield* mutex.lock();
+   * guard.value.push("order 12");
+   * ```
+   */
+  lock(): FutureBase<MutexGuard<T>> & Disposable {
+    return new MutexLock(this, this.trackCaller ? callSite() : null);
+  }
+
+  /**
+   * Take the lock if it is free and nobody waits, else return `null` (never jumps the line).
+   *
+   * @example
+   * ```ts
+   * const guard = mutex.tryLock();
+   * if (guard !== null) { guard.value++; guard.release(); }
+   * ```
+   */
+  tryLock(): MutexGuard<T> | null {
+    if (!this.canTake(1)) return null;
+    const g = new MutexLock(this, this.trackCaller ? callSite() : null);
+    g.task = currentTask(ambient.cx?.owner);
+    this.permits = 0;
+    this.onGrant(g as Acquire<unknown>);
+    g.stage = HELD;
+    return g;
+  }
+
+  /** Whether some guard holds the lock now. */
+  isLocked(): boolean {
+    return this.permits === 0;
+  }
+
+  /** @internal */
+  override onGrant(a: Acquire<unknown>): void {
+    this.holder = a.task;
+    this.holderSite = (a as MutexLock<T>).site;
+    if (a.task !== null && a.stage === WAITING) stopWaiting(a.task);
+  }
+
+  /** @internal */
+  override onRelease(_a: Acquire<unknown>): void {
+    this.holder = null;
+    this.holderSite = null;
+  }
+
+  /** @internal */
+  override onWait(a: Acquire<unknown>): void {
+    const task = a.task;
+    if (task === null) return;
+    checkWait(task, this, this.holder === task);
+    startWaiting(task, this);
+  }
+
+  /** @internal */
+  override onLeave(a: Acquire<unknown>): void {
+    if (a.task !== null) stopWaiting(a.task);
+  }
+
+  /** @internal */
+  describe(): string {
+    return `mutex '${this.name}'`;
+  }
+
+  /** @internal */
+  holderCount(): number {
+    return this.holder === null ? 0 : 1;
+  }
+
+  /** @internal */
+  holderAt(_i: number): Task<any> {
+    return this.holder!;
+  }
+
+  /** @internal */
+  siteOf(_task: Task<any>): string | null {
+    return this.holderSite;
+  }
+}
+
+/** The `lock()` future, and the guard it becomes. */
+class MutexLock<T> extends Acquire<MutexGuard<T>> implements MutexGuard<T> {
+  constructor(
+    private readonly mutex: Mutex<T>,
+    /** Where `lock()` was called, when the mutex tracks callers. */
+    readonly site: string | null,
+  ) {
+    super(mutex, 1);
+  }
+
+  protected acquired(): MutexGuard<T> {
+    return this;
+  }
+
+  protected label(): string {
+    return `${this.mutex.describe()}.lock()`;
+  }
+
+  override describeWait(): string {
+    const h = this.mutex.holder;
+    return h === null ? this.label() : `${this.label()}, held by task '${h.name}'`;
+  }
+
+  get value(): T {
+    if (this.stage !== HELD) throw this.released("read");
+    return this.mutex.data;
+  }
+
+  set value(v: T) {
+    if (this.stage !== HELD) throw this.released("written");
+    this.mutex.data = v;
+  }
+
+  release(): void {
+    if (this.stage !== HELD) {
+      throw new ReleasedError(
+        `the guard of ${this.mutex.describe()} was released twice (or before it was acquired): release() once, or let \`using\` do it`,
+      );
+    }
+    this.releaseHeld();
+  }
+
+  private released(what: string): ReleasedError {
+    return new ReleasedError(
+      `the value of ${this.mutex.describe()} was ${what} through a guard that does not hold the lock (released, or not yet acquired)`,
+    );
+  }
+}

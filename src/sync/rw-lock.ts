@@ -1,0 +1,275 @@
+/**
+ * RwLock: the recipe book. Any number of cooks may read it at once, but whoever rewrites a recipe
+ * needs it alone. Built on {@link Permits}: a reader takes one permit, a writer takes all of them,
+ * and the line is FIFO, so readers who arrive after a waiting writer queue behind it: a writer is
+ * never starved by a stream of readers (tokio's policy).
+ *
+ * Deadlock checks as for `Mutex`: a task that would wait on an RwLock it holds (a write while it
+ * reads, a read while it writes, or a second read queued behind a waiting writer) gets a
+ * {@link DeadlockError}, as does a wait that closes a cycle of tasks.
+ */
+import { ambient } from "../future/ambient.js";
+import type { FutureBase } from "../future/future.js";
+import type { Task } from "../task/task.js";
+import {
+  callSite,
+  checkWait,
+  currentTask,
+  startWaiting,
+  stopWaiting,
+  type TrackedLock,
+} from "./deadlock.js";
+import { ReleasedError } from "./errors.js";
+import { checkLockOptions, lockNumber, type MutexOptions } from "./mutex.js";
+import { Acquire, HELD, MAX_PERMITS, Permits, WAITING } from "./permits.js";
+
+/** Options of `new RwLock()`: the same as a mutex's. */
+export type RwLockOptions = MutexOptions;
+
+/** A shared, read-only view of the value. */
+export interface RwLockReadGuard<T> extends Disposable {
+  /** The protected value. Throws a `ReleasedError` after release. */
+  readonly value: T;
+  /** Give up this read access. Throws a `ReleasedError` if already released. */
+  release(): void;
+}
+
+/** Exclusive access to the value. */
+export interface RwLockWriteGuard<T> extends Disposable {
+  /** The protected value; assign to replace it. Throws a `ReleasedError` after release. */
+  value: T;
+  /** Give up write access. Throws a `ReleasedError` if already released. */
+  release(): void;
+}
+
+const WRITE = MAX_PERMITS;
+
+/**
+ * An async reader-writer lock around a value of type `T`.
+ *
+ * @example
+ * ```ts
+ * const menu = new RwLock(["soup"], { name: "menu" });
+ * {
+ *   using r = yield* menu.read();
+ *   console.log(r.value.length);
+ * }
+ * {
+ *   using w = yield* menu.write();
+ *   w.value.push("pasta");
+ * }
+ * ```
+ */
+export class RwLock<T> extends Permits implements TrackedLock {
+  /** The lock's name, for errors and deadlock reports. */
+  readonly name: string;
+  /** @internal */
+  data: T;
+  /** @internal the writer, when a writer holds it inside a task. */
+  writer: Task<any> | null = null;
+  /** @internal reading tasks, one entry per read guard taken inside a task. */
+  readonly readers: Task<any>[] = [];
+  /** @internal call sites by holder, when tracked. */
+  private readonly sites: Map<Task<any>, string> | null;
+  private readonly trackCaller: boolean;
+
+  constructor(value: T, options?: RwLockOptions) {
+    super(MAX_PERMITS, true);
+    const o = checkLockOptions(options, "new RwLock(value, options)");
+    this.name = o.name ?? `#${lockNumber()}`;
+    this.trackCaller = o.trackCaller;
+    this.sites = o.trackCaller ? new Map() : null;
+    this.data = value;
+  }
+
+  /**
+   * Wait for shared read access; the future becomes the read guard.
+   *
+   * Cancel safety: dropping it leaves the line at once (the place in line is lost); read access
+   * already handed to it is given back.
+   *
+   * @example
+   * ```ts
+   * using r = yield* menu.read();
+   * ```
+   */
+  read(): FutureBase<RwLockReadGuard<T>> & Disposable {
+    return new RwAccess<T>(this, 1, this.trackCaller ? callSite() : null);
+  }
+
+  /**
+   * Wait for exclusive write access; the future becomes the write guard.
+   *
+   * Cancel safety: as `read()`: the place in line is lost, access already granted is passed on.
+   *
+   * @example
+   * ```ts
+   * using w = yield* menu.write();
+   * w.value = [...w.value, "pasta"];
+   * ```
+   */
+  write(): FutureBase<RwLockWriteGuard<T>> & Disposable {
+    return new RwAccess<T>(this, WRITE, this.trackCaller ? callSite() : null);
+  }
+
+  /**
+   * Read access now if no writer holds or waits for the lock, else `null`.
+   *
+   * @example
+   * ```ts
+   * const r = menu.tryRead();
+   * if (r !== null) { show(r.value); r.release(); }
+   * ```
+   */
+  tryRead(): RwLockReadGuard<T> | null {
+    return this.tryTake(1);
+  }
+
+  /**
+   * Write access now if nobody holds or waits for the lock, else `null`.
+   *
+   * @example
+   * ```ts
+   * const w = menu.tryWrite();
+   * if (w !== null) { w.value = []; w.release(); }
+   * ```
+   */
+  tryWrite(): RwLockWriteGuard<T> | null {
+    return this.tryTake(WRITE);
+  }
+
+  private tryTake(need: number): RwAccess<T> | null {
+    if (!this.canTake(need)) return null;
+    const g = new RwAccess<T>(this, need, this.trackCaller ? callSite() : null);
+    g.task = currentTask(ambient.cx?.owner);
+    this.permits -= need;
+    this.onGrant(g as Acquire<unknown>);
+    g.stage = HELD;
+    return g;
+  }
+
+  /** How many read guards are held now. */
+  readerCount(): number {
+    return this.permits === 0 ? 0 : MAX_PERMITS - this.permits;
+  }
+
+  /** Whether a writer holds the lock now. */
+  isWriteLocked(): boolean {
+    return this.permits === 0;
+  }
+
+  /** @internal */
+  override onGrant(a: Acquire<unknown>): void {
+    const task = a.task;
+    if (task === null) return;
+    if (a.stage === WAITING) stopWaiting(task);
+    if (a.need === WRITE) this.writer = task;
+    else this.readers.push(task);
+    const site = (a as RwAccess<T>).site;
+    if (site !== null) this.sites?.set(task, site);
+  }
+
+  /** @internal */
+  override onRelease(a: Acquire<unknown>): void {
+    const task = a.task;
+    if (task === null) return;
+    if (a.need === WRITE) this.writer = null;
+    else {
+      const i = this.readers.indexOf(task);
+      if (i >= 0) this.readers.splice(i, 1);
+    }
+    if (this.sites !== null && this.writer !== task && !this.readers.includes(task)) {
+      this.sites.delete(task);
+    }
+  }
+
+  /** @internal */
+  override onWait(a: Acquire<unknown>): void {
+    const task = a.task;
+    if (task === null) return;
+    checkWait(task, this, this.writer === task || this.readers.includes(task));
+    startWaiting(task, this);
+  }
+
+  /** @internal */
+  override onLeave(a: Acquire<unknown>): void {
+    if (a.task !== null) stopWaiting(a.task);
+  }
+
+  /** @internal */
+  describe(): string {
+    return `rwlock '${this.name}'`;
+  }
+
+  /** @internal */
+  holderCount(): number {
+    return this.writer !== null ? 1 : this.readers.length;
+  }
+
+  /** @internal */
+  holderAt(i: number): Task<any> {
+    return this.writer ?? this.readers[i]!;
+  }
+
+  /** @internal */
+  siteOf(task: Task<any>): string | null {
+    return this.sites?.get(task) ?? null;
+  }
+}
+
+/** The `read()`/`write()` future, and the guard it becomes. */
+class RwAccess<T> extends Acquire<RwAccess<T>> implements RwLockWriteGuard<T> {
+  constructor(
+    private readonly lock: RwLock<T>,
+    need: number,
+    readonly site: string | null,
+  ) {
+    super(lock, need);
+  }
+
+  protected acquired(): RwAccess<T> {
+    return this;
+  }
+
+  protected label(): string {
+    return `${this.lock.describe()}.${this.need === WRITE ? "write" : "read"}()`;
+  }
+
+  override describeWait(): string {
+    const l = this.lock;
+    if (l.writer !== null) return `${this.label()}, written by task '${l.writer.name}'`;
+    if (l.readers.length > 0)
+      return `${this.label()}, read by ${l.readers.map((t) => `'${t.name}'`).join(", ")}`;
+    return this.label();
+  }
+
+  get value(): T {
+    if (this.stage !== HELD) throw this.released("read");
+    return this.lock.data;
+  }
+
+  set value(v: T) {
+    if (this.need !== WRITE) {
+      throw new TypeError(
+        `${this.lock.describe()}: a read guard cannot replace the value; take write()`,
+      );
+    }
+    if (this.stage !== HELD) throw this.released("written");
+    this.lock.data = v;
+  }
+
+  release(): void {
+    if (this.stage !== HELD) {
+      throw new ReleasedError(
+        `a ${this.need === WRITE ? "write" : "read"} guard of ${this.lock.describe()} was released twice (or before it was acquired)`,
+      );
+    }
+    this.releaseHeld();
+  }
+
+  private released(what: string): ReleasedError {
+    return new ReleasedError(
+      `the value of ${this.lock.describe()} was ${what} through a guard that does not hold the lock (released, or not yet acquired)`,
+    );
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The waiter queue: the line at the pass. Every primitive in `sync/` and `channel/` parks its
+ * waiting futures on one of these: an intrusive FIFO of {@link WaitNode}s, so joining and leaving
+ * the line is O(1) and allocates nothing beyond the node itself (one per waiting future, made only
+ * when it first has to wait; receivers keep one for their whole life).
+ *
+ * Life of a node (`state`):
+ *   IDLE ──push──▶ QUEUED ──grant──▶ GRANTED   (the primitive handed it a permit, a value or a wake)
+ *                    │    ──close──▶ CLOSED    (the primitive closed while it waited)
+ *                    └──remove──▶ IDLE         (its future was disposed, or it only wanted a wake)
+ *
+ * The rule every primitive keeps: a node is unlinked the moment its future is disposed, and a node
+ * that was GRANTED something and is then disposed gives it back to the primitive, which passes it
+ * on to the next in line. Nothing meant for one waiter is ever swallowed by another that left.
+ *
+ * Each queued node counts as a live waiter in the metrics of the runtime that was polling when it
+ * joined (`rt.metrics().liveWaiters`), so tests can prove that disposal leaves nothing behind.
+ */
+import type { Waker } from "../future/waker.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { spawnerAmbient } from "../task/spawn.js";
+
+/** Not in any queue, holding nothing. */
+export const IDLE = 0;
+/** Linked in a queue, waiting. */
+export const QUEUED = 1;
+/** Taken off the queue by the primitive with what it waited for; its future has yet to claim it. */
+export const GRANTED = 2;
+/** Taken off the queue because the primitive closed. */
+export const CLOSED = 3;
+
+/** One waiter in a {@link WaitQueue}. One shape for every primitive, so the queue stays monomorphic. */
+export class WaitNode<O = unknown> {
+  prev: WaitNode<O> | null = null;
+  next: WaitNode<O> | null = null;
+  /** The pager to call when the node is granted or closed. */
+  waker: Waker | null = null;
+  /** IDLE, QUEUED, GRANTED or CLOSED. */
+  state = IDLE;
+  /** How many permits the waiter asks for (1 for most; a writer asks for all of an RwLock's). */
+  need = 1;
+  /** The runtime that counts this node as a live waiter, while it is queued. */
+  counter: Runtime | null = null;
+
+  /** The future or receiver that owns this node. */
+  constructor(readonly owner: O) {}
+}
+
+/**
+ * An intrusive doubly linked FIFO of {@link WaitNode}s.
+ *
+ * @example
+ * ```ts
+ * const q = new WaitQueue<MyFuture>();
+ * q.push(node, cx.waker);      // park
+ * const first = q.head;         // who is next in line
+ * q.grant(first!);              // hand it what it waited for, and wake it
+ * ```
+ */
+export class WaitQueue<O = unknown> {
+  head: WaitNode<O> | null = null;
+  tail: WaitNode<O> | null = null;
+  length = 0;
+
+  /** Join the back of the line with `waker`. The node must be IDLE. */
+  push(node: WaitNode<O>, waker: Waker): void {
+    node.waker = waker;
+    node.state = QUEUED;
+    node.next = null;
+    const tail = this.tail;
+    node.prev = tail;
+    if (tail === null) this.head = node;
+    else tail.next = node;
+    this.tail = node;
+    this.length++;
+    // The runtime ticking now (the only Spawner there is) counts the waiter.
+    const s = spawnerAmbient.current as Runtime | null;
+    if (s !== null) {
+      s.waiterOpened();
+      node.counter = s;
+    }
+  }
+
+  /** Leave the line (a disposed future, or a node woken only to look again). Back to IDLE. */
+  remove(node: WaitNode<O>): void {
+    this.unlink(node);
+    node.state = IDLE;
+    node.waker = null;
+  }
+
+  /** Take `node` off the line as GRANTED and wake it. */
+  grant(node: WaitNode<O>): void {
+    this.unlink(node);
+    node.state = GRANTED;
+    wakeOf(node);
+  }
+
+  /** Take `node` off the line as CLOSED and wake it. */
+  close(node: WaitNode<O>): void {
+    this.unlink(node);
+    node.state = CLOSED;
+    wakeOf(node);
+  }
+
+  /** Wake every node: each leaves the line IDLE and looks again when polled (a broadcast wake). */
+  wakeAll(): void {
+    let n = this.head;
+    while (n !== null) {
+      const next = n.next;
+      this.unlink(n);
+      n.state = IDLE;
+      wakeOf(n);
+      n = next;
+    }
+  }
+
+  /** Close every node (the primitive closed). */
+  closeAll(): void {
+    let n = this.head;
+    while (n !== null) {
+      const next = n.next;
+      this.close(n);
+      n = next;
+    }
+  }
+
+  private unlink(node: WaitNode<O>): void {
+    const prev = node.prev;
+    const next = node.next;
+    if (prev === null) this.head = next;
+    else prev.next = next;
+    if (next === null) this.tail = prev;
+    else next.prev = prev;
+    node.prev = node.next = null;
+    this.length--;
+    const c = node.counter;
+    if (c !== null) {
+      c.waiterClosed();
+      node.counter = null;
+    }
+  }
+}
+
+function wakeOf(node: WaitNode<unknown>): void {
+  const w = node.waker;
+  node.waker = null;
+  w?.wake();
+}

@@ -1,0 +1,184 @@
+/**
+ * interval: the bell that rings every so often (the baker's "check the oven every 10 minutes").
+ * `interval(ms)` ticks first at once, then every `ms` after its start; each `tick()` is a future of
+ * the instant the tick was scheduled for. Unlike sleeping in a loop, the time spent between ticks
+ * counts, so the rhythm does not drift.
+ *
+ * When ticks are missed (the task was busy longer than a period, by more than 5 ms as in tokio),
+ * the {@link MissedTickBehavior} decides what comes next, exactly as tokio's:
+ * - `Burst` (default): the missed ticks fire at once, back to back, until caught up; the schedule
+ *   stays `start + n × period`.
+ * - `Delay`: the next tick is one period after the late one; the schedule shifts.
+ * - `Skip`: the missed ticks are dropped; the next tick is the next `start + n × period` after now.
+ *
+ * `tick()` is cancel-safe: dropping a pending tick future (say, the loser of a `select`) consumes no
+ * tick. The interval owns one sleep, reused for every tick; disposing the interval unregisters it.
+ */
+import type { Context } from "../future/context.js";
+import { FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
+import { checkDuration, checkInstant, Instant, nowMs } from "./instant.js";
+import { Sleep } from "./sleep.js";
+
+/**
+ * What an interval does after it missed ticks. See the module doc for each behaviour.
+ *
+ * @example
+ * ```ts
+ * const oven = interval(600_000);
+ * oven.setMissedTickBehavior(MissedTickBehavior.Skip);
+ * ```
+ */
+export const MissedTickBehavior = {
+  /** Fire the missed ticks at once until caught up (the default). */
+  Burst: "burst",
+  /** Start a new rhythm one period after the late tick. */
+  Delay: "delay",
+  /** Drop the missed ticks; keep the original rhythm. */
+  Skip: "skip",
+} as const;
+
+/** One of {@link MissedTickBehavior}'s values. */
+export type MissedTickBehavior = (typeof MissedTickBehavior)[keyof typeof MissedTickBehavior];
+
+/** How late a tick may be before it counts as missed (tokio's tolerance for timer jitter). */
+const MISSED_AFTER_MS = 5;
+
+/**
+ * A schedule of ticks every `period` ms. Made by {@link interval} and {@link intervalAt}.
+ *
+ * @example
+ * ```ts
+ * using bell = interval(1000);
+ * for (let i = 0; i < 3; i++) yield* bell.tick(); // at 0, 1000 and 2000 ms
+ * ```
+ */
+export class Interval implements Disposable {
+  private readonly delay: Sleep;
+  private behavior: MissedTickBehavior = MissedTickBehavior.Burst;
+
+  /** @internal use `interval` or `intervalAt`. */
+  constructor(
+    start: number,
+    /** Milliseconds between ticks. */
+    readonly period: number,
+  ) {
+    this.delay = new Sleep(start, nowMs());
+  }
+
+  /**
+   * A future of the next tick: ready when it is due, with the instant it was scheduled for.
+   *
+   * @example
+   * ```ts
+   * const at = yield* bell.tick();
+   * ```
+   */
+  tick(): FutureBase<Instant> {
+    return new Tick(this);
+  }
+
+  /** @internal one poll of a tick future. */
+  pollTick(cx: Context): Poll<Instant> {
+    const delay = this.delay;
+    if (delay.poll(cx) === PENDING) return PENDING;
+    const due = delay.deadlineTime();
+    const now = nowMs();
+    const period = this.period;
+    let next: number;
+    if (now <= due + MISSED_AFTER_MS) next = due + period;
+    else if (this.behavior === MissedTickBehavior.Burst) next = due + period;
+    else if (this.behavior === MissedTickBehavior.Delay) next = now + period;
+    else next = now + period - ((now - due) % period);
+    delay.reset(Instant.at(next));
+    return Instant.at(due);
+  }
+
+  /**
+   * Start the rhythm again: the next tick is one period from now.
+   *
+   * @example
+   * ```ts
+   * bell.reset(); // the oven door was opened: count ten minutes from now
+   * ```
+   */
+  reset(): void {
+    this.delay.reset(Instant.at(nowMs() + this.period));
+  }
+
+  /** The behaviour after missed ticks. */
+  missedTickBehavior(): MissedTickBehavior {
+    return this.behavior;
+  }
+
+  /**
+   * Choose what happens after missed ticks.
+   *
+   * @example
+   * ```ts
+   * bell.setMissedTickBehavior(MissedTickBehavior.Delay);
+   * ```
+   */
+  setMissedTickBehavior(behavior: MissedTickBehavior): void {
+    if (
+      behavior !== MissedTickBehavior.Burst &&
+      behavior !== MissedTickBehavior.Delay &&
+      behavior !== MissedTickBehavior.Skip
+    ) {
+      throw new RangeError(
+        `interval.setMissedTickBehavior(behavior): behavior must be MissedTickBehavior.Burst, .Delay or .Skip, got ${String(behavior)}`,
+      );
+    }
+    this.behavior = behavior;
+  }
+
+  /** Stop ticking: unregisters the interval's timer. */
+  [Symbol.dispose](): void {
+    this.delay[Symbol.dispose]();
+  }
+}
+
+class Tick extends FutureBase<Instant> {
+  constructor(private readonly interval: Interval) {
+    super();
+  }
+
+  poll(cx: Context): Poll<Instant> {
+    return this.interval.pollTick(cx);
+  }
+}
+
+function checkPeriod(ms: unknown, where: string): number {
+  const period = checkDuration(ms, where);
+  if (period === 0) throw new RangeError(`${where} must be greater than 0, got 0`);
+  return period;
+}
+
+/**
+ * Ticks every `ms` milliseconds; the first tick is ready at once.
+ *
+ * @example
+ * ```ts
+ * using oven = interval(10 * 60_000);
+ * for (;;) {
+ *   yield* oven.tick();
+ *   checkTheBread();
+ * }
+ * ```
+ */
+export function interval(ms: number): Interval {
+  return new Interval(nowMs(), checkPeriod(ms, "interval(ms): ms"));
+}
+
+/**
+ * Ticks every `ms` milliseconds, the first at `start`.
+ *
+ * @example
+ * ```ts
+ * using rounds = intervalAt(Instant.now().add(5000), 1000); // first at 5 s, then every second
+ * ```
+ */
+export function intervalAt(start: Instant, ms: number): Interval {
+  const at = checkInstant(start, "intervalAt(start, ms): start").ms;
+  return new Interval(at, checkPeriod(ms, "intervalAt(start, ms): ms"));
+}

@@ -1,0 +1,117 @@
+/**
+ * timeout: a dish with a deadline. `timeout(ms, future)` polls the future and, beside it, a sleep;
+ * if the future finishes first its value is returned and the sleep is dropped, and if the sleep
+ * fires first the future is dropped (its `finally` blocks run) and a {@link TimeoutError} is thrown.
+ *
+ * As in tokio: the future is polled first, so when both are ready in the same poll the future
+ * wins; the sleep is made with the timeout (its deadline counts from then) but registers only if
+ * the future is still pending after its first poll; and the sleep is polled without spending the
+ * task's budget, so a future that keeps the budget spent cannot outrun its own deadline.
+ */
+import { CANCEL, type Cancellable, type Cleanup, cancel, drop } from "../future/cancel.js";
+import type { Context } from "../future/context.js";
+import { FutureStateError } from "../future/errors.js";
+import { assertFuture, type Future, FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
+import { checkDuration, checkInstant, type Instant, nowMs } from "./instant.js";
+import { Sleep } from "./sleep.js";
+
+/**
+ * The deadline of a `timeout` or `timeoutAt` passed before its future finished.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   yield* timeout(500, fetchOrder());
+ * } catch (e) {
+ *   if (e instanceof TimeoutError) console.log("the order is late");
+ * }
+ * ```
+ */
+export class TimeoutError extends Error {
+  override name = "TimeoutError";
+}
+
+class Timeout<T> extends FutureBase<T> implements Disposable, Cancellable {
+  private inner: Future<T> | null;
+  private readonly delay: Sleep;
+
+  constructor(
+    inner: Future<T>,
+    deadline: number,
+    now: number,
+    private readonly what: string,
+  ) {
+    super();
+    this.inner = inner;
+    this.delay = new Sleep(deadline, now);
+  }
+
+  poll(cx: Context): Poll<T> {
+    const inner = this.inner;
+    if (inner === null) throw new FutureStateError(`${this.what} was polled after it finished`);
+    let r: Poll<T>;
+    try {
+      r = inner.poll(cx);
+    } catch (e) {
+      this.finish();
+      throw e;
+    }
+    if (r !== PENDING) {
+      this.finish();
+      return r;
+    }
+    if (this.delay.pollTimer(cx, false) === PENDING) return PENDING;
+    this.inner = null;
+    drop(inner);
+    throw new TimeoutError(`${this.what}: the deadline passed before the future finished`);
+  }
+
+  private finish(): void {
+    this.inner = null;
+    this.delay[Symbol.dispose]();
+  }
+
+  [CANCEL](): Cleanup | null {
+    const inner = this.inner;
+    this.finish();
+    return cancel(inner);
+  }
+
+  [Symbol.dispose](): void {
+    drop(this);
+  }
+}
+
+/**
+ * Run `future` with a time limit of `ms` milliseconds: its value, or a {@link TimeoutError} (and
+ * `future` dropped) if it is not done in time. `Infinity` never times out.
+ *
+ * @example
+ * ```ts
+ * const dish = yield* timeout(5000, cookDish("Soup", 1000)); // "Dish: Soup"
+ * ```
+ */
+export function timeout<T>(ms: number, future: Future<T>): FutureBase<T> & Disposable {
+  const d = checkDuration(ms, "timeout(ms, future): ms");
+  assertFuture(future, "timeout(ms, future): future");
+  const now = nowMs();
+  return new Timeout(future, now + d, now, `timeout(${ms})`);
+}
+
+/**
+ * Run `future` until `deadline`: its value, or a {@link TimeoutError} (and `future` dropped) if the
+ * deadline comes first.
+ *
+ * @example
+ * ```ts
+ * const serveBy = Instant.now().add(15 * 60_000);
+ * const starter = yield* timeoutAt(serveBy, cookDish("Soup", 1000));
+ * const main = yield* timeoutAt(serveBy, cookDish("Pasta", 3000));
+ * ```
+ */
+export function timeoutAt<T>(deadline: Instant, future: Future<T>): FutureBase<T> & Disposable {
+  const at = checkInstant(deadline, "timeoutAt(deadline, future): deadline").ms;
+  assertFuture(future, "timeoutAt(deadline, future): future");
+  return new Timeout(future, at, nowMs(), "timeoutAt(deadline)");
+}

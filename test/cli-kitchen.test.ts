@@ -1,0 +1,147 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parseArgs, UsageError } from "../src/cli/args.js";
+import { main } from "../src/cli/main.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI from source in a child process, as `npm run kitchen` does. */
+function cli(args: string[], entry = "src/cli/main.ts"): Promise<Result> {
+  const argv = entry.endsWith(".ts") ? ["--import", "tsx", entry, ...args] : [entry, ...args];
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      argv,
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Bad input must end in exactly one line on stderr, no stack trace, and exit code 2. */
+function expectOneLineError(r: Result, pattern: RegExp): void {
+  expect(r.code).toBe(2);
+  const lines = r.stderr.trimEnd().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^brigade: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), isTTY: false },
+    out,
+    err,
+  };
+}
+
+describe("brigade kitchen: bad input", () => {
+  it("an unknown scene exits 2 with one line naming the scene and listing the real ones", async () => {
+    const r = await cli(["kitchen", "souffle"]);
+    expectOneLineError(r, /unknown scene 'souffle' \(scenes: lazy, join, spawn/);
+    expect(r.stdout).toBe("");
+  });
+
+  it("an --html file in a directory that does not exist exits 2 before any scene plays", async () => {
+    const r = await cli(["kitchen", "join", "--html", "/nonexistent-dir/kitchen.html"]);
+    expectOneLineError(
+      r,
+      /--html \/nonexistent-dir\/kitchen\.html: cannot write it \(no such directory\)/,
+    );
+    expect(r.stdout).toBe("");
+  });
+
+  it("a --trace path that is a directory exits 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "brigade-cli-"));
+    const r = await cli(["kitchen", "join", "--trace", dir]);
+    expectOneLineError(r, /--trace .*: is a directory/);
+  });
+
+  it("a port already in use exits 2 with one line saying so", async () => {
+    const blocker = createServer();
+    await new Promise<void>((done) => blocker.listen(0, "127.0.0.1", done));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const r = await cli(["kitchen", "--serve", "--port", String(port)]);
+      expectOneLineError(r, new RegExp(`port ${port} is already in use`));
+    } finally {
+      await new Promise((done) => blocker.close(done));
+    }
+  });
+
+  it("an unknown option, a missing value and a bad port each exit 2 in-process too", async () => {
+    for (const [args, pattern] of [
+      [["kitchen", "--sous-chef"], /unknown option '--sous-chef'/],
+      [["kitchen", "--html"], /--html needs a value/],
+      [
+        ["kitchen", "--port", "99999"],
+        /--port must be a whole number from 0 to 65535, got '99999'/,
+      ],
+      [["bake"], /unknown command 'bake'/],
+    ] as const) {
+      const c = capture();
+      expect(await main(args, c.io)).toBe(2);
+      expect(c.err).toHaveLength(1);
+      expect(c.err[0]).toMatch(pattern);
+      expect(c.out).toEqual([]);
+    }
+  });
+
+  it("parseArgs throws a UsageError rather than printing or exiting", () => {
+    expect(() => parseArgs(["kitchen", "--port", "-1"])).toThrow(UsageError);
+  });
+});
+
+describe("brigade kitchen: good input", () => {
+  it("the launcher in bin/ runs the command and --help exits 0", async () => {
+    const r = await cli(["kitchen", "--help"], "bin/brigade.js");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: brigade kitchen \[scene \.\.\.\]/);
+  });
+
+  it("--json prints one parseable entry per line, runtime events and story lines alike", async () => {
+    const c = capture();
+    expect(await main(["kitchen", "join", "--json"], c.io)).toBe(0);
+    const entries = c.out.map((l) => JSON.parse(l));
+    expect(entries.length).toBeGreaterThan(5);
+    expect(entries.every((e) => e.scene === "join")).toBe(true);
+    expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i));
+    expect(entries.some((e) => e.type === "event" && e.event.kind === "poll-start")).toBe(true);
+    expect(entries.filter((e) => e.type === "say").map((e) => e.text)).toContain(
+      "👨‍🍳 Chef started cooking: Pasta",
+    );
+  });
+
+  it("--html and --trace write a page and a Chrome trace of the scenes played", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "brigade-cli-"));
+    const html = join(dir, "k.html");
+    const trace = join(dir, "k.json");
+    const c = capture();
+    expect(await main(["kitchen", "spawn", "--html", html, "--trace", trace], c.io)).toBe(0);
+    const page = readFileSync(html, "utf8");
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).not.toMatch(/(src|href)="https?:/);
+    const parsed = JSON.parse(readFileSync(trace, "utf8"));
+    const names = parsed.traceEvents
+      .filter((e: { name: string }) => e.name === "thread_name")
+      .map((e: { args: { name: string } }) => e.args.name);
+    expect(names).toEqual(expect.arrayContaining(["main", "table 1", "table 2"]));
+  });
+});

@@ -1,0 +1,329 @@
+/**
+ * The io futures against in-memory readers and writers that hand out bytes in random pieces and
+ * answer PENDING at random points (waking themselves), so every split of a read or a write is
+ * exercised: read, readExact, readToEnd, writeAll, copy, copyBidirectional, BufReader and split.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  asyncBlock,
+  type Context,
+  DONE,
+  PENDING,
+  type Poll,
+  pollFn,
+  run,
+  select,
+  sleep,
+} from "../src/index.js";
+import {
+  BufReader,
+  copy,
+  copyBidirectional,
+  IoError,
+  read,
+  readExact,
+  readToEnd,
+  split,
+  writeAll,
+} from "../src/node.js";
+
+/** Hands out `data` in pieces of the sizes given (cycled), stalling before the flagged pieces. */
+class MockReader {
+  private at = 0;
+  private piece = 0;
+  private stalled = false;
+  drops = 0;
+  /** While open, running out of bytes means "wait for more" (PENDING), not the end. */
+  open = false;
+  private waker: { wake(): void } | null = null;
+  constructor(
+    private data: Uint8Array,
+    private readonly sizes: number[] = [1 << 30],
+    private readonly stalls: boolean[] = [false],
+  ) {}
+  pollRead(cx: Context, buf: Uint8Array): Poll<number> {
+    if (buf.length === 0) return 0;
+    if (this.at >= this.data.length) {
+      if (!this.open) return 0;
+      this.waker = cx.waker;
+      return PENDING;
+    }
+    if (this.stalls[this.piece % this.stalls.length] && !this.stalled) {
+      this.stalled = true;
+      cx.waker.wake();
+      return PENDING;
+    }
+    this.stalled = false;
+    const n = Math.min(
+      buf.length,
+      this.sizes[this.piece++ % this.sizes.length]!,
+      this.data.length - this.at,
+    );
+    buf.set(this.data.subarray(this.at, this.at + n));
+    this.at += n;
+    return n;
+  }
+  /** More bytes arrive (for tests that read while data trickles in). */
+  append(more: Uint8Array): void {
+    const next = new Uint8Array(this.data.length + more.length);
+    next.set(this.data);
+    next.set(more, this.data.length);
+    this.data = next;
+    this.waker?.wake();
+  }
+  [Symbol.dispose](): void {
+    this.drops++;
+  }
+}
+
+/** Accepts bytes in pieces of the sizes given, stalling before the flagged pieces. */
+class MockWriter {
+  readonly chunks: Uint8Array[] = [];
+  private piece = 0;
+  private stalled = false;
+  flushes = 0;
+  shutdowns = 0;
+  drops = 0;
+  constructor(
+    private readonly sizes: number[] = [1 << 30],
+    private readonly stalls: boolean[] = [false],
+  ) {}
+  pollWrite(cx: Context, buf: Uint8Array): Poll<number> {
+    if (this.shutdowns > 0) throw new IoError("BrokenPipe", "write after shutdown");
+    if (this.stalls[this.piece % this.stalls.length] && !this.stalled) {
+      this.stalled = true;
+      cx.waker.wake();
+      return PENDING;
+    }
+    this.stalled = false;
+    const n = Math.min(buf.length, this.sizes[this.piece++ % this.sizes.length]!);
+    this.chunks.push(buf.slice(0, n)); // a copy: the caller may reuse its buffer
+    return n;
+  }
+  pollFlush(_cx: Context): Poll<void> {
+    this.flushes++;
+    return undefined;
+  }
+  pollShutdown(_cx: Context): Poll<void> {
+    this.shutdowns++;
+    return undefined;
+  }
+  bytes(): Uint8Array {
+    return Buffer.concat(this.chunks);
+  }
+  [Symbol.dispose](): void {
+    this.drops++;
+  }
+}
+
+const bytesArb = fc.uint8Array({ maxLength: 3000 });
+const sizesArb = fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 6 });
+const stallsArb = fc.array(fc.boolean(), { minLength: 1, maxLength: 5 });
+
+function inRuntime<T>(body: () => Generator<typeof PENDING, T, unknown>): Promise<T> {
+  return run(asyncBlock(body));
+}
+
+describe("read futures over split reads", () => {
+  it("readToEnd and readExact rebuild the source however it is split and stalled", async () => {
+    await fc.assert(
+      fc.asyncProperty(bytesArb, sizesArb, stallsArb, async (data, sizes, stalls) => {
+        const all = await inRuntime(function* () {
+          return yield* readToEnd(new MockReader(data, sizes, stalls));
+        });
+        expect(Buffer.from(all).equals(Buffer.from(data))).toBe(true);
+        const exact = new Uint8Array(data.length);
+        await inRuntime(function* () {
+          yield* readExact(new MockReader(data, sizes, stalls), exact);
+        });
+        expect(Buffer.from(exact).equals(Buffer.from(data))).toBe(true);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it("readExact that meets the end first fails with UnexpectedEof, saying how far it got", async () => {
+    const err = await inRuntime(function* () {
+      try {
+        yield* readExact(new MockReader(new Uint8Array(3)), new Uint8Array(5));
+        return null;
+      } catch (e) {
+        return e;
+      }
+    });
+    expect(err).toBeInstanceOf(IoError);
+    expect((err as IoError).kind).toBe("UnexpectedEof");
+    expect((err as IoError).message).toMatch(/after 3 of 5 bytes/);
+  });
+
+  it("a read dropped while pending took nothing: the next read gets every byte", async () => {
+    const reader = new MockReader(new Uint8Array([1, 2, 3]), [3], [true]);
+    const got = await inRuntime(function* () {
+      const buf = new Uint8Array(8);
+      const first = read(reader, buf);
+      const r = yield* pollFn((cx) => (first.poll(cx) === PENDING ? "pending" : "ready"));
+      const n = yield* read(reader, buf);
+      return [r, Array.from(buf.subarray(0, n))];
+    });
+    expect(got).toEqual(["pending", [1, 2, 3]]);
+  });
+
+  it("bad arguments get TypeErrors that name them", () => {
+    expect(() => read({} as never, new Uint8Array(1))).toThrow(
+      /read\(reader, buf\): reader must be an AsyncRead/,
+    );
+    expect(() => read(new MockReader(new Uint8Array()), [1] as never)).toThrow(
+      /buf must be a Uint8Array/,
+    );
+    expect(() => writeAll(new MockReader(new Uint8Array()) as never, new Uint8Array())).toThrow(
+      /writer must be an AsyncWrite/,
+    );
+  });
+});
+
+describe("write futures over split writes", () => {
+  it("writeAll delivers every byte however the writer splits and stalls", async () => {
+    await fc.assert(
+      fc.asyncProperty(bytesArb, sizesArb, stallsArb, async (data, sizes, stalls) => {
+        const w = new MockWriter(sizes, stalls);
+        await inRuntime(function* () {
+          yield* writeAll(w, data);
+        });
+        expect(Buffer.from(w.bytes()).equals(Buffer.from(data))).toBe(true);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it("a writer that accepts nothing makes writeAll fail with WriteZero", async () => {
+    const w = new MockWriter([0]);
+    await expect(
+      inRuntime(function* () {
+        yield* writeAll(w, new Uint8Array(4));
+      }),
+    ).rejects.toMatchObject({ kind: "WriteZero" });
+  });
+
+  it("copy moves every byte between a split reader and a split writer, then flushes", async () => {
+    await fc.assert(
+      fc.asyncProperty(bytesArb, sizesArb, sizesArb, stallsArb, async (data, rs, ws, stalls) => {
+        const w = new MockWriter(ws, stalls);
+        const n = await inRuntime(function* () {
+          return yield* copy(new MockReader(data, rs, stalls), w);
+        });
+        expect(n).toBe(data.length);
+        expect(Buffer.from(w.bytes()).equals(Buffer.from(data))).toBe(true);
+        expect(w.flushes).toBeGreaterThan(0);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("copyBidirectional copies both ways and shuts each writer down when the other side ends", async () => {
+    const duplex = (data: number[]) => {
+      const r = new MockReader(new Uint8Array(data), [2], [true, false]);
+      const w = new MockWriter([3]);
+      return {
+        r,
+        w,
+        pollRead: (cx: Context, b: Uint8Array) => r.pollRead(cx, b),
+        pollWrite: (cx: Context, b: Uint8Array) => w.pollWrite(cx, b),
+        pollFlush: (cx: Context) => w.pollFlush(cx),
+        pollShutdown: (cx: Context) => w.pollShutdown(cx),
+      };
+    };
+    const a = duplex([1, 2, 3, 4, 5]);
+    const b = duplex([9, 8]);
+    const totals = await inRuntime(function* () {
+      return yield* copyBidirectional(a, b);
+    });
+    expect(totals).toEqual([5, 2]);
+    expect(Array.from(b.w.bytes())).toEqual([1, 2, 3, 4, 5]);
+    expect(Array.from(a.w.bytes())).toEqual([9, 8]);
+    expect([a.w.shutdowns, b.w.shutdowns]).toEqual([1, 1]);
+  });
+});
+
+describe("BufReader", () => {
+  const lineText = fc.array(
+    fc.oneof(fc.constantFrom("a", "b", "é", "🍝", " ", "\n", "\r\n"), fc.string({ maxLength: 3 })),
+    { maxLength: 60 },
+  );
+
+  it("lines() gives the text's lines (\\n or \\r\\n endings) however the bytes are split, even inside a character", async () => {
+    await fc.assert(
+      fc.asyncProperty(lineText, sizesArb, stallsArb, async (parts, sizes, stalls) => {
+        const text = parts.join("");
+        const bytes = new TextEncoder().encode(text);
+        const expected = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+        if (expected[expected.length - 1] === "") expected.pop();
+        const got = await inRuntime(function* () {
+          return yield* new BufReader(new MockReader(bytes, sizes, stalls), 16).lines().collect();
+        });
+        expect(got).toEqual(expected);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("lines().next() dropped mid-line loses nothing: the next call returns the whole line", async () => {
+    const reader = new MockReader(new TextEncoder().encode("half"), [4]);
+    reader.open = true;
+    const lines = new BufReader(reader).lines();
+    const got = await run(
+      asyncBlock(function* () {
+        const first = yield* select(lines.next(), sleep(10));
+        first[Symbol.dispose]();
+        reader.append(new TextEncoder().encode(" a line\nnext\n"));
+        reader.open = false;
+        return [first.index, yield* lines.next(), yield* lines.next()];
+      }),
+      { clock: "paused" },
+    );
+    expect(got).toEqual([1, "half a line", "next"]);
+  });
+
+  it("readLine returns null at the end, and pollRead passes big reads straight through", async () => {
+    const got = await inRuntime(function* () {
+      const r = new BufReader(new MockReader(new TextEncoder().encode("one\ntwo")), 4);
+      const a = yield* r.readLine();
+      const b = yield* r.readLine();
+      const c = yield* r.readLine();
+      return [a, b, c];
+    });
+    expect(got).toEqual(["one", "two", null]);
+    expect(() => new BufReader(new MockReader(new Uint8Array()), 0)).toThrow(RangeError);
+  });
+});
+
+describe("split", () => {
+  it("the halves read and write the same object, which is disposed when both halves are", async () => {
+    const r = new MockReader(new Uint8Array([7, 7]));
+    const w = new MockWriter();
+    let drops = 0;
+    const io = {
+      pollRead: (cx: Context, b: Uint8Array) => r.pollRead(cx, b),
+      pollWrite: (cx: Context, b: Uint8Array) => w.pollWrite(cx, b),
+      pollFlush: (cx: Context) => w.pollFlush(cx),
+      pollShutdown: (cx: Context) => w.pollShutdown(cx),
+      [Symbol.dispose]: () => {
+        drops++;
+      },
+    };
+    const [rd, wr] = split(io);
+    const n = await inRuntime(function* () {
+      yield* writeAll(wr, new Uint8Array([1]));
+      return yield* readToEnd(rd);
+    });
+    expect(Array.from(n)).toEqual([7, 7]);
+    expect(Array.from(w.bytes())).toEqual([1]);
+    rd[Symbol.dispose]();
+    rd[Symbol.dispose]();
+    expect(drops).toBe(0);
+    wr[Symbol.dispose]();
+    expect(drops).toBe(1);
+    expect(() => rd.pollRead(null as never, new Uint8Array(1))).toThrow(/after it was disposed/);
+    expect(DONE).toBeTypeOf("symbol");
+  });
+});

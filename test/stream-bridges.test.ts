@@ -1,0 +1,276 @@
+/**
+ * Streams meeting the world outside: native `for await` over a stream, a stream from an async
+ * iterable, `fromEvent`, `ctrlC`, and the interval and channel-receiver wrappers.
+ */
+import { EventEmitter } from "node:events";
+import { describe, expect, it } from "vitest";
+import {
+  asyncBlock,
+  type Context,
+  DONE,
+  fromAsyncIterable,
+  fromEvent,
+  interval,
+  intervalStream,
+  iter,
+  join,
+  mpsc,
+  PENDING,
+  pollFn,
+  Runtime,
+  receiverStream,
+  run,
+  StreamBase,
+  type StreamPoll,
+  sleep,
+} from "../src/index.js";
+import { ctrlC } from "../src/node.js";
+
+/** A stream of 0, 1, 2, … up to `n` that counts its disposals. */
+class Counter extends StreamBase<number> {
+  i = 0;
+  drops = 0;
+  constructor(private readonly n: number) {
+    super();
+  }
+  pollNext(_cx: Context): StreamPoll<number> {
+    return this.i < this.n ? this.i++ : DONE;
+  }
+  override [Symbol.dispose](): void {
+    this.drops++;
+  }
+}
+
+describe("for await over a stream, from native code", () => {
+  it("yields every item, then disposes the stream", async () => {
+    const source = new Counter(4);
+    const seen: number[] = [];
+    for await (const x of source.map((x) => x * 10)) seen.push(x);
+    expect(seen).toEqual([0, 10, 20, 30]);
+    expect(source.drops).toBe(1);
+  });
+
+  it("breaking out of the loop disposes the stream and pulls nothing ahead", async () => {
+    const source = new Counter(1_000);
+    for await (const x of source) if (x === 2) break;
+    expect(source.drops).toBe(1);
+    expect(source.i).toBe(3);
+  });
+
+  it("drives timers inside the stream on a runtime of its own", async () => {
+    const slow = iter([3, 1, 2]).andThen((ms) =>
+      asyncBlock(function* () {
+        yield* sleep(ms);
+        return ms;
+      }),
+    );
+    const seen: number[] = [];
+    for await (const x of slow) seen.push(x);
+    expect(seen).toEqual([3, 1, 2]);
+  });
+
+  it("an error from the stream rejects the loop", async () => {
+    const failing = iter([1, 2]).map((x) => {
+      if (x === 2) throw new Error("dropped the plate");
+      return x;
+    });
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const x of failing) seen.push(x);
+      })(),
+    ).rejects.toThrow("dropped the plate");
+    expect(seen).toEqual([1]);
+  });
+});
+
+describe("fromAsyncIterable", () => {
+  it("collects an async generator's items in order", async () => {
+    async function* dishes() {
+      yield "soup";
+      await new Promise((r) => setTimeout(r, 1));
+      yield "pasta";
+    }
+    const got = await run(
+      asyncBlock(function* () {
+        return yield* fromAsyncIterable(dishes()).collect();
+      }),
+    );
+    expect(got).toEqual(["soup", "pasta"]);
+  });
+
+  it("counts an item in flight as an open bridge until it arrives, and take(n) runs the generator's finally", async () => {
+    let finallyRan = false;
+    let release: () => void = () => {};
+    async function* orders() {
+      try {
+        for (let i = 0; ; i++) {
+          await new Promise<void>((r) => {
+            release = r;
+          });
+          yield i;
+        }
+      } finally {
+        finallyRan = true;
+      }
+    }
+    const rt = new Runtime();
+    const s = fromAsyncIterable(orders()).take(2);
+    const seen: number[] = [];
+    const bridges: number[] = [];
+    const main = rt.spawn(
+      asyncBlock(function* () {
+        for (let v = yield* s.next(); v !== DONE; v = yield* s.next()) seen.push(v);
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 1));
+    bridges.push(rt.metrics().pendingBridges);
+    release();
+    await new Promise((r) => setTimeout(r, 1));
+    release();
+    await main;
+    await new Promise((r) => setTimeout(r, 1));
+    bridges.push(rt.metrics().pendingBridges);
+    await rt.shutdown();
+    expect(seen).toEqual([0, 1]);
+    expect(bridges).toEqual([1, 0]);
+    expect(finallyRan).toBe(true);
+  });
+
+  it("a rejection from the iterator is thrown at the awaiting task", async () => {
+    async function* broken() {
+      yield 1;
+      throw new Error("kitchen fire");
+    }
+    await expect(
+      run(
+        asyncBlock(function* () {
+          return yield* fromAsyncIterable(broken()).collect();
+        }),
+      ),
+    ).rejects.toThrow("kitchen fire");
+  });
+});
+
+describe("fromEvent", () => {
+  it("queues events from an EventEmitter and removes its listener when disposed", async () => {
+    const bell = new EventEmitter();
+    const got = await run(
+      asyncBlock(function* () {
+        const rings = fromEvent<string>(bell, "ring");
+        setTimeout(() => {
+          bell.emit("ring", "table 1");
+          bell.emit("ring", "table 2");
+        }, 1);
+        const a = yield* rings.next();
+        const listening = bell.listenerCount("ring");
+        const b = yield* rings.next();
+        rings[Symbol.dispose]();
+        return [a, b, listening, bell.listenerCount("ring")];
+      }),
+    );
+    expect(got).toEqual(["table 1", "table 2", 1, 0]);
+  });
+
+  it("adds no listener until first polled, and works with an EventTarget", async () => {
+    const target = new EventTarget();
+    let added = 0;
+    const add = target.addEventListener.bind(target);
+    target.addEventListener = (...args: Parameters<EventTarget["addEventListener"]>) => {
+      added++;
+      add(...args);
+    };
+    const stream = fromEvent<Event>(target, "order");
+    expect(added).toBe(0);
+    const type = await run(
+      asyncBlock(function* () {
+        setTimeout(() => target.dispatchEvent(new Event("order")), 1);
+        const e = yield* stream.next();
+        stream[Symbol.dispose]();
+        return e === DONE ? "done" : e.type;
+      }),
+    );
+    expect(type).toBe("order");
+    expect(added).toBe(1);
+  });
+
+  it("a task waiting on an event is not reported as a deadlock", async () => {
+    const bell = new EventEmitter();
+    setTimeout(() => bell.emit("ring", 7), 20);
+    const v = await run(
+      asyncBlock(function* () {
+        using rings = fromEvent<number>(bell, "ring");
+        return yield* rings.next();
+      }),
+    );
+    expect(v).toBe(7);
+  });
+
+  it("refuses something that is not an emitter", () => {
+    expect(() => fromEvent({} as never, "x")).toThrow(/EventTarget.*EventEmitter/);
+  });
+});
+
+describe("ctrlC", () => {
+  it("is ready at the next SIGINT and gives Node's default handling back afterwards", async () => {
+    const before = process.listenerCount("SIGINT");
+    const during: number[] = [];
+    await run(
+      asyncBlock(function* () {
+        const bell = ctrlC();
+        const first = yield* pollFn((cx) => (bell.poll(cx) === PENDING ? "waiting" : "rang"));
+        during.push(process.listenerCount("SIGINT"));
+        setTimeout(() => process.emit("SIGINT"), 1);
+        yield* bell;
+        return first;
+      }),
+    );
+    expect(during).toEqual([before + 1]);
+    expect(process.listenerCount("SIGINT")).toBe(before);
+  });
+
+  it("dropped while waiting, it removes its listener", async () => {
+    const before = process.listenerCount("SIGINT");
+    await run(
+      asyncBlock(function* () {
+        const bell = ctrlC();
+        yield* pollFn((cx) => {
+          bell.poll(cx);
+          return "polled";
+        });
+        bell[Symbol.dispose]();
+      }),
+    );
+    expect(process.listenerCount("SIGINT")).toBe(before);
+  });
+});
+
+describe("wrappers: interval and channel receivers as streams", () => {
+  it("an interval stream ticks on the paused clock, period after period", async () => {
+    const times = await run(
+      asyncBlock(function* () {
+        const ticks = intervalStream(interval(100));
+        const instants = yield* ticks.take(3).collect();
+        return instants.map((t) => t.since(instants[0]!));
+      }),
+      { clock: "paused" },
+    );
+    expect(times).toEqual([0, 100, 200]);
+  });
+
+  it("a receiver stream yields every message and ends when the senders are gone", async () => {
+    const got = await run(
+      asyncBlock(function* () {
+        const [tx, rx] = mpsc.channel<string>(2);
+        const orders = receiverStream(rx);
+        const send = asyncBlock(function* () {
+          for (const o of ["soup", "pasta", "salad"]) yield* tx.send(o);
+          tx.close();
+        });
+        const [, all] = yield* join(send, orders.collect());
+        return all;
+      }),
+    );
+    expect(got).toEqual(["soup", "pasta", "salad"]);
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * The rule of src/future/cancel.ts: a `finally` that itself awaits is never cut short. An aborted
+ * task drives its cleanup to the end before its handle reports cancelled; a child dropped by a
+ * combinator finishes its cleanup as a detached task.
+ */
+import { describe, expect, it } from "vitest";
+import { race, select } from "../src/combinator/select.js";
+import { asyncBlock } from "../src/coroutine/async-fn.js";
+import { FutureStateError } from "../src/future/errors.js";
+import { Runtime, run } from "../src/runtime/runtime.js";
+import type { JoinError } from "../src/task/join-error.js";
+import { spawn } from "../src/task/spawn.js";
+import { yieldNow } from "../src/task/yield-now.js";
+import { Countdown, flush, Gate, turns } from "./future-testkit.js";
+
+describe("abort with a finally that awaits", () => {
+  it("the cleanup is driven to its end before the handle reports cancelled", async () => {
+    const work = new Gate("work");
+    const closing = new Gate("closing");
+    const log: string[] = [];
+    const rt = new Runtime();
+    const h = rt.spawn(
+      asyncBlock(function* () {
+        try {
+          yield* work;
+        } finally {
+          log.push("closing");
+          yield* closing;
+          log.push("closed");
+        }
+      }),
+    );
+    await flush();
+    h.abort();
+    // The finally started at once and is now parked on `closing`, with the task's real waker.
+    expect(log).toEqual(["closing"]);
+    expect(work.drops).toBe(1);
+    await flush();
+    expect(closing.parked).toBe(true);
+    expect(h.isFinished()).toBe(false);
+    expect(rt.metrics().liveTasks).toBe(1);
+    closing.resolve("bye");
+    const err = await h.then(
+      () => null,
+      (e: unknown) => e as JoinError,
+    );
+    expect(log).toEqual(["closing", "closed"]);
+    expect(err?.isCancelled()).toBe(true);
+    expect(rt.metrics().liveTasks).toBe(0);
+    await rt.shutdown();
+  });
+
+  it("a second abort during the cleanup does not cut it short", async () => {
+    const closing = new Gate("closing");
+    const log: string[] = [];
+    const rt = new Runtime();
+    const h = rt.spawn(
+      asyncBlock(function* () {
+        try {
+          yield* new Gate("work");
+        } finally {
+          yield* closing;
+          log.push("closed");
+        }
+      }),
+    );
+    await flush();
+    h.abort();
+    await flush();
+    h.abort();
+    expect(closing.drops).toBe(0);
+    closing.resolve("x");
+    await h.then(
+      () => {},
+      () => {},
+    );
+    expect(log).toEqual(["closed"]);
+    await rt.shutdown();
+  });
+
+  it("a finally that throws while unwinding makes the task a panic", async () => {
+    const boom = new Error("cleanup failed");
+    const rt = new Runtime();
+    const h = rt.spawn(
+      asyncBlock(function* () {
+        try {
+          yield* new Gate("work");
+        } finally {
+          // biome-ignore lint/correctness/noUnsafeFinally: the case under test.
+          throw boom;
+        }
+      }),
+    );
+    h.then(
+      () => {},
+      () => {},
+    );
+    await flush();
+    h.abort();
+    const err = await h.then(
+      () => null,
+      (e: unknown) => e as JoinError,
+    );
+    expect(err?.isPanic()).toBe(true);
+    expect(err?.cause).toBe(boom);
+    await rt.shutdown();
+  });
+});
+
+describe("a combinator dropping a child whose finally awaits", () => {
+  it("the race returns at once and the loser's cleanup finishes as a detached task", async () => {
+    const closing = new Gate("closing");
+    const log: string[] = [];
+    const rt = new Runtime();
+    const loser = asyncBlock(function* () {
+      try {
+        yield* new Gate("never");
+      } finally {
+        log.push("loser closing");
+        yield* closing;
+        log.push("loser closed");
+      }
+    });
+    const h = rt.spawn(
+      asyncBlock(function* () {
+        const fast = new Gate<string>("fast");
+        const r = race(loser, fast);
+        // Resolve the fast branch from a sibling task.
+        spawn(
+          // biome-ignore lint/correctness/useYield: an async fn need not await anything
+          asyncBlock(function* () {
+            fast.resolve("coffee");
+          }),
+        );
+        const v = yield* r;
+        log.push(`race returned ${v}`);
+        return v;
+      }),
+    );
+    expect(await h).toBe("coffee");
+    expect(log).toEqual(["loser closing", "race returned coffee"]);
+    // The cleanup is a live task of its own until `closing` is resolved.
+    expect(rt.metrics().liveTasks).toBe(1);
+    await flush();
+    expect(closing.parked).toBe(true);
+    closing.resolve("done");
+    await turns(2);
+    expect(log).toEqual(["loser closing", "race returned coffee", "loser closed"]);
+    expect(rt.metrics().liveTasks).toBe(0);
+    await rt.shutdown();
+  });
+
+  it("run waits for a detached cleanup to finish before it settles", async () => {
+    const log: string[] = [];
+    const v = await run(
+      asyncBlock(function* () {
+        const loser = asyncBlock(function* () {
+          try {
+            yield* new Gate("never");
+          } finally {
+            for (let i = 0; i < 3; i++) yield* yieldNow();
+            log.push("cleanup finished");
+          }
+        });
+        // Pending once, so the loser is polled (and enters its try) before the first is ready.
+        const r = yield* select(new Countdown(1, "first"), loser);
+        r[Symbol.dispose](); // drop the loser: its cleanup awaits
+        log.push("main done");
+        return r.value;
+      }),
+    );
+    expect(v).toBe("first");
+    expect(log).toEqual(["main done", "cleanup finished"]);
+  });
+});
+
+describe("polling by a second task", () => {
+  it("a second task polling the same async fn panics with FutureStateError", async () => {
+    const out = await run(
+      asyncBlock(function* () {
+        const gate = new Gate();
+        const shared = asyncBlock(function* () {
+          return yield* gate;
+        });
+        const a = spawn(shared);
+        yield* yieldNow();
+        const b = spawn(shared);
+        let cause: unknown;
+        try {
+          yield* b;
+        } catch (e) {
+          cause = (e as JoinError).cause;
+        }
+        gate.resolve("ok");
+        return [yield* a, cause];
+      }),
+    );
+    expect(out[0]).toBe("ok");
+    expect(out[1]).toBeInstanceOf(FutureStateError);
+    expect(String((out[1] as Error).message)).toMatch(/polled by a second task/);
+  });
+});

@@ -1,0 +1,316 @@
+import { describe, expect, it } from "vitest";
+import { asyncBlock, asyncFn } from "../src/coroutine/async-fn.js";
+import { FutureStateError } from "../src/future/errors.js";
+import { ready } from "../src/future/leaf.js";
+import { Runtime, run } from "../src/runtime/runtime.js";
+import { JoinError } from "../src/task/join-error.js";
+import { spawn } from "../src/task/spawn.js";
+import { yieldNow } from "../src/task/yield-now.js";
+import { sleep } from "../src/time/sleep.js";
+import { flush, Gate } from "./future-testkit.js";
+
+describe("spawn", () => {
+  it("outside a runtime throws an error that says so", () => {
+    expect(() => spawn(ready(1))).toThrow(/spawn\(\) was called outside a Brigade runtime/);
+    expect(() => Runtime.current()).toThrow(/outside a Brigade runtime/);
+  });
+
+  it("rejects what is not a future with a TypeError naming the argument", async () => {
+    await expect(
+      run(
+        // biome-ignore lint/correctness/useYield: an async fn need not await anything
+        asyncBlock(function* () {
+          spawn(Promise.resolve(1) as never);
+        }),
+      ),
+    ).rejects.toThrow(/spawn\(future\): future must be a future/);
+    expect(() => run(5 as never)).toThrow(/run\(main\): main must be a future/);
+  });
+
+  it("a spawned task does not start until the spawner yields; its handle yields its value", async () => {
+    const log: string[] = [];
+    const out = await run(
+      asyncBlock(function* () {
+        const h = spawn(
+          // biome-ignore lint/correctness/useYield: an async fn need not await anything
+          asyncBlock(function* () {
+            log.push("child ran");
+            return "soup";
+          }),
+          { name: "table 1" },
+        );
+        log.push("spawned");
+        expect(h.name).toBe("table 1");
+        expect(h.isFinished()).toBe(false);
+        const v = yield* h;
+        log.push("joined");
+        expect(h.isFinished()).toBe(true);
+        return v;
+      }),
+    );
+    expect(out).toBe("soup");
+    expect(log).toEqual(["spawned", "child ran", "joined"]);
+  });
+
+  it("task ids are unique; unnamed tasks are named after their id", async () => {
+    await run(
+      asyncBlock(function* () {
+        const a = spawn(ready(1));
+        const b = spawn(ready(2));
+        expect(a.id).not.toBe(b.id);
+        expect(a.name).toBe(`task ${a.id}`);
+        yield* a;
+        yield* b;
+      }),
+    );
+  });
+
+  it("a JoinHandle is awaitable from native code", async () => {
+    const rt = new Runtime();
+    const h = rt.spawn(
+      asyncBlock(function* () {
+        yield* yieldNow();
+        return 42;
+      }),
+    );
+    expect(await h).toBe(42);
+    await rt.shutdown();
+  });
+
+  it("a task that throws ends with a panic JoinError carrying the thrown value", async () => {
+    const boom = new Error("kitchen fire");
+    const err = await run(
+      asyncBlock(function* () {
+        const h = spawn(
+          // biome-ignore lint/correctness/useYield: an async fn need not await anything
+          asyncBlock(function* () {
+            throw boom;
+          }),
+          { name: "cook" },
+        );
+        try {
+          yield* h;
+        } catch (e) {
+          return e;
+        }
+      }),
+    );
+    expect(err).toBeInstanceOf(JoinError);
+    const je = err as JoinError;
+    expect(je.isPanic()).toBe(true);
+    expect(je.isCancelled()).toBe(false);
+    expect(je.cause).toBe(boom);
+    expect(je.taskName).toBe("cook");
+    expect(je.message).toMatch(/task 'cook' panicked: Error: kitchen fire/);
+  });
+
+  it("polling a handle again after it gave its value throws FutureStateError", async () => {
+    await run(
+      asyncBlock(function* () {
+        const h = spawn(ready(1));
+        yield* h;
+        let caught: unknown;
+        try {
+          yield* h;
+        } catch (e) {
+          caught = e;
+        }
+        expect(caught).toBeInstanceOf(FutureStateError);
+      }),
+    );
+  });
+
+  it("run rejects with what main threw (not wrapped in a JoinError)", async () => {
+    const boom = new Error("main failed");
+    await expect(
+      run(
+        asyncBlock(function* () {
+          yield* yieldNow();
+          throw boom;
+        }),
+      ),
+    ).rejects.toBe(boom);
+  });
+
+  it("bad spawn options get a TypeError naming the option", async () => {
+    await expect(
+      run(
+        // biome-ignore lint/correctness/useYield: an async fn need not await anything
+        asyncBlock(function* () {
+          spawn(ready(1), { name: 5 as never });
+        }),
+      ),
+    ).rejects.toThrow(/spawn options.name must be a string, got number/);
+    await expect(
+      run(
+        // biome-ignore lint/correctness/useYield: an async fn need not await anything
+        asyncBlock(function* () {
+          spawn(ready(1), { signal: {} as never });
+        }),
+      ),
+    ).rejects.toThrow(/spawn options.signal must be an AbortSignal/);
+  });
+});
+
+describe("abort", () => {
+  it("aborting a task parked on a leaf disposes it at once: finally runs, the leaf is dropped, the handle reports cancelled", async () => {
+    const gate = new Gate();
+    const log: string[] = [];
+    const rt = new Runtime();
+    const h = rt.spawn(
+      asyncBlock(function* () {
+        try {
+          yield* gate;
+        } finally {
+          log.push("finally");
+        }
+      }),
+      { name: "waiter" },
+    );
+    await flush();
+    expect(gate.parked).toBe(true);
+    h.abort();
+    expect(log).toEqual(["finally"]);
+    expect(gate.drops).toBe(1);
+    expect(h.isFinished()).toBe(true);
+    const err = await h.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(JoinError);
+    expect((err as JoinError).isCancelled()).toBe(true);
+    expect((err as JoinError).message).toMatch(/task 'waiter' was cancelled/);
+    h.abort(); // aborting a finished task does nothing
+    expect(rt.metrics().liveTasks).toBe(0);
+    await rt.shutdown();
+  });
+
+  it("aborting a task parked on a sleep releases the timer: metrics read zero live tasks and timers", async () => {
+    const rt = new Runtime();
+    let finallies = 0;
+    const h = rt.spawn(
+      asyncBlock(function* () {
+        try {
+          yield* sleep(60_000);
+        } finally {
+          finallies++;
+        }
+      }),
+    );
+    await flush();
+    expect(rt.metrics().liveTimers).toBe(1);
+    expect(rt.metrics().liveTasks).toBe(1);
+    h.abort();
+    expect(finallies).toBe(1);
+    expect(rt.metrics().liveTimers).toBe(0);
+    expect(rt.metrics().liveTasks).toBe(0);
+    await rt.shutdown();
+  });
+
+  it("a task that aborts itself is torn down when its poll returns", async () => {
+    const log: string[] = [];
+    const out = await run(
+      asyncBlock(function* () {
+        const h = spawn(
+          asyncBlock(function* () {
+            try {
+              Runtime.current(); // inside a task
+              self.abort();
+              log.push("still running this poll");
+              yield* yieldNow();
+              log.push("never");
+            } finally {
+              log.push("finally");
+            }
+          }),
+        );
+        const self = h;
+        try {
+          yield* h;
+          return "ok";
+        } catch (e) {
+          return (e as JoinError).isCancelled() ? "cancelled" : "other";
+        }
+      }),
+    );
+    expect(out).toBe("cancelled");
+    expect(log).toEqual(["still running this poll", "finally"]);
+  });
+
+  it("an abort handle aborts without being able to join", async () => {
+    await run(
+      asyncBlock(function* () {
+        const gate = new Gate();
+        const h = spawn(gate);
+        const ah = h.abortHandle();
+        expect(ah.id).toBe(h.id);
+        yield* yieldNow();
+        ah.abort();
+        expect(ah.isFinished()).toBe(true);
+        expect(gate.drops).toBe(1);
+      }),
+    );
+  });
+
+  it("spawn with an AbortSignal: aborting the signal cancels the task", async () => {
+    const ac = new AbortController();
+    const gate = new Gate();
+    const rt = new Runtime();
+    const h = rt.spawn(gate, { signal: ac.signal });
+    await flush();
+    ac.abort();
+    expect(gate.drops).toBe(1);
+    await expect(Promise.resolve(h)).rejects.toSatisfy((e) => (e as JoinError).isCancelled());
+    // An already aborted signal cancels before the first poll.
+    const g2 = new Gate();
+    const h2 = rt.spawn(g2, { signal: AbortSignal.abort() });
+    await expect(Promise.resolve(h2)).rejects.toSatisfy((e) => (e as JoinError).isCancelled());
+    expect(g2.polls).toBe(0);
+    await rt.shutdown();
+  });
+
+  it("run with an AbortSignal: aborting cancels main, its finally runs, and run rejects cancelled", async () => {
+    const ac = new AbortController();
+    const log: string[] = [];
+    const gate = new Gate();
+    const p = run(
+      asyncBlock(function* () {
+        try {
+          yield* gate;
+        } finally {
+          log.push("main finally");
+        }
+      }),
+      { signal: ac.signal },
+    );
+    await flush();
+    ac.abort();
+    const err = await p.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(log).toEqual(["main finally"]);
+    expect(err).toBeInstanceOf(JoinError);
+    expect((err as JoinError).isCancelled()).toBe(true);
+  });
+});
+
+describe("asyncFn tasks", () => {
+  it("two chefs serve two tables concurrently", async () => {
+    const served: string[] = [];
+    const serve = asyncFn(function* (table: number, steps: number) {
+      for (let i = 0; i < steps; i++) yield* yieldNow();
+      served.push(`table ${table}`);
+      return table;
+    });
+    const out = await run(
+      asyncBlock(function* () {
+        const a = spawn(serve(1, 3));
+        const b = spawn(serve(2, 1));
+        return [yield* a, yield* b];
+      }),
+    );
+    expect(out).toEqual([1, 2]);
+    expect(served).toEqual(["table 2", "table 1"]);
+  });
+});
