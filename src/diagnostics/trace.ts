@@ -119,6 +119,8 @@ class TraceBuilder {
   private readonly named = new Set<number>();
   /** Poll start times by task, µs. */
   private readonly pollStart = new Map<number, number>();
+  /** The last poll slice of each task, µs: where a finished task's wakes start from. */
+  private readonly lastSlice = new Map<number, { start: number; end: number }>();
   /** Arrows waiting for their task's next poll. */
   private readonly open = new Map<number, OpenFlow[]>();
   /**
@@ -183,6 +185,17 @@ class TraceBuilder {
     args: Record<string, unknown>,
   ): void {
     this.out.push({ name, ph: "i", cat, ts, s: "t", pid: PID, tid, args });
+  }
+
+  /**
+   * Where an arrow from `task` at `ts` starts. A task that finishes wakes its joiners just after its
+   * last poll returns: such an arrow starts at the end of that poll's slice, so it leaves a slice.
+   */
+  private insideSlice(task: number, ts: number): number {
+    if (this.pollStart.has(task)) return ts;
+    const last = this.lastSlice.get(task);
+    if (last === undefined || ts < last.end) return ts;
+    return Math.max(last.start, last.end - Math.min(0.001, (last.end - last.start) / 2));
   }
 
   /** Remember an arrow from (`tid`, `ts`) to `task`'s next poll. */
@@ -277,13 +290,20 @@ class TraceBuilder {
           args: { task: e.task, result: e.result, awaiting: e.awaiting },
         });
         this.closeFlows(e.task, start, started !== undefined);
+        this.lastSlice.set(e.task, { start, end: start + dur });
         return;
       }
       case "wake": {
         const target = this.track(e.task);
         if (e.by.kind === "task") {
           const from = this.track(e.by.task);
-          this.openFlow(target, "wake", e.self ? "self-wake" : "wake", from, ts);
+          this.openFlow(
+            target,
+            "wake",
+            e.self ? "self-wake" : "wake",
+            from,
+            this.insideSlice(e.by.task, ts),
+          );
           return;
         }
         const name = describeSource(e.by);
