@@ -7,6 +7,8 @@
  * - W2: 1,000 tasks × 1,000 `yieldNow` (native: `await null`, which starves timers, and
  *   `setImmediate`, which does not).
  * - W5: 100,000 tasks parked on a leaf that is never woken: live heap bytes per task.
+ * - alloc: bytes the executor allocates per poll and wake (zero is the rule), beside what Node's
+ *   setImmediate allocates per event-loop hop.
  * - joinAll over N children woken one by one: time per wake at 1k, 10k and 100k children, to show
  *   the cost is linear in the number of wakes (and `join`, which repolls every child, for contrast).
  *
@@ -15,8 +17,10 @@
  * slow turn (a GC pause counts), cost on the hot path.
  *
  * Run: `node --expose-gc --import tsx bench/run.ts core` (or `npm run bench -- core`).
- * `BENCH_QUICK=1` runs smaller sizes, for a smoke test; `BENCH_ONLY=w1,w2,w5,joinall` picks.
+ * `BENCH_QUICK=1` runs smaller sizes, for a smoke test; `BENCH_ONLY=alloc,w1,w2,w5,joinall` picks.
  */
+import { PerformanceObserver } from "node:perf_hooks";
+import { getHeapSpaceStatistics } from "node:v8";
 import { Deferred, Effect, Fiber } from "effect";
 import { join } from "../src/combinator/join.js";
 import { joinAll } from "../src/combinator/join-all.js";
@@ -33,7 +37,7 @@ import { yieldNow } from "../src/task/yield-now.js";
 import { compare, heapPerItem, record } from "./harness.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
-/** `BENCH_ONLY=w2,w5` runs only those workloads (w1, w2, w5, joinall). */
+/** `BENCH_ONLY=w2,w5` runs only those workloads (alloc, w1, w2, w5, joinall). */
 const ONLY = process.env.BENCH_ONLY?.toLowerCase().split(",") ?? null;
 const wanted = (name: string): boolean => ONLY === null || ONLY.includes(name);
 
@@ -249,8 +253,77 @@ async function promiseAllOneByOne(n: number): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Allocation on the poll path: tasks whose future wakes itself (no allocation of its own) are
+// polled 200,000 times in one executor turn; the young generation's growth, with no GC in between,
+// is what the executor's poll and wake allocate. Node's own setImmediate hop (one per event
+// interval) is measured beside it.
+
+/** Wakes its own task `n` times, then is ready; allocates nothing per poll. */
+class Spin extends FutureBase<number> {
+  constructor(private n: number) {
+    super();
+  }
+  poll(cx: Context): Poll<number> {
+    if (this.n-- > 0) {
+      cx.waker.wake();
+      return PENDING;
+    }
+    return 0;
+  }
+}
+
+function youngBytes(): number {
+  const s = getHeapSpaceStatistics().find((x) => x.space_name === "new_space");
+  return s === undefined ? Number.NaN : s.space_used_size;
+}
+
+/** Bytes the young generation grew by per operation, over runs with no GC in between (least). */
+async function allocPerOp(ops: number, work: () => Promise<void>): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < 5; r++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    let gcs = 0;
+    const obs = new PerformanceObserver((list) => {
+      gcs += list.getEntries().length;
+    });
+    obs.observe({ entryTypes: ["gc"] });
+    const before = youngBytes();
+    await work();
+    const after = youngBytes();
+    await settle(); // let the observer report
+    obs.disconnect();
+    if (gcs === 0) best = Math.min(best, (after - before) / ops);
+  }
+  return best;
+}
+
+async function pollAllocation(): Promise<void> {
+  const TASKS = 100;
+  const SPINS = 2_000;
+  const rt = new Runtime({ ...UNTIMED, eventInterval: 1e9 });
+  const spinAll = async () => {
+    const hs: JoinHandle<number>[] = [];
+    for (let i = 0; i < TASKS; i++) hs.push(rt.spawn(new Spin(SPINS)));
+    for (const h of hs) await h;
+  };
+  await spinAll(); // warm up
+  const perPoll = await allocPerOp(TASKS * (SPINS + 1), spinAll);
+  await rt.shutdown();
+  const HOPS = 2_000;
+  const perHop = await allocPerOp(HOPS, async () => {
+    for (let i = 0; i < HOPS; i++) await settle();
+  });
+  record("alloc on the poll path", "bytes", {
+    "brigade per poll+wake": perPoll,
+    "node setImmediate per hop (one per 61 polls)": perHop,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 
 export async function main(): Promise<void> {
+  if (wanted("alloc")) await pollAllocation();
+
   const N1 = QUICK ? 100_000 : 1_000_000;
   if (wanted("w1"))
     await compare("W1 spawn+complete tasks", { ops: N1, unit: "ns/task", rounds: QUICK ? 3 : 5 }, [

@@ -110,8 +110,12 @@ function print(r: CaseResult): void {
   const names = Object.keys(r.medians);
   const first = names[0]!;
   const parts = names.map((n) => `${n} ${fmt(r.medians[n]!)}`);
-  const ratios = names.slice(1).map((n) => `${first}/${n} ${(r.medians[first]! / r.medians[n]!).toFixed(2)}×`);
-  console.log(`${r.title} [${r.unit}, median]: ${parts.join(" | ")}${ratios.length ? `  → ${ratios.join(", ")}` : ""}`);
+  const ratios = names
+    .slice(1)
+    .map((n) => `${first}/${n} ${(r.medians[first]! / r.medians[n]!).toFixed(2)}×`);
+  console.log(
+    `${r.title} [${r.unit}, median]: ${parts.join(" | ")}${ratios.length ? `  → ${ratios.join(", ")}` : ""}`,
+  );
 }
 
 /** Every case recorded so far (for a JSON summary). */

@@ -139,4 +139,20 @@ describe("broadcast", () => {
     expect(rt.metrics().liveWaiters).toBe(0);
     void spawn;
   });
+
+  it("for await from native code: a lag rejects next() with RecvLaggedError, and iterating again goes on from the oldest kept", async () => {
+    const [tx, rx] = broadcast.channel<number>(2);
+    for (let i = 0; i < 5; i++) tx.send(i);
+    tx.close();
+    await expect(
+      (async () => {
+        for await (const _ of rx) {
+          // never reached: the first step lags
+        }
+      })(),
+    ).rejects.toBeInstanceOf(RecvLaggedError);
+    const rest: number[] = [];
+    for await (const m of rx) rest.push(m);
+    expect(rest).toEqual([3, 4]);
+  });
 });

@@ -8,7 +8,6 @@ import { Failing, Gate, Instant, MockTask } from "./future-testkit.js";
 describe("laziness", () => {
   it("calling an async fn runs nothing until the first poll", () => {
     let ran = 0;
-    // biome-ignore lint/correctness/useYield: an async fn need not await anything
     const f = asyncFn(function* (x: number) {
       ran++;
       return x * 2;
@@ -62,7 +61,6 @@ describe("laziness", () => {
   it("asyncFn passes its arguments and this through to the generator", () => {
     const obj = {
       base: 10,
-      // biome-ignore lint/correctness/useYield: an async fn need not await anything
       add: asyncFn(function* (this: { base: number }, a: number, b: number) {
         return this.base + a + b;
       }),
@@ -149,7 +147,6 @@ describe("errors travel like ?", () => {
 
 describe("the rules of polling", () => {
   it("polling after completion throws FutureStateError naming the async fn", () => {
-    // biome-ignore lint/correctness/useYield: an async fn need not await anything
     const cook = asyncFn(function* cook() {
       return 1;
     });
@@ -174,7 +171,6 @@ describe("the rules of polling", () => {
   });
 
   it("awaiting the same async fn twice with yield* is refused", () => {
-    // biome-ignore lint/correctness/useYield: an async fn need not await anything
     const child = asyncBlock(function* () {
       return 1;
     });
@@ -238,7 +234,6 @@ describe("dispose", () => {
 
   it("disposing an async fn that never ran runs none of its code", () => {
     let ran = 0;
-    // biome-ignore lint/correctness/useYield: an async fn need not await anything
     const fut = asyncBlock(function* () {
       try {
         ran++;
@@ -253,7 +248,6 @@ describe("dispose", () => {
 
   it("disposing a finished async fn does nothing", () => {
     let finallies = 0;
-    // biome-ignore lint/correctness/useYield: an async fn need not await anything
     const fut = asyncBlock(function* () {
       try {
         return 1;

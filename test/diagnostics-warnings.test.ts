@@ -47,10 +47,10 @@ describe("long polls", () => {
       }),
       { clock: "paused", longPollThreshold: 20, onWarning: (w) => warnings.push(w) },
     );
-    // The first slow turn also polled main: it names both candidates.
-    expect(warnings[0]!.message).toMatch(/tasks polled were 'main', 'stove hog'/);
-    // Polls in turns of their own are named exactly, with their duration.
-    const named = warnings.filter((w) => w.kind === "long-poll" && w.task === "stove hog");
+    // The first slow turn also polled main: no one is blamed for it, but from then on each poll is
+    // timed, and the later slow polls are named exactly, with their duration.
+    expect(warnings.every((w) => w.task === "stove hog")).toBe(true);
+    const named = warnings.filter((w) => w.kind === "long-poll");
     expect(named.length).toBe(2);
     expect(named[0]!.message).toMatch(
       /task 'stove hog' held the thread for \d+(\.\d)? ms in one poll/,

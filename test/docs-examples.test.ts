@@ -45,7 +45,12 @@ function examples(file: string): Example[] {
   return found;
 }
 
-const files = ["README.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const files = [
+  "README.md",
+  ...readdirSync(join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 const all = files.flatMap(examples);
 
 describe("documentation examples", () => {
@@ -57,7 +62,10 @@ describe("documentation examples", () => {
     test(`${ex.file} example ${ex.index} runs${ex.expected ? " and prints what it says" : ""}`, () => {
       mkdirSync(out, { recursive: true });
       const path = join(out, `${ex.file.replace(/[/.]/g, "_")}-${ex.index}.ts`);
-      const source = ex.code.replaceAll(`from "brigade"`, `from ${JSON.stringify(join(root, "src/index.ts"))}`);
+      const source = ex.code.replaceAll(
+        `from "brigade"`,
+        `from ${JSON.stringify(join(root, "src/index.ts"))}`,
+      );
       writeFileSync(path, source);
       const stdout = execFileSync(process.execPath, ["--import", "tsx", path], {
         cwd: root,

@@ -153,7 +153,9 @@ describe("the explain layer follows the runtime's instrumentation", () => {
     const [stuck, right] = await play("lock");
     expect(stuck!.failure).toMatch(/^DeadlockError: all tasks are asleep/);
     expect(stuck!.failure).toMatch(/chef 1 → carbonara → /);
-    expect(stuck!.failure).toMatch(/chef 2 → fetchCream → /);
+    expect(stuck!.failure).toMatch(
+      /chef 2 → fetchCream → mutex 'walk-in key'.*held by task 'chef 1'/,
+    );
     expect(right!.failure).toBeNull();
     expect(says(right!).at(-1)!.text).toMatch(/^🍽️ Both dishes go out/);
   });
@@ -178,27 +180,37 @@ describe("explainEvent", () => {
         location: null,
         cleanup: false,
       }),
-    ).toBe("'main' hires chef 'table 1' and hands over a recipe card (spawn)");
+    ).toBe("'main' hires 'table 1' and hands over a recipe card (spawn)");
     expect(say({ ...base, kind: "timer-register", timer: 7, task: 2, deadline: 3000 })).toBe(
       "⏲  'table 1' sets a 3 s timer on the reactor",
     );
     expect(
       say({ ...base, kind: "poll-end", task: 2, result: "pending", duration: 0.1, awaiting: null }),
     ).toBe("  → Pending: 'table 1' sets the dish aside, waiting on a 3 s timer");
-    expect(
-      say({ ...base, kind: "wake", task: 2, by: { kind: "timer", timer: 7 }, self: false }),
-    ).toBe("📟 the 3 s timer rang → the pager wakes 'table 1'");
     expect(say({ ...base, kind: "timer-fire", timer: 7 })).toBe(
       "🔔 the bell rings: the 3 s timer is up",
     );
+    expect(
+      say({ ...base, kind: "wake", task: 2, by: { kind: "timer", timer: 7 }, self: false }),
+    ).toBe("📟 the 3 s timer rang → the pager wakes 'table 1'");
     expect(
       say({ ...base, kind: "wake", task: 1, by: { kind: "task", task: 2 }, self: false }),
     ).toBe("📟 'table 1' calls out → the pager wakes 'main'");
     expect(say({ ...base, kind: "wake", task: 1, by: { kind: "task", task: 1 }, self: true })).toBe(
       "📟 'main' has more to do right away → the pager wakes 'main'",
     );
+    // The timer's wake has been told: a second wake from it would be a bug, and is said plainly.
+    expect(
+      say({ ...base, kind: "wake", task: 2, by: { kind: "timer", timer: 7 }, self: false }),
+    ).toBe("📟 a timer rang → the pager wakes 'table 1'");
+    expect(say({ ...base, kind: "timer-register", timer: 8, task: 2, deadline: 500 })).toBe(
+      "⏲  'table 1' sets a 500 ms timer on the reactor",
+    );
+    expect(say({ ...base, kind: "timer-cancel", timer: 8 })).toBe(
+      "the 500 ms timer is taken off the reactor (its card was torn up)",
+    );
     expect(say({ ...base, kind: "complete", task: 2, outcome: "cancelled", error: null })).toBe(
-      "✗ chef 'table 1''s card was torn up (cancelled)",
+      "✗ the card of 'table 1' was torn up (cancelled)",
     );
     expect(say({ ...base, kind: "event-loop-yield" })).toMatch(/Node's event loop/);
   });

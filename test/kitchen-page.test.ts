@@ -54,7 +54,7 @@ function drawn(page: Page, index: number) {
       lanes: sec.querySelectorAll("svg .lane.task").length,
       polls: visible("svg rect.poll"),
       wakes: visible("svg path.wake"),
-      timers: visible("svg .timer"),
+      timers: visible("svg g.timer"),
     };
   }, index);
 }

@@ -146,7 +146,6 @@ describe("unhandled panics", () => {
     await run(
       asyncBlock(function* () {
         spawn(
-          // biome-ignore lint/correctness/useYield: an async fn need not await anything
           asyncBlock(function* () {
             throw new Error("grease fire");
           }),
@@ -166,7 +165,6 @@ describe("unhandled panics", () => {
     await run(
       asyncBlock(function* () {
         const h = spawn(
-          // biome-ignore lint/correctness/useYield: an async fn need not await anything
           asyncBlock(function* () {
             throw new Error("handled");
           }),
@@ -185,7 +183,6 @@ describe("unhandled panics", () => {
     const boom = new Error("at once");
     await expect(
       rt.spawn(
-        // biome-ignore lint/correctness/useYield: an async fn need not await anything
         asyncBlock(function* () {
           throw boom;
         }),
@@ -195,7 +192,6 @@ describe("unhandled panics", () => {
     // run() awaits main's handle the same way.
     await expect(
       run(
-        // biome-ignore lint/correctness/useYield: an async fn need not await anything
         asyncBlock(function* () {
           throw boom;
         }),
@@ -210,7 +206,6 @@ describe("unhandled panics", () => {
     const err = await run(
       asyncBlock(function* () {
         spawn(
-          // biome-ignore lint/correctness/useYield: an async fn need not await anything
           asyncBlock(function* () {
             throw new Error("fatal");
           }),

@@ -127,7 +127,6 @@ describe("a combinator dropping a child whose finally awaits", () => {
         const r = race(loser, fast);
         // Resolve the fast branch from a sibling task.
         spawn(
-          // biome-ignore lint/correctness/useYield: an async fn need not await anything
           asyncBlock(function* () {
             fast.resolve("coffee");
           }),

@@ -41,7 +41,6 @@ describe("JoinSet", () => {
       asyncBlock(function* () {
         const set = new JoinSet<number>();
         set.spawn(
-          // biome-ignore lint/correctness/useYield: an async fn need not await anything
           asyncBlock(function* () {
             throw boom;
           }),

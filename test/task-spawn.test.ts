@@ -18,7 +18,6 @@ describe("spawn", () => {
   it("rejects what is not a future with a TypeError naming the argument", async () => {
     await expect(
       run(
-        // biome-ignore lint/correctness/useYield: an async fn need not await anything
         asyncBlock(function* () {
           spawn(Promise.resolve(1) as never);
         }),
@@ -32,7 +31,6 @@ describe("spawn", () => {
     const out = await run(
       asyncBlock(function* () {
         const h = spawn(
-          // biome-ignore lint/correctness/useYield: an async fn need not await anything
           asyncBlock(function* () {
             log.push("child ran");
             return "soup";
@@ -82,7 +80,6 @@ describe("spawn", () => {
     const err = await run(
       asyncBlock(function* () {
         const h = spawn(
-          // biome-ignore lint/correctness/useYield: an async fn need not await anything
           asyncBlock(function* () {
             throw boom;
           }),
@@ -135,7 +132,6 @@ describe("spawn", () => {
   it("bad spawn options get a TypeError naming the option", async () => {
     await expect(
       run(
-        // biome-ignore lint/correctness/useYield: an async fn need not await anything
         asyncBlock(function* () {
           spawn(ready(1), { name: 5 as never });
         }),
@@ -143,7 +139,6 @@ describe("spawn", () => {
     ).rejects.toThrow(/spawn options.name must be a string, got number/);
     await expect(
       run(
-        // biome-ignore lint/correctness/useYield: an async fn need not await anything
         asyncBlock(function* () {
           spawn(ready(1), { signal: {} as never });
         }),

@@ -121,7 +121,11 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     if (chan.buf.length > 0) {
       if (!pollProceed(cx)) return PENDING;
       const v = chan.buf.shift();
-      if (chan.bounded && !chan.closed) chan.releasePermits(1);
+      if (chan.bounded && !chan.closed) {
+        // Nobody waits for the freed slot (the common case): just count it.
+        if (chan.queue.head === null) chan.permits++;
+        else chan.releasePermits(1);
+      }
       return v;
     }
     if (chan.senders === 0 || this.closed) {

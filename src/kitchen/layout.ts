@@ -52,6 +52,8 @@ export interface TimerBar {
   duration: number;
   seq: number;
   ended: "fired" | "cancelled" | "open";
+  /** Its row on the reactor's lane: timers alive at the same time get different rows. */
+  row: number;
 }
 
 /** A wake arrow: from the reactor lane (a bell, a promise) or from the waking task's lane. */
@@ -105,6 +107,19 @@ export interface Layout {
  */
 export function laneY(i: number): number {
   return TOP + i * LANE_HEIGHT + LANE_HEIGHT / 2;
+}
+
+/** Rows on the reactor's lane (timers beyond these share the last one). */
+export const TIMER_ROWS = 3;
+
+/** The lowest row no open timer uses. */
+function freeRow(open: Map<number, TimerBar>): number {
+  for (let row = 0; row < TIMER_ROWS - 1; row++) {
+    let used = false;
+    for (const t of open.values()) if (t.row === row) used = true;
+    if (!used) return row;
+  }
+  return TIMER_ROWS - 1;
 }
 
 /** Room given to a stretch of `ms` milliseconds with nothing happening. */
@@ -226,6 +241,7 @@ export function layout(recording: Recording): Layout {
           duration: ev.deadline - ev.at,
           seq: entry.seq,
           ended: "open",
+          row: freeRow(openTimers),
         };
         openTimers.set(ev.timer, t);
         timers.push(t);

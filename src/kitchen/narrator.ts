@@ -40,6 +40,8 @@ export interface NarrateOptions {
 export interface TimerInfo {
   task: number | null;
   duration: number;
+  /** Still on the reactor (not fired, not cancelled). A fired timer is kept to name its wake. */
+  live: boolean;
 }
 
 /**
@@ -136,10 +138,10 @@ export function explainEvent(
   switch (ev.kind) {
     case "spawn":
       return ev.cleanup
-        ? `a helper chef ${who(ev.task)} is hired to finish a torn-up card's cleanup`
+        ? `helper ${who(ev.task)} is hired to finish a torn-up card's cleanup`
         : ev.parent === null
-          ? `chef ${who(ev.task)} is handed the recipe card`
-          : `${who(ev.parent)} hires chef ${who(ev.task)} and hands over a recipe card (spawn)`;
+          ? `${who(ev.task)} is handed the recipe card`
+          : `${who(ev.parent)} hires ${who(ev.task)} and hands over a recipe card (spawn)`;
     case "poll-start":
       return `the manager polls ${who(ev.task)}`;
     case "poll-end":
@@ -149,11 +151,11 @@ export function explainEvent(
     case "wake":
       return `📟 ${wakeCause(ev.by, ev.task, ev.self, who, timers)} → the pager wakes ${who(ev.task)}`;
     case "timer-register":
-      timers.set(ev.timer, { task: ev.task, duration: ev.deadline - ev.at });
+      timers.set(ev.timer, { task: ev.task, duration: ev.deadline - ev.at, live: true });
       return `⏲  ${ev.task === null ? "a" : `${who(ev.task)} sets a`} ${formatDuration(ev.deadline - ev.at)} timer on the reactor`;
     case "timer-fire": {
       const t = timers.get(ev.timer);
-      timers.delete(ev.timer);
+      if (t !== undefined) t.live = false;
       return `🔔 the bell rings: ${t === undefined ? "a timer" : `the ${formatDuration(t.duration)} timer`} is up`;
     }
     case "timer-cancel": {
@@ -163,10 +165,10 @@ export function explainEvent(
     }
     case "complete":
       return ev.outcome === "ok"
-        ? `✓ chef ${who(ev.task)} is finished`
+        ? `✓ ${who(ev.task)} is finished`
         : ev.outcome === "cancelled"
-          ? `✗ chef ${who(ev.task)}'s card was torn up (cancelled)`
-          : `✗ chef ${who(ev.task)} panicked: ${ev.error ?? "unknown error"}`;
+          ? `✗ the card of ${who(ev.task)} was torn up (cancelled)`
+          : `✗ ${who(ev.task)} panicked: ${ev.error ?? "unknown error"}`;
     case "event-loop-yield":
       return "the manager steps out so Node's event loop can run its own timers and I/O";
     case "warning":
@@ -185,6 +187,8 @@ function wakeCause(
   switch (by.kind) {
     case "timer": {
       const t = timers.get(by.timer);
+      // The timer's entry is dropped once its wake is told: a fired timer never wakes twice.
+      timers.delete(by.timer);
       return t === undefined ? "a timer rang" : `the ${formatDuration(t.duration)} timer rang`;
     }
     case "task":
@@ -204,7 +208,7 @@ function waitingOn(
   timers: Map<number, TimerInfo>,
 ): string {
   const mine: number[] = [];
-  for (const t of timers.values()) if (t.task === task) mine.push(t.duration);
+  for (const t of timers.values()) if (t.live && t.task === task) mine.push(t.duration);
   const chain = awaiting !== null && awaiting.length > 0 ? describeChains(awaiting) : null;
   if (mine.length === 0) return chain === null ? "waiting for its pager" : `waiting on ${chain}`;
   const what =

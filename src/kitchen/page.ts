@@ -9,7 +9,7 @@
  *
  * Everything is rendered here, as strings; the inline script only hides, shows and explains.
  */
-import { LABEL_WIDTH, LANE_HEIGHT, type Layout, laneY, layout } from "./layout.js";
+import { LABEL_WIDTH, LANE_HEIGHT, type Layout, laneY, layout, TIMER_ROWS } from "./layout.js";
 import { explainEvent, formatDuration, formatTime, narrate, type TimerInfo } from "./narrator.js";
 import type { Recording } from "./recording.js";
 import type { PlayedScene } from "./scene.js";
@@ -121,11 +121,12 @@ function renderSvg(l: Layout, r: Recording): string {
       `<line class="span ${s.kind}" data-seq="${s.seq}" x1="${s.x1}" x2="${s.x2}" y1="${y}" y2="${y}"><title>${s.kind === "idle" ? "idle: set aside, waiting for its pager" : "woken: waiting for the manager to poll it"}</title></line>`,
     );
   }
-  const reactorY = laneY(0);
   for (const t of l.timers) {
-    const text = `${formatDuration(t.duration)} timer (${t.ended})`;
+    const y = laneY(0) + (t.row - (TIMER_ROWS - 1) / 2) * 9;
+    const text = info.get(t.seq) ?? `${formatDuration(t.duration)} timer`;
+    const width = Math.max(2, t.x2 - t.x1);
     parts.push(
-      `<g class="timer ${t.ended}" data-seq="${t.seq}" data-info="${esc(info.get(t.seq) ?? text)}"><rect x="${t.x1}" y="${reactorY - 5}" width="${Math.max(2, t.x2 - t.x1)}" height="10" rx="3"/>${t.ended === "fired" ? `<text x="${t.x2}" y="${reactorY + 4}" class="bell">🔔</text>` : ""}<title>${esc(text)}</title></g>`,
+      `<g class="timer ${t.ended}" data-seq="${t.seq}" data-info="${esc(`${text} (${t.ended})`)}"><rect x="${t.x1}" y="${y - 3.5}" width="${width}" height="7" rx="3"/>${width > 34 ? `<text class="timer-label" x="${t.x1 + 4}" y="${y + 3}">${esc(formatDuration(t.duration))}</text>` : ""}${t.ended === "fired" ? `<text x="${t.x2 - 5}" y="${y + 4}" class="bell">🔔</text>` : ""}<title>${esc(text)}</title></g>`,
     );
   }
   for (const p of l.polls) {
@@ -145,7 +146,7 @@ function renderSvg(l: Layout, r: Recording): string {
       : `M${w.x1},${y1} C${w.x1 + 8},${y1 + dy / 2} ${w.x2},${y2 - dy / 2} ${w.x2},${y2 + (dy > 0 ? -10 : 10)}`;
     const text = info.get(w.seq) ?? "wake";
     parts.push(
-      `<path class="wake ${w.source}" data-seq="${w.seq}" data-info="${esc(text)}" d="${d}" marker-end="url(#arrow)"><title>${esc(text)}</title></path>`,
+      `<path class="wake from-${w.source}" data-seq="${w.seq}" data-info="${esc(text)}" d="${d}" marker-end="url(#arrow)"><title>${esc(text)}</title></path>`,
     );
   }
   for (const m of l.marks) {
@@ -231,8 +232,9 @@ svg.timeline { display: block; font-size: 11px; }
 rect.poll { fill: var(--poll); } rect.poll.ready { fill: var(--ready); } rect.poll.panic { fill: var(--panic); }
 rect.poll:hover, .timer:hover rect, path.wake:hover { filter: brightness(1.3); cursor: help; }
 .span { stroke-width: 2; } .span.idle { stroke: var(--idle); stroke-dasharray: 4 3; } .span.queued { stroke: var(--queued); }
-.timer rect { fill: var(--timer); } .timer.cancelled rect { fill: #ccc; } .bell { font-size: 11px; }
-path.wake { fill: none; stroke: #e07a2f; stroke-width: 1.6; } path.wake.task { stroke: #8e5bb5; }
+.timer rect { fill: var(--timer); } .timer.cancelled rect { fill: #ccc; } .bell { font-size: 9px; }
+.timer-label { font-size: 8px; fill: #5a4020; }
+path.wake { fill: none; stroke: #e07a2f; stroke-width: 1.6; } path.wake.from-task { stroke: #8e5bb5; }
 .mark { font-size: 11px; fill: var(--muted); } .mark.warning { fill: var(--panic); font-weight: 700; }
 .later { visibility: hidden; } li.line.later { display: none; }
 .now { outline: 2px solid #e07a2f; }

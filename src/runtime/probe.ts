@@ -163,8 +163,11 @@ export class Probe implements TaskProbe {
   wake(task: Task<any>): void {
     const polling = this.polling;
     let by: WakeSource;
-    if (polling !== null) by = { kind: "task", task: polling.id };
-    else by = (ambient.waking as WakeSource | null) ?? EXTERNAL;
+    // A reactor part that is waking says so, even inside a poll (a timer fired by time.advance).
+    const source = ambient.waking as WakeSource | null;
+    if (source !== null) by = source;
+    else if (polling !== null) by = { kind: "task", task: polling.id };
+    else by = EXTERNAL;
     const self = polling === task;
     const row = this.rows.get(task.id);
     const wall = performance.now();
