@@ -162,3 +162,29 @@ describe("task dump", () => {
     expect(String(rt.dump())).toBe("(no live tasks)");
   });
 });
+
+describe("all tasks are asleep, and what can still wake them", () => {
+  it("a main that only waits to be cancelled by its AbortSignal is not a deadlock", async () => {
+    const ac = new AbortController();
+    const p = run(
+      asyncBlock(function* main() {
+        yield* pending();
+      }),
+      { signal: ac.signal },
+    );
+    let settled = false;
+    p.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    // Several event-loop turns: the deadlock check would have fired by now.
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ name: "JoinError" });
+  });
+});

@@ -259,7 +259,11 @@ export function spawnBlocking<R = unknown>(
       "spawnBlocking() was called outside a Brigade runtime: call it from inside a task",
     );
   }
-  const job = fromPromise((signal) => blockingPool(rt).run(url, exportName, args, signal));
+  // Hand the job to the pool just after the poll that starts it: the first job starts a worker
+  // thread (~10 ms), which is the pool's cost, not the task's, and must not read as a long poll.
+  const job = fromPromise((signal) =>
+    Promise.resolve().then(() => blockingPool(rt).run(url, exportName, args, signal)),
+  );
   return new JoinHandle(rt.spawnTask(job, { name: `blocking ${exportName}` })) as JoinHandle<R>;
 }
 

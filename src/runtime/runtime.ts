@@ -91,6 +91,8 @@ export class Runtime implements Spawner {
   /** @internal the timer half of the reactor: the clock, the timer wheel, the host timer. */
   readonly timeDriver: TimeDriver;
   private bridges = 0;
+  /** @internal tasks linked to an AbortSignal not yet aborted: native code may still cancel them. */
+  signalLinks = 0;
   /** Tasks waiting on a peer's I/O (src/stream/source-wait.ts): they can be woken, but may wait forever. */
   private ioWaits = 0;
   private waiters = 0;
@@ -302,7 +304,7 @@ export class Runtime implements Spawner {
     const task = new Task<T>(id, name, future, this, null, false);
     if (this.probe !== null || this.options.spawnLocations) this.announce(task);
     this.admit(task);
-    if (signal !== undefined) linkSignal(task, signal);
+    if (signal !== undefined) linkSignal(this, task, signal);
     if (this.lifecycle !== OPEN) task.abort();
     return task;
   }
@@ -532,7 +534,12 @@ export class Runtime implements Spawner {
 
   /** No timer or bridged promise (or I/O source) can wake a task. */
   private nothingCanWake(): boolean {
-    return this.timeDriver.liveTimers === 0 && this.bridges === 0 && this.ioWaits === 0;
+    return (
+      this.timeDriver.liveTimers === 0 &&
+      this.bridges === 0 &&
+      this.ioWaits === 0 &&
+      this.signalLinks === 0
+    );
   }
 
   /** @internal a task began waiting on a socket (not a deadlock; does not hold the paused clock). */
@@ -678,7 +685,7 @@ function checkName(name: unknown): string | undefined {
   return name;
 }
 
-function linkSignal(task: Task<any>, signal: AbortSignal): void {
+function linkSignal(rt: Runtime, task: Task<any>, signal: AbortSignal): void {
   if (
     typeof signal !== "object" ||
     signal === null ||
@@ -692,7 +699,12 @@ function linkSignal(task: Task<any>, signal: AbortSignal): void {
   }
   const onAbort = () => task.abort();
   signal.addEventListener("abort", onAbort, { once: true });
-  task.unlinkSignal = () => signal.removeEventListener("abort", onAbort);
+  // A task that can be cancelled from outside can still be woken: not a deadlock.
+  rt.signalLinks++;
+  task.unlinkSignal = () => {
+    rt.signalLinks--;
+    signal.removeEventListener("abort", onAbort);
+  };
 }
 
 /**
