@@ -1,14 +1,16 @@
 /**
  * The net module's barrel: TCP on top of Node sockets.
  *
- * The paused clock and sockets (which operations count as open bridges, `Host.bridgeOpened`):
- * a paused clock may jump to the next timer only when nothing outside the runtime is about to wake
- * a task. A socket operation counts when the operating system is bound to answer it soon whatever
- * the peer does: `TcpStream.connect` (connected, refused or timed out) and `TcpListener.bind`.
- * Operations that wait on a peer do not count: `accept` (a server waits for guests forever), a
- * read (the peer may stay silent), a write waiting for drain (the peer may never read). Counting
- * them would freeze the paused clock behind any idle connection; not counting them means a test on
- * the paused clock that races a read against a timeout should let the peer's bytes arrive first.
+ * Sockets, the paused clock and the "all tasks asleep" check. The runtime asks two questions of
+ * whatever a task waits on: could it ever wake the task (else `run` reports a deadlock), and is
+ * it bound to answer soon (else a paused clock may jump to the next timer). So:
+ * - `TcpStream.connect` and `TcpListener.bind` count as open bridges (`Host.bridgeOpened`): the
+ *   OS answers them whatever the peer does, so the paused clock waits for the answer.
+ * - `accept`, a read, and a write waiting for drain count as source waits (`SourceWait`,
+ *   `ioWaitOpened` on the runtime): a peer can wake the task, so it is not a deadlock; but the
+ *   peer may also never act (a server with no guests, an idle connection), so they do not hold
+ *   the paused clock. A test on the paused clock that races a read against a timeout should let
+ *   the peer's bytes arrive first.
  */
 
 export { parseAddr, SocketAddr, type ToSocketAddr } from "./address.js";

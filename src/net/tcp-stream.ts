@@ -46,7 +46,7 @@ const MAX_WRITE = 64 * 1024;
  * Bytes received ahead of the reader before the socket is paused (which stops reading from the
  * kernel, so TCP flow control slows the peer down).
  */
-const READ_AHEAD = 256 * 1024;
+const READ_AHEAD = 64 * 1024;
 const EMPTY = new Uint8Array(0);
 const EMPTY_BUFFER = Buffer.alloc(0);
 
