@@ -12,7 +12,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { asyncFn, DONE, mpsc, Runtime, select, spawn } from "../src/index.js";
-import { BufReader, ctrlC, TcpListener, type TcpStream } from "../src/node.js";
+import { BufReader, ctrlC, IoError, TcpListener, type TcpStream } from "../src/node.js";
 
 const encoder = new TextEncoder();
 
@@ -61,6 +61,9 @@ const client = asyncFn(function* (conn: TcpStream, room: Room) {
         yield* conn.writeAll(encoder.encode(`${first.value}\n`));
       }
     }
+  } catch (e) {
+    // A client that hangs up abruptly (a reset) leaves the room like any other.
+    if (!(e instanceof IoError)) throw e;
   } finally {
     if (id !== 0) {
       room.leave(id);

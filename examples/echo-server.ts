@@ -7,13 +7,16 @@
  */
 import { pathToFileURL } from "node:url";
 import { asyncFn, Runtime, select, spawn } from "../src/index.js";
-import { copy, ctrlC, TcpListener, type TcpStream } from "../src/node.js";
+import { copy, ctrlC, IoError, TcpListener, type TcpStream } from "../src/node.js";
 
 /** Serve one client: echo, then close our side once theirs is closed. */
 const echo = asyncFn(function* (conn: TcpStream) {
   try {
     yield* copy(conn, conn);
     yield* conn.shutdown();
+  } catch (e) {
+    // A client that hangs up abruptly (a reset) ends its connection, nothing more.
+    if (!(e instanceof IoError)) throw e;
   } finally {
     conn[Symbol.dispose]();
   }

@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { asyncFn, Runtime, select, spawn } from "../src/index.js";
-import { BufReader, ctrlC, readExact, TcpListener, type TcpStream } from "../src/node.js";
+import { BufReader, ctrlC, IoError, readExact, TcpListener, type TcpStream } from "../src/node.js";
 
 /** What the server answers, as a plain function (the benchmark gives node:http the same one). */
 export function handler(method: string, path: string): { status: number; body: string } {
@@ -74,6 +74,9 @@ const serveHttp = asyncFn(function* (conn: TcpStream) {
         return;
       }
     }
+  } catch (e) {
+    // A client that hangs up abruptly (a reset) ends its connection, nothing more.
+    if (!(e instanceof IoError)) throw e;
   } finally {
     conn[Symbol.dispose]();
   }

@@ -187,6 +187,23 @@ describe("examples/http-hello.ts", () => {
     }
   });
 
+  it("a client that resets mid-request does not stop the server: the next one is served", async () => {
+    const server = await startHttp(0);
+    try {
+      await new Promise<void>((resolve) => {
+        const s = net.connect(server.port, "127.0.0.1", () => {
+          s.write("GET / HTTP/1.1\r\nHost: x\r\n", () => s.resetAndDestroy());
+        });
+        s.on("error", () => {});
+        s.on("close", () => resolve());
+      });
+      const ok = await request(server.port, "GET", "/");
+      expect([ok.status, ok.body]).toEqual([200, "Hello, world!\n"]);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("answers curl", async () => {
     const server = await startHttp(0);
     try {

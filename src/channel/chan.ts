@@ -181,8 +181,17 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     return this.chan.buf.length;
   }
 
-  /** @internal forget the kept waker. */
-  unregister(): void {
+  /**
+   * @internal the `recv()` future that registered the kept waker last. Two `recv()` futures can be
+   * alive at once (the loser of a `select` kept as `rest`, and a new one): dropping the older must
+   * not unregister the newer's waker.
+   */
+  registrant: unknown = null;
+
+  /** @internal forget the kept waker (only `by`'s, when given). */
+  unregister(by?: unknown): void {
+    if (by !== undefined && by !== this.registrant) return;
+    this.registrant = null;
     if (this.node.state === QUEUED) this.chan.rxQueue.remove(this.node);
   }
 
@@ -223,12 +232,13 @@ class Recv<T> extends FutureBase<T | undefined> implements Disposable {
       throw new FutureStateError("rx.recv() was polled after it completed or was dropped");
     const r = this.rx.pollRecv(cx);
     if (r !== PENDING) this.done = true;
+    else this.rx.registrant = this;
     return r;
   }
 
   [Symbol.dispose](): void {
     if (this.done) return;
     this.done = true;
-    this.rx.unregister();
+    this.rx.unregister(this);
   }
 }

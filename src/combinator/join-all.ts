@@ -7,14 +7,7 @@
  * A child that wakes itself during its poll is filed for the *next* poll, not this one, so the
  * parent always returns and the task yields (futures-rs issues #2047 and #2387 are that trap).
  */
-import {
-  allCleanups,
-  CANCEL,
-  type Cancellable,
-  type Cleanup,
-  cancel,
-  drop,
-} from "../future/cancel.js";
+import { CANCEL, type Cancellable, type Cleanup, cancelAll, drop } from "../future/cancel.js";
 import { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
@@ -133,15 +126,7 @@ export class JoinAll<T> extends FutureBase<T[]> implements Disposable, Cancellab
   [CANCEL](): Cleanup | null {
     this.done = true;
     this.parentWaker = null;
-    const rests: Cleanup[] = [];
-    for (let i = 0; i < this.children.length; i++) {
-      const c = this.children[i];
-      if (c === null || c === undefined) continue;
-      this.children[i] = null;
-      const rest = cancel(c);
-      if (rest !== null) rests.push(rest);
-    }
-    return allCleanups(rests);
+    return cancelAll(this.children);
   }
 
   [Symbol.dispose](): void {

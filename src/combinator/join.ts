@@ -13,12 +13,12 @@
  * is always ready cannot starve the ones after it of budget.
  */
 import {
-  allCleanups,
   CANCEL,
   type Cancellable,
   type Cleanup,
-  cancel,
+  cancelAll,
   drop,
+  dropAll,
 } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
@@ -91,14 +91,7 @@ export class Join<T> extends FutureBase<T> implements Disposable, Cancellable {
   }
 
   private dropChildren(): void {
-    const children = this.children;
-    for (let i = 0; i < children.length; i++) {
-      const c = children[i];
-      if (c !== null && c !== undefined) {
-        children[i] = null;
-        drop(c);
-      }
-    }
+    dropAll(this.children);
   }
 
   [DESCRIBE](): Description {
@@ -107,16 +100,7 @@ export class Join<T> extends FutureBase<T> implements Disposable, Cancellable {
 
   [CANCEL](): Cleanup | null {
     this.done = true;
-    const rests: Cleanup[] = [];
-    const children = this.children;
-    for (let i = 0; i < children.length; i++) {
-      const c = children[i];
-      if (c === null || c === undefined) continue;
-      children[i] = null;
-      const rest = cancel(c);
-      if (rest !== null) rests.push(rest);
-    }
-    return allCleanups(rests);
+    return cancelAll(this.children);
   }
 
   [Symbol.dispose](): void {

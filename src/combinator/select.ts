@@ -15,12 +15,13 @@
  * starved by one that is always ready. The `.biased` forms poll in argument order instead.
  */
 import {
-  allCleanups,
   CANCEL,
   type Cancellable,
   type Cleanup,
   cancel,
+  cancelAll,
   drop,
+  dropAll,
 } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
@@ -144,12 +145,7 @@ class Select<T> extends FutureBase<T> implements Disposable, Cancellable {
   }
 
   private dropAll(): void {
-    const children = this.children;
-    for (let i = 0; i < children.length; i++) {
-      const c = children[i];
-      children[i] = null;
-      if (c !== null && c !== undefined) drop(c);
-    }
+    dropAll(this.children);
   }
 
   [DESCRIBE](): Description {
@@ -158,16 +154,7 @@ class Select<T> extends FutureBase<T> implements Disposable, Cancellable {
 
   [CANCEL](): Cleanup | null {
     this.done = true;
-    const rests: Cleanup[] = [];
-    const children = this.children;
-    for (let i = 0; i < children.length; i++) {
-      const c = children[i];
-      children[i] = null;
-      if (c === null || c === undefined) continue;
-      const rest = cancel(c);
-      if (rest !== null) rests.push(rest);
-    }
-    return allCleanups(rests);
+    return cancelAll(this.children);
   }
 
   [Symbol.dispose](): void {

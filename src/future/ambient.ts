@@ -6,6 +6,7 @@
  * `host` is the runtime currently ticking, seen through the small {@link Host} interface so that
  * this layer knows nothing of runtimes. It is set while a runtime polls tasks.
  */
+import type { Cleanup } from "./cancel.js";
 import type { Context } from "./context.js";
 import type { Future } from "./future.js";
 
@@ -13,6 +14,11 @@ import type { Future } from "./future.js";
 export interface Host {
   /** Finish a dropped future's asynchronous cleanup as a detached task owned by `owner`. */
   spawnCleanup(cleanup: Future<void>, owner: unknown): void;
+  /**
+   * Start tearing `future` down (`cancel`) as if inside one of the runtime's turns, so that its
+   * `finally` blocks can use timers and spawn, even when the drop comes from native code.
+   */
+  cancelWithin(future: unknown): Cleanup | null;
   /** A bridged promise (or other outside event source) started: the paused clock must not jump. */
   bridgeOpened(): void;
   /** A bridged promise settled or was dropped. */
@@ -36,3 +42,14 @@ export const ambient: {
   suspended: null,
   waking: null,
 };
+
+/**
+ * The runtime behind an owner token, when the owner is a task (a task names its runtime
+ * `scheduler`): how a future dropped by native code, outside any turn, finds the runtime that
+ * polled it.
+ */
+export function hostOf(owner: unknown): Host | null {
+  if (owner === null || typeof owner !== "object") return null;
+  const s = (owner as { scheduler?: Host }).scheduler;
+  return s !== undefined && typeof s.spawnCleanup === "function" ? s : null;
+}

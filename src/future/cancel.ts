@@ -14,7 +14,7 @@
  *
  * Nothing is ever cut short: Effection's issue #1190 is what happens otherwise.
  */
-import { ambient } from "./ambient.js";
+import { ambient, hostOf } from "./ambient.js";
 import type { Context } from "./context.js";
 import type { Future } from "./future.js";
 import { FutureBase } from "./future.js";
@@ -55,8 +55,59 @@ export function cancel(future: unknown): Cleanup | null {
 export function drop(future: unknown): void {
   const rest = cancel(future);
   if (rest === null) return;
-  const host = ambient.host;
+  const host = ambient.host ?? hostOf(rest.owner);
   if (host !== null) host.spawnCleanup(rest, rest.owner);
+}
+
+/**
+ * Drop every future in `children` (emptying their slots), each on its own: a `finally` that throws
+ * does not stop the others from being dropped. The first error is thrown afterwards (an
+ * `AggregateError` when several threw).
+ */
+export function dropAll(children: unknown[]): void {
+  let errors: unknown[] | null = null;
+  for (let i = 0; i < children.length; i++) {
+    const c = children[i];
+    children[i] = null;
+    if (c === null || c === undefined) continue;
+    try {
+      drop(c);
+    } catch (e) {
+      (errors ??= []).push(e);
+    }
+  }
+  if (errors !== null) throwAll(errors, "dropping futures");
+}
+
+/**
+ * Start tearing down every future in `children` (emptying their slots), each on its own, and
+ * combine what is left of their cleanups. If a `finally` throws, the other children are still torn
+ * down, the cleanups already started are finished detached, and the first error is thrown.
+ */
+export function cancelAll(children: unknown[]): Cleanup | null {
+  const rests: Cleanup[] = [];
+  let errors: unknown[] | null = null;
+  for (let i = 0; i < children.length; i++) {
+    const c = children[i];
+    children[i] = null;
+    if (c === null || c === undefined) continue;
+    try {
+      const rest = cancel(c);
+      if (rest !== null) rests.push(rest);
+    } catch (e) {
+      (errors ??= []).push(e);
+    }
+  }
+  if (errors !== null) {
+    for (const rest of rests) drop(rest);
+    throwAll(errors, "cancelling futures");
+  }
+  return allCleanups(rests);
+}
+
+function throwAll(errors: unknown[], what: string): never {
+  if (errors.length === 1) throw errors[0];
+  throw new AggregateError(errors, `${errors.length} finally blocks threw while ${what}`);
 }
 
 /**

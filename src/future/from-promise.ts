@@ -87,10 +87,15 @@ class FromPromise<T> extends FutureBase<T> implements Disposable {
     this.state = WAITING;
     this.host = ambient.host;
     this.host?.bridgeOpened();
-    promise.then(
-      (v) => this.settle(FULFILLED, v),
-      (e) => this.settle(REJECTED, e),
-    );
+    try {
+      promise.then(
+        (v) => this.settle(FULFILLED, v),
+        (e) => this.settle(REJECTED, e),
+      );
+    } catch (e) {
+      // A thenable whose then() throws: the error is the outcome (and the bridge is closed).
+      this.settle(REJECTED, e);
+    }
   }
 
   private settle(state: number, result: unknown): void {

@@ -60,11 +60,16 @@ export interface ProbeHost {
 
 const EXTERNAL: WakeSource = { kind: "external" };
 
+/** How many finished tasks keep their statistics. */
+const KEEP_FINISHED = 10_000;
+
 /** Collects events and per-task statistics for one runtime. */
 export class Probe implements TaskProbe {
   private readonly listeners: InstrumentListener[] = [];
   private readonly rows = new Map<number, Row>();
   private polling: Task<any> | null = null;
+  /** Ids of finished tasks whose rows are kept, oldest first. */
+  private readonly finished: number[] = [];
 
   constructor(private readonly host: ProbeHost) {}
 
@@ -79,7 +84,14 @@ export class Probe implements TaskProbe {
 
   /** Send an event to every listener. */
   emit(event: RuntimeEvent): void {
-    for (const l of this.listeners) l(event);
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (e) {
+        // A listener's bug must not stop the kitchen: say so, and carry on.
+        reportCallbackError("an instrument listener", e);
+      }
+    }
   }
 
   private base(): { at: number; wall: number } {
@@ -184,7 +196,14 @@ export class Probe implements TaskProbe {
 
   completed(task: Task<any>): void {
     const row = this.rows.get(task.id);
-    if (row !== undefined) row.done = true;
+    if (row !== undefined) {
+      row.done = true;
+      // Keep the columns of the last finished tasks only, so a long instrumented run stays flat.
+      this.finished.push(task.id);
+      if (this.finished.length >= 2 * KEEP_FINISHED) {
+        for (const id of this.finished.splice(0, KEEP_FINISHED)) this.rows.delete(id);
+      }
+    }
     const e = task.error;
     const outcome: TaskOutcome = e === null ? "ok" : e.isPanic() ? "panic" : "cancelled";
     this.emit({
@@ -238,6 +257,12 @@ export class Probe implements TaskProbe {
   locationOf(taskId: number): string | null {
     return this.rows.get(taskId)?.location ?? null;
   }
+}
+
+/** Print an error thrown by a user's callback (a listener, `onWarning`) without throwing it. */
+export function reportCallbackError(what: string, error: unknown): void {
+  const detail = error instanceof Error && error.stack ? error.stack : String(error);
+  console.error(`brigade: ${what} threw, and was ignored: ${detail}`);
 }
 
 /** "1,200 ms" or "12.3 ms". */

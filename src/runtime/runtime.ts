@@ -23,12 +23,12 @@ import type { InstrumentListener, RuntimeEvent } from "../diagnostics/events.js"
 import { type TraceFile, traceEvents } from "../diagnostics/trace.js";
 import { startWatchdogAs, type Watchdog } from "../diagnostics/watchdog.js";
 import { ambient } from "../future/ambient.js";
-import type { Cleanup } from "../future/cancel.js";
+import { type Cleanup, cancel } from "../future/cancel.js";
 import type { Future } from "../future/future.js";
 import { assertFuture } from "../future/future.js";
 import { budgetForcedYields } from "../task/budget.js";
 import { JoinError } from "../task/join-error.js";
-import { JoinHandle } from "../task/join-handle.js";
+import type { JoinHandle } from "../task/join-handle.js";
 import { type Spawner, type SpawnOptions, spawnerAmbient } from "../task/spawn.js";
 import { COMPLETE } from "../task/state.js";
 import { Task } from "../task/task.js";
@@ -45,7 +45,7 @@ import {
   type RuntimeOptions,
   resolveOptions,
 } from "./options.js";
-import { callerLocation, formatMs, Probe, type TaskStats } from "./probe.js";
+import { callerLocation, formatMs, Probe, reportCallbackError, type TaskStats } from "./probe.js";
 import { Rng } from "./rng.js";
 import { RunQueue } from "./run-queue.js";
 
@@ -253,7 +253,11 @@ export class Runtime implements Spawner {
   /** @internal report a diagnostic. */
   warn(kind: "long-poll" | "lost-waker", task: Task<any> | null, message: string): void {
     this.probe?.warning(kind, task, message);
-    this.options.onWarning({ kind, task: task === null ? "" : task.name, message });
+    try {
+      this.options.onWarning({ kind, task: task === null ? "" : task.name, message });
+    } catch (e) {
+      reportCallbackError("options.onWarning", e);
+    }
   }
 
   /** @internal a poll returned pending without taking its waker. */
@@ -288,7 +292,7 @@ export class Runtime implements Spawner {
   /** Spawn `future` as a task on this runtime, from anywhere (inside or outside a task). */
   spawn<T>(future: Future<T>, options?: SpawnOptions): JoinHandle<T> {
     assertFuture(future, "rt.spawn(future): future");
-    return new JoinHandle(this.spawnTask(future, options));
+    return this.spawnTask(future, options).asHandle();
   }
 
   /** @internal the one place tasks are made. */
@@ -552,6 +556,27 @@ export class Runtime implements Spawner {
     this.ioWaits--;
   }
 
+  /**
+   * @internal start tearing `future` down as if inside a turn of this runtime: its `finally`
+   * blocks can use timers, spawn cleanups and reach the host, even when `abort()` or `shutdown()`
+   * is called from native code.
+   */
+  cancelWithin(future: unknown): Cleanup | null {
+    const outerSpawner = spawnerAmbient.current;
+    const outerHost = ambient.host;
+    const outerDriver = timeAmbient.driver;
+    spawnerAmbient.current = this;
+    ambient.host = this;
+    timeAmbient.driver = this.timeDriver;
+    try {
+      return cancel(future);
+    } finally {
+      spawnerAmbient.current = outerSpawner;
+      ambient.host = outerHost;
+      timeAmbient.driver = outerDriver;
+    }
+  }
+
   /** @internal a bridged promise started. */
   bridgeOpened(): void {
     this.bridges++;
@@ -662,7 +687,7 @@ export class Runtime implements Spawner {
       signal === undefined ? { name: "main" } : { name: "main", signal },
     );
     this.mainTask = task;
-    const handle = new JoinHandle(task);
+    const handle = task.asHandle();
     let value: T | undefined;
     let failure: { error: unknown } | null = null;
     try {

@@ -4,14 +4,19 @@
  * handle throw a `JoinError` (panic); an aborted one, a `JoinError` (cancelled).
  *
  * Dropping a handle detaches: the task keeps running (as in tokio). `abort()` cancels it.
+ *
+ * `spawn` returns the task itself as its handle (`task.ts` holds the handle's methods, so a spawn
+ * allocates one object, not two); `instanceof JoinHandle` is true for it. This class remains the
+ * handle's public type and a thin view onto a task, forwarding every method to it.
  */
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
-import { FutureStateError } from "../future/errors.js";
 import { FutureBase } from "../future/future.js";
-import { PENDING, type Poll } from "../future/poll.js";
-import { pollProceed } from "./budget.js";
+import type { Poll } from "../future/poll.js";
 import type { Task } from "./task.js";
+
+/** Marks a task's prototype: a spawned task is its own JoinHandle (see `hasInstance`). */
+export const SPAWNED_TASK: unique symbol = Symbol("brigade.spawnedTask");
 
 /**
  * The handle of a spawned task.
@@ -39,23 +44,11 @@ export class JoinHandle<T> extends FutureBase<T> implements PromiseLike<T>, Disp
   }
 
   poll(cx: Context): Poll<T> {
-    const task = this.task;
-    task.observed = true;
-    if (!task.isFinished()) {
-      task.joinWaker = cx.waker;
-      return PENDING;
-    }
-    if (task.taken) {
-      throw new FutureStateError(`JoinHandle of task '${task.name}' was polled after it completed`);
-    }
-    if (!pollProceed(cx)) return PENDING;
-    task.taken = true;
-    if (task.error !== null) throw task.error;
-    return task.output as T;
+    return this.task.poll(cx);
   }
 
   [DESCRIBE](): Description {
-    return { label: `JoinHandle of '${this.task.name}'`, children: [] };
+    return this.task[DESCRIBE]();
   }
 
   /**
@@ -80,7 +73,7 @@ export class JoinHandle<T> extends FutureBase<T> implements PromiseLike<T>, Disp
 
   /** A handle that can abort the task but not await it. */
   abortHandle(): AbortHandle {
-    return new AbortHandle(this.task);
+    return this.task.abortHandle();
   }
 
   // biome-ignore lint/suspicious/noThenProperty: a JoinHandle is deliberately awaitable from native code.
@@ -88,14 +81,29 @@ export class JoinHandle<T> extends FutureBase<T> implements PromiseLike<T>, Disp
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this.task.promise().then(onfulfilled, onrejected);
+    return this.task.then(onfulfilled, onrejected);
   }
 
   /** Detach: stop waiting for the task, which keeps running. */
   [Symbol.dispose](): void {
-    this.task.joinWaker = null;
+    this.task[Symbol.dispose]();
   }
 }
+
+/**
+ * A spawned task is its own handle, so `value instanceof JoinHandle` is true for it too. Only for
+ * JoinHandle itself: a subclass (the class on the right of `instanceof` is `this`) keeps the plain
+ * prototype check.
+ */
+Object.defineProperty(JoinHandle, Symbol.hasInstance, {
+  value: function hasInstance(this: abstract new (...args: never[]) => unknown, value: unknown) {
+    if (typeof value !== "object" || value === null) return false;
+    if (this === JoinHandle && (value as { [SPAWNED_TASK]?: true })[SPAWNED_TASK] === true) {
+      return true;
+    }
+    return Object.prototype.isPrototypeOf.call(this.prototype, value);
+  },
+});
 
 /**
  * Cancels a task without being able to await it.

@@ -3,7 +3,7 @@
  * polling (the one whose task called `spawn`), and runs independently of its spawner.
  */
 import { assertFuture, type Future } from "../future/future.js";
-import { JoinHandle } from "./join-handle.js";
+import type { JoinHandle } from "./join-handle.js";
 import type { Scheduler, Task } from "./task.js";
 
 /** Options of `spawn`. */
@@ -47,5 +47,5 @@ export function spawn<T>(future: Future<T>, options?: SpawnOptions): JoinHandle<
     );
   }
   assertFuture(future, "spawn(future): future");
-  return new JoinHandle(spawner.spawnTask(future, options));
+  return spawner.spawnTask(future, options).asHandle();
 }

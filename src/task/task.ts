@@ -11,15 +11,23 @@
  *
  * Who may touch what: the executor calls `run()`; wakers call `wake()`; handles call `abort()`.
  * The scheduler (the runtime) is reached only through the small {@link Scheduler} interface.
+ *
+ * The task is also the ticket: `spawn` hands out the task itself as its {@link JoinHandle} (one
+ * object per spawn instead of two; a spawned task's bytes are a benchmark target), so the
+ * handle's methods (`poll`, `then`, `abortHandle`, detaching on dispose) live here too, and
+ * `instanceof JoinHandle` answers true for a task. Typed as a `JoinHandle`, nothing else shows.
  */
-import { ambient, type Host } from "../future/ambient.js";
-import { type Cleanup, cancel } from "../future/cancel.js";
+import type { Host } from "../future/ambient.js";
+import type { Cleanup } from "../future/cancel.js";
 import { Context } from "../future/context.js";
-import type { Future } from "../future/future.js";
-import { PENDING } from "../future/poll.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
+import { FutureStateError } from "../future/errors.js";
+import { type Future, FutureBase, type Suspend } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
-import { resetBudget } from "./budget.js";
+import { pollProceed, resetBudget } from "./budget.js";
 import { JoinError } from "./join-error.js";
+import { AbortHandle, type JoinHandle, SPAWNED_TASK } from "./join-handle.js";
 import {
   CANCEL_REQUESTED,
   CANCELLING,
@@ -80,10 +88,12 @@ interface TaskExtra {
 export class Task<T> extends Context {
   /** Bit flags from `state.ts`: scheduling state, and the task's marks in the same number. */
   state = SCHEDULED;
-  /** The future being driven, then its cleanup while cancelling; `null` once complete. */
-  future: Future<T> | Cleanup | null;
-  /** Once complete: the output, or the `JoinError` when `FAILED` is marked. */
-  private outcome: unknown = undefined;
+  /**
+   * One slot for two lives (a field less per task; a parked task's bytes are a benchmark target):
+   * the future being driven, then its cleanup while cancelling; once `COMPLETE`, the output, or
+   * the `JoinError` when `FAILED` is marked. Read through `future`, `output` and `error`.
+   */
+  private slot: unknown;
   /** Whoever awaits the outcome (a JoinHandle's poller, a JoinSet). */
   joinWaker: Waker | null = null;
   private extra: TaskExtra | null = null;
@@ -102,7 +112,7 @@ export class Task<T> extends Context {
   ) {
     super(null as unknown as Waker, null);
     this.owner = owner === null ? this : owner;
-    this.future = future;
+    this.slot = future;
     if (isCleanup) this.state |= CLEANUP;
     if (name !== null) this.extras().name = name;
   }
@@ -141,14 +151,19 @@ export class Task<T> extends Context {
     this.state = value ? this.state | TAKEN : this.state & ~TAKEN;
   }
 
+  /** The future being driven, then its cleanup while cancelling; `null` once complete. */
+  get future(): Future<T> | Cleanup | null {
+    return (this.state & COMPLETE) === 0 ? (this.slot as Future<T> | Cleanup) : null;
+  }
+
   /** The output, once complete without error. */
   get output(): T | undefined {
-    return (this.state & FAILED) === 0 ? (this.outcome as T | undefined) : undefined;
+    return (this.state & (COMPLETE | FAILED)) === COMPLETE ? (this.slot as T) : undefined;
   }
 
   /** The panic or cancellation, once complete with one. */
   get error(): JoinError | null {
-    return (this.state & FAILED) !== 0 ? (this.outcome as JoinError) : null;
+    return (this.state & FAILED) !== 0 ? (this.slot as JoinError) : null;
   }
 
   /** Undoes the link to an `AbortSignal`, when one was given. */
@@ -195,7 +210,7 @@ export class Task<T> extends Context {
     if (probe !== null) probe.pollStart(this);
     let r: unknown;
     try {
-      r = this.future!.poll(this);
+      r = (this.slot as Future<T> | Cleanup).poll(this);
     } catch (e) {
       if (probe !== null) probe.pollEnd(this, "panic");
       this.finishPanicked(e);
@@ -239,48 +254,46 @@ export class Task<T> extends Context {
   }
 
   private beginCancel(): void {
-    const outerHost = ambient.host;
-    ambient.host = this.scheduler;
     let rest: Cleanup | null;
     try {
-      rest = cancel(this.future);
+      // The finally blocks run now, inside the runtime (its timers, spawner and host), even when
+      // abort() comes from native code outside any turn.
+      rest = this.scheduler.cancelWithin(this.slot as Future<T> | Cleanup);
     } catch (e) {
       // A finally block threw while unwinding: like a panic during drop, it is a panic.
       this.finishPanicked(e);
       return;
-    } finally {
-      ambient.host = outerHost;
     }
     if (rest === null) {
       this.finishCancelled();
       return;
     }
     // Drive the cleanup to its end before reporting cancelled; poll it soon to register its wakers.
-    this.future = rest;
+    this.slot = rest;
     this.state |= CANCELLING;
     this.wake();
   }
 
   private finishReady(value: T): void {
-    this.outcome = value;
-    this.complete();
+    this.complete(value);
   }
 
   private finishPanicked(cause: unknown): void {
-    this.outcome = JoinError.panic(this.id, this.name, cause);
+    const error = JoinError.panic(this.id, this.name, cause);
     this.state |= FAILED;
-    this.complete();
+    this.complete(error);
   }
 
   private finishCancelled(): void {
-    this.outcome = JoinError.cancelled(this.id, this.name);
+    const error = JoinError.cancelled(this.id, this.name);
     this.state |= FAILED;
-    this.complete();
+    this.complete(error);
   }
 
-  private complete(): void {
+  /** The future is let go as the outcome takes its slot. */
+  private complete(outcome: unknown): void {
     this.state = transitionToComplete(this.state);
-    this.future = null;
+    this.slot = outcome;
     const x = this.extra;
     if (x !== null && x.unlinkSignal !== null) {
       x.unlinkSignal();
@@ -324,4 +337,62 @@ export class Task<T> extends Context {
     }
     return d.promise as Promise<T>;
   }
+
+  // The task as its own JoinHandle (see the file's opening comment and join-handle.ts).
+
+  /** `yield* handle`: the outcome once the task is complete; until then, `joinWaker` waits. */
+  poll(cx: Context): Poll<T> {
+    this.observed = true;
+    if ((this.state & COMPLETE) === 0) {
+      this.joinWaker = cx.waker;
+      return PENDING;
+    }
+    if (this.taken) {
+      throw new FutureStateError(`JoinHandle of task '${this.name}' was polled after it completed`);
+    }
+    if (!pollProceed(cx)) return PENDING;
+    this.taken = true;
+    const error = this.error;
+    if (error !== null) throw error;
+    return this.output as T;
+  }
+
+  /** A future is its own one-shot iterator (see future.ts); `next`/`return` are FutureBase's. */
+  [Symbol.iterator](): Iterator<Suspend, T, unknown> {
+    return this as unknown as Iterator<Suspend, T, unknown>;
+  }
+  declare next: () => IteratorResult<Suspend, T>;
+  declare return: () => IteratorResult<Suspend, T>;
+
+  // biome-ignore lint/suspicious/noThenProperty: a JoinHandle is deliberately awaitable from native code.
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.promise().then(onfulfilled, onrejected);
+  }
+
+  /** A handle that can abort the task but not await it. */
+  abortHandle(): AbortHandle {
+    return new AbortHandle(this);
+  }
+
+  [DESCRIBE](): Description {
+    return { label: `JoinHandle of '${this.name}'`, children: [] };
+  }
+
+  /** Dropping the handle detaches: stop waiting for the task, which keeps running. */
+  [Symbol.dispose](): void {
+    this.joinWaker = null;
+  }
+
+  /** This task, seen as the JoinHandle that `spawn` returns. */
+  asHandle(): JoinHandle<T> {
+    return this as unknown as JoinHandle<T>;
+  }
 }
+
+// One `yield*` step and the teardown forward are shared with every other future.
+Task.prototype.next = FutureBase.prototype.next as () => IteratorResult<Suspend, unknown>;
+Task.prototype.return = FutureBase.prototype.return as () => IteratorResult<Suspend, unknown>;
+(Task.prototype as { [SPAWNED_TASK]?: true })[SPAWNED_TASK] = true;

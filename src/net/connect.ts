@@ -1,0 +1,111 @@
+/**
+ * The future behind `TcpStream.connect`: dialing another kitchen. Lazy like every future (the
+ * socket is made at the first poll); while the OS has not answered, the runtime counts it as an
+ * open bridge (see `net/index.ts`). Dropped before it is ready, it destroys the half-open socket;
+ * dropped after connecting but before handing the stream over, it closes that stream.
+ */
+import { connect as netConnect, type Socket } from "node:net";
+import { ambient, type Host } from "../future/ambient.js";
+import type { Context } from "../future/context.js";
+import { FutureStateError } from "../future/errors.js";
+import { FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
+import type { Waker } from "../future/waker.js";
+import { IoError } from "../io/error.js";
+import { TcpStream, trackSocket } from "./tcp-stream.js";
+
+const IDLE = 0; // not polled: no socket yet (connecting is lazy, like every future)
+const CONNECTING = 1; // the socket exists; the OS has not answered
+const CONNECTED = 2; // connected: the stream waits to be taken
+const FAILED = 3; // refused or unreachable: the error waits to be thrown
+const TAKEN = 4; // the stream or error was handed over
+const DROPPED = 5; // disposed before that
+
+/** The future behind `TcpStream.connect`. */
+export class Connect extends FutureBase<TcpStream> implements Disposable {
+  private state = IDLE;
+  private socket: Socket | null = null;
+  private stream: TcpStream | null = null;
+  private error: IoError | null = null;
+  private waker: Waker | null = null;
+  private host: Host | null = null;
+
+  constructor(private readonly addr: { host: string; port: number }) {
+    super();
+  }
+
+  poll(cx: Context): Poll<TcpStream> {
+    switch (this.state) {
+      case IDLE:
+        this.start();
+        this.waker = cx.waker;
+        return PENDING;
+      case CONNECTING:
+        this.waker = cx.waker;
+        return PENDING;
+      case CONNECTED: {
+        this.state = TAKEN;
+        const s = this.stream!;
+        this.stream = null;
+        return s;
+      }
+      case FAILED: {
+        this.state = TAKEN;
+        throw this.error!;
+      }
+      default:
+        throw new FutureStateError(
+          `TcpStream.connect was polled after it ${this.state === TAKEN ? "completed" : "was dropped"}`,
+        );
+    }
+  }
+
+  private start(): void {
+    this.state = CONNECTING;
+    this.host = ambient.host;
+    this.host?.bridgeOpened();
+    const socket = netConnect({ host: this.addr.host, port: this.addr.port, allowHalfOpen: true });
+    this.socket = socket;
+    trackSocket(socket);
+    const onError = (e: Error) => {
+      this.settle(FAILED, IoError.from(e, `connect to ${this.addr.host}:${this.addr.port}`));
+      socket.destroy();
+    };
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      socket.removeListener("error", onError);
+      // The stream takes over every event from here on, so no error goes unheard.
+      this.stream = new TcpStream(socket);
+      this.settle(CONNECTED, null);
+    });
+  }
+
+  private settle(state: number, error: IoError | null): void {
+    if (this.state !== CONNECTING) return;
+    this.state = state;
+    this.error = error;
+    this.socket = null;
+    this.host?.bridgeClosed();
+    this.host = null;
+    const w = this.waker;
+    this.waker = null;
+    w?.wake();
+  }
+
+  [Symbol.dispose](): void {
+    if (this.state === CONNECTING) {
+      this.host?.bridgeClosed();
+      this.host = null;
+      const socket = this.socket!;
+      this.socket = null;
+      // A late error from the half-open socket must still have a listener.
+      socket.on("error", () => {});
+      socket.destroy();
+    } else if (this.state === CONNECTED) {
+      this.stream![Symbol.dispose]();
+      this.stream = null;
+    }
+    if (this.state !== TAKEN) this.state = DROPPED;
+    this.waker = null;
+  }
+}

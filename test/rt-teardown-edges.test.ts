@@ -1,0 +1,188 @@
+/**
+ * Teardown at the edges: a task aborted, a runtime shut down, or a future dropped by native code
+ * outside any executor turn still runs its `finally` blocks inside its runtime (timers work there);
+ * a `finally` that throws does not stop the other children of a combinator from being dropped; a
+ * throwing listener does not stop the executor; an older `recv()` dropped late does not take the
+ * newer one's wake.
+ */
+import { describe, expect, it, vi } from "vitest";
+import {
+  asyncBlock,
+  JoinError,
+  mpsc,
+  pending,
+  Runtime,
+  race,
+  select,
+  sleep,
+  yieldNow,
+} from "../src/index.js";
+
+const turn = () => new Promise((r) => setImmediate(r));
+
+describe("teardown started outside the runtime", () => {
+  it("abort() from native code: a finally that sleeps finishes, and the task is cancelled", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const log: string[] = [];
+    const h = rt.spawn(
+      asyncBlock(function* () {
+        try {
+          yield* sleep(1_000_000);
+        } finally {
+          log.push("finally start");
+          yield* sleep(10);
+          log.push("finally end");
+        }
+      }),
+    );
+    await turn();
+    h.abort(); // outside any turn
+    const error = await h.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(JoinError);
+    expect((error as JoinError).isCancelled()).toBe(true);
+    expect(log).toEqual(["finally start", "finally end"]);
+    await rt.shutdown();
+    expect(rt.metrics()).toMatchObject({ liveTasks: 0, liveTimers: 0 });
+  });
+
+  it("shutdown() awaited from native code drives a sleeping finally to its end", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const log: string[] = [];
+    rt.spawn(
+      asyncBlock(function* () {
+        try {
+          yield* pending();
+        } finally {
+          yield* sleep(10);
+          log.push("finally end");
+        }
+      }),
+    );
+    await turn();
+    await rt.shutdown();
+    expect(log).toEqual(["finally end"]);
+    expect(rt.metrics()).toMatchObject({ liveTasks: 0, liveTimers: 0 });
+  });
+
+  it("a select's loser dropped by native code finishes its awaiting cleanup as a detached task", async () => {
+    const rt = new Runtime();
+    const log: string[] = [];
+    const loser = asyncBlock(function* () {
+      try {
+        yield* pending();
+      } finally {
+        log.push("finally start");
+        yield* yieldNow();
+        log.push("finally end");
+      }
+    });
+    const result = await rt.spawn(
+      asyncBlock(function* () {
+        return yield* select.biased(
+          loser,
+          asyncBlock(function* () {
+            return 2;
+          }),
+        );
+      }),
+    );
+    expect(result.value).toBe(2);
+    result[Symbol.dispose](); // as `using` would, outside any turn
+    for (let i = 0; i < 3; i++) await turn();
+    expect(log).toEqual(["finally start", "finally end"]);
+    await rt.shutdown();
+    expect(rt.metrics().liveTasks).toBe(0);
+  });
+});
+
+describe("a finally that throws", () => {
+  it("race still drops every loser, then throws the error", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const outcome = await rt.spawn(
+      asyncBlock(function* () {
+        const thrower = asyncBlock(function* () {
+          try {
+            yield* sleep(10_000);
+          } finally {
+            // biome-ignore lint/correctness/noUnsafeFinally: the bug under test
+            throw new Error("finally threw");
+          }
+        });
+        try {
+          return yield* race(
+            thrower,
+            sleep(20_000),
+            asyncBlock(function* () {
+              yield* sleep(1);
+              return "winner";
+            }),
+          );
+        } catch (e) {
+          return `caught ${(e as Error).message}`;
+        }
+      }),
+    );
+    expect(outcome).toBe("caught finally threw");
+    expect(rt.metrics().liveTimers).toBe(0);
+    await rt.shutdown();
+  });
+});
+
+describe("callbacks that throw", () => {
+  it("a throwing instrument listener is reported and the executor goes on", async () => {
+    const rt = new Runtime();
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    let n = 0;
+    rt.instrument((e) => {
+      if (e.kind === "poll-start" && ++n === 2) throw new Error("listener bug");
+    });
+    const h = rt.spawn(
+      asyncBlock(function* () {
+        yield* yieldNow();
+        yield* yieldNow();
+        return 1;
+      }),
+    );
+    const other = rt.spawn(
+      asyncBlock(function* () {
+        return 2;
+      }),
+    );
+    expect(await h).toBe(1);
+    expect(await other).toBe(2);
+    expect(errors.mock.calls.some((c) => String(c[0]).includes("listener bug"))).toBe(true);
+    errors.mockRestore();
+    await rt.shutdown();
+    expect(rt.metrics().liveTasks).toBe(0);
+  });
+});
+
+describe("two recv() futures alive at once", () => {
+  it("dropping the older one later does not unregister the newer one's waker", async () => {
+    const rt = new Runtime();
+    const [tx, rx] = mpsc.channel<number>(4);
+    const h = rt.spawn(
+      asyncBlock(function* () {
+        const first = yield* select.biased(rx.recv(), yieldNow());
+        const stale = first.rest; // a recv() still pending
+        const fresh = rx.recv();
+        const r = yield* select.biased(
+          fresh,
+          asyncBlock(function* () {
+            yield* yieldNow();
+            stale[Symbol.dispose]();
+            yield* pending();
+          }),
+        );
+        return r.value;
+      }),
+    );
+    for (let i = 0; i < 3; i++) await turn();
+    tx.trySend(7);
+    expect(await h).toBe(7);
+    await rt.shutdown();
+  });
+});
