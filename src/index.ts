@@ -94,6 +94,7 @@ export { pollProceed } from "./task/budget.js";
 export { JoinError } from "./task/join-error.js";
 export { AbortHandle, JoinHandle } from "./task/join-handle.js";
 export { JoinSet } from "./task/join-set.js";
+export { RuntimeStateError } from "./task/runtime-state-error.js";
 export { type SpawnOptions, spawn } from "./task/spawn.js";
 export { yieldNow } from "./task/yield-now.js";
 export type { ClockKind } from "./time/clock.js";

@@ -4,6 +4,7 @@ import { FutureStateError } from "../src/future/errors.js";
 import { ready } from "../src/future/leaf.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
 import { JoinError } from "../src/task/join-error.js";
+import { RuntimeStateError } from "../src/task/runtime-state-error.js";
 import { spawn } from "../src/task/spawn.js";
 import { yieldNow } from "../src/task/yield-now.js";
 import { sleep } from "../src/time/sleep.js";
@@ -13,6 +14,8 @@ describe("spawn", () => {
   it("outside a runtime throws an error that says so", () => {
     expect(() => spawn(ready(1))).toThrow(/spawn\(\) was called outside a Brigade runtime/);
     expect(() => Runtime.current()).toThrow(/outside a Brigade runtime/);
+    expect(() => spawn(ready(1))).toThrow(RuntimeStateError);
+    expect(() => Runtime.current()).toThrow(RuntimeStateError);
   });
 
   it("rejects what is not a future with a TypeError naming the argument", async () => {

@@ -28,6 +28,7 @@ import { deserialize } from "node:v8";
 import { Piscina } from "piscina";
 import { fromPromise } from "../future/from-promise.js";
 import { JoinHandle } from "../task/join-handle.js";
+import { RuntimeStateError } from "../task/runtime-state-error.js";
 import { spawnerAmbient } from "../task/spawn.js";
 import type { Runtime } from "./runtime.js";
 
@@ -255,7 +256,7 @@ export function spawnBlocking<R = unknown>(
   }
   const rt = spawnerAmbient.current as Runtime | null;
   if (rt === null) {
-    throw new Error(
+    throw new RuntimeStateError(
       "spawnBlocking() was called outside a Brigade runtime: call it from inside a task",
     );
   }

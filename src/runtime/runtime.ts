@@ -29,6 +29,7 @@ import { assertFuture } from "../future/future.js";
 import { budgetForcedYields } from "../task/budget.js";
 import { JoinError } from "../task/join-error.js";
 import type { JoinHandle } from "../task/join-handle.js";
+import { RuntimeStateError } from "../task/runtime-state-error.js";
 import { type Spawner, type SpawnOptions, spawnerAmbient } from "../task/spawn.js";
 import { COMPLETE } from "../task/state.js";
 import { Task } from "../task/task.js";
@@ -204,7 +205,7 @@ export class Runtime implements Spawner {
    */
   traceEvents(): TraceFile {
     if (this.recorded === null) {
-      throw new Error(
+      throw new RuntimeStateError(
         "rt.traceEvents() needs the runtime to record: create it with new Runtime({ trace: true })",
       );
     }
@@ -282,7 +283,7 @@ export class Runtime implements Spawner {
   static current(): Runtime {
     const s = spawnerAmbient.current;
     if (s === null) {
-      throw new Error(
+      throw new RuntimeStateError(
         "Runtime.current() was called outside a Brigade runtime: call it from inside a task",
       );
     }

@@ -8,6 +8,7 @@ import { assertFuture, type Future, FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { pollProceed } from "./budget.js";
+import { RuntimeStateError } from "./runtime-state-error.js";
 import { type SpawnOptions, spawnerAmbient } from "./spawn.js";
 import type { Task } from "./task.js";
 
@@ -50,7 +51,7 @@ export class JoinSet<T> implements Disposable {
   spawn(future: Future<T>, options?: SpawnOptions): void {
     const spawner = spawnerAmbient.current;
     if (spawner === null) {
-      throw new Error(
+      throw new RuntimeStateError(
         "JoinSet.spawn() was called outside a Brigade runtime: call it from inside a task",
       );
     }

@@ -4,6 +4,7 @@
  */
 import { assertFuture, type Future } from "../future/future.js";
 import type { JoinHandle } from "./join-handle.js";
+import { RuntimeStateError } from "./runtime-state-error.js";
 import type { Scheduler, Task } from "./task.js";
 
 /** Options of `spawn`. */
@@ -42,7 +43,7 @@ export const spawnerAmbient: { current: Spawner | null } = { current: null };
 export function spawn<T>(future: Future<T>, options?: SpawnOptions): JoinHandle<T> {
   const spawner = spawnerAmbient.current;
   if (spawner === null) {
-    throw new Error(
+    throw new RuntimeStateError(
       "spawn() was called outside a Brigade runtime: call it from inside a task (an async fn run by run() or rt.spawn()), or use rt.spawn(future)",
     );
   }

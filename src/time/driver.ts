@@ -24,6 +24,7 @@
  * due in the same millisecond fire in registration order.
  */
 import { FutureStateError } from "../future/errors.js";
+import { RuntimeStateError } from "../task/runtime-state-error.js";
 import {
   type Clock,
   type ClockKind,
@@ -136,7 +137,7 @@ export class TimeDriver {
 
   /** Freeze the clock at the next whole millisecond; due timers fire. */
   pause(): void {
-    if (this.clock.paused) throw new Error("time.pause(): the clock is already paused");
+    if (this.clock.paused) throw new RuntimeStateError("time.pause(): the clock is already paused");
     const tick = Math.ceil(this.clock.now());
     this.clock = new PausedClock(tick);
     this.lastNow = tick;
@@ -146,7 +147,7 @@ export class TimeDriver {
 
   /** Let the clock run again from the paused time. */
   resume(): void {
-    if (!this.clock.paused) throw new Error("time.resume(): the clock is not paused");
+    if (!this.clock.paused) throw new RuntimeStateError("time.resume(): the clock is not paused");
     this.clock = new RealClock(this.clock.now());
     this.sync();
   }
@@ -155,7 +156,7 @@ export class TimeDriver {
   advance(ms: number): void {
     const clock = this.clock;
     if (!(clock instanceof PausedClock)) {
-      throw new Error(
+      throw new RuntimeStateError(
         "time.advance(ms): the clock is not paused (use { clock: 'paused' } or time.pause())",
       );
     }
