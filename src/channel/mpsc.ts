@@ -139,17 +139,39 @@ export class Sender<T> implements Disposable {
     this.chan.senderClosed();
   }
 
-  /** Whether the receiver is gone (sends will fail). */
+  /**
+   * Whether the receiver is gone (sends will fail).
+   *
+   * @example
+   * ```ts
+   * if (tx.isClosed()) return; // nobody is taking orders any more
+   * ```
+   */
   isClosed(): boolean {
     return this.chan.closed;
   }
 
-  /** Free slots now. */
+  /**
+   * Free slots now.
+   *
+   * @example
+   * ```ts
+   * if (tx.capacity() === 0) console.log("the rail is full: send() will wait");
+   * ```
+   */
   capacity(): number {
     return this.chan.closed ? 0 : this.chan.permits;
   }
 
-  /** The channel's capacity. */
+  /**
+   * The channel's capacity.
+   *
+   * @example
+   * ```ts
+   * const [tx] = mpsc.channel<string>(8);
+   * tx.maxCapacity(); // 8
+   * ```
+   */
   maxCapacity(): number {
     return this.chan.capacity;
   }
@@ -343,14 +365,28 @@ export class UnboundedSender<T> implements Disposable {
     this.chan.push(value);
   }
 
-  /** Another handle; counts as one more sender until closed. */
+  /**
+   * Another handle; counts as one more sender until closed.
+   *
+   * @example
+   * ```ts
+   * spawn(produce(tx.clone()));
+   * ```
+   */
   clone(): UnboundedSender<T> {
     if (this.closed) throw new TypeError("tx.clone(): this sender is closed; clone an open one");
     this.chan.senders++;
     return new UnboundedSender(this.chan);
   }
 
-  /** Close this handle (idempotent); the last one closes the channel for the receiver. */
+  /**
+   * Close this handle (idempotent); the last one closes the channel for the receiver.
+   *
+   * @example
+   * ```ts
+   * tx.close();
+   * ```
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;

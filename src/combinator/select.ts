@@ -193,7 +193,15 @@ function makeSelect<A, B>(
 export function select<A, B>(a: Future<A>, b: Future<B>): FutureBase<Selected<A, B>> & Disposable {
   return makeSelect(a, b, false);
 }
-/** `select` that always polls `a` first. */
+/**
+ * `select` that always polls `a` first (tokio's `biased;`): for priorities, such as a shutdown
+ * signal that must win over work.
+ *
+ * @example
+ * ```ts
+ * const first = yield* select.biased(shutdown.notified(), rx.recv());
+ * ```
+ */
 select.biased = <A, B>(a: Future<A>, b: Future<B>): FutureBase<Selected<A, B>> & Disposable =>
   makeSelect(a, b, true);
 
@@ -228,7 +236,14 @@ export function selectAll<T>(
 ): FutureBase<SelectedAll<T>> & Disposable {
   return makeSelectAll(futures, false);
 }
-/** `selectAll` that always polls in order. */
+/**
+ * `selectAll` that always polls in order: earlier futures win ties.
+ *
+ * @example
+ * ```ts
+ * const { index } = yield* selectAll.biased([urgent.recv(), normal.recv()]);
+ * ```
+ */
 selectAll.biased = <T>(futures: Iterable<Future<T>>): FutureBase<SelectedAll<T>> & Disposable =>
   makeSelectAll(futures, true);
 
@@ -248,7 +263,14 @@ export function race<const Fs extends readonly Future<unknown>[]>(
 ): FutureBase<RaceOutput<Fs>> & Disposable {
   return new Select(checkList(futures, "race(...futures)", 1), false, VALUE, "race");
 }
-/** `race` that always polls in argument order. */
+/**
+ * `race` that always polls in argument order: earlier futures win ties.
+ *
+ * @example
+ * ```ts
+ * const answer = yield* race.biased(cache.get(key), fetchFromOrigin(key));
+ * ```
+ */
 race.biased = <const Fs extends readonly Future<unknown>[]>(
   ...futures: Fs
 ): FutureBase<RaceOutput<Fs>> & Disposable =>

@@ -47,7 +47,14 @@ export class JoinSet<T> implements Disposable {
     return this.members.size;
   }
 
-  /** Spawn `future` on the current runtime as a member of this set. */
+  /**
+   * Spawn `future` on the current runtime as a member of this set.
+   *
+   * @example
+   * ```ts
+   * set.spawn(cookDish("Soup", 1000), { name: "table 3" });
+   * ```
+   */
   spawn(future: Future<T>, options?: SpawnOptions): void {
     const spawner = spawnerAmbient.current;
     if (spawner === null) {
@@ -78,6 +85,11 @@ export class JoinSet<T> implements Disposable {
    * The output of the next task to finish, or `undefined` when the set is empty. Throws the
    * task's `JoinError` when it panicked or was cancelled (the task leaves the set either way).
    * Cancellation safe: dropping the future loses no outcome.
+   *
+   * @example
+   * ```ts
+   * const first = yield* set.joinNext(); // the first dish out of the kitchen
+   * ```
    */
   joinNext(): FutureBase<T | undefined> {
     return new JoinNext(this);
@@ -100,7 +112,14 @@ export class JoinSet<T> implements Disposable {
     return PENDING;
   }
 
-  /** Abort every task in the set; their outcomes (cancelled) can still be taken with `joinNext`. */
+  /**
+   * Abort every task in the set; their outcomes (cancelled) can still be taken with `joinNext`.
+   *
+   * @example
+   * ```ts
+   * set.abortAll(); // closing time
+   * ```
+   */
   abortAll(): void {
     for (const task of [...this.members]) task.abort();
   }
