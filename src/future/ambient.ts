@@ -23,6 +23,13 @@ export interface Host {
   bridgeOpened(): void;
   /** A bridged promise settled or was dropped. */
   bridgeClosed(): void;
+  /**
+   * A task began waiting on an outside source that may or may not ever fire (a socket's peer, an
+   * emitter): not a deadlock, but it does not hold the paused clock back either.
+   */
+  ioWaitOpened(): void;
+  /** Such a wait ended (the source fired, or the wait was dropped). */
+  ioWaitClosed(): void;
 }
 
 /**

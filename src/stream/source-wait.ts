@@ -7,24 +7,19 @@
  * bridged promise does. See `net/index.ts` for the
  * rule as it applies to sockets.
  *
- * A runtime without `ioWaitOpened` (or a future polled by hand, with no runtime) is simply not told.
+ * A future polled by hand, with no runtime, tells nobody.
  */
-import { ambient } from "../future/ambient.js";
-
-interface SourceWaitHost {
-  ioWaitOpened?(): void;
-  ioWaitClosed?(): void;
-}
+import { ambient, type Host } from "../future/ambient.js";
 
 /** One kind of wait on one socket: open while a waker is stored, closed when it fires or drops. */
 export class SourceWait {
-  private host: SourceWaitHost | null = null;
+  private host: Host | null = null;
 
   /** A poll returned PENDING and stored a waker. Idempotent until `close`. */
   open(): void {
     if (this.host !== null) return;
-    const h = ambient.host as SourceWaitHost | null;
-    if (h === null || typeof h.ioWaitOpened !== "function") return;
+    const h = ambient.host;
+    if (h === null) return;
     h.ioWaitOpened();
     this.host = h;
   }
@@ -34,6 +29,6 @@ export class SourceWait {
     const h = this.host;
     if (h === null) return;
     this.host = null;
-    h.ioWaitClosed!();
+    h.ioWaitClosed();
   }
 }
