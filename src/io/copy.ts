@@ -30,6 +30,13 @@ import {
 
 const BUFFER_SIZE = 64 * 1024;
 
+/**
+ * Bytes one poll may move before the copy yields (wakes itself and returns PENDING). The budget
+ * counts operations, and a 64 KiB chunk is one: without a cap, one poll of a fast copy would move
+ * megabytes and hold the thread for milliseconds, and every other connection would wait.
+ */
+const BYTES_PER_POLL = 256 * 1024;
+
 /** One direction of a copy: its buffer and where it stands. */
 class CopyBuffer {
   private buf: Uint8Array | null = null;
@@ -40,9 +47,12 @@ class CopyBuffer {
   private readDone = false;
   private needFlush = false;
   total = 0;
+  /** `total` when this poll began: the copy yields once it has moved `BYTES_PER_POLL` more. */
+  private pollStart = 0;
 
   /** Copy until the reader ends and everything is flushed: the total, or PENDING. */
   pollCopy(cx: Context, reader: AsyncRead, writer: AsyncWrite): Poll<number> {
+    this.pollStart = this.total;
     if (canMoveChunks(reader, writer)) {
       return this.pollMove(
         cx,
@@ -53,6 +63,7 @@ class CopyBuffer {
     const buf = (this.buf ??= new Uint8Array(BUFFER_SIZE));
     for (;;) {
       if (this.pos === this.cap && !this.readDone) {
+        if (this.total - this.pollStart >= BYTES_PER_POLL) return this.yieldTurn(cx, writer);
         const n = reader.pollRead(cx, buf);
         if (n === PENDING) return this.waitForReader(cx, writer);
         if (n === 0) this.readDone = true;
@@ -77,6 +88,7 @@ class CopyBuffer {
   private pollMove(cx: Context, reader: OwnedRead, writer: OwnedWrite & AsyncWrite): Poll<number> {
     for (;;) {
       if (this.chunk === null && !this.readDone) {
+        if (this.total - this.pollStart >= BYTES_PER_POLL) return this.yieldTurn(cx, writer);
         const c = reader.pollReadOwned(cx);
         if (c === PENDING) return this.waitForReader(cx, writer);
         if (c.length === 0) this.readDone = true;
@@ -93,6 +105,12 @@ class CopyBuffer {
       }
       if (this.readDone) return this.finish(cx, writer);
     }
+  }
+
+  /** This poll moved its share: flush, and come back after the other tasks had their turn. */
+  private yieldTurn(cx: Context, writer: AsyncWrite): typeof PENDING {
+    cx.waker.wake();
+    return this.waitForReader(cx, writer);
   }
 
   /** Nothing more to read for now: push out what was written before waiting. */
