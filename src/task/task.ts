@@ -1,7 +1,7 @@
 /**
  * Task: a chef following one recipe card. The task owns a future and polls it whenever it is
- * woken; it is its own waker (the pager) and its own context, so a spawned task allocates no
- * per-poll objects and only one object for all three roles.
+ * woken; it is its own waker (the pager), its own context and its own JoinHandle (below), so a
+ * spawned task allocates no per-poll objects and only one object for all four roles.
  *
  * Life of a task (see `state.ts` for the flags):
  *   spawn → SCHEDULED → (executor) RUNNING → poll → PENDING: idle until woken → SCHEDULED → …
