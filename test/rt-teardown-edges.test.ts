@@ -13,8 +13,10 @@ import {
   pending,
   Runtime,
   race,
+  run,
   select,
   sleep,
+  spawn,
   yieldNow,
 } from "../src/index.js";
 
@@ -184,5 +186,57 @@ describe("two recv() futures alive at once", () => {
     tx.trySend(7);
     expect(await h).toBe(7);
     await rt.shutdown();
+  });
+});
+
+describe("a handle dropped before its task finished", () => {
+  it("no longer counts as watching: the task's later panic is reported", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    await run(
+      asyncBlock(function* main() {
+        const doomed = spawn(
+          asyncBlock(function* doomed() {
+            yield* sleep(10);
+            throw new Error("burnt");
+          }),
+          { name: "doomed" },
+        );
+        // The handle loses the race and is dropped.
+        yield* race(doomed, sleep(1));
+        yield* sleep(20);
+      }),
+      { clock: "paused" },
+    );
+    const reported = errors.mock.calls.map((c) => String(c[0]));
+    errors.mockRestore();
+    expect(reported.some((m) => m.includes("task 'doomed' panicked and nobody awaits it"))).toBe(
+      true,
+    );
+  });
+
+  it("a handle still awaited is not reported twice: its panic reaches the awaiter only", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const caught = await run(
+      asyncBlock(function* main() {
+        const doomed = spawn(
+          asyncBlock(function* doomed() {
+            yield* sleep(10);
+            throw new Error("burnt");
+          }),
+          { name: "doomed" },
+        );
+        try {
+          yield* doomed;
+          return "no panic";
+        } catch (e) {
+          return (e as JoinError).isPanic() ? "panic caught" : "other";
+        }
+      }),
+      { clock: "paused" },
+    );
+    const reported = errors.mock.calls.map((c) => String(c[0]));
+    errors.mockRestore();
+    expect(caught).toBe("panic caught");
+    expect(reported.some((m) => m.includes("'doomed' panicked"))).toBe(false);
   });
 });

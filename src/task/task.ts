@@ -384,6 +384,11 @@ export class Task<T> extends Context {
   /** Dropping the handle detaches: stop waiting for the task, which keeps running. */
   [Symbol.dispose](): void {
     this.joinWaker = null;
+    // Dropped before its outcome came (the loser of a race, say): nobody is waiting for it any
+    // more, so a later panic is reported, unless native code also awaits it through then().
+    if (!this.isFinished() && (this.extra === null || this.extra.deferred === null)) {
+      this.observed = false;
+    }
   }
 
   /** This task, seen as the JoinHandle that `spawn` returns. */
