@@ -356,3 +356,25 @@ describe("mpsc receivers from native code", () => {
     expect(rx.tryRecv()).toBe(2);
   });
 });
+
+describe("a send through a closed handle", () => {
+  it("fails on its first poll even when the channel is full, handing the value back", async () => {
+    const outcome = await run(
+      asyncBlock(function* () {
+        const [tx, rx] = mpsc.channel<string>(1);
+        const keep = tx.clone(); // the channel stays open for the receiver
+        tx.trySend("first"); // full now
+        tx.close();
+        try {
+          yield* tx.send("second");
+          return "sent";
+        } catch (e) {
+          keep.close();
+          rx.close();
+          return e instanceof SendError ? `failed: ${String(e.value)}` : String(e);
+        }
+      }),
+    );
+    expect(outcome).toBe("failed: second");
+  });
+});

@@ -225,6 +225,14 @@ class Send<T> extends FutureBase<void> implements Disposable {
       chan.push(v);
       return undefined;
     }
+    if (this.tx.closed) {
+      // A send through a handle already closed fails at once, value handed back, even when the
+      // channel is full (it would otherwise wait for a slot only to fail then).
+      this.slow = DONE;
+      const v = this.value as T;
+      this.value = undefined;
+      throw chan.sendError(v, true);
+    }
     const waiting = new SendFuture(this.tx, this.value);
     this.value = undefined;
     this.slow = waiting;
