@@ -20,6 +20,7 @@ import type {
 import { ambient } from "../future/ambient.js";
 import { awaitChains, describeFuture } from "../future/describe.js";
 import type { Task, TaskProbe } from "../task/task.js";
+import type { LongPollWatch } from "./long-poll.js";
 
 /** tokio-console's columns for one task. */
 export interface TaskStats {
@@ -52,10 +53,8 @@ interface Row extends TaskStats {
 export interface ProbeHost {
   /** The runtime's clock, ms. */
   now(): number;
-  /** Report a warning (long poll, lost waker). */
-  warn(kind: "long-poll" | "lost-waker", task: Task<any>, message: string): void;
-  /** The long-poll threshold, ms, or `Infinity` when off. */
-  readonly longPollMs: number;
+  /** The runtime's long-poll check: the probe times every poll and hands it each duration. */
+  readonly longPolls: LongPollWatch;
 }
 
 const EXTERNAL: WakeSource = { kind: "external" };
@@ -162,14 +161,7 @@ export class Probe implements TaskProbe {
       duration,
       awaiting,
     });
-    if (duration >= this.host.longPollMs) {
-      const where = row?.location ? ` (spawned at ${row.location})` : "";
-      this.host.warn(
-        "long-poll",
-        task,
-        `task '${task.name}' held the thread for ${formatMs(duration)} in one poll${where}: is it calling a blocking function? Use sleep() instead of a busy wait, or spawnBlocking() for CPU-bound work`,
-      );
-    }
+    this.host.longPolls.check(task, duration);
   }
 
   wake(task: Task<any>): void {
@@ -263,11 +255,6 @@ export class Probe implements TaskProbe {
 export function reportCallbackError(what: string, error: unknown): void {
   const detail = error instanceof Error && error.stack ? error.stack : String(error);
   console.error(`brigade: ${what} threw, and was ignored: ${detail}`);
-}
-
-/** "1,200 ms" or "12.3 ms". */
-export function formatMs(ms: number): string {
-  return ms >= 100 ? `${Math.round(ms).toLocaleString("en-US")} ms` : `${ms.toFixed(1)} ms`;
 }
 
 const INTERNAL =

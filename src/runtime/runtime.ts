@@ -38,6 +38,7 @@ import { timerProbe } from "../time/probe.js";
 import type { BlockingPool } from "./blocking-pool.js";
 import { allAsleep } from "./deadlock.js";
 import { dumpTasks, type TaskDump } from "./dump.js";
+import { LongPollWatch, longPollMessage } from "./long-poll.js";
 import { macrotask } from "./macrotask.js";
 import type { RuntimeMetrics } from "./metrics.js";
 import {
@@ -46,7 +47,7 @@ import {
   type RuntimeOptions,
   resolveOptions,
 } from "./options.js";
-import { callerLocation, formatMs, Probe, reportCallbackError, type TaskStats } from "./probe.js";
+import { callerLocation, Probe, reportCallbackError, type TaskStats } from "./probe.js";
 import { Rng } from "./rng.js";
 import { RunQueue } from "./run-queue.js";
 
@@ -117,8 +118,8 @@ export class Runtime implements Spawner {
   private inSlice = false;
   /** When the current run of back-to-back turns began (`performance.now()`). */
   private sliceStart = 0;
-  /** Polls left to time one by one, after a slow turn whose culprit was not known. */
-  private timeEachPoll = 0;
+  /** The long-poll check (see long-poll.ts). */
+  private readonly longPolls: LongPollWatch;
   /** The task `run()` drives; its pendency is what makes "all asleep" a deadlock. */
   private mainTask: Task<any> | null = null;
   private idleCheckPending = false;
@@ -132,6 +133,9 @@ export class Runtime implements Spawner {
     this.options = resolveOptions(options);
     this.rng = this.options.seed === undefined ? null : new Rng(this.options.seed);
     this.tickFn = () => this.tick();
+    this.longPolls = new LongPollWatch(this.options.longPollMs, (task, took) =>
+      this.warn("long-poll", task, longPollMessage(task, took, this.locations.get(task.id))),
+    );
     this.timeDriver = new TimeDriver(this.options.clock, {
       isQuiescent: () =>
         this.queue.length === 0 &&
@@ -174,18 +178,11 @@ export class Runtime implements Spawner {
       );
     }
     if (this.probe === null) {
-      const rt = this;
-      this.probe = new Probe({
-        now: () => rt.now(),
-        warn: (kind, task, message) => rt.warn(kind, task, message),
-        get longPollMs() {
-          return rt.options.longPollMs;
-        },
-      });
+      this.probe = new Probe({ now: () => this.now(), longPolls: this.longPolls });
       const probe = this.probe;
       this.timeDriver.probe = timerProbe(
         (e) => probe.emit(e),
-        () => rt.now(),
+        () => this.now(),
         this.timeDriver.origin,
       );
     }
@@ -412,10 +409,11 @@ export class Runtime implements Spawner {
       this.inSlice = true;
       this.sliceStart = turnStart;
     }
+    const longPolls = this.longPolls;
     const timeTurn =
       this.probe === null &&
-      this.timeEachPoll === 0 &&
-      this.options.longPollMs !== Number.POSITIVE_INFINITY;
+      longPolls.hunting === 0 &&
+      longPolls.thresholdMs !== Number.POSITIVE_INFINITY;
     let polled = 0;
     let last: Task<any> | null = null;
     let left = this.options.eventInterval;
@@ -433,7 +431,7 @@ export class Runtime implements Spawner {
           hb[0] = task.id;
           hb[1] = (hb[1]! + 1) | 0;
         }
-        if (this.timeEachPoll > 0) this.runTimed(task);
+        if (longPolls.hunting > 0) longPolls.runTimed(task);
         else task.run();
         last = task;
         polled++;
@@ -450,9 +448,7 @@ export class Runtime implements Spawner {
       this.ticking = false;
     }
     const turnEnd = performance.now();
-    if (timeTurn && turnEnd - turnStart >= this.options.longPollMs) {
-      this.slowTurn(turnEnd - turnStart, polled, last);
-    }
+    if (timeTurn) longPolls.turnEnded(turnEnd - turnStart, polled, last);
     this.timeDriver.afterTurn(queue.length === 0);
     if (queue.length > 0) {
       this.turnPending = true;
@@ -474,38 +470,6 @@ export class Runtime implements Spawner {
     } else {
       this.idle();
     }
-  }
-
-  /** A poll timed on its own, while hunting the task behind a slow turn. */
-  private runTimed(task: Task<any>): void {
-    this.timeEachPoll--;
-    const start = performance.now();
-    task.run();
-    const took = performance.now() - start;
-    if (took >= this.options.longPollMs) this.longPoll(task, took);
-  }
-
-  /**
-   * A turn took too long. With one poll in it the culprit is known. Otherwise say nothing yet (a
-   * turn of many short polls can be slow for reasons of its own, a collection of the heap), but
-   * time the next polls one by one, so a task whose poll is slow is named exactly.
-   */
-  private slowTurn(took: number, polled: number, last: Task<any> | null): void {
-    if (polled === 1 && last !== null) this.longPoll(last, took);
-    else if (polled > 1) this.timeEachPoll = 4096;
-  }
-
-  private longPoll(task: Task<any>, took: number): void {
-    const location = this.locations.get(task.id);
-    const where =
-      location !== undefined
-        ? ` (spawned at ${location})`
-        : " (run with spawnLocations: true to see where it was spawned)";
-    this.warn(
-      "long-poll",
-      task,
-      `task '${task.name}' held the thread for ${formatMs(took)} in one poll${where}: is it calling a blocking function? Use sleep() instead of a busy wait, or spawnBlocking() for CPU-bound work`,
-    );
   }
 
   /**
