@@ -1,6 +1,6 @@
 /**
  * README's and docs/' examples are programs: each ```ts block is run as it is written (with
- * `from "brigade"` pointing at this checkout's source), so an example that stops working fails
+ * `from "brigade"` and `"brigade/node"` pointing at this checkout's source), so an example that stops working fails
  * here. A block that ends with `// Output:` followed by comment lines must print exactly those
  * lines. Blocks fenced as ```ts skip-run are fragments and are only read.
  */
@@ -62,10 +62,9 @@ describe("documentation examples", () => {
     test(`${ex.file} example ${ex.index} runs${ex.expected ? " and prints what it says" : ""}`, () => {
       mkdirSync(out, { recursive: true });
       const path = join(out, `${ex.file.replace(/[/.]/g, "_")}-${ex.index}.ts`);
-      const source = ex.code.replaceAll(
-        `from "brigade"`,
-        `from ${JSON.stringify(join(root, "src/index.ts"))}`,
-      );
+      const source = ex.code
+        .replaceAll(`from "brigade/node"`, `from ${JSON.stringify(join(root, "src/node.ts"))}`)
+        .replaceAll(`from "brigade"`, `from ${JSON.stringify(join(root, "src/index.ts"))}`);
       writeFileSync(path, source);
       const stdout = execFileSync(process.execPath, ["--import", "tsx", path], {
         cwd: root,
