@@ -8,15 +8,20 @@
 import { describe, expect, it, vi } from "vitest";
 import {
   asyncBlock,
+  Context,
   JoinError,
+  join,
   mpsc,
+  PENDING,
   pending,
   Runtime,
   race,
+  receiverStream,
   run,
   select,
   sleep,
   spawn,
+  Waker,
   yieldNow,
 } from "../src/index.js";
 
@@ -238,5 +243,55 @@ describe("a handle dropped before its task finished", () => {
     errors.mockRestore();
     expect(caught).toBe("panic caught");
     expect(reported.some((m) => m.includes("'doomed' panicked"))).toBe(false);
+  });
+});
+
+describe("cleanups already started when a sibling's finally throws", () => {
+  it("are finished detached: the awaiting finally completes and its timer is released", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const log: string[] = [];
+    const patient = asyncBlock(function* patient() {
+      try {
+        yield* sleep(1_000_000);
+      } finally {
+        log.push("patient finally start");
+        yield* sleep(5);
+        log.push("patient finally end");
+      }
+    });
+    const brittle = asyncBlock(function* brittle() {
+      try {
+        yield* sleep(1_000_000);
+      } finally {
+        log.push("brittle throws");
+        // biome-ignore lint/correctness/noUnsafeFinally: the case under test
+        throw new Error("brittle boom");
+      }
+    });
+    const h = rt.spawn(join(patient, brittle));
+    await turn();
+    h.abort();
+    const outcome = await h.then(
+      () => "ok",
+      (e: unknown) => ((e as JoinError).isPanic() ? "panic" : "cancelled"),
+    );
+    await rt.shutdown();
+    expect(outcome).toBe("panic");
+    expect(log).toEqual(["patient finally start", "brittle throws", "patient finally end"]);
+    expect(rt.metrics()).toMatchObject({ liveTasks: 0, liveTimers: 0 });
+  });
+});
+
+describe("a recv() and a direct poller of the same receiver", () => {
+  it("dropping the older recv() does not unregister the direct poller's waker", () => {
+    const [tx, rx] = mpsc.channel<number>(4);
+    let streamWakes = 0;
+    const stale = rx.recv();
+    expect(stale.poll(new Context(Waker.noop()))).toBe(PENDING);
+    const stream = receiverStream(rx);
+    expect(stream.pollNext(new Context(Waker.from(() => streamWakes++)))).toBe(PENDING);
+    stale[Symbol.dispose]();
+    tx.trySend(1);
+    expect(streamWakes).toBe(1);
   });
 });

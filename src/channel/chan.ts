@@ -116,7 +116,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    * poll(cx) { return this.rx.pollRecv(cx); }
    * ```
    */
-  pollRecv(cx: Context): Poll<T | undefined> {
+  pollRecv(cx: Context, by: unknown = null): Poll<T | undefined> {
     const chan = this.chan;
     if (chan.buf.length > 0) {
       if (!pollProceed(cx)) return PENDING;
@@ -135,6 +135,8 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     const node = this.node;
     if (node.state === QUEUED) node.waker = cx.waker;
     else chan.rxQueue.push(node, cx.waker);
+    // Whoever stored the waker last owns the registration (a direct poller owns it as `null`).
+    this.registrant = by;
     return PENDING;
   }
 
@@ -188,7 +190,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    */
   registrant: unknown = null;
 
-  /** @internal forget the kept waker (only `by`'s, when given). */
+  /** @internal forget the kept waker (only if `by` registered it last, when given). */
   unregister(by?: unknown): void {
     if (by !== undefined && by !== this.registrant) return;
     this.registrant = null;
@@ -230,9 +232,8 @@ class Recv<T> extends FutureBase<T | undefined> implements Disposable {
   poll(cx: Context): Poll<T | undefined> {
     if (this.done)
       throw new FutureStateError("rx.recv() was polled after it completed or was dropped");
-    const r = this.rx.pollRecv(cx);
+    const r = this.rx.pollRecv(cx, this);
     if (r !== PENDING) this.done = true;
-    else this.rx.registrant = this;
     return r;
   }
 

@@ -54,7 +54,11 @@ export function cancel(future: unknown): Cleanup | null {
  */
 export function drop(future: unknown): void {
   const rest = cancel(future);
-  if (rest === null) return;
+  if (rest !== null) detach(rest);
+}
+
+/** Finish a started cleanup as a detached task of the runtime that owns it. */
+function detach(rest: Cleanup): void {
   const host = ambient.host ?? hostOf(rest.owner);
   if (host !== null) host.spawnCleanup(rest, rest.owner);
 }
@@ -99,7 +103,8 @@ export function cancelAll(children: unknown[]): Cleanup | null {
     }
   }
   if (errors !== null) {
-    for (const rest of rests) drop(rest);
+    // The cleanups already started are finished detached, never abandoned.
+    for (const rest of rests) detach(rest);
     throwAll(errors, "cancelling futures");
   }
   return allCleanups(rests);
