@@ -4,39 +4,21 @@ import { SendError, TrySendError } from "../src/channel/errors.js";
 import * as mpsc from "../src/channel/mpsc.js";
 import { select } from "../src/combinator/select.js";
 import { asyncBlock } from "../src/coroutine/async-fn.js";
-import { Context } from "../src/future/context.js";
-import type { FutureBase } from "../src/future/future.js";
-import { PENDING, type Poll } from "../src/future/poll.js";
-import { Waker } from "../src/future/waker.js";
+import { PENDING } from "../src/future/poll.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
 import { ReleasedError } from "../src/sync/errors.js";
-import { resetBudget } from "../src/task/budget.js";
 import { spawn } from "../src/task/spawn.js";
 import { yieldNow } from "../src/task/yield-now.js";
-
-class Probe<T> {
-  wakes = 0;
-  readonly cx = new Context(Waker.from(() => this.wakes++));
-  constructor(readonly future: FutureBase<T> & Disposable) {}
-  poll(): Poll<T> {
-    resetBudget();
-    return this.future.poll(this.cx);
-  }
-  woken(): boolean {
-    const w = this.wakes > 0;
-    this.wakes = 0;
-    return w;
-  }
-}
+import { MockTask } from "./future-testkit.js";
 
 describe("mpsc bounded", () => {
   it("send is lazy; a ready send delivers, and recv returns messages in order", () => {
     const [tx, rx] = mpsc.channel<number>(2);
     const s = tx.send(1);
     expect(rx.length).toBe(0);
-    expect(new Probe(s).poll()).toBeUndefined();
+    expect(new MockTask(s).poll()).toBeUndefined();
     tx.trySend(2);
-    expect(new Probe(rx.recv()).poll()).toBe(1);
+    expect(new MockTask(rx.recv()).poll()).toBe(1);
     expect(rx.tryRecv()).toBe(2);
     expect(rx.tryRecv()).toBeUndefined();
   });
@@ -46,15 +28,15 @@ describe("mpsc bounded", () => {
     tx.trySend("a");
     tx.trySend("b");
     expect(() => tx.trySend("c")).toThrow(TrySendError);
-    const s1 = new Probe(tx.send("c"));
-    const s2 = new Probe(tx.send("d"));
+    const s1 = new MockTask(tx.send("c"));
+    const s2 = new MockTask(tx.send("d"));
     expect(s1.poll()).toBe(PENDING);
     expect(s2.poll()).toBe(PENDING);
     expect(rx.length).toBe(2);
     expect(tx.capacity()).toBe(0);
     expect(rx.tryRecv()).toBe("a");
-    expect(s1.woken()).toBe(true);
-    expect(s2.woken()).toBe(false);
+    expect(s1.isWoken()).toBe(true);
+    expect(s2.isWoken()).toBe(false);
     // The freed slot is reserved for s1: a newcomer cannot take it.
     expect(() => tx.trySend("x")).toThrow(/full/);
     expect(s1.poll()).toBeUndefined();
@@ -84,28 +66,28 @@ describe("mpsc bounded", () => {
     tx.trySend(1);
     tx.close();
     tx2.trySend(2);
-    const r = new Probe(rx.recv());
+    const r = new MockTask(rx.recv());
     expect(r.poll()).toBe(1);
-    expect(new Probe(rx.recv()).poll()).toBe(2);
-    const waiting = new Probe(rx.recv());
+    expect(new MockTask(rx.recv()).poll()).toBe(2);
+    const waiting = new MockTask(rx.recv());
     expect(waiting.poll()).toBe(PENDING);
     expect(rx.isClosed()).toBe(false);
     tx2[Symbol.dispose]();
-    expect(waiting.woken()).toBe(true);
+    expect(waiting.isWoken()).toBe(true);
     expect(waiting.poll()).toBeUndefined();
     expect(rx.isClosed()).toBe(true);
-    expect(new Probe(rx.recv()).poll()).toBeUndefined();
+    expect(new MockTask(rx.recv()).poll()).toBeUndefined();
   });
 
   it("a send through a closed handle fails with a SendError holding the value; so does one waiting when its handle closes", () => {
     const [tx, rx] = mpsc.channel<string>(1);
     const tx2 = tx.clone();
     tx.trySend("first");
-    const waiting = new Probe(tx2.send("second"));
+    const waiting = new MockTask(tx2.send("second"));
     expect(waiting.poll()).toBe(PENDING);
     tx2.close();
     rx.tryRecv();
-    expect(waiting.woken()).toBe(true);
+    expect(waiting.isWoken()).toBe(true);
     try {
       waiting.poll();
       expect.unreachable();
@@ -116,31 +98,31 @@ describe("mpsc bounded", () => {
     // The slot it gave up is free for the open handle.
     tx.trySend("third");
     expect(rx.tryRecv()).toBe("third");
-    expect(() => new Probe(tx2.send("late")).poll()).toThrow(SendError);
+    expect(() => new MockTask(tx2.send("late")).poll()).toThrow(SendError);
   });
 
   it("closing the receiver fails waiting senders at once, with their values; buffered messages can still be received", () => {
     const [tx, rx] = mpsc.channel<number>(1);
     tx.trySend(1);
-    const s = new Probe(tx.send(2));
+    const s = new MockTask(tx.send(2));
     expect(s.poll()).toBe(PENDING);
     rx.close();
-    expect(s.woken()).toBe(true);
+    expect(s.isWoken()).toBe(true);
     expect(() => s.poll()).toThrow(SendError);
     expect(tx.isClosed()).toBe(true);
     expect(() => tx.trySend(3)).toThrow(/closed/);
     expect(rx.tryRecv()).toBe(1);
-    expect(new Probe(rx.recv()).poll()).toBeUndefined();
+    expect(new MockTask(rx.recv()).poll()).toBeUndefined();
   });
 
   it("reserve holds a slot: permit.send delivers, an unused permit gives the slot back, a used one cannot send again", () => {
     const [tx, rx] = mpsc.channel<number>(1);
-    const p = new Probe(tx.reserve()).poll() as mpsc.Permit<number>;
+    const p = new MockTask(tx.reserve()).poll() as mpsc.Permit<number>;
     expect(tx.capacity()).toBe(0);
     p.send(7);
     expect(() => p.send(8)).toThrow(ReleasedError);
     expect(rx.tryRecv()).toBe(7);
-    const unused = new Probe(tx.reserve()).poll() as mpsc.Permit<number>;
+    const unused = new MockTask(tx.reserve()).poll() as mpsc.Permit<number>;
     unused[Symbol.dispose]();
     expect(tx.capacity()).toBe(1);
   });
@@ -163,15 +145,15 @@ describe("mpsc: disposal at every point", () => {
     it(`a send disposed at point ${point}: the message is sent only if it completed, and the next sender gets the slot`, () => {
       const [tx, rx] = mpsc.channel<string>(1);
       tx.trySend("first");
-      const a = new Probe(tx.send("a"));
-      const b = new Probe(tx.send("b"));
+      const a = new MockTask(tx.send("a"));
+      const b = new MockTask(tx.send("b"));
       if (point >= 1) expect(a.poll()).toBe(PENDING);
       expect(b.poll()).toBe(PENDING);
       if (point === 0) a.future[Symbol.dispose]();
       expect(rx.tryRecv()).toBe("first");
       if (point === 1) a.future[Symbol.dispose]();
       if (point === 2) {
-        expect(a.woken()).toBe(true);
+        expect(a.isWoken()).toBe(true);
         a.future[Symbol.dispose]();
       }
       if (point === 3) {
@@ -179,7 +161,7 @@ describe("mpsc: disposal at every point", () => {
         a.future[Symbol.dispose]();
         expect(rx.tryRecv()).toBe("a");
       }
-      expect(b.woken()).toBe(true);
+      expect(b.isWoken()).toBe(true);
       expect(b.poll()).toBeUndefined();
       expect(rx.tryRecv()).toBe("b");
       expect(rx.tryRecv()).toBeUndefined();
@@ -188,12 +170,12 @@ describe("mpsc: disposal at every point", () => {
 
   it("a recv disposed while waiting takes nothing: the next recv gets the message", () => {
     const [tx, rx] = mpsc.channel<number>(1);
-    const r1 = new Probe(rx.recv());
+    const r1 = new MockTask(rx.recv());
     expect(r1.poll()).toBe(PENDING);
     r1.future[Symbol.dispose]();
     tx.trySend(5);
-    expect(r1.woken()).toBe(false);
-    expect(new Probe(rx.recv()).poll()).toBe(5);
+    expect(r1.isWoken()).toBe(false);
+    expect(new MockTask(rx.recv()).poll()).toBe(5);
   });
 
   it("tasks parked in send, reserve and recv, all aborted: the live waiter count falls back to zero", async () => {

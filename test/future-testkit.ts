@@ -7,6 +7,7 @@ import { Context } from "../src/future/context.js";
 import { FutureBase } from "../src/future/future.js";
 import { PENDING, type Poll } from "../src/future/poll.js";
 import { Waker } from "../src/future/waker.js";
+import { resetBudget } from "../src/task/budget.js";
 
 /**
  * A leaf future completed by hand: `resolve(v)` or `reject(e)` makes it ready and wakes whoever
@@ -119,18 +120,20 @@ export class Failing extends FutureBase<never> implements Disposable {
 }
 
 /**
- * A mock task: polls one future by hand with its own counting waker (tokio-test's `Spawn`).
+ * A mock task: polls one future by hand with its own counting waker (tokio-test's `Spawn`). Each
+ * poll starts with a fresh cooperative budget, as a task poll by the executor does.
  */
-export class MockTask<T> {
+export class MockTask<T, F extends FutureBase<T> = FutureBase<T>> {
   wakes = 0;
   readonly waker: Waker = Waker.from(() => {
     this.wakes++;
   });
   readonly cx: Context = new Context(this.waker);
 
-  constructor(readonly future: FutureBase<T>) {}
+  constructor(readonly future: F & FutureBase<T>) {}
 
   poll(): Poll<T> {
+    resetBudget();
     return this.future.poll(this.cx);
   }
 

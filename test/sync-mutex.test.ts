@@ -2,40 +2,21 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { select } from "../src/combinator/select.js";
 import { asyncBlock } from "../src/coroutine/async-fn.js";
-import { Context } from "../src/future/context.js";
 import { FutureStateError } from "../src/future/errors.js";
-import type { FutureBase } from "../src/future/future.js";
-import { PENDING, type Poll } from "../src/future/poll.js";
-import { Waker } from "../src/future/waker.js";
+import { PENDING } from "../src/future/poll.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
 import { ReleasedError } from "../src/sync/errors.js";
 import { Mutex, type MutexGuard } from "../src/sync/mutex.js";
-import { resetBudget } from "../src/task/budget.js";
 import { spawn } from "../src/task/spawn.js";
 import { yieldNow } from "../src/task/yield-now.js";
-
-/** Polls one future by hand with a waker that counts its wakes (and a fresh budget each poll). */
-class Probe<T> {
-  wakes = 0;
-  readonly cx = new Context(Waker.from(() => this.wakes++));
-  constructor(readonly future: FutureBase<T> & Disposable) {}
-  poll(): Poll<T> {
-    resetBudget();
-    return this.future.poll(this.cx);
-  }
-  woken(): boolean {
-    const w = this.wakes > 0;
-    this.wakes = 0;
-    return w;
-  }
-}
+import { MockTask } from "./future-testkit.js";
 
 describe("Mutex", () => {
   it("lock() is lazy: creating it takes nothing; the first poll takes the free lock", () => {
     const m = new Mutex(1);
     const f = m.lock();
     expect(m.isLocked()).toBe(false);
-    const g = new Probe(f).poll() as MutexGuard<number>;
+    const g = new MockTask(f).poll() as MutexGuard<number>;
     expect(m.isLocked()).toBe(true);
     expect(g.value).toBe(1);
     g.value = 2;
@@ -46,13 +27,13 @@ describe("Mutex", () => {
 
   it("a second locker waits, is woken when the first releases, and then holds the lock", () => {
     const m = new Mutex("x");
-    const a = new Probe(m.lock());
-    const b = new Probe(m.lock());
+    const a = new MockTask(m.lock());
+    const b = new MockTask(m.lock());
     const ga = a.poll() as MutexGuard<string>;
     expect(b.poll()).toBe(PENDING);
-    expect(b.woken()).toBe(false);
+    expect(b.isWoken()).toBe(false);
     ga.release();
-    expect(b.woken()).toBe(true);
+    expect(b.isWoken()).toBe(true);
     // Direct hand-off: the lock never looks free while b waits.
     expect(m.isLocked()).toBe(true);
     expect(m.tryLock()).toBeNull();
@@ -64,7 +45,7 @@ describe("Mutex", () => {
   it("tryLock never jumps the line: it fails while a waiter is queued even as the lock is handed over", () => {
     const m = new Mutex(0);
     const g = m.tryLock()!;
-    const w = new Probe(m.lock());
+    const w = new MockTask(m.lock());
     expect(w.poll()).toBe(PENDING);
     g.release();
     expect(m.tryLock()).toBeNull();
@@ -105,7 +86,7 @@ describe("Mutex", () => {
 
   it("polling a lock future after it completed throws a FutureStateError", () => {
     const m = new Mutex(0);
-    const p = new Probe(m.lock());
+    const p = new MockTask(m.lock());
     p.poll();
     expect(() => p.poll()).toThrow(FutureStateError);
   });
@@ -116,9 +97,9 @@ describe("Mutex: disposal at every point", () => {
   for (const point of [0, 1, 2, 3]) {
     it(`b is disposed at point ${point}: c behind it still gets the lock, and nothing is swallowed`, () => {
       const m = new Mutex(0);
-      const a = new Probe(m.lock());
-      const b = new Probe(m.lock());
-      const c = new Probe(m.lock());
+      const a = new MockTask(m.lock());
+      const b = new MockTask(m.lock());
+      const c = new MockTask(m.lock());
       const ga = a.poll() as MutexGuard<number>;
       if (point >= 1) expect(b.poll()).toBe(PENDING);
       expect(c.poll()).toBe(PENDING);
@@ -126,8 +107,8 @@ describe("Mutex: disposal at every point", () => {
       ga.release();
       if (point === 1) b.future[Symbol.dispose]();
       if (point === 2) {
-        expect(b.woken()).toBe(true);
-        expect(c.woken()).toBe(false);
+        expect(b.isWoken()).toBe(true);
+        expect(c.isWoken()).toBe(false);
         b.future[Symbol.dispose]();
       }
       if (point === 3) {
@@ -135,7 +116,7 @@ describe("Mutex: disposal at every point", () => {
         expect(c.poll()).toBe(PENDING);
         gb[Symbol.dispose]();
       }
-      expect(c.woken()).toBe(true);
+      expect(c.isWoken()).toBe(true);
       const gc = c.poll() as MutexGuard<number>;
       expect(gc.value).toBe(0);
       gc.release();

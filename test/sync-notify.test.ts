@@ -1,89 +1,71 @@
 import { describe, expect, it } from "vitest";
 import { select } from "../src/combinator/select.js";
 import { asyncBlock } from "../src/coroutine/async-fn.js";
-import { Context } from "../src/future/context.js";
-import type { FutureBase } from "../src/future/future.js";
-import { PENDING, type Poll } from "../src/future/poll.js";
-import { Waker } from "../src/future/waker.js";
+import { PENDING } from "../src/future/poll.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
 import { Notify } from "../src/sync/notify.js";
-import { resetBudget } from "../src/task/budget.js";
 import { spawn } from "../src/task/spawn.js";
 import { yieldNow } from "../src/task/yield-now.js";
-
-class Probe<T> {
-  wakes = 0;
-  readonly cx = new Context(Waker.from(() => this.wakes++));
-  constructor(readonly future: FutureBase<T> & Disposable) {}
-  poll(): Poll<T> {
-    resetBudget();
-    return this.future.poll(this.cx);
-  }
-  woken(): boolean {
-    const w = this.wakes > 0;
-    this.wakes = 0;
-    return w;
-  }
-}
+import { MockTask } from "./future-testkit.js";
 
 describe("Notify", () => {
   it("notifyOne with nobody waiting stores one permit: the next notified() is ready, the one after waits", () => {
     const n = new Notify();
     n.notifyOne();
     n.notifyOne();
-    expect(new Probe(n.notified()).poll()).toBeUndefined();
-    expect(new Probe(n.notified()).poll()).toBe(PENDING);
+    expect(new MockTask(n.notified()).poll()).toBeUndefined();
+    expect(new MockTask(n.notified()).poll()).toBe(PENDING);
   });
 
   it("notifyOne wakes waiters one at a time, first come first served", () => {
     const n = new Notify();
-    const a = new Probe(n.notified());
-    const b = new Probe(n.notified());
+    const a = new MockTask(n.notified());
+    const b = new MockTask(n.notified());
     a.poll();
     b.poll();
     n.notifyOne();
-    expect(a.woken()).toBe(true);
-    expect(b.woken()).toBe(false);
+    expect(a.isWoken()).toBe(true);
+    expect(b.isWoken()).toBe(false);
     expect(a.poll()).toBeUndefined();
     expect(b.poll()).toBe(PENDING);
   });
 
   it("notifyWaiters wakes everyone waiting, and futures created before it even if not yet polled, and stores nothing", () => {
     const n = new Notify();
-    const a = new Probe(n.notified());
+    const a = new MockTask(n.notified());
     a.poll();
-    const early = new Probe(n.notified());
+    const early = new MockTask(n.notified());
     n.notifyWaiters();
     expect(a.poll()).toBeUndefined();
     expect(early.poll()).toBeUndefined();
-    expect(new Probe(n.notified()).poll()).toBe(PENDING);
+    expect(new MockTask(n.notified()).poll()).toBe(PENDING);
   });
 
   it("a waiter disposed after notifyOne chose it passes the notification on to the next waiter", () => {
     const n = new Notify();
-    const a = new Probe(n.notified());
-    const b = new Probe(n.notified());
+    const a = new MockTask(n.notified());
+    const b = new MockTask(n.notified());
     a.poll();
     b.poll();
     n.notifyOne();
     a.future[Symbol.dispose]();
-    expect(b.woken()).toBe(true);
+    expect(b.isWoken()).toBe(true);
     expect(b.poll()).toBeUndefined();
   });
 
   it("a waiter disposed after notifyOne chose it, with nobody behind, leaves the permit stored", () => {
     const n = new Notify();
-    const a = new Probe(n.notified());
+    const a = new MockTask(n.notified());
     a.poll();
     n.notifyOne();
     a.future[Symbol.dispose]();
-    expect(new Probe(n.notified()).poll()).toBeUndefined();
+    expect(new MockTask(n.notified()).poll()).toBeUndefined();
   });
 
   it("a waiter disposed while queued takes nothing: the next notifyOne goes to the one behind it", () => {
     const n = new Notify();
-    const a = new Probe(n.notified());
-    const b = new Probe(n.notified());
+    const a = new MockTask(n.notified());
+    const b = new MockTask(n.notified());
     a.poll();
     b.poll();
     a.future[Symbol.dispose]();

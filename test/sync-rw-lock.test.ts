@@ -1,44 +1,26 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { asyncBlock } from "../src/coroutine/async-fn.js";
-import { Context } from "../src/future/context.js";
-import type { FutureBase } from "../src/future/future.js";
-import { PENDING, type Poll } from "../src/future/poll.js";
-import { Waker } from "../src/future/waker.js";
+import { PENDING } from "../src/future/poll.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
 import { ReleasedError } from "../src/sync/errors.js";
 import { RwLock, type RwLockReadGuard, type RwLockWriteGuard } from "../src/sync/rw-lock.js";
-import { resetBudget } from "../src/task/budget.js";
 import { spawn } from "../src/task/spawn.js";
 import { yieldNow } from "../src/task/yield-now.js";
-
-class Probe<T> {
-  wakes = 0;
-  readonly cx = new Context(Waker.from(() => this.wakes++));
-  constructor(readonly future: FutureBase<T> & Disposable) {}
-  poll(): Poll<T> {
-    resetBudget();
-    return this.future.poll(this.cx);
-  }
-  woken(): boolean {
-    const w = this.wakes > 0;
-    this.wakes = 0;
-    return w;
-  }
-}
+import { MockTask } from "./future-testkit.js";
 
 describe("RwLock", () => {
   it("many readers hold it together; a writer waits for all of them", () => {
     const l = new RwLock(1);
-    const r1 = new Probe(l.read()).poll() as RwLockReadGuard<number>;
-    const r2 = new Probe(l.read()).poll() as RwLockReadGuard<number>;
+    const r1 = new MockTask(l.read()).poll() as RwLockReadGuard<number>;
+    const r2 = new MockTask(l.read()).poll() as RwLockReadGuard<number>;
     expect(l.readerCount()).toBe(2);
-    const w = new Probe(l.write());
+    const w = new MockTask(l.write());
     expect(w.poll()).toBe(PENDING);
     r1.release();
-    expect(w.woken()).toBe(false);
+    expect(w.isWoken()).toBe(false);
     r2.release();
-    expect(w.woken()).toBe(true);
+    expect(w.isWoken()).toBe(true);
     const g = w.poll() as RwLockWriteGuard<number>;
     g.value = 5;
     expect(l.isWriteLocked()).toBe(true);
@@ -48,17 +30,17 @@ describe("RwLock", () => {
 
   it("a reader arriving after a waiting writer queues behind it: the writer is not starved", () => {
     const l = new RwLock(0);
-    const r1 = new Probe(l.read()).poll() as RwLockReadGuard<number>;
-    const w = new Probe(l.write());
+    const r1 = new MockTask(l.read()).poll() as RwLockReadGuard<number>;
+    const w = new MockTask(l.write());
     expect(w.poll()).toBe(PENDING);
-    const r2 = new Probe(l.read());
+    const r2 = new MockTask(l.read());
     expect(r2.poll()).toBe(PENDING);
     expect(l.tryRead()).toBeNull();
     r1.release();
-    expect(w.woken()).toBe(true);
-    expect(r2.woken()).toBe(false);
+    expect(w.isWoken()).toBe(true);
+    expect(r2.isWoken()).toBe(false);
     (w.poll() as RwLockWriteGuard<number>).release();
-    expect(r2.woken()).toBe(true);
+    expect(r2.isWoken()).toBe(true);
     expect((r2.poll() as RwLockReadGuard<number>).value).toBe(0);
   });
 
@@ -76,23 +58,23 @@ describe("RwLock", () => {
   for (const point of ["queued", "granted", "held"]) {
     it(`a writer disposed while ${point} lets the readers queued behind it in`, () => {
       const l = new RwLock(0);
-      const r0 = new Probe(l.read()).poll() as RwLockReadGuard<number>;
-      const w = new Probe(l.write());
+      const r0 = new MockTask(l.read()).poll() as RwLockReadGuard<number>;
+      const w = new MockTask(l.write());
       expect(w.poll()).toBe(PENDING);
-      const r1 = new Probe(l.read());
+      const r1 = new MockTask(l.read());
       expect(r1.poll()).toBe(PENDING);
       if (point !== "queued") {
         r0.release();
-        expect(w.woken()).toBe(true);
+        expect(w.isWoken()).toBe(true);
         if (point === "held") w.poll();
       }
       w.future[Symbol.dispose]();
       if (point === "queued") {
         // r1 is served at once: only readers are left.
-        expect(r1.woken()).toBe(true);
+        expect(r1.isWoken()).toBe(true);
         r0.release();
       }
-      expect(r1.woken() || point === "queued").toBe(true);
+      expect(r1.isWoken() || point === "queued").toBe(true);
       expect((r1.poll() as RwLockReadGuard<number>).value).toBe(0);
       expect(l.readerCount()).toBe(1);
     });

@@ -1,75 +1,57 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { asyncBlock } from "../src/coroutine/async-fn.js";
-import { Context } from "../src/future/context.js";
-import type { FutureBase } from "../src/future/future.js";
-import { PENDING, type Poll } from "../src/future/poll.js";
-import { Waker } from "../src/future/waker.js";
+import { PENDING } from "../src/future/poll.js";
 import { Runtime } from "../src/runtime/runtime.js";
 import { AcquireError, ReleasedError } from "../src/sync/errors.js";
 import { Semaphore, type SemaphorePermit } from "../src/sync/semaphore.js";
-import { resetBudget } from "../src/task/budget.js";
 import { yieldNow } from "../src/task/yield-now.js";
-
-class Probe<T> {
-  wakes = 0;
-  readonly cx = new Context(Waker.from(() => this.wakes++));
-  constructor(readonly future: FutureBase<T> & Disposable) {}
-  poll(): Poll<T> {
-    resetBudget();
-    return this.future.poll(this.cx);
-  }
-  woken(): boolean {
-    const w = this.wakes > 0;
-    this.wakes = 0;
-    return w;
-  }
-}
+import { MockTask } from "./future-testkit.js";
 
 describe("Semaphore", () => {
   it("hands out permits until none is left, then queues; a released permit goes to the first waiter", () => {
     const s = new Semaphore(2);
-    const p1 = new Probe(s.acquire()).poll() as SemaphorePermit;
-    const p2 = new Probe(s.acquire()).poll() as SemaphorePermit;
+    const p1 = new MockTask(s.acquire()).poll() as SemaphorePermit;
+    const p2 = new MockTask(s.acquire()).poll() as SemaphorePermit;
     expect(s.availablePermits()).toBe(0);
-    const w1 = new Probe(s.acquire());
-    const w2 = new Probe(s.acquire());
+    const w1 = new MockTask(s.acquire());
+    const w2 = new MockTask(s.acquire());
     expect(w1.poll()).toBe(PENDING);
     expect(w2.poll()).toBe(PENDING);
     p1.release();
-    expect(w1.woken()).toBe(true);
-    expect(w2.woken()).toBe(false);
+    expect(w1.isWoken()).toBe(true);
+    expect(w2.isWoken()).toBe(false);
     expect((w1.poll() as SemaphorePermit).permits).toBe(1);
     p2.release();
-    expect(w2.woken()).toBe(true);
+    expect(w2.isWoken()).toBe(true);
   });
 
   it("FIFO: a waiter for 3 permits is not overtaken by a later waiter for 1", () => {
     const s = new Semaphore(2);
-    const big = new Probe(s.acquire(3));
+    const big = new MockTask(s.acquire(3));
     expect(big.poll()).toBe(PENDING);
-    const small = new Probe(s.acquire(1));
+    const small = new MockTask(s.acquire(1));
     expect(small.poll()).toBe(PENDING);
     expect(s.tryAcquire(1)).toBeNull();
     s.addPermits(1);
-    expect(big.woken()).toBe(true);
-    expect(small.woken()).toBe(false);
+    expect(big.isWoken()).toBe(true);
+    expect(small.isWoken()).toBe(false);
     const p = big.poll() as SemaphorePermit;
     expect(p.permits).toBe(3);
     p[Symbol.dispose]();
-    expect(small.woken()).toBe(true);
+    expect(small.isWoken()).toBe(true);
   });
 
   it("a waiter disposed after its permits were granted passes them to the next one", () => {
     const s = new Semaphore(0);
-    const a = new Probe(s.acquire(2));
-    const b = new Probe(s.acquire(2));
+    const a = new MockTask(s.acquire(2));
+    const b = new MockTask(s.acquire(2));
     a.poll();
     b.poll();
     s.addPermits(2);
-    expect(a.woken()).toBe(true);
+    expect(a.isWoken()).toBe(true);
     a.future[Symbol.dispose]();
-    expect(b.woken()).toBe(true);
+    expect(b.isWoken()).toBe(true);
     expect((b.poll() as SemaphorePermit).permits).toBe(2);
     expect(s.availablePermits()).toBe(0);
   });
@@ -77,12 +59,12 @@ describe("Semaphore", () => {
   it("close() fails waiters and later acquires with AcquireError; permits held stay valid", () => {
     const s = new Semaphore(1);
     const held = s.tryAcquire()!;
-    const w = new Probe(s.acquire());
+    const w = new MockTask(s.acquire());
     expect(w.poll()).toBe(PENDING);
     s.close();
-    expect(w.woken()).toBe(true);
+    expect(w.isWoken()).toBe(true);
     expect(() => w.poll()).toThrow(AcquireError);
-    expect(() => new Probe(s.acquire()).poll()).toThrow(/semaphore is closed/);
+    expect(() => new MockTask(s.acquire()).poll()).toThrow(/semaphore is closed/);
     expect(() => s.tryAcquire()).toThrow(AcquireError);
     held.release();
     expect(s.availablePermits()).toBe(1);
