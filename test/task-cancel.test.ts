@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { race, select } from "../src/combinator/select.js";
 import { asyncBlock } from "../src/coroutine/async-fn.js";
 import { FutureStateError } from "../src/future/errors.js";
+import type { Future } from "../src/future/future.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
 import type { JoinError } from "../src/task/join-error.js";
 import { spawn } from "../src/task/spawn.js";
@@ -174,13 +175,10 @@ describe("a combinator dropping a child whose finally awaits", () => {
 });
 
 describe("polling by a second task", () => {
-  it("a second task polling the same async fn panics with FutureStateError", async () => {
-    const out = await run(
+  /** Spawn `shared` twice, the second time after the first task polled it; the second task's cause. */
+  function spawnTwice(shared: Future<string>, gate: Gate) {
+    return run(
       asyncBlock(function* () {
-        const gate = new Gate();
-        const shared = asyncBlock(function* () {
-          return yield* gate;
-        });
         const a = spawn(shared);
         yield* yieldNow();
         const b = spawn(shared);
@@ -194,8 +192,30 @@ describe("polling by a second task", () => {
         return [yield* a, cause];
       }),
     );
+  }
+
+  it("a second task polling an async fn another task polls panics with FutureStateError", async () => {
+    const gate = new Gate();
+    // A named block keeps its coroutine (its label is not on its generator function): the
+    // coroutine itself refuses the second task.
+    const shared = asyncBlock(function* serveTable() {
+      return yield* gate;
+    });
+    const out = await spawnTwice(shared, gate);
     expect(out[0]).toBe("ok");
     expect(out[1]).toBeInstanceOf(FutureStateError);
-    expect(String((out[1] as Error).message)).toMatch(/polled by a second task/);
+    expect(String((out[1] as Error).message)).toMatch(/'serveTable' was polled by a second task/);
+  });
+
+  it("spawning an async fn that a task already drives panics the second task with FutureStateError", async () => {
+    const gate = new Gate();
+    // Unnamed: the first task adopts the body, and the coroutine left behind refuses every poll.
+    const shared = asyncBlock(function* () {
+      return yield* gate;
+    });
+    const out = await spawnTwice(shared, gate);
+    expect(out[0]).toBe("ok");
+    expect(out[1]).toBeInstanceOf(FutureStateError);
+    expect(String((out[1] as Error).message)).toMatch(/was polled after it was spawned as a task/);
   });
 });

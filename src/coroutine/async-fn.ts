@@ -11,6 +11,7 @@
  * ```
  */
 import type { Suspend } from "../future/future.js";
+import { tagLabel } from "./body.js";
 import { Coroutine, type Start } from "./coroutine.js";
 
 /**
@@ -32,6 +33,8 @@ export function asyncFn<A extends unknown[], R>(
     throw new TypeError(`asyncFn(body): body must be a generator function, got ${typeof body}`);
   }
   const label = body.name || "anonymous";
+  // Once per definition, so a task that adopts one of its calls can name the body (body.ts).
+  tagLabel(body, label);
   return function (this: unknown, ...args: A): Coroutine<R> {
     // The generator is made on the first poll; a method call's `this` is bound for it now.
     const start = this === undefined ? body : body.bind(this);

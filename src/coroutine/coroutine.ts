@@ -19,6 +19,14 @@
  * - `DONE`: returned or threw; polling again is a bug and throws.
  * - `CANCELLING`: torn down while its `finally` blocks still await; its {@link Cleanup} drives them.
  * - `CANCELLED`: torn down completely.
+ * - `SPAWNED`: handed to a task that drives the generator itself (see "Adoption"); this object is
+ *   then only an empty shell, and polling or awaiting it is refused.
+ *
+ * Adoption: `spawn` of a fresh coroutine lets the task take the generator function and arguments
+ * (`surrender`) and step the generator itself, one poll layer and one object (64 bytes) less per
+ * task. Only coroutines whose label the task can recover from the generator are adopted (see
+ * `body.ts`). When something needs the coroutine back (a cancellation with `finally` blocks to
+ * drive), the task rebuilds one around the same generator with `Coroutine.resume`.
  *
  * Ownership: the first poll records the context's owner (the task). A poll from another owner is
  * refused, so two tasks can never drive one recipe card.
@@ -31,6 +39,16 @@ import { FutureStateError } from "../future/errors.js";
 import { FutureBase, type Suspend } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { Waker } from "../future/waker.js";
+import {
+  type Body,
+  labelOfBody,
+  labelOfStart,
+  refuseBareYield,
+  type Start,
+  startBody,
+} from "./body.js";
+
+export type { Body, Start } from "./body.js";
 
 const FRESH = 0;
 const RUNNING = 1;
@@ -38,14 +56,17 @@ const DELEGATED = 2;
 const DONE = 3;
 const CANCELLING = 4;
 const CANCELLED = 5;
+const SPAWNED = 6;
 
-const STATE_NAMES = ["fresh", "running", "delegated", "done", "cancelling", "cancelled"];
-
-/** The generator an async fn body is compiled to. */
-export type Body<R> = Generator<Suspend, R, unknown>;
-
-/** The generator function of an async fn: called on the first poll to make its {@link Body}. */
-export type Start<R> = (...args: any[]) => Body<R>;
+const STATE_NAMES = [
+  "fresh",
+  "running",
+  "delegated",
+  "done",
+  "cancelling",
+  "cancelled",
+  "spawned as a task",
+];
 
 /** Shared by every call without arguments, so such a coroutine allocates no arguments array. */
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
@@ -197,12 +218,57 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     return new CoroutineCleanup(this.body as Body<R>, this.ownerOrArgs, this);
   }
 
+  /**
+   * @internal whether a task may adopt this coroutine: fresh, and labelled as its generator
+   * function is tagged (so the task can name the body without this object).
+   */
+  adoptable(): boolean {
+    return this.state === FRESH && labelOfStart(this.body as Start<R>) === this.label;
+  }
+
+  /** @internal the generator function, for the adopting task (read before `surrender`). */
+  get start(): Start<R> {
+    return this.body as Start<R>;
+  }
+
+  /** @internal hand the body over to the adopting task: returns the call's arguments. */
+  surrender(): readonly unknown[] {
+    const args = this.ownerOrArgs as readonly unknown[];
+    this.state = SPAWNED;
+    this.ownerOrArgs = null;
+    return args;
+  }
+
+  /**
+   * @internal a coroutine again around a body a task adopted: fresh (from its generator function
+   * and arguments) or running (its generator, owner and the future it is suspended on).
+   */
+  static resume<R>(
+    body: Start<R> | Body<R>,
+    argsOrOwner: unknown,
+    awaiting: unknown,
+  ): Coroutine<R> {
+    if (typeof body === "function") {
+      return new Coroutine(body, argsOrOwner as readonly unknown[], labelOfStart(body));
+    }
+    const c = new Coroutine<R>(body as unknown as Start<R>, NO_ARGS, labelOfBody(body));
+    c.state = RUNNING;
+    c.ownerOrArgs = argsOrOwner;
+    c.awaiting = awaiting;
+    return c;
+  }
+
   /** Called by the cleanup when the last `finally` has finished. */
   markCancelled(): void {
     this.state = CANCELLED;
   }
 
   private transitionToRunning(cx: Context): void {
+    if (this.state === SPAWNED) {
+      throw new FutureStateError(
+        `async fn '${this.label}' was polled after it was spawned as a task: the task drives it now (await its JoinHandle instead)`,
+      );
+    }
     if (this.state !== FRESH) {
       throw new FutureStateError(
         `async fn '${this.label}' was polled after it was ${this.describeState()}: a future that has completed or been dropped must not be polled again`,
@@ -220,20 +286,12 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     const start = this.body as Start<R>;
     const args = this.ownerOrArgs as readonly unknown[];
     this.ownerOrArgs = owner;
-    let gen: Body<R>;
     try {
-      gen = start(...args);
+      this.body = startBody(start, args, this.label);
     } catch (e) {
       this.state = DONE;
       throw e;
     }
-    if (gen === null || typeof gen !== "object" || typeof gen.next !== "function") {
-      this.state = DONE;
-      throw new TypeError(
-        `async fn '${this.label}' must be a generator function (function* () { ... }), but it returned ${gen === null ? "null" : typeof gen}`,
-      );
-    }
-    this.body = gen;
   }
 
   private refuseForeignOwner(): never {
@@ -244,10 +302,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
 
   private refuseBareYield(value: unknown): never {
     this.state = DONE;
-    (this.body as Body<R>).return(undefined as R);
-    throw new TypeError(
-      `async fn '${this.label}' yielded ${String(value)}: use yield* to await a future (a bare yield is not an await)`,
-    );
+    refuseBareYield(this.body as Body<R>, value, this.label);
   }
 
   private describeState(): string {

@@ -21,17 +21,29 @@ export class Context {
   // Declared, not initialised: a task or a join slot is its own waker and overrides the getter, so
   // it never gets this slot (eight bytes less per parked task).
   declare private pager: Waker;
-  /** Who is polling: the task (or test harness) that owns the futures polled with this context. */
-  owner: unknown;
+  // Likewise: a task is its own owner and overrides `owner`, so it never gets this slot either.
+  declare private holder: unknown;
 
   constructor(waker: Waker, owner?: unknown) {
-    // Subclasses that are their own waker pass null.
-    if (waker !== null) this.pager = waker;
-    this.owner = owner === undefined ? waker : owner;
+    // Subclasses that are their own waker pass null (and their owner, unless they are one too).
+    if (waker !== null) {
+      this.pager = waker;
+      this.holder = owner === undefined ? waker : owner;
+    } else if (owner !== undefined) {
+      this.holder = owner;
+    }
   }
 
   /** The waker to keep when returning `PENDING`. */
   get waker(): Waker {
     return this.pager;
+  }
+
+  /** Who is polling: the task (or test harness) that owns the futures polled with this context. */
+  get owner(): unknown {
+    return this.holder;
+  }
+  set owner(owner: unknown) {
+    this.holder = owner;
   }
 }

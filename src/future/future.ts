@@ -42,8 +42,8 @@ export const SUSPENDED: IteratorYieldResult<Suspend> = Object.freeze({
  */
 const DONE: { done: true; value: unknown } = { done: true, value: undefined };
 
-/** The result of `return()`: always done. */
-const RETURNED: IteratorReturnResult<undefined> = Object.freeze({
+/** The result of `return()`, and of any step that finishes with `undefined`: done. */
+export const RETURNED: IteratorReturnResult<undefined> = Object.freeze({
   done: true,
   value: undefined,
 }) as IteratorReturnResult<undefined>;

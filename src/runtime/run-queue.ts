@@ -1,21 +1,41 @@
 /**
  * The run queue: the manager's list of chefs ready for their next step. A power-of-two ring
  * buffer: push and shift are O(1) and allocation-free until the queue outgrows its capacity, when
- * it doubles once (never shrinks: the high-water mark is the steady state).
+ * it doubles. The high-water mark is the steady state, except after a burst: a queue that grew
+ * past {@link KEEP_CAPACITY} slots goes back to its first size once it drains (`shrinkIfEmpty`),
+ * so that 100,000 tasks spawned at once do not leave a megabyte of empty ring behind them.
  */
 import type { Task } from "../task/task.js";
+
+/** The most slots a drained queue keeps. */
+const KEEP_CAPACITY = 8192;
 
 export class RunQueue {
   private buf: (Task<any> | undefined)[];
   private head = 0;
   private tail = 0;
   private mask: number;
+  private readonly initialCapacity: number;
 
   constructor(capacity = 1024) {
     let cap = 16;
     while (cap < capacity) cap <<= 1;
+    this.initialCapacity = cap;
     this.buf = new Array(cap).fill(undefined);
     this.mask = cap - 1;
+  }
+
+  /** Slots allocated now. */
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  /** After a burst: an empty queue larger than {@link KEEP_CAPACITY} goes back to its first size. */
+  shrinkIfEmpty(): void {
+    if (this.head !== this.tail || this.mask + 1 <= KEEP_CAPACITY) return;
+    this.buf = new Array(this.initialCapacity).fill(undefined);
+    this.head = this.tail = 0;
+    this.mask = this.initialCapacity - 1;
   }
 
   /** Number of tasks waiting. */

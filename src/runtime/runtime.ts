@@ -465,6 +465,7 @@ export class Runtime implements Spawner {
       return;
     }
     this.inSlice = false;
+    queue.shrinkIfEmpty();
     if (this.lifecycle === SHUTTING_DOWN && this.liveCount === 0) {
       this.finishShutdown();
     } else {

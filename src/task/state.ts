@@ -23,6 +23,8 @@
  * - `WAKER_TAKEN`: the current poll read `cx.waker` (the lost-waker check). Cleared by each poll.
  * - `FAILED`: the outcome is a `JoinError` (panic or cancellation), not the output.
  * - `TAKEN`: the JoinHandle has handed out the outcome (it can be taken once).
+ * - `BODY`: the task adopted the async fn it was spawned with and steps its generator itself (see
+ *   `task.ts`). Set at spawn; cleared when the task gives the body back to a `Coroutine`.
  */
 
 export const SCHEDULED = 1;
@@ -37,8 +39,9 @@ export const CLEANUP = 128;
 export const WAKER_TAKEN = 256;
 export const FAILED = 512;
 export const TAKEN = 1024;
+export const BODY = 2048;
 /** Every mark bit. */
-export const MARKS = OBSERVED | CLEANUP | WAKER_TAKEN | FAILED | TAKEN;
+export const MARKS = OBSERVED | CLEANUP | WAKER_TAKEN | FAILED | TAKEN | BODY;
 
 /** What a wake must do, given the state before it. */
 export const WAKE_IGNORE = 0; // complete, already queued, or already notified

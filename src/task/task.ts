@@ -12,12 +12,31 @@
  * Who may touch what: the executor calls `run()`; wakers call `wake()`; handles call `abort()`.
  * The scheduler (the runtime) is reached only through the small {@link Scheduler} interface.
  *
+ * Adoption: a task spawned with a fresh async fn (a `Coroutine` made by `asyncFn` or an unnamed
+ * `asyncBlock`) takes over its generator and steps it itself (`step`), with the same rules as
+ * `Coroutine.poll`: the coroutine object is let go at spawn (one object and one poll layer less
+ * per task). Its slot holds the generator function until the first poll, then the generator; `aux`
+ * holds the call's arguments, then the future the body is suspended on (its await chain). A task
+ * dump sees the body through `future` as before; an abort gives it back to a `Coroutine`
+ * (`Coroutine.resume`), whose teardown drives any `finally` blocks that await.
+ *
  * The task is also the ticket: `spawn` hands out the task itself as its {@link JoinHandle} (one
  * object per spawn instead of two; a spawned task's bytes are a benchmark target), so the
  * handle's methods (`poll`, `then`, `abortHandle`, detaching on dispose) live here too, and
  * `instanceof JoinHandle` answers true for a task. Typed as a `JoinHandle`, nothing else shows.
  */
+
+import {
+  type Body,
+  labelOfBody,
+  labelOfStart,
+  refuseBareYield,
+  type Start,
+  startBody,
+} from "../coroutine/body.js";
+import { Coroutine } from "../coroutine/coroutine.js";
 import type { Host } from "../future/ambient.js";
+import { ambient } from "../future/ambient.js";
 import type { Cleanup } from "../future/cancel.js";
 import { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
@@ -29,6 +48,7 @@ import { pollProceed, resetBudget } from "./budget.js";
 import { JoinError } from "./join-error.js";
 import { AbortHandle, type JoinHandle, SPAWNED_TASK } from "./join-handle.js";
 import {
+  BODY,
   CANCEL_REQUESTED,
   CANCELLING,
   CLEANUP,
@@ -76,12 +96,18 @@ interface Deferred {
 
 /**
  * What only some tasks need, kept out of line so that a plain task stays small (a parked task's
- * bytes are a benchmark target): a given name, the promise behind `await handle`, a signal link.
+ * bytes are a benchmark target): a given name, the promise behind `await handle`, a signal link,
+ * and the join waker once one of those exists (see `Task.waiter`).
  */
-interface TaskExtra {
-  name: string | null;
-  deferred: Deferred | null;
-  unlinkSignal: (() => void) | null;
+class TaskExtra {
+  name: string | null = null;
+  deferred: Deferred | null = null;
+  unlinkSignal: (() => void) | null = null;
+  joinWaker: Waker | null = null;
+
+  constructor(joinWaker: Waker | null) {
+    this.joinWaker = joinWaker;
+  }
 }
 
 /** A spawned future and its scheduling state. */
@@ -91,12 +117,21 @@ export class Task<T> extends Context {
   /**
    * One slot for two lives (a field less per task; a parked task's bytes are a benchmark target):
    * the future being driven, then its cleanup while cancelling; once `COMPLETE`, the output, or
-   * the `JoinError` when `FAILED` is marked. Read through `future`, `output` and `error`.
+   * the `JoinError` when `FAILED` is marked. Read through `future`, `output` and `error`. With
+   * `BODY` marked, the adopted generator function, then its generator (see "Adoption").
    */
   private slot: unknown;
-  /** Whoever awaits the outcome (a JoinHandle's poller, a JoinSet). */
-  joinWaker: Waker | null = null;
-  private extra: TaskExtra | null = null;
+  /**
+   * With `BODY`: the call's arguments until the first poll, then the future the body is suspended
+   * on. For a cleanup task: the owner it polls for. Otherwise `null`.
+   */
+  private aux: unknown = null;
+  /**
+   * Two things in one slot (a field less per task): the join waker (whoever awaits the outcome: a
+   * JoinHandle's poller, a JoinSet) while the task needs nothing else, or the {@link TaskExtra}
+   * that holds it once the task needs more. Read through `joinWaker` and `extra`.
+   */
+  private waiter: Waker | TaskExtra | null = null;
   /** The runtime's doubly linked list of live tasks. */
   prevLive: Task<any> | null = null;
   nextLive: Task<any> | null = null;
@@ -110,17 +145,50 @@ export class Task<T> extends Context {
     owner: unknown,
     isCleanup: boolean,
   ) {
-    super(null as unknown as Waker, null);
-    this.owner = owner === null ? this : owner;
-    this.slot = future;
-    if (isCleanup) this.state |= CLEANUP;
+    super(null as unknown as Waker);
+    if (isCleanup) {
+      this.state |= CLEANUP;
+      this.aux = owner;
+      this.slot = future;
+    } else if (future instanceof Coroutine && future.adoptable()) {
+      this.state |= BODY;
+      this.slot = future.start;
+      this.aux = future.surrender();
+    } else {
+      this.slot = future;
+    }
     if (name !== null) this.extras().name = name;
   }
 
+  /** The owner token of the futures this task polls: the task, or for a cleanup, whose it is. */
+  override get owner(): unknown {
+    if ((this.state & CLEANUP) === 0) return this;
+    const o = this.aux;
+    return o === null ? this : o;
+  }
+
+  private get extra(): TaskExtra | null {
+    const w = this.waiter;
+    return w instanceof TaskExtra ? w : null;
+  }
+
   private extras(): TaskExtra {
-    let x = this.extra;
-    if (x === null) x = this.extra = { name: null, deferred: null, unlinkSignal: null };
+    const w = this.waiter;
+    if (w instanceof TaskExtra) return w;
+    const x = new TaskExtra(w);
+    this.waiter = x;
     return x;
+  }
+
+  /** Whoever awaits the outcome (a JoinHandle's poller, a JoinSet), or `null`. */
+  get joinWaker(): Waker | null {
+    const w = this.waiter;
+    return w instanceof TaskExtra ? w.joinWaker : w;
+  }
+  set joinWaker(waker: Waker | null) {
+    const w = this.waiter;
+    if (w instanceof TaskExtra) w.joinWaker = waker;
+    else this.waiter = waker;
   }
 
   /** The task's name: the one given to `spawn`, or `task <id>`. */
@@ -151,9 +219,18 @@ export class Task<T> extends Context {
     this.state = value ? this.state | TAKEN : this.state & ~TAKEN;
   }
 
-  /** The future being driven, then its cleanup while cancelling; `null` once complete. */
+  /**
+   * The future being driven, then its cleanup while cancelling; `null` once complete. For an
+   * adopted body, a coroutine made to describe it (a snapshot for task dumps: never polled).
+   */
   get future(): Future<T> | Cleanup | null {
-    return (this.state & COMPLETE) === 0 ? (this.slot as Future<T> | Cleanup) : null;
+    const s = this.state;
+    if ((s & COMPLETE) !== 0) return null;
+    if ((s & BODY) !== 0) {
+      const body = this.slot as Start<T> | Body<T>;
+      return Coroutine.resume(body, typeof body === "function" ? this.aux : this, this.aux);
+    }
+    return this.slot as Future<T> | Cleanup;
   }
 
   /** The output, once complete without error. */
@@ -210,7 +287,7 @@ export class Task<T> extends Context {
     if (probe !== null) probe.pollStart(this);
     let r: unknown;
     try {
-      r = (this.slot as Future<T> | Cleanup).poll(this);
+      r = (this.state & BODY) !== 0 ? this.step() : (this.slot as Future<T> | Cleanup).poll(this);
     } catch (e) {
       if (probe !== null) probe.pollEnd(this, "panic");
       this.finishPanicked(e);
@@ -240,6 +317,38 @@ export class Task<T> extends Context {
   }
 
   /**
+   * One step of an adopted body, as `Coroutine.poll` makes one: the generator runs with this task
+   * as the ambient context up to its next suspension, and what suspended it is recorded.
+   */
+  private step(): unknown {
+    let body = this.slot as Body<T> | Start<T>;
+    if (typeof body === "function") {
+      const args = this.aux as readonly unknown[];
+      this.aux = null;
+      this.slot = body = startBody(body, args, this.bodyLabel());
+    }
+    const outer = ambient.cx;
+    ambient.cx = this;
+    let r: IteratorResult<Suspend, T>;
+    try {
+      r = body.next();
+    } finally {
+      ambient.cx = outer;
+    }
+    if (r.done === true) return r.value;
+    if (r.value !== PENDING) refuseBareYield(body, r.value, this.bodyLabel());
+    this.aux = ambient.suspended;
+    ambient.suspended = null;
+    return PENDING;
+  }
+
+  /** The adopted body's label, for errors. */
+  private bodyLabel(): string {
+    const body = this.slot as object;
+    return typeof body === "function" ? labelOfStart(body) : labelOfBody(body);
+  }
+
+  /**
    * Cancel the task: its future is torn down at once (its `finally` blocks run), even while it
    * waits. A task aborted from inside its own poll is torn down when that poll returns.
    */
@@ -254,6 +363,14 @@ export class Task<T> extends Context {
   }
 
   private beginCancel(): void {
+    if ((this.state & BODY) !== 0) {
+      // Give the adopted body back to a coroutine, whose teardown knows how to run its finally
+      // blocks (and drive them on if they await).
+      const body = this.slot as Start<T> | Body<T>;
+      this.slot = Coroutine.resume(body, typeof body === "function" ? this.aux : this, this.aux);
+      this.aux = null;
+      this.state &= ~BODY;
+    }
     let rest: Cleanup | null;
     try {
       // The finally blocks run now, inside the runtime (its timers, spawner and host), even when

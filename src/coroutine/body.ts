@@ -1,0 +1,73 @@
+/**
+ * The body of an async fn: the generator that a coroutine, or a task that adopted it, steps. What
+ * both drivers share lives here: starting the generator from its function and arguments, the
+ * label it shows in errors and task dumps, and the error for a bare `yield`.
+ *
+ * Labels without a field: `asyncFn` tags its generator function, and that function's prototype,
+ * with the label once per definition. Every generator the function makes inherits from that
+ * prototype, so a task driving a generator directly can name it without keeping the label (eight
+ * bytes per parked task; a parked task's bytes are a benchmark target). An untagged body is an
+ * `asyncBlock`'s, labelled {@link BLOCK_LABEL}. Tagging a fresh function's prototype costs
+ * hundreds of nanoseconds, which is why `asyncBlock`, called once per block, does not tag.
+ */
+import type { Suspend } from "../future/future.js";
+
+/** The generator an async fn body is compiled to. */
+export type Body<R> = Generator<Suspend, R, unknown>;
+
+/** The generator function of an async fn: called on the first poll to make its {@link Body}. */
+export type Start<R> = (...args: any[]) => Body<R>;
+
+/** Where `asyncFn` keeps the label on a generator function and on its prototype. */
+const LABEL: unique symbol = Symbol("brigade.label");
+
+/** The label of an untagged body: an `asyncBlock`'s, unnamed. */
+export const BLOCK_LABEL = "asyncBlock";
+
+type Tagged = { [LABEL]?: string };
+
+/**
+ * Tag `fn` (and its prototype, which its generators inherit) with `label`. A function that cannot
+ * take the tag (frozen) stays untagged: its coroutines then keep their label themselves.
+ */
+export function tagLabel(fn: Function, label: string): void {
+  try {
+    if ((fn as Tagged)[LABEL] === undefined) (fn as Tagged)[LABEL] = label;
+    const proto = (fn as { prototype?: unknown }).prototype;
+    if (typeof proto === "object" && proto !== null && (proto as Tagged)[LABEL] === undefined) {
+      (proto as Tagged)[LABEL] = label;
+    }
+  } catch {
+    // Frozen or sealed: untagged.
+  }
+}
+
+/** The label a generator function carries, or {@link BLOCK_LABEL}. */
+export function labelOfStart(start: Function): string {
+  return (start as Tagged)[LABEL] ?? BLOCK_LABEL;
+}
+
+/** The label of a running body, read from its generator function's prototype. */
+export function labelOfBody(body: object): string {
+  const proto = Object.getPrototypeOf(body) as Tagged | null;
+  return (proto === null ? undefined : proto[LABEL]) ?? BLOCK_LABEL;
+}
+
+/** Call the generator function with its arguments and check that it made a generator. */
+export function startBody<R>(start: Start<R>, args: readonly unknown[], label: string): Body<R> {
+  const gen = start(...args);
+  if (gen === null || typeof gen !== "object" || typeof gen.next !== "function") {
+    throw new TypeError(
+      `async fn '${label}' must be a generator function (function* () { ... }), but it returned ${gen === null ? "null" : typeof gen}`,
+    );
+  }
+  return gen;
+}
+
+/** A body yielded something other than a suspension: end it, and say how to await. */
+export function refuseBareYield(body: Body<unknown>, value: unknown, label: string): never {
+  body.return(undefined);
+  throw new TypeError(
+    `async fn '${label}' yielded ${String(value)}: use yield* to await a future (a bare yield is not an await)`,
+  );
+}

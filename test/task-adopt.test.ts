@@ -1,0 +1,138 @@
+/**
+ * Adoption: a task spawned with a fresh async fn steps its generator itself and lets the coroutine
+ * go. These tests check that nothing a user can see changes: labels and await chains in dumps,
+ * cancellation with awaiting finally blocks, errors, and the refusal to drive the body twice.
+ */
+import { describe, expect, it } from "vitest";
+import { asyncBlock, asyncFn } from "../src/coroutine/async-fn.js";
+import { Context } from "../src/future/context.js";
+import { FutureStateError } from "../src/future/errors.js";
+import { Waker } from "../src/future/waker.js";
+import { Runtime, run } from "../src/runtime/runtime.js";
+import type { JoinError } from "../src/task/join-error.js";
+import { spawn } from "../src/task/spawn.js";
+import { yieldNow } from "../src/task/yield-now.js";
+import { sleep } from "../src/time/sleep.js";
+import { flush, Gate } from "./future-testkit.js";
+
+const waitAt = asyncFn(function* waitAt(gate: Gate) {
+  return yield* gate;
+});
+
+const serveTable = asyncFn(function* serveTable(gate: Gate) {
+  return `served ${yield* waitAt(gate)}`;
+});
+
+describe("a task that adopts its async fn", () => {
+  it("shows the body's label and await chain in a dump, before and after its first poll", async () => {
+    const rt = new Runtime();
+    const gate = new Gate("bell");
+    const handle = rt.spawn(serveTable(gate), { name: "table 1" });
+    expect(String(rt.dump())).toContain("serveTable");
+    await flush();
+    const dump = rt.dump();
+    const tree = dump.tasks.find((t) => t.name === "table 1")!.tree;
+    expect(tree.label).toBe("serveTable");
+    expect(tree.children[0]!.label).toBe("waitAt");
+    expect(gate.polls).toBe(1);
+    gate.resolve("soup");
+    expect(await handle).toBe("served soup");
+    expect(rt.metrics().liveTasks).toBe(0);
+    await rt.shutdown();
+  });
+
+  it("leaves behind a coroutine that refuses to be polled, naming the task that drives it", async () => {
+    const gate = new Gate();
+    const card = waitAt(gate);
+    const rt = new Runtime();
+    const handle = rt.spawn(card);
+    expect(() => card.poll(new Context(Waker.noop()))).toThrow(FutureStateError);
+    expect(() => card.poll(new Context(Waker.noop()))).toThrow(
+      "async fn 'waitAt' was polled after it was spawned as a task",
+    );
+    gate.resolve("ok");
+    expect(await handle).toBe("ok");
+    await rt.shutdown();
+  });
+
+  it("aborted before its first poll, never calls the generator function", async () => {
+    let started = 0;
+    const body = asyncFn(function* body() {
+      started++;
+      yield* yieldNow();
+    });
+    const out = await run(
+      asyncBlock(function* () {
+        const h = spawn(body());
+        h.abort();
+        try {
+          yield* h;
+          return "finished";
+        } catch (e) {
+          return (e as JoinError).isCancelled() ? "cancelled" : "panicked";
+        }
+      }),
+      { clock: "paused" },
+    );
+    expect(out).toBe("cancelled");
+    expect(started).toBe(0);
+  });
+
+  it("aborted while waiting, drives a finally block that awaits to its end before reporting cancelled", async () => {
+    const log: string[] = [];
+    const gate = new Gate();
+    const cook = asyncFn(function* cook() {
+      try {
+        yield* gate;
+      } finally {
+        log.push("cleanup started");
+        yield* sleep(50);
+        log.push("cleanup finished");
+      }
+    });
+    const rt = new Runtime({ clock: "paused" });
+    const out = await rt.spawn(
+      asyncBlock(function* () {
+        const h = spawn(cook());
+        yield* yieldNow(); // cook parks on the gate
+        h.abort();
+        try {
+          yield* h;
+        } catch (e) {
+          log.push((e as JoinError).isCancelled() ? "cancelled" : "panicked");
+        }
+        return log;
+      }),
+    );
+    expect(out).toEqual(["cleanup started", "cleanup finished", "cancelled"]);
+    expect(gate.drops).toBe(1);
+    expect(rt.metrics().liveTimers).toBe(0);
+    await rt.shutdown();
+  });
+
+  it("panics with a TypeError naming the body when it yields without yield*", async () => {
+    const bare = asyncFn(function* bareYield() {
+      yield 42 as never;
+    });
+    const rt = new Runtime({ unhandledPanic: "ignore" });
+    const err = await rt.spawn(bare()).then(
+      () => null,
+      (e: unknown) => (e as JoinError).cause,
+    );
+    expect(err).toBeInstanceOf(TypeError);
+    expect(String(err)).toContain("async fn 'bareYield' yielded 42: use yield* to await a future");
+    await rt.shutdown();
+  });
+
+  it("keeps a method's `this` (such a call keeps its coroutine, and works the same)", async () => {
+    class Kitchen {
+      dish = "pasta";
+      cook = asyncFn(function* cook(this: Kitchen) {
+        yield* yieldNow();
+        return this.dish;
+      });
+    }
+    const k = new Kitchen();
+    expect(await run(k.cook())).toBe("pasta");
+  });
+});
