@@ -53,12 +53,19 @@ export function labelOfBody(body: object): string {
   return (proto === null ? undefined : proto[LABEL]) ?? BLOCK_LABEL;
 }
 
-/** Call the generator function with its arguments and check that it made a generator. */
-export function startBody<R>(start: Start<R>, args: readonly unknown[], label: string): Body<R> {
+/**
+ * Call the generator function with its arguments and check that it made a generator. `label`
+ * names it in the error; `null` reads the function's tag (only when there is an error to report).
+ */
+export function startBody<R>(
+  start: Start<R>,
+  args: readonly unknown[],
+  label: string | null,
+): Body<R> {
   const gen = start(...args);
   if (gen === null || typeof gen !== "object" || typeof gen.next !== "function") {
     throw new TypeError(
-      `async fn '${label}' must be a generator function (function* () { ... }), but it returned ${gen === null ? "null" : typeof gen}`,
+      `async fn '${label ?? labelOfStart(start)}' must be a generator function (function* () { ... }), but it returned ${gen === null ? "null" : typeof gen}`,
     );
   }
   return gen;

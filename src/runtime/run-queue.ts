@@ -49,6 +49,11 @@ export class RunQueue {
     if (this.tail === this.head) this.grow();
   }
 
+  /** Visit the queued tasks, oldest first, leaving them queued. */
+  forEach(visit: (task: Task<any>) => void): void {
+    for (let i = this.head; i !== this.tail; i = (i + 1) & this.mask) visit(this.buf[i]!);
+  }
+
   /** Take the oldest task, or `undefined` when empty. */
   shift(): Task<any> | undefined {
     if (this.head === this.tail) return undefined;

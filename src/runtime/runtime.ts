@@ -31,7 +31,7 @@ import { JoinError } from "../task/join-error.js";
 import type { JoinHandle } from "../task/join-handle.js";
 import { RuntimeStateError } from "../task/runtime-state-error.js";
 import { type Spawner, type SpawnOptions, spawnerAmbient } from "../task/spawn.js";
-import { COMPLETE } from "../task/state.js";
+import { COMPLETE, LISTED } from "../task/state.js";
 import { Task } from "../task/task.js";
 import { TimeDriver, timeAmbient } from "../time/driver.js";
 import { timerProbe } from "../time/probe.js";
@@ -85,6 +85,12 @@ export class Runtime implements Spawner {
   private ticking = false;
   private lifecycle = OPEN;
   private nextId = 1;
+  /**
+   * The live tasks that have waited at least once, linked through the tasks (`LISTED`). A live task
+   * is on this list, in the run queue, or being polled: a task that finishes in the poll after its
+   * spawn, the common short task, never touches the list (a tenth of W1's time). `liveTasks()`
+   * gathers all three, in spawn order.
+   */
   private liveHead: Task<any> | null = null;
   private liveTail: Task<any> | null = null;
   private liveCount = 0;
@@ -244,8 +250,16 @@ export class Runtime implements Spawner {
     return dumpTasks(this.liveTasks());
   }
 
-  private *liveTasks(): Generator<Task<any>> {
-    for (let t = this.liveHead; t !== null; t = t.nextLive) yield t;
+  /** Every live task, in spawn order (see `liveHead`). */
+  private liveTasks(): Task<any>[] {
+    const out: Task<any>[] = [];
+    for (let t = this.liveHead; t !== null; t = t.nextLive) out.push(t);
+    this.queue.forEach((t) => {
+      if ((t.state & (LISTED | COMPLETE)) === 0) out.push(t);
+    });
+    const p = this.polling;
+    if (p !== null && (p.state & (LISTED | COMPLETE)) === 0) out.push(p);
+    return out.sort((a, b) => a.id - b.id);
   }
 
   /** @internal report a diagnostic. */
@@ -331,6 +345,12 @@ export class Runtime implements Spawner {
     if (this.watchdog !== null) this.watchdog.nameTask(task.id, task.name);
     this.spawned++;
     this.liveCount++;
+    this.schedule(task);
+  }
+
+  /** @internal a poll left `task` idle for the first time: put it on the list. */
+  list(task: Task<any>): void {
+    task.state |= LISTED;
     const tail = this.liveTail;
     if (tail === null) this.liveHead = task;
     else {
@@ -338,7 +358,6 @@ export class Runtime implements Spawner {
       task.prevLive = tail;
     }
     this.liveTail = task;
-    this.schedule(task);
   }
 
   /** @internal a task was marked scheduled: queue it and make sure a turn is coming. */
@@ -352,13 +371,16 @@ export class Runtime implements Spawner {
 
   /** @internal */
   taskCompleted(task: Task<any>): void {
-    const prev = task.prevLive;
-    const next = task.nextLive;
-    if (prev === null) this.liveHead = next;
-    else prev.nextLive = next;
-    if (next === null) this.liveTail = prev;
-    else next.prevLive = prev;
-    task.prevLive = task.nextLive = null;
+    if ((task.state & LISTED) !== 0) {
+      task.state &= ~LISTED;
+      const prev = task.prevLive;
+      const next = task.nextLive;
+      if (prev === null) this.liveHead = next;
+      else prev.nextLive = next;
+      if (next === null) this.liveTail = prev;
+      else next.prevLive = prev;
+      task.prevLive = task.nextLive = null;
+    }
     this.liveCount--;
     if (this.probe !== null) this.probe.completed(task);
     if (this.locations.size > 0) this.locations.delete(task.id);
@@ -616,11 +638,7 @@ export class Runtime implements Spawner {
     const outerSpawner = spawnerAmbient.current;
     spawnerAmbient.current = this;
     try {
-      for (let t = this.liveHead; t !== null; ) {
-        const next = t.nextLive;
-        if (!t.isCleanup) t.abort();
-        t = next;
-      }
+      for (const t of this.liveTasks()) if (!t.isCleanup) t.abort();
     } finally {
       spawnerAmbient.current = outerSpawner;
     }

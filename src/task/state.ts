@@ -23,6 +23,8 @@
  * - `WAKER_TAKEN`: the current poll read `cx.waker` (the lost-waker check). Cleared by each poll.
  * - `FAILED`: the outcome is a `JoinError` (panic or cancellation), not the output.
  * - `TAKEN`: the JoinHandle has handed out the outcome (it can be taken once).
+ * - `LISTED`: the task is on its runtime's list of tasks that have waited (`runtime.ts`). Set the
+ *   first time a poll leaves it idle; the task leaves the list when it completes.
  * - `BODY`: the task adopted the async fn it was spawned with and steps its generator itself (see
  *   `task.ts`). Set at spawn; cleared when the task gives the body back to a `Coroutine`.
  */
@@ -40,8 +42,9 @@ export const WAKER_TAKEN = 256;
 export const FAILED = 512;
 export const TAKEN = 1024;
 export const BODY = 2048;
+export const LISTED = 4096;
 /** Every mark bit. */
-export const MARKS = OBSERVED | CLEANUP | WAKER_TAKEN | FAILED | TAKEN | BODY;
+export const MARKS = OBSERVED | CLEANUP | WAKER_TAKEN | FAILED | TAKEN | BODY | LISTED;
 
 /** What a wake must do, given the state before it. */
 export const WAKE_IGNORE = 0; // complete, already queued, or already notified

@@ -54,6 +54,7 @@ import {
   CLEANUP,
   COMPLETE,
   FAILED,
+  LISTED,
   NOTIFIED,
   OBSERVED,
   RUNNING,
@@ -72,6 +73,8 @@ import {
 export interface Scheduler extends Host {
   /** Put a task that was just marked `SCHEDULED` on the run queue. */
   schedule(task: Task<any>): void;
+  /** A poll left a task idle for the first time: keep it on the list of live tasks. */
+  list(task: Task<any>): void;
   /** A task reached `COMPLETE`: forget it, count it, report an unobserved panic. */
   taskCompleted(task: Task<any>): void;
   /** A poll returned pending without reading the waker: the task can never be woken. */
@@ -132,7 +135,7 @@ export class Task<T> extends Context {
    * that holds it once the task needs more. Read through `joinWaker` and `extra`.
    */
   private waiter: Waker | TaskExtra | null = null;
-  /** The runtime's doubly linked list of live tasks. */
+  /** The runtime's doubly linked list of tasks that have waited (see `LISTED`). */
   prevLive: Task<any> | null = null;
   nextLive: Task<any> | null = null;
 
@@ -312,6 +315,7 @@ export class Task<T> extends Context {
       return;
     }
     this.state = transitionToIdle(s);
+    if ((s & LISTED) === 0) this.scheduler.list(this);
     // Pending, not woken, and nobody took the pager: nothing can ever wake this task.
     if ((s & WAKER_TAKEN) === 0) this.scheduler.lostWaker(this);
   }
@@ -325,7 +329,7 @@ export class Task<T> extends Context {
     if (typeof body === "function") {
       const args = this.aux as readonly unknown[];
       this.aux = null;
-      this.slot = body = startBody(body, args, this.bodyLabel());
+      this.slot = body = startBody(body, args, null);
     }
     const outer = ambient.cx;
     ambient.cx = this;
@@ -411,17 +415,24 @@ export class Task<T> extends Context {
   private complete(outcome: unknown): void {
     this.state = transitionToComplete(this.state);
     this.slot = outcome;
-    const x = this.extra;
-    if (x !== null && x.unlinkSignal !== null) {
-      x.unlinkSignal();
-      x.unlinkSignal = null;
+    // One look at the shared slot (see `waiter`) instead of a getter per field.
+    const waiter = this.waiter;
+    let x: TaskExtra | null = null;
+    let w: Waker | null;
+    if (waiter instanceof TaskExtra) {
+      x = waiter;
+      w = x.joinWaker;
+      x.joinWaker = null;
+      if (x.unlinkSignal !== null) {
+        x.unlinkSignal();
+        x.unlinkSignal = null;
+      }
+    } else {
+      w = waiter;
+      this.waiter = null;
     }
     this.scheduler.taskCompleted(this);
-    const w = this.joinWaker;
-    if (w !== null) {
-      this.joinWaker = null;
-      w.wake();
-    }
+    if (w !== null) w.wake();
     const d = x === null ? null : x.deferred;
     if (d !== null) {
       if (this.error === null) d.resolve(this.output);

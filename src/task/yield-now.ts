@@ -3,8 +3,9 @@
  * wakes its own task and returns `PENDING`, so the task goes to the back of the run queue; the
  * second poll is ready.
  */
-import type { Context } from "../future/context.js";
+
 import { ambient } from "../future/ambient.js";
+import type { Context } from "../future/context.js";
 import { FutureBase, RETURNED, SUSPENDED, type Suspend } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 

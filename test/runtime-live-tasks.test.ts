@@ -1,0 +1,69 @@
+/**
+ * The runtime's view of its live tasks: queued, being polled and parked tasks all count, whether
+ * or not they have waited yet (only tasks that waited are kept on the runtime's list; the others
+ * are found in the run queue or as the task being polled).
+ */
+import { describe, expect, it } from "vitest";
+import { asyncBlock, asyncFn } from "../src/coroutine/async-fn.js";
+import { Runtime } from "../src/runtime/runtime.js";
+import { spawn } from "../src/task/spawn.js";
+import { yieldNow } from "../src/task/yield-now.js";
+import { flush, Gate } from "./future-testkit.js";
+
+const waitFor = asyncFn(function* waitFor(gate: Gate) {
+  return yield* gate;
+});
+
+describe("live tasks", () => {
+  it("a dump taken inside a task lists parked, queued and running tasks in spawn order", async () => {
+    const rt = new Runtime();
+    const gate = new Gate("bell");
+    rt.spawn(waitFor(gate), { name: "parked" });
+    await flush(); // "parked" has waited once
+    let names: string[] = [];
+    rt.spawn(
+      asyncBlock(function* () {
+        spawn(waitFor(gate), { name: "queued" }); // spawned, not polled yet
+        names = rt.dump().tasks.map((t) => `${t.name}:${t.state}`);
+        yield* yieldNow();
+      }),
+      { name: "dumper" },
+    );
+    await flush();
+    expect(names).toEqual(["parked:idle", "dumper:running", "queued:scheduled"]);
+    expect(rt.metrics().liveTasks).toBe(2);
+    gate.resolve("done");
+    await rt.shutdown();
+    expect(rt.metrics().liveTasks).toBe(0);
+  });
+
+  it("a task that finishes in its first poll leaves no trace in the dump", async () => {
+    const rt = new Runtime();
+    await rt.spawn(asyncBlock(function* () {}));
+    expect(String(rt.dump())).toBe("(no live tasks)");
+    await rt.shutdown();
+  });
+
+  it("shutdown aborts tasks that never waited (still queued) as well as parked ones, oldest first", async () => {
+    const rt = new Runtime();
+    const log: string[] = [];
+    const guarded = asyncFn(function* guarded(name: string, gate: Gate) {
+      try {
+        yield* gate;
+      } finally {
+        log.push(`${name} cleaned up`);
+      }
+    });
+    const a = new Gate();
+    const b = new Gate();
+    rt.spawn(guarded("parked", a));
+    await flush();
+    rt.spawn(guarded("queued", b)); // in the run queue, never polled: no generator, no finally
+    const done = rt.shutdown();
+    await done;
+    expect(log).toEqual(["parked cleaned up"]);
+    expect(b.polls).toBe(0);
+    expect(a.drops).toBe(1);
+    expect(rt.metrics().liveTasks).toBe(0);
+  });
+});
