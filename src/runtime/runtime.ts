@@ -31,13 +31,14 @@ import { JoinError } from "../task/join-error.js";
 import type { JoinHandle } from "../task/join-handle.js";
 import { RuntimeStateError } from "../task/runtime-state-error.js";
 import { type Spawner, type SpawnOptions, spawnerAmbient } from "../task/spawn.js";
-import { COMPLETE, LISTED } from "../task/state.js";
+import { COMPLETE } from "../task/state.js";
 import { Task } from "../task/task.js";
 import { TimeDriver, timeAmbient } from "../time/driver.js";
 import { timerProbe } from "../time/probe.js";
 import type { BlockingPool } from "./blocking-pool.js";
 import { allAsleep } from "./deadlock.js";
 import { dumpTasks, type TaskDump } from "./dump.js";
+import { LiveTasks } from "./live-tasks.js";
 import { LongPollWatch, longPollMessage } from "./long-poll.js";
 import { macrotask } from "./macrotask.js";
 import type { RuntimeMetrics } from "./metrics.js";
@@ -50,6 +51,7 @@ import {
 import { callerLocation, Probe, reportCallbackError, type TaskStats } from "./probe.js";
 import { Rng } from "./rng.js";
 import { RunQueue } from "./run-queue.js";
+import { checkName, linkSignal } from "./spawn-options.js";
 
 /**
  * The most time, in ms, that back-to-back executor turns (each of up to `eventInterval` polls) may
@@ -85,15 +87,7 @@ export class Runtime implements Spawner {
   private ticking = false;
   private lifecycle = OPEN;
   private nextId = 1;
-  /**
-   * The live tasks that have waited at least once, linked through the tasks (`LISTED`). A live task
-   * is on this list, in the run queue, or being polled: a task that finishes in the poll after its
-   * spawn, the common short task, never touches the list (a tenth of W1's time). `liveTasks()`
-   * gathers all three, in spawn order.
-   */
-  private liveHead: Task<any> | null = null;
-  private liveTail: Task<any> | null = null;
-  private liveCount = 0;
+  private readonly live = new LiveTasks();
   private spawned = 0;
   private polls = 0;
   /** @internal the timer half of the reactor: the clock, the timer wheel, the host timer. */
@@ -250,16 +244,9 @@ export class Runtime implements Spawner {
     return dumpTasks(this.liveTasks());
   }
 
-  /** Every live task, in spawn order (see `liveHead`). */
+  /** Every live task, in spawn order. */
   private liveTasks(): Task<any>[] {
-    const out: Task<any>[] = [];
-    for (let t = this.liveHead; t !== null; t = t.nextLive) out.push(t);
-    this.queue.forEach((t) => {
-      if ((t.state & (LISTED | COMPLETE)) === 0) out.push(t);
-    });
-    const p = this.polling;
-    if (p !== null && (p.state & (LISTED | COMPLETE)) === 0) out.push(p);
-    return out.sort((a, b) => a.id - b.id);
+    return this.live.gather(this.queue, this.polling);
   }
 
   /** @internal report a diagnostic. */
@@ -344,20 +331,13 @@ export class Runtime implements Spawner {
   private admit(task: Task<any>): void {
     if (this.watchdog !== null) this.watchdog.nameTask(task.id, task.name);
     this.spawned++;
-    this.liveCount++;
+    this.live.count++;
     this.schedule(task);
   }
 
-  /** @internal a poll left `task` idle for the first time: put it on the list. */
+  /** @internal a poll left `task` idle for the first time: put it on the list of live tasks. */
   list(task: Task<any>): void {
-    task.state |= LISTED;
-    const tail = this.liveTail;
-    if (tail === null) this.liveHead = task;
-    else {
-      tail.nextLive = task;
-      task.prevLive = tail;
-    }
-    this.liveTail = task;
+    this.live.list(task);
   }
 
   /** @internal a task was marked scheduled: queue it and make sure a turn is coming. */
@@ -371,17 +351,7 @@ export class Runtime implements Spawner {
 
   /** @internal */
   taskCompleted(task: Task<any>): void {
-    if ((task.state & LISTED) !== 0) {
-      task.state &= ~LISTED;
-      const prev = task.prevLive;
-      const next = task.nextLive;
-      if (prev === null) this.liveHead = next;
-      else prev.nextLive = next;
-      if (next === null) this.liveTail = prev;
-      else next.prevLive = prev;
-      task.prevLive = task.nextLive = null;
-    }
-    this.liveCount--;
+    this.live.completed(task);
     if (this.probe !== null) this.probe.completed(task);
     if (this.locations.size > 0) this.locations.delete(task.id);
     const error = task.error;
@@ -488,7 +458,7 @@ export class Runtime implements Spawner {
     }
     this.inSlice = false;
     queue.shrinkIfEmpty();
-    if (this.lifecycle === SHUTTING_DOWN && this.liveCount === 0) {
+    if (this.lifecycle === SHUTTING_DOWN && this.live.count === 0) {
       this.finishShutdown();
     } else {
       this.idle();
@@ -598,7 +568,7 @@ export class Runtime implements Spawner {
    */
   metrics(): RuntimeMetrics {
     return {
-      liveTasks: this.liveCount,
+      liveTasks: this.live.count,
       spawnedTotal: this.spawned,
       pollsTotal: this.polls,
       queueDepth: this.queue.length,
@@ -642,7 +612,7 @@ export class Runtime implements Spawner {
     } finally {
       spawnerAmbient.current = outerSpawner;
     }
-    if (this.liveCount === 0) this.finishShutdown();
+    if (this.live.count === 0) this.finishShutdown();
     else if (!this.ticking && !this.turnPending && this.queue.length > 0) {
       this.turnPending = true;
       queueMicrotask(this.tickFn);
@@ -686,36 +656,6 @@ export class Runtime implements Spawner {
     if (failure !== null) throw failure.error;
     return value as T;
   }
-}
-
-function checkName(name: unknown): string | undefined {
-  if (name === undefined) return undefined;
-  if (typeof name !== "string") {
-    throw new TypeError(`spawn options.name must be a string, got ${typeof name}`);
-  }
-  return name;
-}
-
-function linkSignal(rt: Runtime, task: Task<any>, signal: AbortSignal): void {
-  if (
-    typeof signal !== "object" ||
-    signal === null ||
-    typeof signal.addEventListener !== "function"
-  ) {
-    throw new TypeError("spawn options.signal must be an AbortSignal");
-  }
-  if (signal.aborted) {
-    task.abort();
-    return;
-  }
-  const onAbort = () => task.abort();
-  signal.addEventListener("abort", onAbort, { once: true });
-  // A task that can be cancelled from outside can still be woken: not a deadlock.
-  rt.signalLinks++;
-  task.unlinkSignal = () => {
-    rt.signalLinks--;
-    signal.removeEventListener("abort", onAbort);
-  };
 }
 
 /**

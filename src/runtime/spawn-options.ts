@@ -1,0 +1,45 @@
+/**
+ * Spawn options: checking a task's `name`, and linking a task to an `AbortSignal` so that native
+ * code can cancel Brigade work with the platform's own convention.
+ */
+import type { Task } from "../task/task.js";
+
+/** The `name` option, checked: a string or nothing. */
+export function checkName(name: unknown): string | undefined {
+  if (name === undefined) return undefined;
+  if (typeof name !== "string") {
+    throw new TypeError(`spawn options.name must be a string, got ${typeof name}`);
+  }
+  return name;
+}
+
+/** What a signal link needs from its runtime: a count of the links that may still fire. */
+export interface SignalLinks {
+  signalLinks: number;
+}
+
+/**
+ * Abort `task` when `signal` aborts (at once if it already has). While linked, the task counts as
+ * wakeable from outside, so waiting on nothing else is not a deadlock; the link is undone when the
+ * task completes.
+ */
+export function linkSignal(rt: SignalLinks, task: Task<any>, signal: AbortSignal): void {
+  if (
+    typeof signal !== "object" ||
+    signal === null ||
+    typeof signal.addEventListener !== "function"
+  ) {
+    throw new TypeError("spawn options.signal must be an AbortSignal");
+  }
+  if (signal.aborted) {
+    task.abort();
+    return;
+  }
+  const onAbort = () => task.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  rt.signalLinks++;
+  task.unlinkSignal = () => {
+    rt.signalLinks--;
+    signal.removeEventListener("abort", onAbort);
+  };
+}
