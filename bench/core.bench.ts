@@ -5,7 +5,10 @@
  *
  * - W1: spawn 1,000,000 tasks whose future is an async fn, then await every handle.
  * - W2: 1,000 tasks × 1,000 `yieldNow` (native: `await null`, which starves timers, and
- *   `setImmediate`, which does not).
+ *   `setImmediate`, which does not). For context, "generator floor": the same 1,000 × 1,000 as
+ *   bare generators, each `yield*` of a two-step iterator, taken round-robin from an array by a
+ *   plain loop: no runtime, no waker, no budget. It is what any generator-based executor starts
+ *   from, before doing any of its own work.
  * - W5: 100,000 tasks parked on a leaf that is never woken: live heap bytes per task.
  * - alloc: bytes the executor allocates per poll and wake (zero is the rule), beside what Node's
  *   setImmediate allocates per event-loop hop.
@@ -118,6 +121,34 @@ function w2Brigade(tasks: number, k: number, opts: RunOptions = OPTS): Promise<v
     }),
     opts,
   );
+}
+
+/** The two-step iterator of the floor: suspended once, then done (a yieldNow with no waker). */
+class Step {
+  private stepped = false;
+  [Symbol.iterator](): Step {
+    return this;
+  }
+  next(): IteratorResult<number, void> {
+    if (this.stepped) return FLOOR_DONE;
+    this.stepped = true;
+    return FLOOR_SUSPENDED;
+  }
+}
+const FLOOR_SUSPENDED: IteratorYieldResult<number> = Object.freeze({ done: false, value: 0 });
+const FLOOR_DONE: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined });
+
+function* floorYielder(k: number): Generator<number, void, unknown> {
+  for (let i = 0; i < k; i++) yield* new Step();
+}
+
+function w2Floor(tasks: number, k: number): void {
+  const queue: Generator<number, void, unknown>[] = [];
+  for (let i = 0; i < tasks; i++) queue.push(floorYielder(k));
+  for (let head = 0; head < queue.length; head++) {
+    const g = queue[head]!;
+    if (g.next().done !== true) queue.push(g);
+  }
 }
 
 async function yieldAwaitNull(k: number): Promise<void> {
@@ -342,6 +373,7 @@ export async function main(): Promise<void> {
       { name: "native await null", run: () => w2Native(T, K, yieldAwaitNull) },
       { name: "native setImmediate", run: () => w2Native(T, K, yieldImmediate) },
       { name: "effect", run: () => w2Effect(T, K) },
+      { name: "generator floor", run: () => w2Floor(T, K) },
     ]);
 
   const N5 = QUICK ? 20_000 : 100_000;

@@ -11,11 +11,22 @@
  * Each server runs in a child process of its own (one core for the server, one for the load
  * generator in this process), started once and idle while the others are measured; the variants
  * run in interleaved rounds, and the medians are reported.
+ *
+ * Echo throughput is measured twice. First with every server run through tsx, as the HTTP pair
+ * is. Then with both echo servers as plain JavaScript (Brigade's example bundled by esbuild, the
+ * way it would be deployed), because under tsx the comparison is mostly about V8's garbage
+ * collector, not the servers. V8 starts no incremental marking while the old generation is under
+ * 8 MB. Through tsx (sources and inline source maps of ~100 modules kept in the heap) the Brigade
+ * process holds ~8.4 MB, the bare Node server ~5.6 MB; bundled, Brigade holds ~5 MB. Past the
+ * mark, the 64 KiB buffers Node allocates for every socket read drive a mark-compact every few
+ * dozen milliseconds, which roughly doubles the server's CPU per byte. Node's own `s.pipe(s)`
+ * server, given the same modules to load, slows down too (to ~0.7× of the bare one when this was
+ * written), so the first comparison mostly measures heap sizes.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { compare, record } from "./harness.js";
 
 const SERVER_KIND = process.env.NET_BENCH_SERVER;
@@ -54,9 +65,12 @@ async function serve(kind: string): Promise<void> {
 
 if (SERVER_KIND !== undefined) await serve(SERVER_KIND);
 
-/** Start a server child; resolves with its port and the child. */
-function startServer(kind: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
+/** Start a server child (by default this file, through tsx); resolves with its port and the child. */
+function startServer(
+  kind: string,
+  args = ["--import", "tsx", fileURLToPath(import.meta.url)],
+): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, NET_BENCH_SERVER: kind },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -69,6 +83,53 @@ function startServer(kind: string): Promise<{ port: number; child: ChildProcess 
     });
     child.on("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
   });
+}
+
+/** The plain Node echo server, as JavaScript for `node -e` (the same server as "node-echo"). */
+const NODE_ECHO_JS = `
+const net = require("node:net");
+const server = net.createServer({ allowHalfOpen: true }, (s) => {
+  s.pipe(s);
+  s.on("error", () => s.destroy());
+});
+server.listen(0, "127.0.0.1", () => process.stdout.write("port " + server.address().port + "\\n"));
+`;
+
+/**
+ * The echo servers as plain JavaScript: Brigade's example bundled by esbuild (a dev dependency,
+ * and tsx's own compiler; packages stay external), and the Node server above. `null` when esbuild
+ * cannot be loaded.
+ */
+async function startPlainEchoServers(): Promise<{
+  brigade: { port: number; child: ChildProcess };
+  node: { port: number; child: ChildProcess };
+} | null> {
+  let esbuild: { build: (options: object) => Promise<unknown> };
+  try {
+    esbuild = (await import("esbuild" as string)) as typeof esbuild;
+  } catch {
+    return null;
+  }
+  // Under node_modules so that the bundle's external packages resolve from it.
+  const out = fileURLToPath(
+    new URL("../node_modules/.cache/brigade-bench/echo-server.mjs", import.meta.url),
+  );
+  await esbuild.build({
+    entryPoints: [fileURLToPath(new URL("../examples/echo-server.ts", import.meta.url))],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    packages: "external",
+    outfile: out,
+    logLevel: "warning",
+  });
+  const startBrigade = `const { start } = await import(${JSON.stringify(pathToFileURL(out).href)});
+const { port } = await start(0);
+process.stdout.write("port " + port + "\\n");`;
+  return {
+    brigade: await startServer("plain brigade-echo", ["--input-type=module", "-e", startBrigade]),
+    node: await startServer("plain node-echo", ["-e", NODE_ECHO_JS]),
+  };
 }
 
 /** `connections` clients each send `bytes` and read them back. */
@@ -189,6 +250,34 @@ export async function main(): Promise<void> {
       brigade: 1000 / tp.medians.brigade!,
       "node-net": 1000 / tp.medians["node-net"]!,
     });
+
+    const plain = await startPlainEchoServers();
+    if (plain === null) console.log("echo as plain JavaScript: skipped (esbuild not found)");
+    else {
+      try {
+        const ptp = await compare(
+          `echo, both servers as plain JavaScript (no tsx): ${connections} connections × ${perConnection / MB} MB`,
+          { ops: totalMb, unit: "ms per MB echoed", perOp: "ms", rounds: 7, warmup: 1 },
+          [
+            {
+              name: "brigade",
+              run: () => echoThroughput(plain.brigade.port, connections, perConnection),
+            },
+            {
+              name: "node-net",
+              run: () => echoThroughput(plain.node.port, connections, perConnection),
+            },
+          ],
+        );
+        record("echo throughput, plain JavaScript", "MB/s (from the medians)", {
+          brigade: 1000 / ptp.medians.brigade!,
+          "node-net": 1000 / ptp.medians["node-net"]!,
+        });
+      } finally {
+        plain.brigade.child.kill();
+        plain.node.child.kill();
+      }
+    }
 
     const p99s: Record<string, number[]> = { brigade: [], "node-net": [] };
     const p50s: Record<string, number[]> = { brigade: [], "node-net": [] };

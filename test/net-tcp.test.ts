@@ -228,6 +228,66 @@ describe("backpressure", () => {
   });
 });
 
+describe("read-ahead", () => {
+  it("a reader that stops reading pauses its socket: at most 64 KiB plus one chunk wait unread, the sender backs up, and reading resumes the flow", async () => {
+    const chunk = new Uint8Array(64 * 1024).fill(3);
+    const report = await run(
+      asyncBlock(function* () {
+        const listener = yield* TcpListener.bind("127.0.0.1:0");
+        const client = yield* TcpStream.connect(listener.localAddr());
+        const peer = yield* listener.accept(); // not read until the sender has backed up
+        let accepted = 0;
+        let lastPoll: unknown = null;
+        const writer = spawn(
+          asyncBlock(function* () {
+            for (;;) {
+              const n = yield* pollFn((cx) => {
+                const r = client.pollWrite(cx, chunk);
+                lastPoll = r;
+                return r;
+              });
+              accepted += n as number;
+            }
+          }),
+        );
+        // Wait until a whole round of checks sees the sender make no progress.
+        let previous = -1;
+        let stableRounds = 0;
+        for (let i = 0; i < 200 && stableRounds < 5; i++) {
+          yield* sleepMs(10);
+          stableRounds = accepted === previous ? stableRounds + 1 : 0;
+          previous = accepted;
+        }
+        const stalled = {
+          stableRounds,
+          pending: lastPoll === PENDING,
+          unread: peer.readBufferLength,
+          accepted,
+        };
+        // Now read: the queue drains, the socket resumes, and the sender moves again.
+        const buf = new Uint8Array(256 * 1024);
+        let read = 0;
+        for (let i = 0; i < 10_000 && read < accepted + 4 * chunk.length; i++) {
+          read += yield* peer.read(buf);
+        }
+        const out = { ...stalled, read, acceptedAfter: accepted };
+        writer.abort();
+        client[Symbol.dispose]();
+        peer[Symbol.dispose]();
+        listener[Symbol.dispose]();
+        return out;
+      }),
+    );
+    expect(report.stableRounds).toBe(5);
+    expect(report.pending).toBe(true);
+    expect(report.unread).toBeGreaterThan(0);
+    // The mark (64 KiB) plus the one chunk that crossed it (Node delivers at most 64 KiB at a time).
+    expect(report.unread).toBeLessThanOrEqual(64 * 1024 + 64 * 1024);
+    expect(report.read).toBeGreaterThanOrEqual(report.accepted + 4 * chunk.length);
+    expect(report.acceptedAfter).toBeGreaterThan(report.accepted);
+  });
+});
+
 /** Real milliseconds: these tests use real sockets, so they run on the real clock. */
 function sleepMs(ms: number) {
   return sleep(ms);

@@ -4,11 +4,14 @@
  * else, DESIGN.md decision 7):
  *
  * - Reading: Node's `'data'` events fill a small receive queue and wake the reader; `pollRead`
- *   copies from it, `PENDING` when it is empty. Once 64 KiB wait unread the socket is paused,
- *   which stops reading from the kernel, so a slow reader slows the sender (TCP flow control);
- *   reading below the mark resumes it. (Node's "paused mode", `'readable'` plus `read()`, bounds
- *   memory the same way, but a plain Node echo server written that way measured ~0.7× the
- *   throughput of `socket.pipe(socket)` on the development machine.)
+ *   copies from it, `PENDING` when it is empty. Once more than 64 KiB wait unread the socket is
+ *   paused, which stops reading from the kernel, so a slow reader slows the sender (TCP flow
+ *   control); reading back down to the mark resumes it. A single chunk is at most 64 KiB (Node's
+ *   read size), so one chunk that the reader is about to take never pauses the socket: pausing at
+ *   exactly 64 KiB paused and resumed it for every full-sized read of a fast copy. (Node's
+ *   "paused mode", `'readable'` plus `read()`, bounds memory the same way, but a plain Node echo
+ *   server written that way measured ~0.7× the throughput of `socket.pipe(socket)` on the
+ *   development machine.)
  * - Writing: `pollWrite` hands a copy of the bytes to the socket. Once Node's write buffer is
  *   past its high-water mark (`write()` returned false), `pollWrite` answers `PENDING` until
  *   `'drain'`; so a peer that never reads leaves the writer waiting with bounded memory, never a
@@ -42,8 +45,8 @@ import { netCounters } from "./counters.js";
 /** The most one `pollWrite` accepts: bounds what a single call can queue beyond the mark. */
 const MAX_WRITE = 64 * 1024;
 /**
- * Bytes received ahead of the reader before the socket is paused (which stops reading from the
- * kernel, so TCP flow control slows the peer down).
+ * Bytes received ahead of the reader beyond which the socket is paused (which stops reading from
+ * the kernel, so TCP flow control slows the peer down).
  */
 const READ_AHEAD = 64 * 1024;
 const EMPTY = new Uint8Array(0);
@@ -223,7 +226,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   private receive(chunk: Buffer): void {
     this.received.push(chunk);
     this.queued += chunk.length;
-    if (this.queued >= READ_AHEAD && !this.paused) {
+    if (this.queued > READ_AHEAD && !this.paused) {
       this.paused = true;
       this.socket.pause();
     }
@@ -242,7 +245,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
         this.head = 0;
       }
     }
-    if (this.paused && this.queued < READ_AHEAD) {
+    if (this.paused && this.queued <= READ_AHEAD) {
       // Room again: let the kernel's bytes in (the peer's window reopens).
       this.paused = false;
       this.socket.resume();
@@ -343,6 +346,14 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
       throw new TypeError(`setNoDelay(noDelay): noDelay must be a boolean, got ${typeof noDelay}`);
     }
     if (!this.disposed) this.socket.setNoDelay(noDelay);
+  }
+
+  /**
+   * Bytes received from the peer that no read has taken yet. At most 64 KiB plus the chunk that
+   * crossed that mark: past it the socket is paused until reads bring it back under.
+   */
+  get readBufferLength(): number {
+    return this.queued;
   }
 
   /** Bytes accepted by `pollWrite` that Node has not yet handed to the kernel. */
