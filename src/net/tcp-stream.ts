@@ -351,6 +351,11 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   /**
    * Bytes received from the peer that no read has taken yet. At most 64 KiB plus the chunk that
    * crossed that mark: past it the socket is paused until reads bring it back under.
+   *
+   * @example
+   * ```ts
+   * if (conn.readBufferLength > 0) console.log("the peer sent more than we have read");
+   * ```
    */
   get readBufferLength(): number {
     return this.queued;
