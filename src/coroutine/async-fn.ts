@@ -11,7 +11,7 @@
  * ```
  */
 import type { Suspend } from "../future/future.js";
-import { tagLabel } from "./body.js";
+import { NO_ARGS, tagLabel } from "./body.js";
 import { Coroutine, type Start } from "./coroutine.js";
 
 /**
@@ -35,11 +35,22 @@ export function asyncFn<A extends unknown[], R>(
   const label = body.name || "anonymous";
   // Once per definition, so a task that adopts one of its calls can name the body (body.ts).
   tagLabel(body, label);
-  return function (this: unknown, ...args: A): Coroutine<R> {
+  return function (this: unknown): Coroutine<R> {
+    // The arguments are copied out of `arguments` rather than gathered by a rest parameter, so a
+    // call without arguments allocates no array (the shared empty one stands in).
+    // biome-ignore lint/complexity/noArguments: a rest parameter allocates an array on every call.
+    const n = arguments.length;
+    let args: readonly unknown[] = NO_ARGS;
+    if (n > 0) {
+      const a = new Array<unknown>(n);
+      // biome-ignore lint/complexity/noArguments: see above.
+      for (let i = 0; i < n; i++) a[i] = arguments[i];
+      args = a;
+    }
     // The generator is made on the first poll; a method call's `this` is bound for it now.
     const start = this === undefined ? body : body.bind(this);
     return new Coroutine(start as Start<R>, args, label);
-  };
+  } as (...args: A) => Coroutine<R>;
 }
 
 /**

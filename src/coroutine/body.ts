@@ -18,6 +18,9 @@ export type Body<R> = Generator<Suspend, R, unknown>;
 /** The generator function of an async fn: called on the first poll to make its {@link Body}. */
 export type Start<R> = (...args: any[]) => Body<R>;
 
+/** Shared by every call without arguments, so such a call allocates no arguments array. */
+export const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
 /** Where `asyncFn` keeps the label on a generator function and on its prototype. */
 const LABEL: unique symbol = Symbol("brigade.label");
 

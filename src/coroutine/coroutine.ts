@@ -43,6 +43,7 @@ import {
   type Body,
   labelOfBody,
   labelOfStart,
+  NO_ARGS,
   refuseBareYield,
   type Start,
   startBody,
@@ -67,9 +68,6 @@ const STATE_NAMES = [
   "cancelled",
   "spawned as a task",
 ];
-
-/** Shared by every call without arguments, so such a coroutine allocates no arguments array. */
-const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
 /** A future driven by a generator body. */
 export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellable {

@@ -415,6 +415,8 @@ export class Task<T> extends Context {
   private complete(outcome: unknown): void {
     this.state = transitionToComplete(this.state);
     this.slot = outcome;
+    // The future an adopted body last waited on (or a cleanup's owner): nothing to keep for.
+    this.aux = null;
     // One look at the shared slot (see `waiter`) instead of a getter per field.
     const waiter = this.waiter;
     let x: TaskExtra | null = null;
