@@ -178,6 +178,18 @@ describe("mpsc: disposal at every point", () => {
     expect(new MockTask(rx.recv()).poll()).toBe(5);
   });
 
+  it("a parked receiver counts as one live waiter until a send wakes it, then receives the message", async () => {
+    const rt = new Runtime();
+    const [tx, rx] = mpsc.channel<number>(1);
+    const h = rt.spawn(rx.recv());
+    await new Promise((r) => setImmediate(r));
+    expect(rt.metrics().liveWaiters).toBe(1);
+    tx.trySend(7);
+    expect(rt.metrics().liveWaiters).toBe(0); // woken: no longer waiting
+    expect(await h).toBe(7);
+    await rt.shutdown();
+  });
+
   it("tasks parked in send, reserve and recv, all aborted: the live waiter count falls back to zero", async () => {
     const rt = new Runtime();
     const [tx, rx] = mpsc.channel<number>(1);

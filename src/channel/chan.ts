@@ -11,11 +11,11 @@
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
-import { FutureBase } from "../future/future.js";
+import { FutureBase, type Suspend, stepContext, stepResult } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Acquire } from "../sync/permits.js";
 import { Permits } from "../sync/permits.js";
-import { QUEUED, WaitNode, WaitQueue } from "../sync/waiter.js";
+import { WaitSlot } from "../sync/waiter.js";
 import { pollProceed } from "../task/budget.js";
 import { SendError } from "./errors.js";
 import { RecvIterator } from "./iterate.js";
@@ -24,8 +24,8 @@ import { Ring } from "./ring.js";
 /** @internal the state both ends share. Its permits are the free slots of a bounded channel. */
 export class Chan<T> extends Permits {
   readonly buf: Ring<T>;
-  /** The receiver's waker, when it waits (at most one node). */
-  readonly rxQueue = new WaitQueue<Receiver<T>>();
+  /** The receiver's waker, when it waits (there is one receiver: no line is needed). */
+  readonly rxSlot = new WaitSlot();
   /** Open sender handles. */
   senders = 1;
   /** Whether slots are counted (a bounded channel). */
@@ -43,16 +43,12 @@ export class Chan<T> extends Permits {
   /** Put a ticket on the rail and wake the receiver. */
   push(v: T): void {
     this.buf.push(v);
-    const n = this.rxQueue.head;
-    if (n !== null) this.rxQueue.grant(n);
+    this.rxSlot.wake();
   }
 
   /** A sender handle closed. */
   senderClosed(): void {
-    if (--this.senders === 0) {
-      const n = this.rxQueue.head;
-      if (n !== null) this.rxQueue.grant(n);
-    }
+    if (--this.senders === 0) this.rxSlot.wake();
   }
 
   override closedError(a: Acquire<unknown>): Error {
@@ -82,14 +78,10 @@ export class Chan<T> extends Permits {
  * ```
  */
 export class Receiver<T> implements Disposable, AsyncIterable<T> {
-  /** @internal this receiver's place in the wait queue, reused for every wait. */
-  private readonly node: WaitNode<Receiver<T>>;
   private closed = false;
 
   /** @internal */
-  constructor(private readonly chan: Chan<T>) {
-    this.node = new WaitNode<Receiver<T>>(this);
-  }
+  constructor(private readonly chan: Chan<T>) {}
 
   /**
    * The next message, or `undefined` once every sender is closed and the channel is empty.
@@ -132,9 +124,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       this.unregister();
       return undefined;
     }
-    const node = this.node;
-    if (node.state === QUEUED) node.waker = cx.waker;
-    else chan.rxQueue.push(node, cx.waker);
+    chan.rxSlot.park(cx.waker);
     // Whoever stored the waker last owns the registration (a direct poller owns it as `null`).
     this.registrant = by;
     return PENDING;
@@ -194,7 +184,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   unregister(by?: unknown): void {
     if (by !== undefined && by !== this.registrant) return;
     this.registrant = null;
-    if (this.node.state === QUEUED) this.chan.rxQueue.remove(this.node);
+    this.chan.rxSlot.clear();
   }
 
   /** Close, and drop the messages still buffered. */
@@ -227,6 +217,11 @@ class Recv<T> extends FutureBase<T | undefined> implements Disposable {
 
   [DESCRIBE](): Description {
     return { label: "mpsc rx.recv()", children: [] };
+  }
+
+  /** `yield*`'s step, in this class so that its `poll` call sees one class (see FutureBase). */
+  override next(): IteratorResult<Suspend, T | undefined> {
+    return stepResult(this, this.poll(stepContext()));
   }
 
   poll(cx: Context): Poll<T | undefined> {

@@ -16,7 +16,7 @@
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
-import { FutureBase } from "../future/future.js";
+import { FutureBase, type Suspend, stepContext, stepResult } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { ReleasedError } from "../sync/errors.js";
 import { Acquire, FAILED, HELD, MAX_PERMITS, SPENT } from "../sync/permits.js";
@@ -204,6 +204,11 @@ class Send<T> extends FutureBase<void> implements Disposable {
   ) {
     super();
     this.value = value;
+  }
+
+  /** `yield*`'s step, in this class so that its `poll` call sees one class (see FutureBase). */
+  override next(): IteratorResult<Suspend, void> {
+    return stepResult(this, this.poll(stepContext()));
   }
 
   poll(cx: Context): Poll<void> {

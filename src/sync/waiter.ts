@@ -146,3 +146,57 @@ function wakeOf(node: WaitNode<unknown>): void {
   node.waker = null;
   w?.wake();
 }
+
+/**
+ * A line of one: the pager of the single party that can ever wait on a primitive (an mpsc
+ * channel's receiver). It counts as a live waiter while it holds a waker, as a queued node does,
+ * for a fraction of a queue's bookkeeping.
+ *
+ * @example
+ * ```ts
+ * slot.park(cx.waker); // in a poll that returns PENDING
+ * slot.wake();         // from the side that makes progress
+ * ```
+ */
+export class WaitSlot {
+  /** The waiter's pager, while it waits. */
+  waker: Waker | null = null;
+  /** The runtime that counts this wait as a live waiter. */
+  private counter: Runtime | null = null;
+
+  /** Wait with `waker`, replacing the pager kept, if any. */
+  park(waker: Waker): void {
+    if (this.waker === null) {
+      const s = spawnerAmbient.current as Runtime | null;
+      if (s !== null) {
+        s.waiterOpened();
+        this.counter = s;
+      }
+    }
+    this.waker = waker;
+  }
+
+  /** Stop waiting without being woken (the waiting future was dropped). */
+  clear(): void {
+    if (this.waker === null) return;
+    this.waker = null;
+    this.release();
+  }
+
+  /** Wake the waiter, if one waits. */
+  wake(): void {
+    const w = this.waker;
+    if (w === null) return;
+    this.waker = null;
+    this.release();
+    w.wake();
+  }
+
+  private release(): void {
+    const c = this.counter;
+    if (c !== null) {
+      this.counter = null;
+      c.waiterClosed();
+    }
+  }
+}
