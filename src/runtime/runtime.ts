@@ -457,7 +457,6 @@ export class Runtime implements Spawner {
       return;
     }
     this.inSlice = false;
-    queue.shrinkIfEmpty();
     if (this.lifecycle === SHUTTING_DOWN && this.live.count === 0) {
       this.finishShutdown();
     } else {
