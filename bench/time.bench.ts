@@ -10,6 +10,8 @@
  *   no GC between the two heap readings (the wheel links the sleep itself: it should be 0).
  * - W4b: 100,000 tasks sleeping 10–100 ms at once; wall time until the last wakes (100 ms is the
  *   floor). Native: async functions awaiting a `setTimeout` promise. Effect: forked `Effect.sleep`.
+ *   A sleep's deadline counts from its task's first poll, so the wall time is about the moment the
+ *   last task first ran plus 100 ms: one extra, untimed Brigade run prints these phases.
  * - W5s: 100,000 tasks parked on a 10 s sleep: live heap bytes per task, measured first (on a
  *   clean heap) and grouped by variant (see `main`).
  *
@@ -151,6 +153,30 @@ function durationOf(i: number): number {
 const nap = asyncFn(function* nap(ms: number) {
   yield* sleep(ms);
 });
+
+/** One instrumented Brigade run of W4b: when the spawning ended, the last sleep began, all woke. */
+async function w4bPhases(n: number): Promise<string> {
+  let lastStart = 0;
+  const napTimed = asyncFn(function* napTimed(ms: number) {
+    const s = sleep(ms);
+    lastStart = performance.now();
+    yield* s;
+  });
+  let spawned = 0;
+  const t0 = performance.now();
+  await run(
+    asyncBlock(function* () {
+      const handles: JoinHandle<void>[] = new Array(n);
+      for (let i = 0; i < n; i++) handles[i] = spawn(napTimed(durationOf(i)));
+      spawned = performance.now();
+      for (let i = 0; i < n; i++) yield* handles[i]!;
+    }),
+    QUIET,
+  );
+  const end = performance.now();
+  const ms = (t: number) => `${(t - t0).toFixed(0)} ms`;
+  return `spawning done at ${ms(spawned)}, last sleep made at ${ms(lastStart)}, all done at ${ms(end)}`;
+}
 
 function w4bBrigade(n: number): Promise<void> {
   return run(
@@ -304,4 +330,6 @@ export async function main(): Promise<void> {
       { name: "effect", run: () => w4bEffect(N4b) },
     ],
   );
+  (globalThis as { gc?: () => void }).gc?.();
+  console.log(`  W4b phases (brigade, one untimed run): ${await w4bPhases(N4b)}`);
 }

@@ -339,6 +339,46 @@ describe("sleep.reset", () => {
     expect(woke).toEqual([200]);
   });
 
+  it("reset of a sleep forever while waited on wakes the sleeper, whose next poll registers the new deadline", async () => {
+    const out = await run(
+      asyncBlock(function* () {
+        const t0 = Instant.now();
+        const woke: number[] = [];
+        const s = sleep(Number.POSITIVE_INFINITY);
+        const h = sleeper(s, t0, woke);
+        yield* yieldNow(); // the sleeper waits forever, on no wheel
+        expect(liveTimers()).toBe(0);
+        s.reset(t0.add(700));
+        yield* yieldNow(); // the woken sleeper polls again and registers
+        const registered = liveTimers();
+        yield* h;
+        return { registered, woke, left: liveTimers() };
+      }),
+      { clock: "paused" },
+    );
+    expect(out).toEqual({ registered: 1, woke: [700], left: 0 });
+  });
+
+  it("reset of a registered sleep to Infinity takes it off the wheel and the sleeper stays asleep", async () => {
+    const out = await run(
+      asyncBlock(function* () {
+        const t0 = Instant.now();
+        const woke: number[] = [];
+        const s = sleep(1000);
+        const h = sleeper(s, t0, woke);
+        yield* yieldNow();
+        s.reset(Instant.at(Number.POSITIVE_INFINITY));
+        const afterReset = liveTimers();
+        yield* sleep(5000);
+        const stillAsleep = woke.length === 0;
+        h.abort();
+        return { afterReset, stillAsleep };
+      }),
+      { clock: "paused" },
+    );
+    expect(out).toEqual({ afterReset: 0, stillAsleep: true });
+  });
+
   it("reset before the first poll just moves the deadline; reset after completion makes it wait again", async () => {
     const out = await run(
       asyncBlock(function* () {

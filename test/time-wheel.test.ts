@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_SPAN, type TimerEntry, UNLINKED, Wheel } from "../src/time/wheel.js";
+import { MAX_SPAN, type SlotList, type TimerEntry, UNLINKED, Wheel } from "../src/time/wheel.js";
 
 /** A wheel entry that records when (at which wheel time) it fired. */
-class Entry implements TimerEntry {
+class Entry implements TimerEntry<null> {
   when = 0;
-  slot = UNLINKED;
-  prevEntry: TimerEntry | null = null;
-  nextEntry: TimerEntry | null = null;
+  slot: SlotList<null> | number = UNLINKED;
+  prevEntry: TimerEntry<null> | null = null;
+  nextEntry: TimerEntry<null> | null = null;
   firedAt = -1;
   abandoned = false;
   constructor(
@@ -25,7 +25,7 @@ class Entry implements TimerEntry {
 }
 
 function setup() {
-  const wheel = new Wheel();
+  const wheel = new Wheel(null);
   const log: Entry[] = [];
   let next = 0;
   const add = (when: number) => {
@@ -119,7 +119,7 @@ describe("timer wheel", () => {
   });
 
   it("an entry that removes a later entry of the same slot while firing stops it from firing", () => {
-    const wheel = new Wheel();
+    const wheel = new Wheel(null);
     const log: Entry[] = [];
     const b = new Entry(1, wheel, log);
     const a = new (class extends Entry {
@@ -133,6 +133,29 @@ describe("timer wheel", () => {
     expect(wheel.advanceTo(7)).toBe(1);
     expect(log).toEqual([a]);
     expect(wheel.size).toBe(0);
+  });
+
+  it("an entry on the wheel leads to its wheel and owner through its slot, and firing hands it the owner", () => {
+    const owner = { name: "the bells" };
+    const wheel = new Wheel(owner, 100);
+    const firedWith: unknown[] = [];
+    const entry: TimerEntry<typeof owner> = {
+      when: 0,
+      slot: UNLINKED,
+      prevEntry: null,
+      nextEntry: null,
+      fire: (o) => firedWith.push(o),
+      abandon: () => {},
+    };
+    wheel.insert(entry, 5000);
+    const slot = entry.slot as SlotList<typeof owner>;
+    expect(typeof slot).toBe("object");
+    expect(slot.wheel).toBe(wheel);
+    expect(slot.wheel.owner).toBe(owner);
+    expect(slot.head).toBe(entry);
+    wheel.advanceTo(5000);
+    expect(firedWith).toEqual([owner]);
+    expect(entry.slot).toBe(UNLINKED);
   });
 
   it("clear unlinks every entry and tells each it was abandoned", () => {
@@ -187,7 +210,7 @@ describe("timer wheel against a sorted-list model", () => {
     );
     fc.assert(
       fc.property(startArb, fc.array(opArb, { maxLength: 120 }), (start, ops) => {
-        const wheel = new Wheel(start);
+        const wheel = new Wheel(null, start);
         const log: Entry[] = [];
         // The model: live timers as [when, id], fired in (when, insertion) order.
         let model: { when: number; id: number }[] = [];

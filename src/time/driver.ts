@@ -54,7 +54,7 @@ export class TimeDriver {
   /** Diagnostics, while the runtime is instrumented (see probe.ts); `null` costs one check. */
   probe: TimerProbe | null = null;
   private clock: Clock;
-  private readonly wheel: Wheel;
+  private readonly wheel: Wheel<TimeDriver>;
   private hostTimer: ReturnType<typeof setTimeout> | null = null;
   /** The tick the host timer is armed for, or -1. */
   private armedTick = -1;
@@ -79,7 +79,7 @@ export class TimeDriver {
     this.origin = origin;
     this.clock = createClock(kind, origin);
     this.lastNow = origin;
-    this.wheel = new Wheel(origin);
+    this.wheel = new Wheel<TimeDriver>(this, origin);
   }
 
   /** The current time on this runtime's clock, in ms. */
@@ -118,7 +118,7 @@ export class TimeDriver {
    * Hang `entry` on the wheel for `deadline`, a whole ms later than the last `now()`; `owner` is
    * the context owner of the poll that registers it (for diagnostics).
    */
-  register(entry: TimerEntry, deadline: number, owner: unknown): void {
+  register(entry: TimerEntry<TimeDriver>, deadline: number, owner: unknown): void {
     if (this.closed) {
       throw new FutureStateError("a timer was polled after its runtime shut down");
     }
@@ -129,7 +129,7 @@ export class TimeDriver {
   }
 
   /** Take `entry` off the wheel (it must be on it). */
-  deregister(entry: TimerEntry): void {
+  deregister(entry: TimerEntry<TimeDriver>): void {
     this.wheel.remove(entry);
     this.changed();
     if (this.probe !== null) this.probe.cancelled(entry);
@@ -240,7 +240,7 @@ export class TimeDriver {
   }
 }
 
-function abandonEntry(entry: TimerEntry): void {
+function abandonEntry(entry: TimerEntry<TimeDriver>): void {
   entry.abandon();
 }
 

@@ -8,12 +8,17 @@
  *
  * A sleep is its own timer-wheel entry: the wheel links sleeps through their own fields, and the
  * deadline is the entry's tick (`when`), a small integer, so arming and cancelling allocate nothing
- * and a parked sleep is one object of seven fields.
+ * and a parked sleep is one object of five fields (a parked task's bytes are a benchmark target).
+ * It keeps no reference to its runtime: while it is on the wheel, its `slot` leads to the wheel
+ * and its driver (see wheel.ts); off the wheel it needs none (a first poll registers with the
+ * runtime polling it).
  *
- * States (one at a time):
+ * States (one at a time), kept in the entry's `slot` field: while the sleep is on the wheel that
+ * field holds its slot's list, and off the wheel one of these numbers.
  * - `IDLE`: has a deadline, not on the wheel. Made, or `reset` while not waited on.
- * - `REGISTERED`: on the wheel, holding the waker of its last poll.
+ * - registered (`slot` is a list): on the wheel, holding the waker of its last poll.
  * - `FOREVER`: the deadline is `Infinity`: holds the waker, never on the wheel, never fires.
+ *   Reset to a finite deadline, it wakes its poller, whose next poll registers it.
  * - `FIRED`: the wheel fired it and woke its poller; the next poll is ready.
  * - `DONE`: returned ready. `reset` makes it `IDLE` again (so an interval can reuse it).
  * - `DROPPED`: disposed. `ABANDONED`: its runtime shut down while it was registered.
@@ -25,19 +30,20 @@ import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { pollProceed } from "../task/budget.js";
-import { currentDriver, type TimeDriver } from "./driver.js";
+import { currentDriver, type TimeDriver, timeAmbient } from "./driver.js";
 import { checkDuration, checkInstant, Instant, nowMs } from "./instant.js";
-import { type TimerEntry, UNLINKED } from "./wheel.js";
+import { type SlotList, type TimerEntry, UNLINKED } from "./wheel.js";
 
 export { checkDuration } from "./instant.js";
 
-const IDLE = 0;
-const REGISTERED = 1;
-const FOREVER = 2;
-const FIRED = 3;
-const DONE = 4;
-const DROPPED = 5;
-const ABANDONED = 6;
+// Off-the-wheel states (a registered sleep's `slot` is a list). The wheel leaves an entry it
+// unlinks at `UNLINKED`, which is `IDLE`; the sleep then sets its own state.
+const IDLE = UNLINKED;
+const FOREVER = -2;
+const FIRED = -3;
+const DONE = -4;
+const DROPPED = -5;
+const ABANDONED = -6;
 
 /** `when` of a sleep whose deadline is `Infinity` (kept a small integer: see the module doc). */
 const NEVER = -1;
@@ -62,15 +68,14 @@ function tickOf(deadline: number, now: number): number {
  * yield* timer;
  * ```
  */
-export class Sleep extends FutureBase<void> implements TimerEntry, Disposable {
-  // The wheel's intrusive fields (see wheel.ts). `when` is also the deadline, in whole ms.
+export class Sleep extends FutureBase<void> implements TimerEntry<TimeDriver>, Disposable {
+  // The wheel's intrusive fields (see wheel.ts). `when` is also the deadline, in whole ms; `slot`
+  // is also the state (see the module doc).
   /** @internal */ when: number;
-  /** @internal */ slot = UNLINKED;
-  /** @internal */ prevEntry: TimerEntry | null = null;
-  /** @internal */ nextEntry: TimerEntry | null = null;
-  private state = IDLE;
+  /** @internal */ slot: SlotList<TimeDriver> | number = IDLE;
+  /** @internal */ prevEntry: TimerEntry<TimeDriver> | null = null;
+  /** @internal */ nextEntry: TimerEntry<TimeDriver> | null = null;
   private waker: Waker | null = null;
-  private driver: TimeDriver | null = null;
 
   /** @internal use `sleep` or `sleepUntil`; `now` is the clock's time when it is made. */
   constructor(deadline: number, now: number) {
@@ -87,56 +92,46 @@ export class Sleep extends FutureBase<void> implements TimerEntry, Disposable {
    * fire even when the future it guards has spent it all.
    */
   pollTimer(cx: Context, spendBudget: boolean): Poll<void> {
-    switch (this.state) {
-      case IDLE: {
-        const driver = this.driver ?? currentDriver("sleep()");
-        const when = this.when;
-        if (when !== NEVER && driver.hasPassed(when)) return this.complete(cx, spendBudget);
-        this.driver = driver;
-        this.waker = cx.waker;
-        if (when === NEVER) {
-          this.state = FOREVER;
-        } else {
-          driver.register(this, when, cx.owner);
-          this.state = REGISTERED;
-        }
-        return PENDING;
-      }
-      case REGISTERED:
-      case FOREVER:
-        this.waker = cx.waker;
-        return PENDING;
-      case FIRED:
-        return this.complete(cx, spendBudget);
-      default:
-        throw this.misuse("polled");
+    const state = this.slot;
+    if (typeof state !== "number" || state === FOREVER) {
+      this.waker = cx.waker;
+      return PENDING;
     }
+    if (state === FIRED) return this.complete(cx, spendBudget);
+    if (state !== IDLE) throw this.misuse("polled");
+    const driver = currentDriver("sleep()");
+    const when = this.when;
+    if (when !== NEVER && driver.hasPassed(when)) return this.complete(cx, spendBudget);
+    this.waker = cx.waker;
+    // Registering sets `slot` to the wheel slot's list: the sleep is registered.
+    if (when === NEVER) this.slot = FOREVER;
+    else driver.register(this, when, cx.owner);
+    return PENDING;
   }
 
   private complete(cx: Context, spendBudget: boolean): Poll<void> {
     // Out of budget: stay as we are; pollProceed has already woken the task to poll again.
     if (spendBudget && !pollProceed(cx)) return PENDING;
-    this.state = DONE;
+    this.slot = DONE;
     this.waker = null;
     return undefined;
   }
 
-  /** @internal the wheel: the deadline has come. */
-  fire(): void {
-    this.state = FIRED;
+  /** @internal the wheel of `driver`: the deadline has come (it has unlinked the sleep). */
+  fire(driver: TimeDriver): void {
+    this.slot = FIRED;
     const w = this.waker;
     this.waker = null;
     if (w === null) return;
-    const probe = this.driver!.probe;
+    const probe = driver.probe;
     if (probe === null) w.wake();
     else probe.fired(this, w);
   }
 
   /** @internal the driver: the runtime shut down while this sleep was on the wheel. */
   abandon(): void {
-    this.state = ABANDONED;
+    this.slot = ABANDONED;
     this.waker = null;
-    this.driver = null;
   }
 
   /**
@@ -157,24 +152,32 @@ export class Sleep extends FutureBase<void> implements TimerEntry, Disposable {
    */
   reset(deadline: Instant): void {
     const at = checkInstant(deadline, "sleep.reset(deadline): deadline").ms;
-    const when = tickOf(at, this.driver === null ? nowMs() : this.driver.now());
-    const state = this.state;
+    const state = this.slot;
     if (state === DROPPED || state === ABANDONED) throw this.misuse("reset");
-    if (state === REGISTERED) this.driver!.deregister(this);
-    this.when = when;
-    if (state !== REGISTERED && state !== FOREVER) {
-      // Nobody waits (or the poller was already woken): the next poll registers.
-      this.state = IDLE;
+    if (typeof state !== "number") {
+      // On the wheel, waited on: move it, or ring it now if the new deadline has passed.
+      const driver = state.wheel.owner;
+      const now = driver.now();
+      const when = tickOf(at, now);
+      driver.deregister(this);
+      this.when = when;
+      if (when === NEVER) this.slot = FOREVER;
+      else if (when <= now) this.fire(driver);
+      else driver.register(this, when, null);
       return;
     }
-    const driver = this.driver!;
-    if (when === NEVER) {
-      this.state = FOREVER;
-    } else if (when <= driver.now()) {
-      this.fire();
-    } else {
-      driver.register(this, when, null);
-      this.state = REGISTERED;
+    const when = tickOf(at, nowMs());
+    this.when = when;
+    if (state !== FOREVER) {
+      // Nobody waits (or the poller was already woken): the next poll registers.
+      this.slot = IDLE;
+    } else if (when !== NEVER) {
+      // Waited on, but a sleep forever is on no wheel, so it knows no driver: its poller's next
+      // poll registers the new deadline (or finds it passed).
+      this.slot = IDLE;
+      const w = this.waker!;
+      this.waker = null;
+      w.wake();
     }
   }
 
@@ -192,11 +195,15 @@ export class Sleep extends FutureBase<void> implements TimerEntry, Disposable {
 
   /** For task dumps and deadlock reports: when this timer rings, on the runtime's clock. */
   [DESCRIBE](): Description {
+    const state = this.slot;
+    const driver = typeof state === "number" ? timeAmbient.driver : state.wheel.owner;
     return {
       label:
         this.when === NEVER
           ? "sleep forever"
-          : `sleep until t=${this.when - (this.driver?.origin ?? 0)} ms`,
+          : driver === null
+            ? `sleep until ${this.when} ms (host clock)`
+            : `sleep until t=${this.when - driver.origin} ms`,
       children: [],
     };
   }
@@ -215,22 +222,22 @@ export class Sleep extends FutureBase<void> implements TimerEntry, Disposable {
    * ```
    */
   isElapsed(): boolean {
-    return this.state === FIRED || this.state === DONE;
+    return this.slot === FIRED || this.slot === DONE;
   }
 
   /** Unregister the timer; idempotent. */
   [Symbol.dispose](): void {
-    if (this.state === REGISTERED) this.driver!.deregister(this);
-    this.state = DROPPED;
+    const state = this.slot;
+    if (typeof state !== "number") state.wheel.owner.deregister(this);
+    this.slot = DROPPED;
     this.waker = null;
-    this.driver = null;
   }
 
   private misuse(what: string): FutureStateError {
     const why =
-      this.state === DONE
+      this.slot === DONE
         ? "it completed (reset it first)"
-        : this.state === DROPPED
+        : this.slot === DROPPED
           ? "it was dropped"
           : "its runtime shut down";
     return new FutureStateError(`a sleep was ${what} after ${why}`);

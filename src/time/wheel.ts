@@ -13,6 +13,9 @@
  * - Insert and remove are O(1): each slot is an intrusive doubly linked list threaded through the
  *   entries themselves (`prevEntry`/`nextEntry`), and a 64-bit occupancy map per level (two int32
  *   words) finds the next busy slot with `Math.clz32`. Nothing is allocated per timer.
+ * - An entry on the wheel points at its slot's list ({@link SlotList}), and the list at its wheel
+ *   and the wheel's owner (the time driver): so an entry finds the wheel it hangs on, to leave it,
+ *   without a field of its own (a parked sleep's bytes are a benchmark target).
  * - Cascading: when time reaches the start of a busy slot of level L > 0, its entries are taken out
  *   and inserted again; now that `elapsed` is closer, each lands on a lower level, until it reaches
  *   level 0, where a slot is one tick and its entries fire.
@@ -24,25 +27,45 @@
  *   deadline, so they still fire on time.
  *
  * Who touches what: the time driver (`driver.ts`) alone calls `insert`, `remove` and `advanceTo`;
- * `fire()` is the entry's own code (a sleep marks itself fired and wakes its task).
+ * `fire(owner)` is the entry's own code (a sleep marks itself fired and wakes its task).
  */
 
-/** Something that can hang on the wheel. Sleep futures are their own entries. */
-export interface TimerEntry {
+/**
+ * Something that can hang on the wheel. Sleep futures are their own entries. `O` is the type of
+ * the wheel's owner, handed to `fire`.
+ */
+export interface TimerEntry<O = unknown> {
   /** The tick (a whole ms on the driver's time line) at which the entry is due. */
   when: number;
-  /** The list the entry is linked in (an index into the wheel's slots), or {@link UNLINKED}. */
-  slot: number;
-  prevEntry: TimerEntry | null;
-  nextEntry: TimerEntry | null;
-  /** The entry came due; it has already been unlinked. Must not throw. */
-  fire(): void;
+  /**
+   * The list the entry is linked in while it is on the wheel. The wheel sets {@link UNLINKED} when
+   * it unlinks the entry; any number means "not on the wheel", so an entry may keep its own state
+   * there while it is off (a sleep does).
+   */
+  slot: SlotList<O> | number;
+  prevEntry: TimerEntry<O> | null;
+  nextEntry: TimerEntry<O> | null;
+  /** The entry came due; it has already been unlinked. `owner` is the wheel's. Must not throw. */
+  fire(owner: O): void;
   /** The runtime shut down with the entry still on the wheel; it has been unlinked. */
   abandon(): void;
 }
 
 /** `slot` of an entry that is in no list. */
 export const UNLINKED = -1;
+
+/** One slot of a wheel: the ends of its list of entries, and where it belongs. */
+export class SlotList<O = unknown> {
+  head: TimerEntry<O> | null = null;
+  tail: TimerEntry<O> | null = null;
+
+  constructor(
+    /** The wheel this slot belongs to. */
+    readonly wheel: Wheel<O>,
+    /** The slot's index: `level * 64 + slot`. */
+    readonly index: number,
+  ) {}
+}
 
 /** Levels in the wheel. */
 export const LEVELS = 6;
@@ -89,59 +112,73 @@ function levelFor(elapsed: number, when: number): number {
   return ((31 - Math.clz32(significant)) / SLOT_BITS) | 0;
 }
 
-/** A hierarchical timing wheel of {@link TimerEntry}s. */
-export class Wheel {
+/** A hierarchical timing wheel of {@link TimerEntry}s, owned by an `O` (the time driver). */
+export class Wheel<O = unknown> {
   /** The tick the wheel has processed up to: everything due at or before it has fired. */
   elapsed: number;
   /** Entries currently linked in the wheel. */
   size = 0;
-  private readonly heads: (TimerEntry | null)[] = new Array(LEVELS * SLOTS).fill(null);
-  private readonly tails: (TimerEntry | null)[] = new Array(LEVELS * SLOTS).fill(null);
+  /** The slots' lists, made on a slot's first use (a runtime that sets few timers makes few). */
+  private readonly lists: (SlotList<O> | undefined)[] = new Array(LEVELS * SLOTS).fill(undefined);
   /** Occupancy: for level l, bits of slots 0..31 at [2l], of slots 32..63 at [2l + 1]. */
   private readonly occupied = new Int32Array(LEVELS * 2);
   /** Where {@link nextExpiration} found the next busy slot (read by `advanceTo`). */
   private nextSlot = -1;
 
-  /** A wheel standing at tick `start` (a whole number). */
-  constructor(start = 0) {
+  /** A wheel of `owner` (passed to each entry's `fire`), standing at tick `start` (a whole number). */
+  constructor(
+    readonly owner: O,
+    start = 0,
+  ) {
     this.elapsed = start;
   }
 
   /**
-   * Hang `entry` so that it fires at tick `when`, which must be later than `elapsed`. Appends to
-   * the slot's list, so entries due at the same tick fire in insertion order.
+   * Hang `entry` so that it fires at tick `when`, which must be later than `elapsed` (a cascade
+   * also hangs entries due right now, in the current level-0 slot, and fires them at once).
+   * Appends to the slot's list, so entries due at the same tick fire in insertion order.
    */
-  insert(entry: TimerEntry, when: number): void {
+  insert(entry: TimerEntry<O>, when: number): void {
     const elapsed = this.elapsed;
     entry.when = when;
     const placed = when - elapsed > MAX_SPAN ? elapsed + MAX_SPAN : when;
     const level = levelFor(elapsed, placed);
     const slot = (level === 0 ? placed : Math.floor(placed / SLOT_SPAN[level]!)) & SLOT_MASK;
     const index = level * SLOTS + slot;
-    const tail = this.tails[index]!;
-    entry.slot = index;
+    const list = this.lists[index] ?? this.makeList(index);
+    const tail = list.tail;
+    entry.slot = list;
     entry.nextEntry = null;
     entry.prevEntry = tail;
     if (tail === null) {
-      this.heads[index] = entry;
+      list.head = entry;
       this.occupied[index >> 5]! |= 1 << (index & 31);
     } else {
       tail.nextEntry = entry;
     }
-    this.tails[index] = entry;
+    list.tail = entry;
     this.size++;
   }
 
+  private makeList(index: number): SlotList<O> {
+    const list = new SlotList(this, index);
+    this.lists[index] = list;
+    return list;
+  }
+
   /** Unhang `entry`, which must be linked in this wheel. O(1). */
-  remove(entry: TimerEntry): void {
-    const index = entry.slot;
+  remove(entry: TimerEntry<O>): void {
+    const list = entry.slot as SlotList<O>;
     const prev = entry.prevEntry;
     const next = entry.nextEntry;
-    if (prev === null) this.heads[index] = next;
+    if (prev === null) list.head = next;
     else prev.nextEntry = next;
-    if (next === null) this.tails[index] = prev;
+    if (next === null) list.tail = prev;
     else next.prevEntry = prev;
-    if (prev === null && next === null) this.occupied[index >> 5]! &= ~(1 << (index & 31));
+    if (prev === null && next === null) {
+      const index = list.index;
+      this.occupied[index >> 5]! &= ~(1 << (index & 31));
+    }
     entry.prevEntry = entry.nextEntry = null;
     entry.slot = UNLINKED;
     this.size--;
@@ -193,13 +230,21 @@ export class Wheel {
   /** Empty one slot whose time has come: fire what is due, hang the rest lower. */
   private expire(index: number, deadline: number): number {
     this.elapsed = deadline;
+    if (index >= SLOTS) {
+      this.cascade(this.lists[index]!);
+      // Entries due right at the slot's start landed in the current level-0 slot: fire them now.
+      index = deadline & SLOT_MASK;
+    }
+    const list = this.lists[index];
+    if (list === undefined) return 0; // a cascade found nothing due now
+    const owner = this.owner;
     let fired = 0;
     // Pop from the live list, not a detached copy: an entry's `fire` may remove other entries.
-    for (let entry = this.heads[index]!; entry !== null; entry = this.heads[index]!) {
+    for (let entry = list.head; entry !== null; entry = list.head) {
       this.remove(entry);
       if (entry.when <= deadline) {
         fired++;
-        entry.fire();
+        entry.fire(owner);
       } else {
         this.insert(entry, entry.when);
       }
@@ -207,10 +252,29 @@ export class Wheel {
     return fired;
   }
 
+  /**
+   * Hang every entry of a higher slot whose time has come again, lower: the wheel now stands at the
+   * slot's start, closer to each deadline. No entry's code runs meanwhile, so the list is detached
+   * whole and walked, instead of being unlinked entry by entry.
+   */
+  private cascade(list: SlotList<O>): void {
+    let entry = list.head;
+    list.head = list.tail = null;
+    const index = list.index;
+    this.occupied[index >> 5]! &= ~(1 << (index & 31));
+    while (entry !== null) {
+      const next = entry.nextEntry;
+      this.size--; // insert counts it again
+      this.insert(entry, entry.when);
+      entry = next;
+    }
+  }
+
   /** Unhang every entry, calling `each` on it. Used when the runtime shuts down. */
-  clear(each: (entry: TimerEntry) => void): void {
-    for (let index = 0; index < LEVELS * SLOTS; index++) {
-      for (let entry = this.heads[index]!; entry !== null; entry = this.heads[index]!) {
+  clear(each: (entry: TimerEntry<O>) => void): void {
+    for (const list of this.lists) {
+      if (list === undefined) continue;
+      for (let entry = list.head; entry !== null; entry = list.head) {
         this.remove(entry);
         each(entry);
       }
