@@ -65,7 +65,7 @@ export function startBody<R>(
   args: readonly unknown[],
   label: string | null,
 ): Body<R> {
-  const gen = start(...args);
+  const gen = args.length === 0 ? start() : start(...args);
   if (gen === null || typeof gen !== "object" || typeof gen.next !== "function") {
     throw new TypeError(
       `async fn '${label ?? labelOfStart(start)}' must be a generator function (function* () { ... }), but it returned ${gen === null ? "null" : typeof gen}`,

@@ -2,7 +2,7 @@
  * spawn: hand a recipe card to a new chef. The task starts on the runtime that is currently
  * polling (the one whose task called `spawn`), and runs independently of its spawner.
  */
-import { assertFuture, type Future } from "../future/future.js";
+import { assertFuture, type Future, FutureBase } from "../future/future.js";
 import type { JoinHandle } from "./join-handle.js";
 import { RuntimeStateError } from "./runtime-state-error.js";
 import type { Scheduler, Task } from "./task.js";
@@ -47,6 +47,6 @@ export function spawn<T>(future: Future<T>, options?: SpawnOptions): JoinHandle<
       "spawn() was called outside a Brigade runtime: call it from inside a task (an async fn run by run() or rt.spawn()), or use rt.spawn(future)",
     );
   }
-  assertFuture(future, "spawn(future): future");
+  if (!(future instanceof FutureBase)) assertFuture(future, "spawn(future): future");
   return spawner.spawnTask(future, options).asHandle();
 }

@@ -41,7 +41,13 @@ import type { Cleanup } from "../future/cancel.js";
 import { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
-import { type Future, FutureBase, type Suspend } from "../future/future.js";
+import {
+  type Future,
+  FutureBase,
+  type Suspend,
+  stepContext,
+  stepResult,
+} from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { pollProceed, resetBudget } from "./budget.js";
@@ -472,26 +478,31 @@ export class Task<T> extends Context {
 
   /** `yield* handle`: the outcome once the task is complete; until then, `joinWaker` waits. */
   poll(cx: Context): Poll<T> {
-    this.observed = true;
-    if ((this.state & COMPLETE) === 0) {
+    // One read of the flags: the handle is observed from now on; the outcome is taken once.
+    const s = this.state | OBSERVED;
+    this.state = s;
+    if ((s & COMPLETE) === 0) {
       this.joinWaker = cx.waker;
       return PENDING;
     }
-    if (this.taken) {
+    if ((s & TAKEN) !== 0) {
       throw new FutureStateError(`JoinHandle of task '${this.name}' was polled after it completed`);
     }
     if (!pollProceed(cx)) return PENDING;
-    this.taken = true;
-    const error = this.error;
-    if (error !== null) throw error;
-    return this.output as T;
+    this.state |= TAKEN;
+    if ((s & FAILED) !== 0) throw this.slot as JoinError;
+    return this.slot as T;
   }
 
-  /** A future is its own one-shot iterator (see future.ts); `next`/`return` are FutureBase's. */
+  /** A future is its own one-shot iterator (see future.ts); `return` is FutureBase's. */
   [Symbol.iterator](): Iterator<Suspend, T, unknown> {
     return this as unknown as Iterator<Suspend, T, unknown>;
   }
-  declare next: () => IteratorResult<Suspend, T>;
+
+  /** `yield* handle`'s step, in this class so that its `poll` call sees one class (see FutureBase). */
+  next(): IteratorResult<Suspend, T> {
+    return stepResult(this, this.poll(stepContext()));
+  }
   declare return: () => IteratorResult<Suspend, T>;
 
   // biome-ignore lint/suspicious/noThenProperty: a JoinHandle is deliberately awaitable from native code.
@@ -527,7 +538,6 @@ export class Task<T> extends Context {
   }
 }
 
-// One `yield*` step and the teardown forward are shared with every other future.
-Task.prototype.next = FutureBase.prototype.next as () => IteratorResult<Suspend, unknown>;
+// The teardown forward is shared with every other future.
 Task.prototype.return = FutureBase.prototype.return as () => IteratorResult<Suspend, unknown>;
 (Task.prototype as { [SPAWNED_TASK]?: true })[SPAWNED_TASK] = true;
