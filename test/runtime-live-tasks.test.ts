@@ -6,6 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { asyncBlock, asyncFn } from "../src/coroutine/async-fn.js";
 import { Runtime } from "../src/runtime/runtime.js";
+import type { JoinError } from "../src/task/join-error.js";
+import type { JoinHandle } from "../src/task/join-handle.js";
 import { spawn } from "../src/task/spawn.js";
 import { yieldNow } from "../src/task/yield-now.js";
 import { flush, Gate } from "./future-testkit.js";
@@ -65,5 +67,46 @@ describe("live tasks", () => {
     expect(b.polls).toBe(0);
     expect(a.drops).toBe(1);
     expect(rt.metrics().liveTasks).toBe(0);
+  });
+
+  it("a task whose finally aborts itself while being aborted completes once, cancelled", async () => {
+    const rt = new Runtime();
+    let h!: JoinHandle<void>;
+    const selfAbort = asyncFn(function* selfAbort(gate: Gate) {
+      try {
+        yield* gate;
+      } finally {
+        h.abort(); // re-enters abort() while the teardown runs
+      }
+    });
+    h = rt.spawn(selfAbort(new Gate()));
+    await flush();
+    h.abort();
+    const outcome = await h.then(
+      () => "finished",
+      (e: unknown) => ((e as JoinError).isCancelled() ? "cancelled" : "panicked"),
+    );
+    expect(outcome).toBe("cancelled");
+    expect(rt.metrics().liveTasks).toBe(0);
+    await rt.shutdown();
+    expect(rt.metrics().liveTasks).toBe(0);
+  });
+
+  it("a spawn with a bad signal throws and spawns nothing (the async fn can still be spawned)", async () => {
+    const rt = new Runtime();
+    let ran = 0;
+    const body = asyncFn(function* body() {
+      ran++;
+    });
+    const card = body();
+    expect(() => rt.spawn(card, { signal: "nope" as unknown as AbortSignal })).toThrow(
+      "spawn options.signal must be an AbortSignal",
+    );
+    await flush();
+    expect(ran).toBe(0);
+    expect(rt.metrics().liveTasks).toBe(0);
+    await rt.spawn(card);
+    expect(ran).toBe(1);
+    await rt.shutdown();
   });
 });

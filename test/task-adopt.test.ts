@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { asyncBlock, asyncFn } from "../src/coroutine/async-fn.js";
 import { Context } from "../src/future/context.js";
 import { FutureStateError } from "../src/future/errors.js";
+import type { Suspend } from "../src/future/future.js";
 import { Waker } from "../src/future/waker.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
 import type { JoinError } from "../src/task/join-error.js";
@@ -134,5 +135,77 @@ describe("a task that adopts its async fn", () => {
     }
     const k = new Kitchen();
     expect(await run(k.cook())).toBe("pasta");
+  });
+
+  it("names a bound generator function's body by its own name, and leaves every other label alone", async () => {
+    const g = function* g(): Generator<Suspend, void, unknown> {
+      yield 1 as never;
+    };
+    const bound = asyncFn(g.bind(null)); // a bound function has no prototype of its own to tag
+    const later = asyncFn(function* later(): Generator<Suspend, void, unknown> {
+      yield 1 as never;
+    });
+    const rt = new Runtime({ unhandledPanic: "ignore" });
+    const causeOf = (h: Promise<unknown>) =>
+      h.then(
+        () => "",
+        (e: unknown) => String(((e as JoinError).cause as Error).message),
+      );
+    expect(await causeOf(rt.spawn(bound()).then())).toContain("async fn 'bound g' yielded 1");
+    expect(await causeOf(rt.spawn(later()).then())).toContain("async fn 'later' yielded 1");
+    const gate = new Gate();
+    rt.spawn(
+      asyncBlock(function* () {
+        yield* gate;
+      }),
+      { name: "block" },
+    );
+    await flush();
+    expect(rt.dump().tasks.find((t) => t.name === "block")!.tree.label).toBe("asyncBlock");
+    gate.resolve("x");
+    await rt.shutdown();
+  });
+
+  it("names a plain function that returns another function's generator by its own name", async () => {
+    const innerGen = function* innerGen(gate: Gate): Generator<Suspend, string, unknown> {
+      return yield* gate;
+    };
+    asyncFn(innerGen); // tags innerGen: its generators now carry the label "innerGen"
+    // A plain function returning innerGen's generator, as an asyncFn and as an asyncBlock body.
+    const wrapper = asyncFn(function wrapper(gate: Gate) {
+      return innerGen(gate);
+    });
+    const rt = new Runtime();
+    const g1 = new Gate();
+    const g2 = new Gate();
+    const h1 = rt.spawn(wrapper(g1), { name: "w" });
+    const h2 = rt.spawn(
+      asyncBlock(() => innerGen(g2)),
+      { name: "b" },
+    );
+    await flush();
+    const labels = rt.dump().tasks.map((t) => `${t.name}:${t.tree.label}`);
+    expect(labels).toEqual(["w:wrapper", "b:asyncBlock"]);
+    g1.resolve("x");
+    g2.resolve("y");
+    expect(await h1).toBe("x");
+    expect(await h2).toBe("y");
+    await rt.shutdown();
+  });
+
+  it("a dump taken while the body's function runs (before its generator exists) sees a fresh body", async () => {
+    const inner = function* (): Generator<Suspend, number, unknown> {
+      return 1;
+    };
+    let seen = "";
+    const w = asyncFn(function starting() {
+      seen = String(Runtime.current().dump());
+      return inner();
+    });
+    const rt = new Runtime();
+    expect(await rt.spawn(w(), { name: "t" })).toBe(1);
+    expect(seen).toContain("'t' (running)");
+    expect(seen).toContain("starting");
+    await rt.shutdown();
   });
 });

@@ -3,12 +3,14 @@
  * both drivers share lives here: starting the generator from its function and arguments, the
  * label it shows in errors and task dumps, and the error for a bare `yield`.
  *
- * Labels without a field: `asyncFn` tags its generator function, and that function's prototype,
- * with the label once per definition. Every generator the function makes inherits from that
- * prototype, so a task driving a generator directly can name it without keeping the label (eight
- * bytes per parked task; a parked task's bytes are a benchmark target). An untagged body is an
- * `asyncBlock`'s, labelled {@link BLOCK_LABEL}. Tagging a fresh function's prototype costs
- * hundreds of nanoseconds, which is why `asyncBlock`, called once per block, does not tag.
+ * Labels without a field: `asyncFn` tags its generator function, and that function's own
+ * prototype, with the label once per definition (`tagLabel`). Every generator the function makes
+ * inherits from that prototype, so a task driving a generator directly can name it without keeping
+ * the label (a parked task's bytes are a benchmark target). Untagged are: `asyncBlock` bodies
+ * (tagging a fresh function's prototype costs hundreds of nanoseconds, once per block), bound
+ * functions and plain functions that return another function's generator (see `tagLabel`). A task
+ * adopts a coroutine only when its label can be read back this way ({@link BLOCK_LABEL} for an
+ * untagged body), and checks it again on the generator it gets.
  */
 import type { Suspend } from "../future/future.js";
 
@@ -29,17 +31,26 @@ export const BLOCK_LABEL = "asyncBlock";
 
 type Tagged = { [LABEL]?: string };
 
+/** What every generator function's own `prototype` inherits from (`%GeneratorPrototype%`). */
+const GENERATOR_PROTOTYPE: object = Object.getPrototypeOf(function* () {}.prototype);
+
 /**
- * Tag `fn` (and its prototype, which its generators inherit) with `label`. A function that cannot
- * take the tag (frozen) stays untagged: its coroutines then keep their label themselves.
+ * Tag `fn` and its prototype, which its generators inherit, with `label`. Only a generator
+ * function is tagged, through its own `prototype`: a bound function has none of its own (reading
+ * one would reach the object every generator inherits from), and a plain function that returns
+ * some other function's generator would not be named by it. An untagged function's coroutines
+ * keep their label themselves (a task does not adopt them). So does a function already tagged
+ * under another label, or one that cannot take the tag.
  */
 export function tagLabel(fn: Function, label: string): void {
+  if (!Object.hasOwn(fn, "prototype")) return;
+  const proto: unknown = (fn as { prototype?: unknown }).prototype;
+  if (typeof proto !== "object" || proto === null) return;
+  if (Object.getPrototypeOf(proto) !== GENERATOR_PROTOTYPE) return;
+  if (Object.hasOwn(fn, LABEL) || Object.hasOwn(proto, LABEL)) return;
   try {
-    if ((fn as Tagged)[LABEL] === undefined) (fn as Tagged)[LABEL] = label;
-    const proto = (fn as { prototype?: unknown }).prototype;
-    if (typeof proto === "object" && proto !== null && (proto as Tagged)[LABEL] === undefined) {
-      (proto as Tagged)[LABEL] = label;
-    }
+    (fn as Tagged)[LABEL] = label;
+    (proto as Tagged)[LABEL] = label;
   } catch {
     // Frozen or sealed: untagged.
   }

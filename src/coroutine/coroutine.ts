@@ -75,7 +75,8 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
   /**
    * Two lives in one slot (a field less per coroutine; a spawned-but-unpolled task's bytes are a
    * benchmark target): while `FRESH`, the call's arguments; once polled, the owner recorded by the
-   * first poll (`null` when awaited by an outer async fn, which owns it instead).
+   * first poll (`null` when awaited by an outer async fn, which owns it instead, and once
+   * `SPAWNED`: the adopting task took the arguments).
    */
   private ownerOrArgs: unknown;
   /** The future this coroutine is suspended on, after a pending step (see "Await chain"). */
@@ -245,11 +246,12 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     body: Start<R> | Body<R>,
     argsOrOwner: unknown,
     awaiting: unknown,
+    label?: string,
   ): Coroutine<R> {
     if (typeof body === "function") {
-      return new Coroutine(body, argsOrOwner as readonly unknown[], labelOfStart(body));
+      return new Coroutine(body, argsOrOwner as readonly unknown[], label ?? labelOfStart(body));
     }
-    const c = new Coroutine<R>(body as unknown as Start<R>, NO_ARGS, labelOfBody(body));
+    const c = new Coroutine<R>(body as unknown as Start<R>, NO_ARGS, label ?? labelOfBody(body));
     c.state = RUNNING;
     c.ownerOrArgs = argsOrOwner;
     c.awaiting = awaiting;

@@ -21,7 +21,8 @@ export class Context {
   // Declared, not initialised: a task or a join slot is its own waker and overrides the getter, so
   // it never gets this slot (eight bytes less per parked task).
   declare private pager: Waker;
-  // Likewise: a task is its own owner and overrides `owner`, so it never gets this slot either.
+  // Likewise: a task overrides `owner` (itself, or for a cleanup task the owner it polls for, kept
+  // in a slot of its own), so it never gets this slot either.
   declare private holder: unknown;
 
   constructor(waker: Waker, owner?: unknown) {

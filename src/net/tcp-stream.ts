@@ -350,7 +350,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
 
   /**
    * Bytes received from the peer that no read has taken yet. At most 64 KiB plus the chunk that
-   * crossed that mark: past it the socket is paused until reads bring it back under.
+   * crossed that mark: past it the socket is paused until reads bring it back down to the mark.
    *
    * @example
    * ```ts

@@ -41,11 +41,12 @@ export class TaskDump {
 export function dumpTasks(tasks: Iterable<Task<any>>): TaskDump {
   const out: TaskSnapshot[] = [];
   for (const t of tasks) {
+    const future = t.future; // read once: for an adopted body each read builds a description
     out.push({
       id: t.id,
       name: t.name,
       state: describeState(t.state),
-      tree: t.future === null ? { label: "(no future)", children: [] } : describeFuture(t.future),
+      tree: future === null ? { label: "(no future)", children: [] } : describeFuture(future),
     });
   }
   return new TaskDump(out);

@@ -51,7 +51,7 @@ import {
 import { callerLocation, Probe, reportCallbackError, type TaskStats } from "./probe.js";
 import { Rng } from "./rng.js";
 import { RunQueue } from "./run-queue.js";
-import { checkName, linkSignal } from "./spawn-options.js";
+import { checkName, checkSignal, linkSignal } from "./spawn-options.js";
 
 /**
  * The most time, in ms, that back-to-back executor turns (each of up to `eventInterval` polls) may
@@ -296,14 +296,15 @@ export class Runtime implements Spawner {
 
   /** @internal the one place tasks are made. */
   spawnTask<T>(future: Future<T>, options: SpawnOptions | undefined): Task<T> {
-    const id = this.nextId++;
-    // No name given: the task makes `task <id>` only if asked (no string per spawn).
+    // No name given: the task makes `task <id>` only if asked (no string per spawn). The options
+    // are checked before the task exists: a spawn that fails spawns nothing.
     let name: string | null = null;
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
       name = checkName(options.name) ?? null;
-      signal = options.signal;
+      signal = checkSignal(options.signal);
     }
+    const id = this.nextId++;
     const task = new Task<T>(id, name, future, this, null, false);
     if (this.probe !== null || this.options.spawnLocations) this.announce(task);
     this.admit(task);

@@ -18,19 +18,25 @@ export interface SignalLinks {
   signalLinks: number;
 }
 
-/**
- * Abort `task` when `signal` aborts (at once if it already has). While linked, the task counts as
- * wakeable from outside, so waiting on nothing else is not a deadlock; the link is undone when the
- * task completes.
- */
-export function linkSignal(rt: SignalLinks, task: Task<any>, signal: AbortSignal): void {
+/** The `signal` option, checked before anything is spawned: an `AbortSignal` or nothing. */
+export function checkSignal(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
   if (
     typeof signal !== "object" ||
     signal === null ||
-    typeof signal.addEventListener !== "function"
+    typeof (signal as AbortSignal).addEventListener !== "function"
   ) {
     throw new TypeError("spawn options.signal must be an AbortSignal");
   }
+  return signal as AbortSignal;
+}
+
+/**
+ * Abort `task` when `signal` (checked by {@link checkSignal}) aborts, at once if it already has.
+ * While linked, the task counts as wakeable from outside, so waiting on nothing else is not a
+ * deadlock; the link is undone when the task completes.
+ */
+export function linkSignal(rt: SignalLinks, task: Task<any>, signal: AbortSignal): void {
   if (signal.aborted) {
     task.abort();
     return;

@@ -23,7 +23,7 @@
  * - `WAKER_TAKEN`: the current poll read `cx.waker` (the lost-waker check). Cleared by each poll.
  * - `FAILED`: the outcome is a `JoinError` (panic or cancellation), not the output.
  * - `TAKEN`: the JoinHandle has handed out the outcome (it can be taken once).
- * - `LISTED`: the task is on its runtime's list of tasks that have waited (`runtime.ts`). Set the
+ * - `LISTED`: the task is on its runtime's list of tasks that have waited (`live-tasks.ts`). Set the
  *   first time a poll leaves it idle; the task leaves the list when it completes.
  * - `BODY`: the task adopted the async fn it was spawned with and steps its generator itself (see
  *   `task.ts`). Set at spawn; cleared when the task gives the body back to a `Coroutine`.

@@ -333,9 +333,20 @@ export class Task<T> extends Context {
   private step(): unknown {
     let body = this.slot as Body<T> | Start<T>;
     if (typeof body === "function") {
-      const args = this.aux as readonly unknown[];
+      // The slots keep the function and its arguments until the generator exists: a dump taken
+      // while the function runs still sees a fresh body.
+      const gen = startBody(body, this.aux as readonly unknown[], null);
+      const label = labelOfStart(body);
       this.aux = null;
-      this.slot = body = startBody(body, args, null);
+      if (labelOfBody(gen) !== label) {
+        // Not the generator of the tagged function (an asyncBlock whose function returns another
+        // function's generator): a coroutine keeps the label the task could not recover.
+        const c = Coroutine.resume(gen, this, null, label);
+        this.slot = c;
+        this.state &= ~BODY;
+        return c.poll(this);
+      }
+      this.slot = body = gen;
     }
     const outer = ambient.cx;
     ambient.cx = this;
@@ -346,16 +357,10 @@ export class Task<T> extends Context {
       ambient.cx = outer;
     }
     if (r.done === true) return r.value;
-    if (r.value !== PENDING) refuseBareYield(body, r.value, this.bodyLabel());
+    if (r.value !== PENDING) refuseBareYield(body, r.value, labelOfBody(body));
     this.aux = ambient.suspended;
     ambient.suspended = null;
     return PENDING;
-  }
-
-  /** The adopted body's label, for errors. */
-  private bodyLabel(): string {
-    const body = this.slot as object;
-    return typeof body === "function" ? labelOfStart(body) : labelOfBody(body);
   }
 
   /**
@@ -381,6 +386,9 @@ export class Task<T> extends Context {
       this.aux = null;
       this.state &= ~BODY;
     }
+    // Marked first: a finally block that aborts this task again (directly or through a task it
+    // aborts) finds the teardown under way and leaves it alone.
+    this.state |= CANCELLING;
     let rest: Cleanup | null;
     try {
       // The finally blocks run now, inside the runtime (its timers, spawner and host), even when
@@ -397,7 +405,6 @@ export class Task<T> extends Context {
     }
     // Drive the cleanup to its end before reporting cancelled; poll it soon to register its wakers.
     this.slot = rest;
-    this.state |= CANCELLING;
     this.wake();
   }
 
@@ -419,6 +426,8 @@ export class Task<T> extends Context {
 
   /** The future is let go as the outcome takes its slot. */
   private complete(outcome: unknown): void {
+    // Complete once: the outcome, the counters and the join waker are not touched again.
+    if ((this.state & COMPLETE) !== 0) return;
     this.state = transitionToComplete(this.state);
     this.slot = outcome;
     // The future an adopted body last waited on (or a cleanup's owner): nothing to keep for.

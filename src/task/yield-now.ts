@@ -24,9 +24,9 @@ class YieldNow extends FutureBase<void> {
    * generic step's dispatch through `poll`.
    */
   override next(): IteratorResult<Suspend, void> {
-    if (this.yielded) return RETURNED;
     const cx = ambient.cx;
     if (cx === null) return super.next(); // outside a poll: the generic step's error
+    if (this.yielded) return RETURNED;
     this.yielded = true;
     cx.waker.wake();
     ambient.suspended = this;
