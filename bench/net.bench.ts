@@ -232,47 +232,38 @@ export async function main(): Promise<void> {
     const connections = 8;
     const perConnection = 8 * MB;
     const totalMb = (connections * perConnection) / MB;
-    const tp = await compare(
+    /** Echo throughput of two servers side by side, recorded as MB/s. */
+    const echoPair = async (title: string, label: string, brigade: number, node: number) => {
+      const tp = await compare(
+        title,
+        { ops: totalMb, unit: "ms per MB echoed", perOp: "ms", rounds: 7, warmup: 1 },
+        [
+          { name: "brigade", run: () => echoThroughput(brigade, connections, perConnection) },
+          { name: "node-net", run: () => echoThroughput(node, connections, perConnection) },
+        ],
+      );
+      record(label, "MB/s (from the medians)", {
+        brigade: 1000 / tp.medians.brigade!,
+        "node-net": 1000 / tp.medians["node-net"]!,
+      });
+    };
+    await echoPair(
       `echo: ${connections} connections × ${perConnection / MB} MB there and back`,
-      { ops: totalMb, unit: "ms per MB echoed", perOp: "ms", rounds: 7, warmup: 1 },
-      [
-        {
-          name: "brigade",
-          run: () => echoThroughput(servers.brigadeEcho.port, connections, perConnection),
-        },
-        {
-          name: "node-net",
-          run: () => echoThroughput(servers.nodeEcho.port, connections, perConnection),
-        },
-      ],
+      "echo throughput",
+      servers.brigadeEcho.port,
+      servers.nodeEcho.port,
     );
-    record("echo throughput", "MB/s (from the medians)", {
-      brigade: 1000 / tp.medians.brigade!,
-      "node-net": 1000 / tp.medians["node-net"]!,
-    });
 
     const plain = await startPlainEchoServers();
     if (plain === null) console.log("echo as plain JavaScript: skipped (esbuild not found)");
     else {
       try {
-        const ptp = await compare(
+        await echoPair(
           `echo, both servers as plain JavaScript (no tsx): ${connections} connections × ${perConnection / MB} MB`,
-          { ops: totalMb, unit: "ms per MB echoed", perOp: "ms", rounds: 7, warmup: 1 },
-          [
-            {
-              name: "brigade",
-              run: () => echoThroughput(plain.brigade.port, connections, perConnection),
-            },
-            {
-              name: "node-net",
-              run: () => echoThroughput(plain.node.port, connections, perConnection),
-            },
-          ],
+          "echo throughput, plain JavaScript",
+          plain.brigade.port,
+          plain.node.port,
         );
-        record("echo throughput, plain JavaScript", "MB/s (from the medians)", {
-          brigade: 1000 / ptp.medians.brigade!,
-          "node-net": 1000 / ptp.medians["node-net"]!,
-        });
       } finally {
         plain.brigade.child.kill();
         plain.node.child.kill();

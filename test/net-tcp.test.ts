@@ -14,6 +14,7 @@ import {
   asyncFn,
   type Future,
   fromPromise,
+  type JoinHandle,
   join,
   joinAll,
   PENDING,
@@ -177,41 +178,22 @@ describe("backpressure", () => {
         const listener = yield* TcpListener.bind("127.0.0.1:0");
         const client = yield* TcpStream.connect(listener.localAddr());
         const peer = yield* listener.accept(); // accepted, never read
-        let accepted = 0;
-        let lastPoll: unknown = null;
-        const writer = spawn(
-          asyncBlock(function* () {
-            for (;;) {
-              const n = yield* pollFn((cx) => {
-                const r = client.pollWrite(cx, chunk);
-                lastPoll = r;
-                return r;
-              });
-              accepted += n as number;
-            }
-          }),
-        );
+        const flood = floodWriter(client, chunk);
         // Let the kernel buffers fill: wait until a whole round of checks sees no progress.
-        let previous = -1;
-        let stableRounds = 0;
-        for (let i = 0; i < 200 && stableRounds < 5; i++) {
-          yield* sleepMs(10);
-          stableRounds = accepted === previous ? stableRounds + 1 : 0;
-          previous = accepted;
-        }
+        const stableRounds = yield* untilStalled(flood);
         const heapBefore = process.memoryUsage();
-        const acceptedBefore = accepted;
+        const acceptedBefore = flood.accepted;
         for (let i = 0; i < 20; i++) yield* sleepMs(5);
         const heapAfter = process.memoryUsage();
         const out = {
           stableRounds,
-          pending: lastPoll === PENDING,
-          acceptedGrew: accepted - acceptedBefore,
-          accepted,
+          pending: flood.lastPoll === PENDING,
+          acceptedGrew: flood.accepted - acceptedBefore,
+          accepted: flood.accepted,
           buffered: client.writeBufferLength,
           arrayBufferGrowth: heapAfter.arrayBuffers - heapBefore.arrayBuffers,
         };
-        writer.abort();
+        flood.writer.abort();
         client[Symbol.dispose]();
         peer[Symbol.dispose]();
         listener[Symbol.dispose]();
@@ -236,42 +218,23 @@ describe("read-ahead", () => {
         const listener = yield* TcpListener.bind("127.0.0.1:0");
         const client = yield* TcpStream.connect(listener.localAddr());
         const peer = yield* listener.accept(); // not read until the sender has backed up
-        let accepted = 0;
-        let lastPoll: unknown = null;
-        const writer = spawn(
-          asyncBlock(function* () {
-            for (;;) {
-              const n = yield* pollFn((cx) => {
-                const r = client.pollWrite(cx, chunk);
-                lastPoll = r;
-                return r;
-              });
-              accepted += n as number;
-            }
-          }),
-        );
+        const flood = floodWriter(client, chunk);
         // Wait until a whole round of checks sees the sender make no progress.
-        let previous = -1;
-        let stableRounds = 0;
-        for (let i = 0; i < 200 && stableRounds < 5; i++) {
-          yield* sleepMs(10);
-          stableRounds = accepted === previous ? stableRounds + 1 : 0;
-          previous = accepted;
-        }
+        const stableRounds = yield* untilStalled(flood);
         const stalled = {
           stableRounds,
-          pending: lastPoll === PENDING,
+          pending: flood.lastPoll === PENDING,
           unread: peer.readBufferLength,
-          accepted,
+          accepted: flood.accepted,
         };
         // Now read: the queue drains, the socket resumes, and the sender moves again.
         const buf = new Uint8Array(256 * 1024);
         let read = 0;
-        for (let i = 0; i < 10_000 && read < accepted + 4 * chunk.length; i++) {
+        for (let i = 0; i < 10_000 && read < flood.accepted + 4 * chunk.length; i++) {
           read += yield* peer.read(buf);
         }
-        const out = { ...stalled, read, acceptedAfter: accepted };
-        writer.abort();
+        const out = { ...stalled, read, acceptedAfter: flood.accepted };
+        flood.writer.abort();
         client[Symbol.dispose]();
         peer[Symbol.dispose]();
         listener[Symbol.dispose]();
@@ -292,6 +255,40 @@ describe("read-ahead", () => {
 function sleepMs(ms: number) {
   return sleep(ms);
 }
+
+/** A task writing `chunk` to `client` for ever, counting the bytes accepted and its last poll. */
+function floodWriter(client: TcpStream, chunk: Uint8Array) {
+  const flood = {
+    accepted: 0,
+    lastPoll: null as unknown,
+    writer: null as unknown as JoinHandle<never>,
+  };
+  flood.writer = spawn(
+    asyncBlock(function* () {
+      for (;;) {
+        const n = yield* pollFn((cx) => {
+          const r = client.pollWrite(cx, chunk);
+          flood.lastPoll = r;
+          return r;
+        });
+        flood.accepted += n as number;
+      }
+    }),
+  );
+  return flood;
+}
+
+/** Wait until five checks in a row (10 ms apart) see the writer make no progress; the streak. */
+const untilStalled = asyncFn(function* (flood: { accepted: number }) {
+  let previous = -1;
+  let stableRounds = 0;
+  for (let i = 0; i < 200 && stableRounds < 5; i++) {
+    yield* sleepMs(10);
+    stableRounds = flood.accepted === previous ? stableRounds + 1 : 0;
+    previous = flood.accepted;
+  }
+  return stableRounds;
+});
 
 describe("errors arrive as typed IoErrors at the awaiting future", () => {
   it("connecting to a closed port is refused", async () => {
