@@ -5,11 +5,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { asyncBlock, asyncFn } from "../src/coroutine/async-fn.js";
+import { ambient } from "../src/future/ambient.js";
 import { Runtime } from "../src/runtime/runtime.js";
 import type { JoinError } from "../src/task/join-error.js";
 import type { JoinHandle } from "../src/task/join-handle.js";
 import { spawn } from "../src/task/spawn.js";
 import { yieldNow } from "../src/task/yield-now.js";
+import { sleep } from "../src/time/sleep.js";
 import { flush, Gate } from "./future-testkit.js";
 
 const waitFor = asyncFn(function* waitFor(gate: Gate) {
@@ -107,6 +109,26 @@ describe("live tasks", () => {
     expect(rt.metrics().liveTasks).toBe(0);
     await rt.spawn(card);
     expect(ran).toBe(1);
+    await rt.shutdown();
+  });
+
+  it("an abort from native code whose finally awaits leaves no torn-down future in the ambient poll state", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const cleanup = asyncFn(function* cleanup(gate: Gate) {
+      try {
+        yield* gate;
+      } finally {
+        yield* sleep(10); // the teardown suspends here, outside any turn
+      }
+    });
+    const h = rt.spawn(cleanup(new Gate()));
+    await flush();
+    h.abort();
+    expect(ambient.suspended).toBeNull();
+    await h.then(
+      () => {},
+      () => {},
+    );
     await rt.shutdown();
   });
 });

@@ -525,6 +525,9 @@ export class Runtime implements Spawner {
     const outerSpawner = spawnerAmbient.current;
     const outerHost = ambient.host;
     const outerDriver = timeAmbient.driver;
+    // What the teardown's own awaits leave in `suspended` is not the caller's: put the caller's
+    // back (from native code, none: the torn-down futures must not stay reachable from it).
+    const outerSuspended = ambient.suspended;
     spawnerAmbient.current = this;
     ambient.host = this;
     timeAmbient.driver = this.timeDriver;
@@ -534,6 +537,7 @@ export class Runtime implements Spawner {
       spawnerAmbient.current = outerSpawner;
       ambient.host = outerHost;
       timeAmbient.driver = outerDriver;
+      ambient.suspended = outerSuspended;
     }
   }
 
