@@ -73,12 +73,7 @@ export class WaitQueue<O = unknown> {
     else tail.next = node;
     this.tail = node;
     this.length++;
-    // The runtime ticking now (the only Spawner there is) counts the waiter.
-    const s = spawnerAmbient.current as Runtime | null;
-    if (s !== null) {
-      s.waiterOpened();
-      node.counter = s;
-    }
+    node.counter = countWaiter();
   }
 
   /** Leave the line (a disposed future, or a node woken only to look again). Back to IDLE. */
@@ -133,12 +128,21 @@ export class WaitQueue<O = unknown> {
     else next.prev = prev;
     node.prev = node.next = null;
     this.length--;
-    const c = node.counter;
-    if (c !== null) {
-      c.waiterClosed();
-      node.counter = null;
-    }
+    uncountWaiter(node.counter);
+    node.counter = null;
   }
+}
+
+/** A wait begins: the runtime ticking now (the only Spawner there is) counts it; that runtime. */
+function countWaiter(): Runtime | null {
+  const s = spawnerAmbient.current as Runtime | null;
+  if (s !== null) s.waiterOpened();
+  return s;
+}
+
+/** A wait counted by `counter` (if any) ends. */
+function uncountWaiter(counter: Runtime | null): void {
+  if (counter !== null) counter.waiterClosed();
 }
 
 function wakeOf(node: WaitNode<unknown>): void {
@@ -166,13 +170,7 @@ export class WaitSlot {
 
   /** Wait with `waker`, replacing the pager kept, if any. */
   park(waker: Waker): void {
-    if (this.waker === null) {
-      const s = spawnerAmbient.current as Runtime | null;
-      if (s !== null) {
-        s.waiterOpened();
-        this.counter = s;
-      }
-    }
+    if (this.waker === null) this.counter = countWaiter();
     this.waker = waker;
   }
 
@@ -193,10 +191,7 @@ export class WaitSlot {
   }
 
   private release(): void {
-    const c = this.counter;
-    if (c !== null) {
-      this.counter = null;
-      c.waiterClosed();
-    }
+    uncountWaiter(this.counter);
+    this.counter = null;
   }
 }

@@ -235,10 +235,7 @@ export class Task<T> extends Context {
   get future(): Future<T> | Cleanup | null {
     const s = this.state;
     if ((s & COMPLETE) !== 0) return null;
-    if ((s & BODY) !== 0) {
-      const body = this.slot as Start<T> | Body<T>;
-      return Coroutine.resume(body, typeof body === "function" ? this.aux : this, this.aux);
-    }
+    if ((s & BODY) !== 0) return this.bodyAsCoroutine();
     return this.slot as Future<T> | Cleanup;
   }
 
@@ -364,6 +361,15 @@ export class Task<T> extends Context {
   }
 
   /**
+   * The adopted body as a coroutine: fresh (its function and arguments) before the first step,
+   * else running (its generator, owned by this task, suspended on `aux`).
+   */
+  private bodyAsCoroutine(): Coroutine<T> {
+    const body = this.slot as Start<T> | Body<T>;
+    return Coroutine.resume(body, typeof body === "function" ? this.aux : this, this.aux);
+  }
+
+  /**
    * Cancel the task: its future is torn down at once (its `finally` blocks run), even while it
    * waits. A task aborted from inside its own poll is torn down when that poll returns.
    */
@@ -381,8 +387,7 @@ export class Task<T> extends Context {
     if ((this.state & BODY) !== 0) {
       // Give the adopted body back to a coroutine, whose teardown knows how to run its finally
       // blocks (and drive them on if they await).
-      const body = this.slot as Start<T> | Body<T>;
-      this.slot = Coroutine.resume(body, typeof body === "function" ? this.aux : this, this.aux);
+      this.slot = this.bodyAsCoroutine();
       this.aux = null;
       this.state &= ~BODY;
     }
