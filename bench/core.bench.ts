@@ -357,7 +357,7 @@ export async function main(): Promise<void> {
 
   const N1 = QUICK ? 100_000 : 1_000_000;
   if (wanted("w1"))
-    await compare("W1 spawn+complete tasks", { ops: N1, unit: "ns/task", rounds: QUICK ? 3 : 5 }, [
+    await compare("W1 spawn+complete tasks", { ops: N1, unit: "ns/task", rounds: QUICK ? 3 : 11 }, [
       { name: "brigade", run: () => w1Brigade(N1) },
       { name: "brigade untimed", run: () => w1Brigade(N1, UNTIMED) },
       { name: "native", run: () => w1Native(N1) },

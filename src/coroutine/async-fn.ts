@@ -11,7 +11,7 @@
  * ```
  */
 import type { Suspend } from "../future/future.js";
-import { NO_ARGS, tagLabel } from "./body.js";
+import { labelOfStart, NO_ARGS, tagLabel } from "./body.js";
 import { Coroutine, type Start } from "./coroutine.js";
 
 /**
@@ -35,6 +35,7 @@ export function asyncFn<A extends unknown[], R>(
   const label = body.name || "anonymous";
   // Once per definition, so a task that adopts one of its calls can name the body (body.ts).
   tagLabel(body, label);
+  const tagged = labelOfStart(body) === label;
   return function (this: unknown): Coroutine<R> {
     // The arguments are copied out of `arguments` rather than gathered by a rest parameter, so a
     // call without arguments allocates no array (the shared empty one stands in).
@@ -47,9 +48,10 @@ export function asyncFn<A extends unknown[], R>(
       for (let i = 0; i < n; i++) a[i] = arguments[i];
       args = a;
     }
-    // The generator is made on the first poll; a method call's `this` is bound for it now.
-    const start = this === undefined ? body : body.bind(this);
-    return new Coroutine(start as Start<R>, args, label);
+    // The generator is made on the first poll; a method call's `this` is bound for it now (a
+    // bound function carries no tag, so a task does not adopt that call).
+    if (this === undefined) return new Coroutine(body as Start<R>, args, label, tagged);
+    return new Coroutine(body.bind(this) as Start<R>, args, label);
   } as (...args: A) => Coroutine<R>;
 }
 
@@ -70,5 +72,5 @@ export function asyncBlock<R>(body: () => Generator<Suspend, R, unknown>): Corou
     throw new TypeError(`asyncBlock(body): body must be a generator function, got ${typeof body}`);
   }
   const label = body.name || "asyncBlock";
-  return new Coroutine(body, [], label);
+  return new Coroutine(body, NO_ARGS, label, labelOfStart(body) === label);
 }

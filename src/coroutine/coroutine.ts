@@ -58,6 +58,12 @@ const DONE = 3;
 const CANCELLING = 4;
 const CANCELLED = 5;
 const SPAWNED = 6;
+/**
+ * A mark that only `FRESH` carries: the coroutine is labelled as its generator function is tagged
+ * (see `body.ts`), so a task may adopt it. Given by `asyncFn` and `asyncBlock`, which know this
+ * once per definition (a look-up per spawn cost W1 a few percent); every transition drops it.
+ */
+const ADOPTABLE = 8;
 
 const STATE_NAMES = [
   "fresh",
@@ -91,8 +97,11 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     args: readonly unknown[],
     /** The async fn's name, for errors and task dumps. */
     readonly label: string,
+    /** Whether `label` is the tag of `start`, so that a task may adopt this coroutine. */
+    adoptable = false,
   ) {
     super();
+    if (adoptable) this.state = FRESH | ADOPTABLE;
     this.ownerOrArgs = args.length === 0 ? NO_ARGS : args;
     this.body = start;
   }
@@ -126,7 +135,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
 
   /** `yield* coroutine`: the outer async fn steps this body from now on. */
   override [Symbol.iterator](): Iterator<Suspend, R, unknown> {
-    if (this.state !== FRESH) {
+    if ((this.state & ~ADOPTABLE) !== FRESH) {
       throw new FutureStateError(
         `async fn '${this.label}' was awaited with yield* after it was ${this.describeState()}: a future is awaited once`,
       );
@@ -174,6 +183,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
   [CANCEL](): Cleanup | null {
     switch (this.state) {
       case FRESH:
+      case FRESH | ADOPTABLE:
         // Never started: no generator exists, so there is no finally to run.
         this.state = CANCELLED;
         this.ownerOrArgs = null;
@@ -222,7 +232,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
    * function is tagged (so the task can name the body without this object).
    */
   adoptable(): boolean {
-    return this.state === FRESH && labelOfStart(this.body as Start<R>) === this.label;
+    return this.state === (FRESH | ADOPTABLE);
   }
 
   /** @internal the generator function, for the adopting task (read before `surrender`). */
@@ -269,7 +279,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
         `async fn '${this.label}' was polled after it was spawned as a task: the task drives it now (await its JoinHandle instead)`,
       );
     }
-    if (this.state !== FRESH) {
+    if ((this.state & ~ADOPTABLE) !== FRESH) {
       throw new FutureStateError(
         `async fn '${this.label}' was polled after it was ${this.describeState()}: a future that has completed or been dropped must not be polled again`,
       );

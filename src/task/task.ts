@@ -141,9 +141,8 @@ export class Task<T> extends Context {
    * that holds it once the task needs more. Read through `joinWaker` and `extra`.
    */
   private waiter: Waker | TaskExtra | null = null;
-  /** The runtime's doubly linked list of tasks that have waited (see `LISTED`). */
-  prevLive: Task<any> | null = null;
-  nextLive: Task<any> | null = null;
+  /** Where the runtime's list of tasks that have waited keeps this one (see `LISTED`), or -1. */
+  liveIndex = -1;
 
   constructor(
     readonly id: number,
