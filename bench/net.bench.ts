@@ -22,6 +22,10 @@
  * dozen milliseconds, which roughly doubles the server's CPU per byte. Node's own `s.pipe(s)`
  * server, given the same modules to load, slows down too (to ~0.7× of the bare one when this was
  * written), so the first comparison mostly measures heap sizes.
+ *
+ * The plain-JavaScript round has a third server: Node's, with each write moved into a microtask
+ * (see `NODE_DEFERRED_ECHO_JS`). It separates what waking a task to do the write costs in itself
+ * from what Brigade adds on top.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
@@ -96,6 +100,27 @@ server.listen(0, "127.0.0.1", () => process.stdout.write("port " + server.addres
 `;
 
 /**
+ * The Node server again, except that each write happens in a microtask queued by the `'data'`
+ * handler rather than inside it (backpressure as `pipe` does it: pause on a full buffer, resume on
+ * `'drain'`). Any server driven by an executor writes this way: the read wakes a task, the task
+ * runs after the handler returns. It shows what that deferral costs by itself, apart from Brigade.
+ */
+const NODE_DEFERRED_ECHO_JS = `
+const net = require("node:net");
+const server = net.createServer({ allowHalfOpen: true }, (s) => {
+  s.on("data", (d) => queueMicrotask(() => {
+    if (!s.write(d)) {
+      s.pause();
+      s.once("drain", () => s.resume());
+    }
+  }));
+  s.on("end", () => queueMicrotask(() => s.end()));
+  s.on("error", () => s.destroy());
+});
+server.listen(0, "127.0.0.1", () => process.stdout.write("port " + server.address().port + "\\n"));
+`;
+
+/**
  * The echo servers as plain JavaScript: Brigade's example bundled by esbuild (a dev dependency,
  * and tsx's own compiler; packages stay external), and the Node server above. `null` when esbuild
  * cannot be loaded.
@@ -103,6 +128,7 @@ server.listen(0, "127.0.0.1", () => process.stdout.write("port " + server.addres
 async function startPlainEchoServers(): Promise<{
   brigade: { port: number; child: ChildProcess };
   node: { port: number; child: ChildProcess };
+  deferred: { port: number; child: ChildProcess };
 } | null> {
   let esbuild: { build: (options: object) => Promise<unknown> };
   try {
@@ -129,6 +155,7 @@ process.stdout.write("port " + port + "\\n");`;
   return {
     brigade: await startServer("plain brigade-echo", ["--input-type=module", "-e", startBrigade]),
     node: await startServer("plain node-echo", ["-e", NODE_ECHO_JS]),
+    deferred: await startServer("plain deferred node-echo", ["-e", NODE_DEFERRED_ECHO_JS]),
   };
 }
 
@@ -232,41 +259,50 @@ export async function main(): Promise<void> {
     const connections = 8;
     const perConnection = 8 * MB;
     const totalMb = (connections * perConnection) / MB;
-    /** Echo throughput of two servers side by side, recorded as MB/s. */
-    const echoPair = async (title: string, label: string, brigade: number, node: number) => {
+    /**
+     * Echo throughput of servers side by side (the first is Brigade's), recorded as MB/s. A run
+     * takes well under a second, so many rounds are cheap; the first few are warm-up, since both
+     * kinds of server (and the kernel's TCP state) take about five runs to reach a steady rate.
+     */
+    const echoCompare = async (title: string, label: string, ports: Record<string, number>) => {
+      const names = Object.keys(ports);
       const tp = await compare(
         title,
-        { ops: totalMb, unit: "ms per MB echoed", perOp: "ms", rounds: 7, warmup: 1 },
-        [
-          { name: "brigade", run: () => echoThroughput(brigade, connections, perConnection) },
-          { name: "node-net", run: () => echoThroughput(node, connections, perConnection) },
-        ],
+        { ops: totalMb, unit: "ms per MB echoed", perOp: "ms", rounds: 15, warmup: 5 },
+        names.map((name) => ({
+          name,
+          run: () => echoThroughput(ports[name]!, connections, perConnection),
+        })),
       );
-      record(label, "MB/s (from the medians)", {
-        brigade: 1000 / tp.medians.brigade!,
-        "node-net": 1000 / tp.medians["node-net"]!,
-      });
+      record(
+        label,
+        "MB/s (from the medians)",
+        Object.fromEntries(names.map((name) => [name, 1000 / tp.medians[name]!])),
+      );
     };
-    await echoPair(
+    await echoCompare(
       `echo: ${connections} connections × ${perConnection / MB} MB there and back`,
       "echo throughput",
-      servers.brigadeEcho.port,
-      servers.nodeEcho.port,
+      { brigade: servers.brigadeEcho.port, "node-net": servers.nodeEcho.port },
     );
 
     const plain = await startPlainEchoServers();
     if (plain === null) console.log("echo as plain JavaScript: skipped (esbuild not found)");
     else {
       try {
-        await echoPair(
-          `echo, both servers as plain JavaScript (no tsx): ${connections} connections × ${perConnection / MB} MB`,
+        await echoCompare(
+          `echo, servers as plain JavaScript (no tsx): ${connections} connections × ${perConnection / MB} MB`,
           "echo throughput, plain JavaScript",
-          plain.brigade.port,
-          plain.node.port,
+          {
+            brigade: plain.brigade.port,
+            "node-net": plain.node.port,
+            "node-net, write in a microtask": plain.deferred.port,
+          },
         );
       } finally {
         plain.brigade.child.kill();
         plain.node.child.kill();
+        plain.deferred.child.kill();
       }
     }
 

@@ -3,6 +3,7 @@
  * or not they have waited yet (only tasks that waited are kept on the runtime's list; the others
  * are found in the run queue or as the task being polled).
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { asyncBlock, asyncFn } from "../src/coroutine/async-fn.js";
 import { ambient } from "../src/future/ambient.js";
@@ -130,5 +131,38 @@ describe("live tasks", () => {
       () => {},
     );
     await rt.shutdown();
+  });
+
+  it("the list keeps every parked task once, whatever order they finish in (property)", async () => {
+    // Listed tasks sit in an array and a finishing one is replaced by the last: check that no
+    // order of finishing (or of aborting) loses a task, keeps a finished one or breaks spawn order.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.tuple(fc.nat(), fc.boolean()), { maxLength: 60 }),
+        async (n, steps) => {
+          const rt = new Runtime();
+          const gates = Array.from({ length: n }, (_, i) => new Gate(`g${i}`));
+          const handles = gates.map((g, i) => rt.spawn(waitFor(g), { name: `t${i}` }));
+          await flush(); // every task has waited once: all are on the list
+          const alive = new Set(handles.map((_, i) => i));
+          for (const [pick, abort] of steps) {
+            if (alive.size === 0) break;
+            const i = [...alive][pick % alive.size]!;
+            alive.delete(i);
+            if (abort) handles[i]!.abort();
+            else gates[i]!.resolve(i);
+            await flush();
+            const listed = rt.dump().tasks.map((t) => t.name);
+            expect(listed).toEqual([...alive].sort((a, b) => a - b).map((k) => `t${k}`));
+            expect(rt.metrics().liveTasks).toBe(alive.size);
+          }
+          await rt.shutdown();
+          expect(rt.metrics().liveTasks).toBe(0);
+          expect(String(rt.dump())).toBe("(no live tasks)");
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
