@@ -151,7 +151,7 @@ describe("live tasks", () => {
             const i = [...alive][pick % alive.size]!;
             alive.delete(i);
             if (abort) handles[i]!.abort();
-            else gates[i]!.resolve(i);
+            else gates[i]!.resolve(`v${i}`);
             await flush();
             const listed = rt.dump().tasks.map((t) => t.name);
             expect(listed).toEqual([...alive].sort((a, b) => a - b).map((k) => `t${k}`));

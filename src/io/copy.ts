@@ -15,7 +15,7 @@
  * the opposite reader ends, as tokio's does).
  */
 import type { Context } from "../future/context.js";
-import { FutureBase } from "../future/future.js";
+import { FutureBase, type Suspend, stepContext, stepResult } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { IoError } from "./error.js";
 import {
@@ -134,6 +134,11 @@ class Copy extends FutureBase<number> {
   ) {
     super();
   }
+  /** `yield*`'s step, in this class so that its `poll` call sees one class (see FutureBase). */
+  override next(): IteratorResult<Suspend, number> {
+    return stepResult(this, this.poll(stepContext()));
+  }
+
   poll(cx: Context): Poll<number> {
     return this.state.pollCopy(cx, this.reader, this.writer);
   }
