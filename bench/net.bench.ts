@@ -13,7 +13,7 @@
  * run in interleaved rounds, and the medians are reported.
  *
  * Echo throughput is measured twice. First with every server run through tsx, as the HTTP pair
- * is. Then with both echo servers as plain JavaScript (Brigade's example bundled by esbuild, the
+ * is. Then with the echo servers as plain JavaScript (Brigade's example bundled by esbuild, the
  * way it would be deployed), because under tsx the comparison is mostly about V8's garbage
  * collector, not the servers. V8 starts no incremental marking while the old generation is under
  * 8 MB. Through tsx (sources and inline source maps of ~100 modules kept in the heap) the Brigade
@@ -89,6 +89,22 @@ function startServer(
   });
 }
 
+type Server = { port: number; child: ChildProcess };
+
+/** Start servers one after another; if one fails to start, stop those already running. */
+async function startServers<K extends string>(
+  starts: Record<K, () => Promise<Server>>,
+): Promise<Record<K, Server>> {
+  const started = {} as Record<K, Server>;
+  try {
+    for (const key of Object.keys(starts) as K[]) started[key] = await starts[key]();
+  } catch (e) {
+    for (const s of Object.values<Server>(started)) s.child.kill();
+    throw e;
+  }
+  return started;
+}
+
 /** The plain Node echo server, as JavaScript for `node -e` (the same server as "node-echo"). */
 const NODE_ECHO_JS = `
 const net = require("node:net");
@@ -152,11 +168,11 @@ async function startPlainEchoServers(): Promise<{
   const startBrigade = `const { start } = await import(${JSON.stringify(pathToFileURL(out).href)});
 const { port } = await start(0);
 process.stdout.write("port " + port + "\\n");`;
-  return {
-    brigade: await startServer("plain brigade-echo", ["--input-type=module", "-e", startBrigade]),
-    node: await startServer("plain node-echo", ["-e", NODE_ECHO_JS]),
-    deferred: await startServer("plain deferred node-echo", ["-e", NODE_DEFERRED_ECHO_JS]),
-  };
+  return startServers({
+    brigade: () => startServer("plain brigade-echo", ["--input-type=module", "-e", startBrigade]),
+    node: () => startServer("plain node-echo", ["-e", NODE_ECHO_JS]),
+    deferred: () => startServer("plain deferred node-echo", ["-e", NODE_DEFERRED_ECHO_JS]),
+  });
 }
 
 /** `connections` clients each send `bytes` and read them back. */
@@ -248,12 +264,12 @@ interface AutocannonResult {
 }
 
 export async function main(): Promise<void> {
-  const servers = {
-    brigadeEcho: await startServer("brigade-echo"),
-    nodeEcho: await startServer("node-echo"),
-    brigadeHttp: await startServer("brigade-http"),
-    nodeHttp: await startServer("node-http"),
-  };
+  const servers = await startServers({
+    brigadeEcho: () => startServer("brigade-echo"),
+    nodeEcho: () => startServer("node-echo"),
+    brigadeHttp: () => startServer("brigade-http"),
+    nodeHttp: () => startServer("node-http"),
+  });
   try {
     const MB = 1024 * 1024;
     const connections = 8;

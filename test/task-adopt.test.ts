@@ -193,6 +193,33 @@ describe("a task that adopts its async fn", () => {
     await rt.shutdown();
   });
 
+  it("names the body of a function, or of a prototype, that cannot take the label, by its own name", async () => {
+    const frozenFn = Object.freeze(function* frozenFn(
+      gate: Gate,
+    ): Generator<Suspend, string, unknown> {
+      return yield* gate;
+    });
+    const sealedProto = function* sealedProto(gate: Gate): Generator<Suspend, string, unknown> {
+      return yield* gate;
+    };
+    Object.seal(sealedProto.prototype);
+    const a = asyncFn(frozenFn);
+    const b = asyncFn(sealedProto);
+    const rt = new Runtime();
+    const ga = new Gate();
+    const gb = new Gate();
+    const ha = rt.spawn(a(ga), { name: "a" });
+    const hb = rt.spawn(b(gb), { name: "b" });
+    await flush();
+    const labels = rt.dump().tasks.map((t) => `${t.name}:${t.tree.label}`);
+    expect(labels).toEqual(["a:frozenFn", "b:sealedProto"]);
+    ga.resolve("x");
+    gb.resolve("y");
+    expect(await ha).toBe("x");
+    expect(await hb).toBe("y");
+    await rt.shutdown();
+  });
+
   it("a dump taken while the body's function runs (before its generator exists) sees a fresh body", async () => {
     const inner = function* (): Generator<Suspend, number, unknown> {
       return 1;

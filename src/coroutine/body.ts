@@ -38,9 +38,12 @@ const GENERATOR_PROTOTYPE: object = Object.getPrototypeOf(function* () {}.protot
  * Tag `fn` and its prototype, which its generators inherit, with `label`. Only a generator
  * function is tagged, through its own `prototype`: a bound function has none of its own (reading
  * one would reach the object every generator inherits from), and a plain function that returns
- * some other function's generator would not be named by it. An untagged function's coroutines
- * keep their label themselves (a task does not adopt them). So does a function already tagged
- * under another label, or one that cannot take the tag.
+ * some other function's generator would not be named by it. The prototype is tagged first, so a
+ * tagged function always has a tagged prototype (a frozen prototype leaves both untagged).
+ *
+ * The calls of a function left untagged keep their label in their coroutine (a task does not adopt
+ * them), unless the label is {@link BLOCK_LABEL} itself (an unnamed `asyncBlock`), which an
+ * untagged body shows anyway. So do the calls of a function already tagged under another label.
  */
 export function tagLabel(fn: Function, label: string): void {
   if (!Object.hasOwn(fn, "prototype")) return;
@@ -49,10 +52,15 @@ export function tagLabel(fn: Function, label: string): void {
   if (Object.getPrototypeOf(proto) !== GENERATOR_PROTOTYPE) return;
   if (Object.hasOwn(fn, LABEL) || Object.hasOwn(proto, LABEL)) return;
   try {
-    (fn as Tagged)[LABEL] = label;
     (proto as Tagged)[LABEL] = label;
   } catch {
-    // Frozen or sealed: untagged.
+    return; // A frozen or sealed prototype: both stay untagged.
+  }
+  try {
+    (fn as Tagged)[LABEL] = label;
+  } catch {
+    // A frozen or sealed function: untagged, though its generators inherit the label (which is
+    // the one its coroutines carry anyway).
   }
 }
 

@@ -12,8 +12,9 @@
  * Who may touch what: the executor calls `run()`; wakers call `wake()`; handles call `abort()`.
  * The scheduler (the runtime) is reached only through the small {@link Scheduler} interface.
  *
- * Adoption: a task spawned with a fresh async fn (a `Coroutine` made by `asyncFn` or an unnamed
- * `asyncBlock`) takes over its generator and steps it itself (`step`), with the same rules as
+ * Adoption: a task spawned with a fresh async fn (a `Coroutine` that `asyncFn` or `asyncBlock`
+ * marked adoptable: its label can be read back from the generator, see `coroutine/body.ts`; a
+ * method call is not) takes over its generator and steps it itself (`step`), with the same rules as
  * `Coroutine.poll`: the coroutine object is let go at spawn (one object and one poll layer less
  * per task). Its slot holds the generator function until the first poll, then the generator; `aux`
  * holds the call's arguments, then the future the body is suspended on (its await chain). A task
