@@ -173,14 +173,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     const s = this.shared;
     const next = this.next;
     if (next < s.tail) {
-      const oldest = s.tail - s.capacity;
-      if (next < oldest) {
-        this.next = oldest;
-        throw new RecvLaggedError(
-          `the broadcast receiver lagged: ${oldest - next} message(s) were overwritten before it read them`,
-          oldest - next,
-        );
-      }
+      if (next < s.tail - s.capacity) throw this.lagged(next);
       if (!pollProceed(cx)) return PENDING;
       this.next = next + 1;
       return s.ring[next % s.capacity];
@@ -200,16 +193,19 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     const s = this.shared;
     const next = this.next;
     if (this.closed || next >= s.tail) return undefined;
-    const oldest = s.tail - s.capacity;
-    if (next < oldest) {
-      this.next = oldest;
-      throw new RecvLaggedError(
-        `the broadcast receiver lagged: ${oldest - next} message(s) were overwritten before it read them`,
-        oldest - next,
-      );
-    }
+    if (next < s.tail - s.capacity) throw this.lagged(next);
     this.next = next + 1;
     return s.ring[next % s.capacity];
+  }
+
+  /** Fell behind the board from `next`: move on to the oldest message kept; the error to throw. */
+  private lagged(next: number): RecvLaggedError {
+    const oldest = this.shared.tail - this.shared.capacity;
+    this.next = oldest;
+    return new RecvLaggedError(
+      `the broadcast receiver lagged: ${oldest - next} message(s) were overwritten before it read them`,
+      oldest - next,
+    );
   }
 
   /** Messages sent and not yet read by this receiver (lost ones included). */

@@ -23,6 +23,7 @@ import { Acquire, FAILED, HELD, MAX_PERMITS, SPENT } from "../sync/permits.js";
 import { pollProceed } from "../task/budget.js";
 import { Chan, Receiver } from "./chan.js";
 import { checkCapacity, checkMessage, SendError, TrySendError } from "./errors.js";
+import { SenderHandle } from "./sender-handle.js";
 
 export { Receiver } from "./chan.js";
 
@@ -36,13 +37,7 @@ export { Receiver } from "./chan.js";
  * tx.close();
  * ```
  */
-export class Sender<T> implements Disposable {
-  /** @internal */
-  closed = false;
-
-  /** @internal */
-  constructor(/** @internal */ readonly chan: Chan<T>) {}
-
+export class Sender<T> extends SenderHandle<T> {
   /**
    * Send `value`, waiting for a free slot while the channel is full. Fails with a `SendError`
    * holding the value if the receiver is gone or this handle is closed.
@@ -119,36 +114,7 @@ export class Sender<T> implements Disposable {
    * ```
    */
   clone(): Sender<T> {
-    if (this.closed) throw new TypeError("tx.clone(): this sender is closed; clone an open one");
-    this.chan.senders++;
-    return new Sender(this.chan);
-  }
-
-  /**
-   * Close this handle. When the last one is closed, the receiver gets `undefined` after draining.
-   * Idempotent.
-   *
-   * @example
-   * ```ts
-   * tx.close();
-   * ```
-   */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.chan.senderClosed();
-  }
-
-  /**
-   * Whether the receiver is gone (sends will fail).
-   *
-   * @example
-   * ```ts
-   * if (tx.isClosed()) return; // nobody is taking orders any more
-   * ```
-   */
-  isClosed(): boolean {
-    return this.chan.closed;
+    return new Sender(this.cloned());
   }
 
   /**
@@ -174,11 +140,6 @@ export class Sender<T> implements Disposable {
    */
   maxCapacity(): number {
     return this.chan.capacity;
-  }
-
-  /** Same as `close()`. */
-  [Symbol.dispose](): void {
-    this.close();
   }
 }
 
@@ -356,13 +317,7 @@ class ReserveFuture<T> extends Acquire<Permit<T>> implements Permit<T> {
  * tx.send("bread");
  * ```
  */
-export class UnboundedSender<T> implements Disposable {
-  /** @internal */
-  closed = false;
-
-  /** @internal */
-  constructor(private readonly chan: Chan<T>) {}
-
+export class UnboundedSender<T> extends SenderHandle<T> {
   /**
    * Send `value` now. Throws a `SendError` holding the value if the receiver is gone or this handle
    * is closed. (Synchronous, so there is nothing to cancel.)
@@ -387,33 +342,7 @@ export class UnboundedSender<T> implements Disposable {
    * ```
    */
   clone(): UnboundedSender<T> {
-    if (this.closed) throw new TypeError("tx.clone(): this sender is closed; clone an open one");
-    this.chan.senders++;
-    return new UnboundedSender(this.chan);
-  }
-
-  /**
-   * Close this handle (idempotent); the last one closes the channel for the receiver.
-   *
-   * @example
-   * ```ts
-   * tx.close();
-   * ```
-   */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.chan.senderClosed();
-  }
-
-  /** Whether the receiver is gone. */
-  isClosed(): boolean {
-    return this.chan.closed;
-  }
-
-  /** Same as `close()`. */
-  [Symbol.dispose](): void {
-    this.close();
+    return new UnboundedSender(this.cloned());
   }
 }
 

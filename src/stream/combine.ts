@@ -8,6 +8,7 @@
  */
 import type { Context } from "../future/context.js";
 import { PENDING } from "../future/poll.js";
+import { Adapter } from "./adapter.js";
 import { DONE, disposeOf, type Stream, StreamBase, type StreamPoll } from "./stream.js";
 
 /** @internal */
@@ -118,27 +119,23 @@ export class ZipStream<A, B> extends StreamBase<[A, B]> {
 }
 
 /** @internal */
-export class ChunksStream<T> extends StreamBase<T[]> {
-  private upstream: Stream<T> | null;
+export class ChunksStream<T> extends Adapter<T, T[]> {
   private chunk: T[] = [];
 
   constructor(
     upstream: Stream<T>,
     private readonly size: number,
   ) {
-    super();
-    this.upstream = upstream;
+    super(upstream);
   }
 
   pollNext(cx: Context): StreamPoll<T[]> {
-    const up = this.upstream;
-    if (up === null) return DONE;
     for (;;) {
-      const r = up.pollNext(cx);
+      const r = this.pull(cx);
       if (r === PENDING) return PENDING;
       if (r === DONE) {
         const last = this.chunk;
-        this[Symbol.dispose]();
+        this.chunk = [];
         return last.length > 0 ? last : DONE;
       }
       this.chunk.push(r);
@@ -151,8 +148,7 @@ export class ChunksStream<T> extends StreamBase<T[]> {
   }
 
   override [Symbol.dispose](): void {
-    disposeOf(this.upstream);
-    this.upstream = null;
+    super[Symbol.dispose]();
     this.chunk = [];
   }
 }

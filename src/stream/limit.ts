@@ -8,124 +8,83 @@ import { drop } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import type { Future } from "../future/future.js";
 import { PENDING } from "../future/poll.js";
-import { DONE, disposeOf, type Stream, StreamBase, type StreamPoll } from "./stream.js";
+import { Adapter } from "./adapter.js";
+import { DONE, type Stream, type StreamPoll } from "./stream.js";
 
 /** @internal */
-export class TakeStream<T> extends StreamBase<T> {
-  private upstream: Stream<T> | null;
+export class TakeStream<T> extends Adapter<T, T> {
   constructor(
     upstream: Stream<T>,
     private left: number,
   ) {
-    super();
-    this.upstream = left > 0 ? upstream : null;
-    if (left <= 0) disposeOf(upstream);
+    super(upstream);
+    if (left <= 0) this.end();
   }
 
   pollNext(cx: Context): StreamPoll<T> {
-    const up = this.upstream;
-    if (up === null) return DONE;
-    const r = up.pollNext(cx);
-    if (r === PENDING) return PENDING;
-    if (r === DONE || --this.left === 0) this[Symbol.dispose]();
+    const r = this.pull(cx);
+    if (r !== PENDING && r !== DONE && --this.left === 0) this.end();
     return r;
-  }
-
-  override [Symbol.dispose](): void {
-    disposeOf(this.upstream);
-    this.upstream = null;
   }
 }
 
 /** @internal */
-export class TakeWhileStream<T> extends StreamBase<T> {
-  private upstream: Stream<T> | null;
+export class TakeWhileStream<T> extends Adapter<T, T> {
   constructor(
     upstream: Stream<T>,
     private readonly pred: (item: T) => boolean,
   ) {
-    super();
-    this.upstream = upstream;
+    super(upstream);
   }
 
   pollNext(cx: Context): StreamPoll<T> {
-    const up = this.upstream;
-    if (up === null) return DONE;
-    const r = up.pollNext(cx);
-    if (r === PENDING) return PENDING;
-    if (r !== DONE && this.pred(r)) return r;
-    this[Symbol.dispose]();
-    return DONE;
-  }
-
-  override [Symbol.dispose](): void {
-    disposeOf(this.upstream);
-    this.upstream = null;
+    const r = this.pull(cx);
+    if (r === PENDING || r === DONE || this.pred(r)) return r;
+    return this.end();
   }
 }
 
 /** @internal */
-export class TakeUntilStream<T> extends StreamBase<T> {
-  private upstream: Stream<T> | null;
+export class TakeUntilStream<T> extends Adapter<T, T> {
   private stop: Future<unknown> | null;
   constructor(upstream: Stream<T>, stop: Future<unknown>) {
-    super();
-    this.upstream = upstream;
+    super(upstream);
     this.stop = stop;
   }
 
   pollNext(cx: Context): StreamPoll<T> {
-    const up = this.upstream;
-    if (up === null) return DONE;
+    if (this.upstream === null) return DONE;
     // The stop signal is checked first (as futures-rs does): once it fires, no further item.
-    const stop = this.stop!;
-    if (stop.poll(cx) !== PENDING) {
+    if (this.stop!.poll(cx) !== PENDING) {
       this.stop = null;
-      this[Symbol.dispose]();
-      return DONE;
+      return this.end();
     }
-    const r = up.pollNext(cx);
-    if (r === DONE) this[Symbol.dispose]();
-    return r;
+    return this.pull(cx);
   }
 
-  override [Symbol.dispose](): void {
+  /** The stop signal served only this stream: it goes with the upstream. */
+  protected override end(): typeof DONE {
     const stop = this.stop;
     this.stop = null;
     if (stop !== null) drop(stop);
-    disposeOf(this.upstream);
-    this.upstream = null;
+    return super.end();
   }
 }
 
 /** @internal */
-export class SkipStream<T> extends StreamBase<T> {
-  private upstream: Stream<T> | null;
+export class SkipStream<T> extends Adapter<T, T> {
   constructor(
     upstream: Stream<T>,
     private left: number,
   ) {
-    super();
-    this.upstream = upstream;
+    super(upstream);
   }
 
   pollNext(cx: Context): StreamPoll<T> {
-    const up = this.upstream;
-    if (up === null) return DONE;
     for (;;) {
-      const r = up.pollNext(cx);
-      if (r === PENDING) return PENDING;
-      if (r === DONE) {
-        this[Symbol.dispose]();
-        return DONE;
-      }
-      if (this.left === 0) return r;
+      const r = this.pull(cx);
+      if (r === PENDING || r === DONE || this.left === 0) return r;
       this.left--;
     }
-  }
-
-  override [Symbol.dispose](): void {
-    disposeOf(this.upstream);
-    this.upstream = null;
   }
 }

@@ -8,71 +8,46 @@ import { drop } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { assertFuture, type Future } from "../future/future.js";
 import { PENDING } from "../future/poll.js";
-import { DONE, disposeOf, type Stream, StreamBase, type StreamPoll } from "./stream.js";
+import { Adapter } from "./adapter.js";
+import { DONE, type Stream, type StreamPoll } from "./stream.js";
 
 /** @internal */
-export class MapStream<T, U> extends StreamBase<U> {
-  private upstream: Stream<T> | null;
+export class MapStream<T, U> extends Adapter<T, U> {
   constructor(
     upstream: Stream<T>,
     private readonly f: (item: T) => U,
   ) {
-    super();
-    this.upstream = upstream;
+    super(upstream);
   }
 
   pollNext(cx: Context): StreamPoll<U> {
-    const up = this.upstream;
-    if (up === null) return DONE;
-    const r = up.pollNext(cx);
+    const r = this.pull(cx);
     if (r === PENDING) return PENDING;
-    if (r === DONE) return this.end();
+    if (r === DONE) return DONE;
     return this.f(r);
-  }
-
-  private end(): typeof DONE {
-    disposeOf(this.upstream);
-    this.upstream = null;
-    return DONE;
-  }
-
-  override [Symbol.dispose](): void {
-    this.end();
   }
 }
 
 /** @internal */
-export class FilterMapStream<T, U> extends StreamBase<U> {
-  private upstream: Stream<T> | null;
+export class FilterMapStream<T, U> extends Adapter<T, U> {
   constructor(
     upstream: Stream<T>,
     /** Returns the item to pass on, or `SKIP` to drop it. */
     private readonly f: (item: T) => U | typeof SKIP,
   ) {
-    super();
-    this.upstream = upstream;
+    super(upstream);
   }
 
   pollNext(cx: Context): StreamPoll<U> {
-    const up = this.upstream;
-    if (up === null) return DONE;
     // Skipped items cost no wake: keep pulling until one passes or the upstream waits. A runtime
     // source that is always ready spends the task's budget, so this loop always ends.
     for (;;) {
-      const r = up.pollNext(cx);
+      const r = this.pull(cx);
       if (r === PENDING) return PENDING;
-      if (r === DONE) {
-        this[Symbol.dispose]();
-        return DONE;
-      }
+      if (r === DONE) return DONE;
       const out = this.f(r);
       if (out !== SKIP) return out;
     }
-  }
-
-  override [Symbol.dispose](): void {
-    disposeOf(this.upstream);
-    this.upstream = null;
   }
 }
 
@@ -80,15 +55,13 @@ export class FilterMapStream<T, U> extends StreamBase<U> {
 export const SKIP: unique symbol = Symbol("brigade.stream.skip");
 
 /** @internal */
-export class AndThenStream<T, U> extends StreamBase<U> {
-  private upstream: Stream<T> | null;
+export class AndThenStream<T, U> extends Adapter<T, U> {
   private step: Future<U> | null = null;
   constructor(
     upstream: Stream<T>,
     private readonly f: (item: T) => Future<U>,
   ) {
-    super();
-    this.upstream = upstream;
+    super(upstream);
   }
 
   pollNext(cx: Context): StreamPoll<U> {
@@ -100,14 +73,9 @@ export class AndThenStream<T, U> extends StreamBase<U> {
         this.step = null;
         return v;
       }
-      const up = this.upstream;
-      if (up === null) return DONE;
-      const r = up.pollNext(cx);
+      const r = this.pull(cx);
       if (r === PENDING) return PENDING;
-      if (r === DONE) {
-        this[Symbol.dispose]();
-        return DONE;
-      }
+      if (r === DONE) return DONE;
       const next = this.f(r);
       assertFuture(next, "stream.andThen(f): the value f returned");
       this.step = next;
@@ -118,7 +86,6 @@ export class AndThenStream<T, U> extends StreamBase<U> {
     const step = this.step;
     this.step = null;
     if (step !== null) drop(step);
-    disposeOf(this.upstream);
-    this.upstream = null;
+    super[Symbol.dispose]();
   }
 }

@@ -7,13 +7,10 @@
  * Unlike tokio's, a `wait()` dropped before the round completes withdraws its arrival, so a
  * cancelled waiter never lets a round complete one short.
  */
-import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
-import { FutureStateError } from "../future/errors.js";
-import { FutureBase } from "../future/future.js";
-import { PENDING, type Poll } from "../future/poll.js";
-import { pollProceed } from "../task/budget.js";
-import { QUEUED, WaitNode, WaitQueue } from "./waiter.js";
+import type { FutureBase } from "../future/future.js";
+import { QueuedWait } from "./queued-wait.js";
+import { WaitQueue } from "./waiter.js";
 
 /** What `wait()` gives: whether this waiter is the round's leader. */
 export interface BarrierWaitResult {
@@ -22,11 +19,6 @@ export interface BarrierWaitResult {
 
 const LEADER: BarrierWaitResult = Object.freeze({ isLeader: true });
 const FOLLOWER: BarrierWaitResult = Object.freeze({ isLeader: false });
-
-const FRESH = 0;
-const WAITING = 1;
-const DONE = 2;
-const DROPPED = 3;
 
 /**
  * A barrier for `n` tasks.
@@ -78,12 +70,9 @@ export class Barrier {
   }
 }
 
-class BarrierWait extends FutureBase<BarrierWaitResult> implements Disposable {
-  private stage = FRESH;
-  private node: WaitNode<BarrierWait> | null = null;
-
+class BarrierWait extends QueuedWait<BarrierWaitResult, BarrierWait> {
   constructor(private readonly barrier: Barrier) {
-    super();
+    super(barrier.queue);
   }
 
   [DESCRIBE](): Description {
@@ -93,43 +82,23 @@ class BarrierWait extends FutureBase<BarrierWaitResult> implements Disposable {
     };
   }
 
-  poll(cx: Context): Poll<BarrierWaitResult> {
-    const barrier = this.barrier;
-    switch (this.stage) {
-      case FRESH: {
-        if (barrier.queue.length + 1 >= barrier.n) {
-          if (!pollProceed(cx)) return PENDING;
-          const q = barrier.queue;
-          for (let h = q.head; h !== null; h = q.head) q.grant(h);
-          this.stage = DONE;
-          return LEADER;
-        }
-        let node = this.node;
-        if (node === null) node = this.node = new WaitNode<BarrierWait>(this);
-        barrier.queue.push(node, cx.waker);
-        this.stage = WAITING;
-        return PENDING;
-      }
-      case WAITING: {
-        const node = this.node!;
-        if (node.state === QUEUED) {
-          node.waker = cx.waker;
-          return PENDING;
-        }
-        if (!pollProceed(cx)) return PENDING;
-        this.stage = DONE;
-        return FOLLOWER;
-      }
-      default:
-        throw new FutureStateError(
-          `barrier.wait() was polled after it ${this.stage === DONE ? "completed" : "was dropped"}`,
-        );
-    }
+  /** The last to arrive completes the round without waiting. */
+  protected ready(): boolean {
+    return this.barrier.queue.length + 1 >= this.barrier.n;
   }
 
-  [Symbol.dispose](): void {
-    if (this.stage === WAITING && this.node!.state === QUEUED)
-      this.barrier.queue.remove(this.node!);
-    if (this.stage !== DONE) this.stage = DROPPED;
+  /** Release everyone who waited; the one who completed the round leads it. */
+  protected take(): BarrierWaitResult {
+    const q = this.barrier.queue;
+    for (let h = q.head; h !== null; h = q.head) q.grant(h);
+    return LEADER;
+  }
+
+  protected granted(): BarrierWaitResult {
+    return FOLLOWER;
+  }
+
+  protected what(): string {
+    return "barrier.wait()";
   }
 }

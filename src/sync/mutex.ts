@@ -9,19 +9,12 @@
  * Deadlock checks (see `deadlock.ts`): a task that asks for a mutex it already holds, or whose wait
  * would close a cycle of tasks waiting on each other's locks, gets a {@link DeadlockError} at once.
  */
-import { ambient } from "../future/ambient.js";
 import type { FutureBase } from "../future/future.js";
 import type { Task } from "../task/task.js";
-import {
-  callSite,
-  checkWait,
-  currentTask,
-  startWaiting,
-  stopWaiting,
-  type TrackedLock,
-} from "./deadlock.js";
+import { callSite, stopWaiting } from "./deadlock.js";
 import { ReleasedError } from "./errors.js";
-import { Acquire, HELD, Permits, WAITING } from "./permits.js";
+import { Lock, LockGuard } from "./lock.js";
+import { type Acquire, HELD, WAITING } from "./permits.js";
 
 /** Options of `new Mutex()`. */
 export interface MutexOptions {
@@ -48,36 +41,6 @@ export interface MutexGuard<T> extends Disposable {
   release(): void;
 }
 
-let nextLockId = 1;
-
-/** @internal the next default lock number. */
-export function lockNumber(): number {
-  return nextLockId++;
-}
-
-/** @internal check a lock's options. */
-export function checkLockOptions(
-  options: unknown,
-  where: string,
-): { name: string | undefined; trackCaller: boolean } {
-  if (options === undefined) return { name: undefined, trackCaller: false };
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `${where}: options must be an object, got ${options === null ? "null" : typeof options}`,
-    );
-  }
-  const { name, trackCaller } = options as { name?: unknown; trackCaller?: unknown };
-  if (name !== undefined && typeof name !== "string") {
-    throw new TypeError(`${where}: options.name must be a string, got ${typeof name}`);
-  }
-  if (trackCaller !== undefined && typeof trackCaller !== "boolean") {
-    throw new TypeError(
-      `${where}: options.trackCaller must be a boolean, got ${typeof trackCaller}`,
-    );
-  }
-  return { name, trackCaller: trackCaller === true };
-}
-
 /**
  * An async mutex around a value of type `T`.
  *
@@ -91,24 +54,14 @@ export function checkLockOptions(
  * });                                // released here
  * ```
  */
-export class Mutex<T = void> extends Permits implements TrackedLock {
-  /** The mutex's name, for errors and deadlock reports. */
-  readonly name: string;
-  /** @internal */
-  data: T;
+export class Mutex<T = void> extends Lock<T> {
   /** @internal the task holding the lock (null when free, or held outside any task). */
   holder: Task<any> | null = null;
   /** @internal where the holder took it, when `trackCaller` is on. */
   holderSite: string | null = null;
-  /** @internal */
-  readonly trackCaller: boolean;
 
   constructor(value: T, options?: MutexOptions) {
-    super(1, true);
-    const o = checkLockOptions(options, "new Mutex(value, options)");
-    this.name = o.name ?? `#${lockNumber()}`;
-    this.trackCaller = o.trackCaller;
-    this.data = value;
+    super(1, value, options, "new Mutex(value, options)");
   }
 
   /**
@@ -142,12 +95,7 @@ export class Mutex<T = void> extends Permits implements TrackedLock {
    */
   tryLock(): MutexGuard<T> | null {
     if (!this.canTake(1)) return null;
-    const g = new MutexLock(this, this.trackCaller ? callSite() : null);
-    g.task = currentTask(ambient.cx?.owner);
-    this.permits = 0;
-    this.onGrant(g as Acquire<unknown>);
-    g.stage = HELD;
-    return g;
+    return this.holdNow(new MutexLock(this, this.trackCaller ? callSite() : null));
   }
 
   /** Whether some guard holds the lock now. */
@@ -169,16 +117,8 @@ export class Mutex<T = void> extends Permits implements TrackedLock {
   }
 
   /** @internal */
-  override onWait(a: Acquire<unknown>): void {
-    const task = a.task;
-    if (task === null) return;
-    checkWait(task, this, this.holder === task);
-    startWaiting(task, this);
-  }
-
-  /** @internal */
-  override onLeave(a: Acquire<unknown>): void {
-    if (a.task !== null) stopWaiting(a.task);
+  holds(task: Task<any>): boolean {
+    return this.holder === task;
   }
 
   /** @internal */
@@ -203,13 +143,9 @@ export class Mutex<T = void> extends Permits implements TrackedLock {
 }
 
 /** The `lock()` future, and the guard it becomes. */
-class MutexLock<T> extends Acquire<MutexGuard<T>> implements MutexGuard<T> {
-  constructor(
-    private readonly mutex: Mutex<T>,
-    /** Where `lock()` was called, when the mutex tracks callers. */
-    readonly site: string | null,
-  ) {
-    super(mutex, 1);
+class MutexLock<T> extends LockGuard<T, Mutex<T>, MutexGuard<T>> implements MutexGuard<T> {
+  constructor(mutex: Mutex<T>, site: string | null) {
+    super(mutex, 1, site);
   }
 
   protected acquired(): MutexGuard<T> {
@@ -217,36 +153,20 @@ class MutexLock<T> extends Acquire<MutexGuard<T>> implements MutexGuard<T> {
   }
 
   protected label(): string {
-    return `${this.mutex.describe()}.lock()`;
+    return `${this.lock.describe()}.lock()`;
   }
 
   override describeWait(): string {
-    const h = this.mutex.holder;
+    const h = this.lock.holder;
     return h === null ? this.label() : `${this.label()}, held by task '${h.name}'`;
-  }
-
-  get value(): T {
-    if (this.stage !== HELD) throw this.released("read");
-    return this.mutex.data;
-  }
-
-  set value(v: T) {
-    if (this.stage !== HELD) throw this.released("written");
-    this.mutex.data = v;
   }
 
   release(): void {
     if (this.stage !== HELD) {
       throw new ReleasedError(
-        `the guard of ${this.mutex.describe()} was released twice (or before it was acquired): release() once, or let \`using\` do it`,
+        `the guard of ${this.lock.describe()} was released twice (or before it was acquired): release() once, or let \`using\` do it`,
       );
     }
     this.releaseHeld();
-  }
-
-  private released(what: string): ReleasedError {
-    return new ReleasedError(
-      `the value of ${this.mutex.describe()} was ${what} through a guard that does not hold the lock (released, or not yet acquired)`,
-    );
   }
 }

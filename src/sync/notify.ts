@@ -4,18 +4,10 @@
  * with nobody waiting still leave one permit). `notifyWaiters()` wakes everyone waiting now (and
  * every `notified()` future created before the call, even if not yet polled) and stores nothing.
  */
-import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
-import { FutureStateError } from "../future/errors.js";
-import { FutureBase } from "../future/future.js";
-import { PENDING, type Poll } from "../future/poll.js";
-import { pollProceed } from "../task/budget.js";
-import { GRANTED, QUEUED, WaitNode, WaitQueue } from "./waiter.js";
-
-const FRESH = 0;
-const WAITING = 1;
-const DONE = 2;
-const DROPPED = 3;
+import type { FutureBase } from "../future/future.js";
+import { QueuedWait } from "./queued-wait.js";
+import { WaitQueue } from "./waiter.js";
 
 /**
  * A task notification primitive.
@@ -89,16 +81,14 @@ export class Notify {
   }
 }
 
-class Notified extends FutureBase<void> implements Disposable {
-  private stage = FRESH;
-  private node: WaitNode<Notified> | null = null;
+class Notified extends QueuedWait<void, Notified> {
   /** `notifyWaiters` calls seen at creation: a later call notifies this future too. */
   private readonly calls: number;
   /** @internal whether the grant came from `notifyOne` (and must be passed on if dropped). */
   byOne = false;
 
   constructor(private readonly notify: Notify) {
-    super();
+    super(notify.queue);
     this.calls = notify.waitersCalls;
   }
 
@@ -106,45 +96,24 @@ class Notified extends FutureBase<void> implements Disposable {
     return { label: "Notify.notified()", children: [] };
   }
 
-  poll(cx: Context): Poll<void> {
-    const notify = this.notify;
-    switch (this.stage) {
-      case FRESH: {
-        if (notify.waitersCalls !== this.calls || notify.permit) {
-          if (!pollProceed(cx)) return PENDING;
-          if (notify.waitersCalls === this.calls) notify.permit = false;
-          this.stage = DONE;
-          return undefined;
-        }
-        let node = this.node;
-        if (node === null) node = this.node = new WaitNode<Notified>(this);
-        notify.queue.push(node, cx.waker);
-        this.stage = WAITING;
-        return PENDING;
-      }
-      case WAITING: {
-        const node = this.node!;
-        if (node.state === QUEUED) {
-          node.waker = cx.waker;
-          return PENDING;
-        }
-        if (!pollProceed(cx)) return PENDING;
-        this.stage = DONE;
-        return undefined;
-      }
-      default:
-        throw new FutureStateError(
-          `notify.notified() was polled after it ${this.stage === DONE ? "completed" : "was dropped"}`,
-        );
-    }
+  /** A stored permit, or a `notifyWaiters` since this future was made. */
+  protected ready(): boolean {
+    return this.notify.waitersCalls !== this.calls || this.notify.permit;
   }
 
-  [Symbol.dispose](): void {
-    if (this.stage === WAITING) {
-      const node = this.node!;
-      if (node.state === QUEUED) this.notify.queue.remove(node);
-      else if (node.state === GRANTED && this.byOne) this.notify.notifyOne();
-    }
-    if (this.stage !== DONE) this.stage = DROPPED;
+  /** Only a stored permit is used up: a `notifyWaiters` call serves every future made before it. */
+  protected take(): void {
+    if (this.notify.waitersCalls === this.calls) this.notify.permit = false;
+  }
+
+  protected granted(): void {}
+
+  protected what(): string {
+    return "notify.notified()";
+  }
+
+  /** A `notifyOne` handed to a future that left goes to the next waiter (or is stored). */
+  protected override dropGranted(): void {
+    if (this.byOne) this.notify.notifyOne();
   }
 }

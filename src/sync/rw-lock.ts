@@ -8,20 +8,13 @@
  * reads, a read while it writes, or a second read queued behind a waiting writer) gets a
  * {@link DeadlockError}, as does a wait that closes a cycle of tasks.
  */
-import { ambient } from "../future/ambient.js";
 import type { FutureBase } from "../future/future.js";
 import type { Task } from "../task/task.js";
-import {
-  callSite,
-  checkWait,
-  currentTask,
-  startWaiting,
-  stopWaiting,
-  type TrackedLock,
-} from "./deadlock.js";
+import { callSite, stopWaiting } from "./deadlock.js";
 import { ReleasedError } from "./errors.js";
-import { checkLockOptions, lockNumber, type MutexOptions } from "./mutex.js";
-import { Acquire, HELD, MAX_PERMITS, Permits, WAITING } from "./permits.js";
+import { Lock, LockGuard } from "./lock.js";
+import type { MutexOptions } from "./mutex.js";
+import { type Acquire, HELD, MAX_PERMITS, WAITING } from "./permits.js";
 
 /** Options of `new RwLock()`: the same as a mutex's. */
 export type RwLockOptions = MutexOptions;
@@ -60,26 +53,17 @@ const WRITE = MAX_PERMITS;
  * }
  * ```
  */
-export class RwLock<T> extends Permits implements TrackedLock {
-  /** The lock's name, for errors and deadlock reports. */
-  readonly name: string;
-  /** @internal */
-  data: T;
+export class RwLock<T> extends Lock<T> {
   /** @internal the writer, when a writer holds it inside a task. */
   writer: Task<any> | null = null;
   /** @internal reading tasks, one entry per read guard taken inside a task. */
   readonly readers: Task<any>[] = [];
   /** @internal call sites by holder, when tracked. */
   private readonly sites: Map<Task<any>, string> | null;
-  private readonly trackCaller: boolean;
 
   constructor(value: T, options?: RwLockOptions) {
-    super(MAX_PERMITS, true);
-    const o = checkLockOptions(options, "new RwLock(value, options)");
-    this.name = o.name ?? `#${lockNumber()}`;
-    this.trackCaller = o.trackCaller;
-    this.sites = o.trackCaller ? new Map() : null;
-    this.data = value;
+    super(MAX_PERMITS, value, options, "new RwLock(value, options)");
+    this.sites = this.trackCaller ? new Map() : null;
   }
 
   /**
@@ -140,12 +124,7 @@ export class RwLock<T> extends Permits implements TrackedLock {
 
   private tryTake(need: number): RwAccess<T> | null {
     if (!this.canTake(need)) return null;
-    const g = new RwAccess<T>(this, need, this.trackCaller ? callSite() : null);
-    g.task = currentTask(ambient.cx?.owner);
-    this.permits -= need;
-    this.onGrant(g as Acquire<unknown>);
-    g.stage = HELD;
-    return g;
+    return this.holdNow(new RwAccess<T>(this, need, this.trackCaller ? callSite() : null));
   }
 
   /** How many read guards are held now. */
@@ -184,16 +163,8 @@ export class RwLock<T> extends Permits implements TrackedLock {
   }
 
   /** @internal */
-  override onWait(a: Acquire<unknown>): void {
-    const task = a.task;
-    if (task === null) return;
-    checkWait(task, this, this.writer === task || this.readers.includes(task));
-    startWaiting(task, this);
-  }
-
-  /** @internal */
-  override onLeave(a: Acquire<unknown>): void {
-    if (a.task !== null) stopWaiting(a.task);
+  holds(task: Task<any>): boolean {
+    return this.writer === task || this.readers.includes(task);
   }
 
   /** @internal */
@@ -218,15 +189,7 @@ export class RwLock<T> extends Permits implements TrackedLock {
 }
 
 /** The `read()`/`write()` future, and the guard it becomes. */
-class RwAccess<T> extends Acquire<RwAccess<T>> implements RwLockWriteGuard<T> {
-  constructor(
-    private readonly lock: RwLock<T>,
-    need: number,
-    readonly site: string | null,
-  ) {
-    super(lock, need);
-  }
-
+class RwAccess<T> extends LockGuard<T, RwLock<T>, RwAccess<T>> implements RwLockWriteGuard<T> {
   protected acquired(): RwAccess<T> {
     return this;
   }
@@ -243,19 +206,12 @@ class RwAccess<T> extends Acquire<RwAccess<T>> implements RwLockWriteGuard<T> {
     return this.label();
   }
 
-  get value(): T {
-    if (this.stage !== HELD) throw this.released("read");
-    return this.lock.data;
-  }
-
-  set value(v: T) {
+  protected override checkWritable(): void {
     if (this.need !== WRITE) {
       throw new TypeError(
         `${this.lock.describe()}: a read guard cannot replace the value; take write()`,
       );
     }
-    if (this.stage !== HELD) throw this.released("written");
-    this.lock.data = v;
   }
 
   release(): void {
@@ -265,11 +221,5 @@ class RwAccess<T> extends Acquire<RwAccess<T>> implements RwLockWriteGuard<T> {
       );
     }
     this.releaseHeld();
-  }
-
-  private released(what: string): ReleasedError {
-    return new ReleasedError(
-      `the value of ${this.lock.describe()} was ${what} through a guard that does not hold the lock (released, or not yet acquired)`,
-    );
   }
 }

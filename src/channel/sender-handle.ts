@@ -1,0 +1,67 @@
+/**
+ * A sender handle of an mpsc channel: what the bounded `Sender` and the `UnboundedSender` share.
+ * Each handle is one waiter's order pad: it counts once on the channel's senders, from its creation
+ * (`channel()` or `clone()`) until `close()` or dispose (the same thing; idempotent), and the last
+ * pad put away tells the kitchen that no more tickets will come. How a handle sends (waiting for a
+ * free slot or not) is left to its subclass.
+ */
+import type { Chan } from "./chan.js";
+
+/**
+ * The counting and closing of an mpsc sender handle.
+ *
+ * @example
+ * ```ts
+ * class MySender<T> extends SenderHandle<T> {
+ *   clone(): MySender<T> {
+ *     return new MySender(this.cloned());
+ *   }
+ * }
+ * ```
+ */
+export abstract class SenderHandle<T> implements Disposable {
+  /** @internal */
+  closed = false;
+
+  /** @internal */
+  constructor(/** @internal */ readonly chan: Chan<T>) {}
+
+  /** @internal count one more handle on the channel, for a subclass's `clone()`; its channel. */
+  protected cloned(): Chan<T> {
+    if (this.closed) throw new TypeError("tx.clone(): this sender is closed; clone an open one");
+    this.chan.senders++;
+    return this.chan;
+  }
+
+  /**
+   * Close this handle. When the last one is closed, the receiver gets `undefined` after draining.
+   * Idempotent.
+   *
+   * @example
+   * ```ts
+   * tx.close();
+   * ```
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.chan.senderClosed();
+  }
+
+  /**
+   * Whether the receiver is gone (sends will fail).
+   *
+   * @example
+   * ```ts
+   * if (tx.isClosed()) return; // nobody is taking orders any more
+   * ```
+   */
+  isClosed(): boolean {
+    return this.chan.closed;
+  }
+
+  /** Same as `close()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Lock: what `Mutex` and `RwLock` share. A lock is {@link Permits} around a value, with a name,
+ * that knows which tasks hold it (each lock says how, through `holds` and the grant hooks), so a
+ * task about to wait on it is checked first for a deadlock (see `deadlock.ts`). Its guards are the
+ * futures that acquired it ({@link LockGuard}): `value` reaches the protected value only while the
+ * guard holds the lock. The walk-in fridge and the recipe book hang on the same hook.
+ */
+import { ambient } from "../future/ambient.js";
+import type { Task } from "../task/task.js";
+import { checkWait, currentTask, startWaiting, stopWaiting, type TrackedLock } from "./deadlock.js";
+import { ReleasedError } from "./errors.js";
+import type { MutexOptions } from "./mutex.js";
+import { Acquire, HELD, Permits } from "./permits.js";
+
+let nextLockId = 1;
+
+/** @internal the next default lock number. */
+export function lockNumber(): number {
+  return nextLockId++;
+}
+
+/** @internal check a lock's options. */
+export function checkLockOptions(
+  options: unknown,
+  where: string,
+): { name: string | undefined; trackCaller: boolean } {
+  if (options === undefined) return { name: undefined, trackCaller: false };
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `${where}: options must be an object, got ${options === null ? "null" : typeof options}`,
+    );
+  }
+  const { name, trackCaller } = options as { name?: unknown; trackCaller?: unknown };
+  if (name !== undefined && typeof name !== "string") {
+    throw new TypeError(`${where}: options.name must be a string, got ${typeof name}`);
+  }
+  if (trackCaller !== undefined && typeof trackCaller !== "boolean") {
+    throw new TypeError(
+      `${where}: options.trackCaller must be a boolean, got ${typeof trackCaller}`,
+    );
+  }
+  return { name, trackCaller: trackCaller === true };
+}
+
+/**
+ * A named lock around a value of type `T`, checked for deadlocks.
+ *
+ * @example
+ * ```ts
+ * class Till extends Lock<number> {
+ *   constructor() { super(1, 0, { name: "till" }, "new Till()"); }
+ *   holds(task: Task<any>) { return this.holder === task; }
+ *   // …and the TrackedLock methods
+ * }
+ * ```
+ */
+export abstract class Lock<T> extends Permits implements TrackedLock {
+  /** The lock's name, for errors and deadlock reports. */
+  readonly name: string;
+  /** @internal */
+  data: T;
+  /** @internal whether guards record where they were asked for. */
+  readonly trackCaller: boolean;
+
+  constructor(permits: number, value: T, options: MutexOptions | undefined, where: string) {
+    super(permits, true);
+    const o = checkLockOptions(options, where);
+    this.name = o.name ?? `#${lockNumber()}`;
+    this.trackCaller = o.trackCaller;
+    this.data = value;
+  }
+
+  /** @internal whether `task` holds this lock now (a wait of its own would never end). */
+  abstract holds(task: Task<any>): boolean;
+  /** @internal */
+  abstract describe(): string;
+  /** @internal */
+  abstract holderCount(): number;
+  /** @internal */
+  abstract holderAt(i: number): Task<any>;
+  /** @internal */
+  abstract siteOf(task: Task<any>): string | null;
+
+  /** @internal give `g` its permits now: the caller checked `canTake`. Returns `g`, now held. */
+  protected holdNow<G extends Acquire<unknown>>(g: G): G {
+    g.task = currentTask(ambient.cx?.owner);
+    this.permits -= g.need;
+    this.onGrant(g);
+    g.stage = HELD;
+    return g;
+  }
+
+  /** @internal */
+  override onWait(a: Acquire<unknown>): void {
+    const task = a.task;
+    if (task === null) return;
+    checkWait(task, this, this.holds(task));
+    startWaiting(task, this);
+  }
+
+  /** @internal */
+  override onLeave(a: Acquire<unknown>): void {
+    if (a.task !== null) stopWaiting(a.task);
+  }
+}
+
+/**
+ * The future of a lock, and the guard it becomes: `value` works only while it holds the lock.
+ *
+ * @example
+ * ```ts
+ * class TillGuard extends LockGuard<number, Till, TillGuard> {
+ *   protected acquired() { return this; }
+ *   protected label() { return "till.lock()"; }
+ * }
+ * ```
+ */
+export abstract class LockGuard<T, L extends Lock<T>, G> extends Acquire<G> {
+  constructor(
+    protected readonly lock: L,
+    need: number,
+    /** Where the guard was asked for, when the lock tracks callers. */
+    readonly site: string | null,
+  ) {
+    super(lock, need);
+  }
+
+  get value(): T {
+    if (this.stage !== HELD) throw this.released("read");
+    return this.lock.data;
+  }
+
+  set value(v: T) {
+    this.checkWritable();
+    if (this.stage !== HELD) throw this.released("written");
+    this.lock.data = v;
+  }
+
+  /** Throws if this kind of guard may not replace the value (a read guard). */
+  protected checkWritable(): void {}
+
+  private released(what: string): ReleasedError {
+    return new ReleasedError(
+      `the value of ${this.lock.describe()} was ${what} through a guard that does not hold the lock (released, or not yet acquired)`,
+    );
+  }
+}
