@@ -52,6 +52,26 @@ describe("self-deadlock", () => {
     expect(err?.message).toMatch(/taken at .*sync-deadlock\.test\.ts/);
   });
 
+  it("with trackCaller, a guard taken by tryRead or tryWrite is reported where the caller took it", async () => {
+    for (const take of ["tryRead", "tryWrite"] as const) {
+      const l = new RwLock(0, { name: "menu", trackCaller: true });
+      const err = await run(
+        asyncBlock(function* () {
+          const g = take === "tryRead" ? l.tryRead() : l.tryWrite();
+          try {
+            yield* l.write();
+          } catch (e) {
+            return e as Error;
+          } finally {
+            g?.release();
+          }
+          return null;
+        }),
+      );
+      expect(err?.message).toMatch(/taken at .*sync-deadlock\.test\.ts/);
+    }
+  });
+
   it("an RwLock: a write while reading, and a read while writing, are both reported", async () => {
     const l = new RwLock(0, { name: "menu" });
     const [a, b] = await run(

@@ -106,7 +106,8 @@ export class RwLock<T> extends Lock<T> {
    * ```
    */
   tryRead(): RwLockReadGuard<T> | null {
-    return this.tryTake(1);
+    // The call site is read here, one frame above the caller (as `read()` does), not in tryTake.
+    return this.tryTake(1, this.trackCaller ? callSite() : null);
   }
 
   /**
@@ -119,12 +120,12 @@ export class RwLock<T> extends Lock<T> {
    * ```
    */
   tryWrite(): RwLockWriteGuard<T> | null {
-    return this.tryTake(WRITE);
+    return this.tryTake(WRITE, this.trackCaller ? callSite() : null);
   }
 
-  private tryTake(need: number): RwAccess<T> | null {
+  private tryTake(need: number, site: string | null): RwAccess<T> | null {
     if (!this.canTake(need)) return null;
-    return this.holdNow(new RwAccess<T>(this, need, this.trackCaller ? callSite() : null));
+    return this.holdNow(new RwAccess<T>(this, need, site));
   }
 
   /** How many read guards are held now. */
