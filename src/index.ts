@@ -18,19 +18,6 @@ export { joinAll } from "./combinator/join-all.js";
 export { race, type Selected, type SelectedAll, select, selectAll } from "./combinator/select.js";
 export { asyncBlock, asyncFn } from "./coroutine/async-fn.js";
 export { Coroutine } from "./coroutine/coroutine.js";
-export type {
-  InstrumentListener,
-  PollResult,
-  RuntimeEvent,
-  TaskOutcome,
-  WakeSource,
-} from "./diagnostics/events.js";
-export {
-  type TraceEvent,
-  type TraceFile,
-  traceEvents,
-} from "./diagnostics/trace.js";
-export type { BlockedLoopReport, WatchdogOptions } from "./diagnostics/watchdog.js";
 export { CANCEL, type Cancellable, type Cleanup } from "./future/cancel.js";
 export { Context } from "./future/context.js";
 export { type AwaitNode, DESCRIBE, type Describable, type Description } from "./future/describe.js";
@@ -48,6 +35,13 @@ export { isPending, PENDING, type Poll } from "./future/poll.js";
 export { Waker } from "./future/waker.js";
 export { DeadlockError, type WaitingTask } from "./runtime/deadlock.js";
 export type { TaskDump, TaskSnapshot } from "./runtime/dump.js";
+export type {
+  InstrumentListener,
+  PollResult,
+  RuntimeEvent,
+  TaskOutcome,
+  WakeSource,
+} from "./runtime/events.js";
 export type { RuntimeMetrics } from "./runtime/metrics.js";
 export type {
   RunOptions,
@@ -57,6 +51,12 @@ export type {
 } from "./runtime/options.js";
 export type { TaskStats } from "./runtime/probe.js";
 export { Runtime, run } from "./runtime/runtime.js";
+export {
+  type TraceEvent,
+  type TraceFile,
+  traceEvents,
+} from "./runtime/trace.js";
+export type { BlockedLoopReport, WatchdogOptions } from "./runtime/watchdog.js";
 export {
   assertStream,
   DONE,

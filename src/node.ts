@@ -10,7 +10,6 @@
  */
 
 export { writeTrace } from "./diagnostics/trace-file.js";
-export { startWatchdog, Watchdog } from "./diagnostics/watchdog.js";
 export * from "./io/index.js";
 export * from "./net/index.js";
 export {
@@ -18,3 +17,4 @@ export {
   type BlockingFailure,
   spawnBlocking,
 } from "./runtime/blocking-pool.js";
+export { startWatchdog, Watchdog } from "./runtime/watchdog.js";

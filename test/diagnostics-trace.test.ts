@@ -4,7 +4,10 @@ import { join as joinPath } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { join } from "../src/combinator/join.js";
 import { asyncBlock } from "../src/coroutine/async-fn.js";
-import type { RuntimeEvent, WakeSource } from "../src/diagnostics/events.js";
+import { writeTrace } from "../src/diagnostics/trace-file.js";
+import { fromPromise } from "../src/future/from-promise.js";
+import type { RuntimeEvent, WakeSource } from "../src/runtime/events.js";
+import { run } from "../src/runtime/runtime.js";
 import {
   REACTOR_TID,
   type TraceCompleteEvent,
@@ -14,10 +17,7 @@ import {
   type TraceInstantEvent,
   type TraceMetadataEvent,
   traceEvents,
-} from "../src/diagnostics/trace.js";
-import { writeTrace } from "../src/diagnostics/trace-file.js";
-import { fromPromise } from "../src/future/from-promise.js";
-import { run } from "../src/runtime/runtime.js";
+} from "../src/runtime/trace.js";
 import { spawn } from "../src/task/spawn.js";
 import { yieldNow } from "../src/task/yield-now.js";
 import { sleep } from "../src/time/sleep.js";

@@ -2,10 +2,10 @@ import { spawn as spawnProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { asyncBlock } from "../src/coroutine/async-fn.js";
-import type { RuntimeEvent } from "../src/diagnostics/events.js";
-import { type BlockedLoopReport, startWatchdog } from "../src/diagnostics/watchdog.js";
 import { pollFn } from "../src/future/leaf.js";
+import type { RuntimeEvent } from "../src/runtime/events.js";
 import { Runtime } from "../src/runtime/runtime.js";
+import { type BlockedLoopReport, startWatchdog } from "../src/runtime/watchdog.js";
 import { yieldNow } from "../src/task/yield-now.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/watchdog-child.ts", import.meta.url));

@@ -1,12 +1,12 @@
 import "../src/kitchen/node-host.js";
 import { describe, expect, it } from "vitest";
 import { asyncBlock } from "../src/coroutine/async-fn.js";
-import type { RuntimeEvent } from "../src/diagnostics/events.js";
 import type { Kitchen } from "../src/kitchen/kitchen.js";
 import { explainEvent, narrate, type TimerInfo } from "../src/kitchen/narrator.js";
 import { playScene, playTake } from "../src/kitchen/play.js";
 import type { EventEntry, Recording, SayEntry } from "../src/kitchen/recording.js";
 import { findScene } from "../src/kitchen/scenes/index.js";
+import type { RuntimeEvent } from "../src/runtime/events.js";
 import { Runtime } from "../src/runtime/runtime.js";
 
 async function play(id: string): Promise<Recording[]> {

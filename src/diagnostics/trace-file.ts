@@ -1,10 +1,10 @@
 /**
  * Writing a Chrome trace to disk (Node only: it uses `node:fs`). The conversion itself lives in
- * `trace.ts`, which any platform can run.
+ * `runtime/trace.ts`, which any platform can run.
  */
 import { writeFile } from "node:fs/promises";
-import type { RuntimeEvent } from "./events.js";
-import { traceEvents } from "./trace.js";
+import type { RuntimeEvent } from "../runtime/events.js";
+import { traceEvents } from "../runtime/trace.js";
 
 /**
  * Write the events of an instrumented run to `path` as a Chrome trace (JSON), ready for

@@ -7,13 +7,13 @@
  * with the runtime's own clock as they are written: with the paused clock that is the exact virtual
  * time of the poll, which is what makes the tour's output repeatable.
  */
-import type { RuntimeEvent } from "../diagnostics/events.js";
 import { CANCEL, type Cancellable, type Cleanup, cancel, drop } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { type Future, FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
+import type { RuntimeEvent } from "../runtime/events.js";
 import type { ClockMode, Entry, Recording } from "./recording.js";
 
 /**

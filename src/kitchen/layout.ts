@@ -9,7 +9,7 @@
  *
  * Lanes, top to bottom: the reactor (bells and timers), then one lane per task in spawn order.
  */
-import type { RuntimeEvent } from "../diagnostics/events.js";
+import type { RuntimeEvent } from "../runtime/events.js";
 import { type Recording, tasksOf } from "./recording.js";
 
 /** Geometry constants, in SVG pixels. */

@@ -11,7 +11,7 @@
  * The narrator knows nothing of terminals: it returns structured lines that the CLI colours and the
  * timeline page lays out.
  */
-import type { RuntimeEvent, WakeSource } from "../diagnostics/events.js";
+import type { RuntimeEvent, WakeSource } from "../runtime/events.js";
 import type { Entry, Recording } from "./recording.js";
 
 /** Which layer a line belongs to. */

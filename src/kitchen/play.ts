@@ -39,7 +39,7 @@ export async function playTake(
 ): Promise<Recording> {
   const k = new Kitchen(scene.id, scene.title, take.label, clock);
   if (onEntry !== undefined) k.onEntry = onEntry;
-  // `clock` and `instrument` are RunOptions fields (time/ and diagnostics/); a scene's extra options
+  // `clock` and `instrument` are RunOptions fields (time/ and runtime/); a scene's extra options
   // pass through untouched.
   const options: Record<string, unknown> = {
     // Warnings reach the story as instrumentation events; printing them again on stderr would

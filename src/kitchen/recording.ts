@@ -10,7 +10,7 @@
  *
  * `seq` numbers all entries in one sequence, so a player can replay them step by step.
  */
-import type { RuntimeEvent } from "../diagnostics/events.js";
+import type { RuntimeEvent } from "../runtime/events.js";
 
 /** A story line, as the scene said it. */
 export interface SayEntry {

@@ -3,7 +3,7 @@
  * runs on its own runtime, so task ids restart), converted by the diagnostics' `traceEvents`.
  * Open the file in ui.perfetto.dev: one track per chef, polls as slices, wakes as arrows.
  */
-import { type TraceEvent, traceEvents } from "../diagnostics/trace.js";
+import { type TraceEvent, traceEvents } from "../runtime/trace.js";
 import { eventsOf } from "./recording.js";
 import type { PlayedScene } from "./scene.js";
 

@@ -4,9 +4,9 @@
  * error that names it.
  */
 
-import type { InstrumentListener } from "../diagnostics/events.js";
-import type { WatchdogOptions } from "../diagnostics/watchdog.js";
 import type { ClockKind } from "../time/clock.js";
+import type { InstrumentListener } from "./events.js";
+import type { WatchdogOptions } from "./watchdog.js";
 
 /** What happens when a task panics and nobody is waiting for its outcome. */
 export type UnhandledPanic = "report" | "shutdown" | "ignore";
@@ -88,7 +88,7 @@ export interface RuntimeOptions {
   detectDeadlocks?: boolean;
   /**
    * Start the blocked-loop watchdog: a worker thread that reports, while it happens, a poll that
-   * holds the thread for `thresholdMs` or more, by task name (see src/diagnostics/watchdog.ts).
+   * holds the thread for `thresholdMs` or more, by task name (see src/runtime/watchdog.ts).
    * Node only; stopped by `shutdown()`; never keeps the process alive.
    * @default undefined (off)
    * @example new Runtime({ watchdog: { thresholdMs: 1000 } })

@@ -10,16 +10,16 @@
  * a promise, an I/O source); anything else is "external".
  */
 
+import { ambient } from "../future/ambient.js";
+import { awaitChains, describeFuture } from "../future/describe.js";
+import type { Task, TaskProbe } from "../task/task.js";
 import type {
   InstrumentListener,
   PollResult,
   RuntimeEvent,
   TaskOutcome,
   WakeSource,
-} from "../diagnostics/events.js";
-import { ambient } from "../future/ambient.js";
-import { awaitChains, describeFuture } from "../future/describe.js";
-import type { Task, TaskProbe } from "../task/task.js";
+} from "./events.js";
 import type { LongPollWatch } from "./long-poll.js";
 
 /** tokio-console's columns for one task. */

@@ -15,29 +15,35 @@
  * The reactor half (timers, promises, I/O) meets this loop only through wakers (DESIGN.md,
  * decision 7): it calls `waker.wake()`, which is `Task.wake`, which calls `schedule`.
  *
- * Shutdown (as tokio's): every live task is aborted, so its `finally` blocks run, and the runtime
- * keeps turning until the last cleanup has finished. The runtime holds no host handle of its own
- * while idle, so it never keeps a Node process alive.
+ * Around the loop, each in its own file: shutdown and `run()`'s main (lifecycle.ts), the "all
+ * asleep" check when the queue empties (idle.ts), and how diagnostics attach (instrumentation.ts).
  */
-import type { InstrumentListener, RuntimeEvent } from "../diagnostics/events.js";
-import { type TraceFile, traceEvents } from "../diagnostics/trace.js";
-import { startWatchdogAs, type Watchdog } from "../diagnostics/watchdog.js";
 import { ambient } from "../future/ambient.js";
 import { type Cleanup, cancel } from "../future/cancel.js";
 import type { Future } from "../future/future.js";
 import { assertFuture } from "../future/future.js";
 import { budgetForcedYields } from "../task/budget.js";
-import { JoinError } from "../task/join-error.js";
+import type { JoinError } from "../task/join-error.js";
 import type { JoinHandle } from "../task/join-handle.js";
 import { RuntimeStateError } from "../task/runtime-state-error.js";
 import { type Spawner, type SpawnOptions, spawnerAmbient } from "../task/spawn.js";
 import { COMPLETE } from "../task/state.js";
 import { Task } from "../task/task.js";
 import { TimeDriver, timeAmbient } from "../time/driver.js";
-import { timerProbe } from "../time/probe.js";
 import type { BlockingPool } from "./blocking-pool.js";
-import { allAsleep } from "./deadlock.js";
 import { dumpTasks, type TaskDump } from "./dump.js";
+import type { InstrumentListener, RuntimeEvent } from "./events.js";
+import { checkIdle } from "./idle.js";
+import { attachFromOptions, attachProbe, raiseWarning } from "./instrumentation.js";
+import {
+  beginShutdown,
+  CLOSED,
+  finishShutdown,
+  OPEN,
+  runMain,
+  SHUTTING_DOWN,
+  unhandledPanic,
+} from "./lifecycle.js";
 import { LiveTasks } from "./live-tasks.js";
 import { LongPollWatch, longPollMessage } from "./long-poll.js";
 import { macrotask } from "./macrotask.js";
@@ -48,10 +54,12 @@ import {
   type RuntimeOptions,
   resolveOptions,
 } from "./options.js";
-import { callerLocation, Probe, reportCallbackError, type TaskStats } from "./probe.js";
+import { callerLocation, type Probe, type TaskStats } from "./probe.js";
 import { Rng } from "./rng.js";
 import { RunQueue } from "./run-queue.js";
 import { checkName, checkSignal, linkSignal } from "./spawn-options.js";
+import { type TraceFile, traceEvents } from "./trace.js";
+import type { Watchdog } from "./watchdog.js";
 
 /**
  * The most time, in ms, that back-to-back executor turns (each of up to `eventInterval` polls) may
@@ -60,10 +68,6 @@ import { checkName, checkSignal, linkSignal } from "./spawn-options.js";
  * still run at least every millisecond while tasks are busy.
  */
 const SLICE_MS = 1;
-
-const OPEN = 0; // accepting and running tasks
-const SHUTTING_DOWN = 1; // every task aborted; waiting for cleanups to finish
-const CLOSED = 2; // nothing left; spawning is refused
 
 /**
  * A Brigade runtime: an executor and its reactor on the current JS thread.
@@ -77,34 +81,46 @@ const CLOSED = 2; // nothing left; spawning is refused
  * ```
  */
 export class Runtime implements Spawner {
-  private readonly queue = new RunQueue();
-  private readonly options: ResolvedOptions;
+  // Fields marked @internal are read and written by the runtime's own files (lifecycle.ts,
+  // idle.ts, instrumentation.ts, watchdog.ts); their order is the object's shape: keep it.
+  /** @internal tasks ready for a poll, in order. */
+  readonly queue = new RunQueue();
+  /** @internal the options, checked and with defaults. */
+  readonly options: ResolvedOptions;
   private readonly rng: Rng | null;
   private readonly tickFn: () => void;
   /** A turn is scheduled (microtask or macrotask) and has not started. */
   private turnPending = false;
   /** A turn is running. */
   private ticking = false;
-  private lifecycle = OPEN;
+  /** @internal `OPEN`, `SHUTTING_DOWN` or `CLOSED` (lifecycle.ts), only ever forward. */
+  lifecycle = OPEN;
   private nextId = 1;
-  private readonly live = new LiveTasks();
+  /** @internal the live tasks: their count, and the list of those that have gone idle. */
+  readonly live = new LiveTasks();
   private spawned = 0;
-  private polls = 0;
+  /** @internal polls so far. */
+  polls = 0;
   /** @internal the timer half of the reactor: the clock, the timer wheel, the host timer. */
   readonly timeDriver: TimeDriver;
-  private bridges = 0;
+  /** @internal bridged promises in flight (`fromPromise`, a connect, an accept). */
+  bridges = 0;
   /** @internal tasks linked to an AbortSignal not yet aborted: native code may still cancel them. */
   signalLinks = 0;
-  /** Tasks waiting on a peer's I/O (src/stream/source-wait.ts): they can be woken, but may wait forever. */
-  private ioWaits = 0;
+  /**
+   * @internal tasks waiting on a peer's I/O (src/stream/source-wait.ts): they can be woken, but
+   * may wait forever.
+   */
+  ioWaits = 0;
   private waiters = 0;
   private eventLoopYields = 0;
   private readonly budgetYieldsAtStart = budgetForcedYields();
-  private fatal: Error | null = null;
+  /** @internal what `run()` rejects with over main's own outcome: a deadlock, an unhandled panic. */
+  fatal: Error | null = null;
   /** Diagnostics, when attached (see probe.ts). Read by every task on every poll and wake. */
   probe: Probe | null = null;
   /**
-   * The blocked-loop watchdog's view (see diagnostics/watchdog.ts): index 0 holds the id of the
+   * The blocked-loop watchdog's view (see watchdog.ts): index 0 holds the id of the
    * task being polled (0 between polls), index 1 counts polls. `null` when no watchdog runs.
    */
   heartbeat: Int32Array | null = null;
@@ -118,23 +134,31 @@ export class Runtime implements Spawner {
   private inSlice = false;
   /** When the current run of back-to-back turns began (`performance.now()`). */
   private sliceStart = 0;
-  /** The long-poll check (see long-poll.ts). */
-  private readonly longPolls: LongPollWatch;
-  /** The task `run()` drives; its pendency is what makes "all asleep" a deadlock. */
-  private mainTask: Task<any> | null = null;
-  private idleCheckPending = false;
+  /** @internal the long-poll check (see long-poll.ts). */
+  readonly longPolls: LongPollWatch;
+  /** @internal the task `run()` drives; its pendency is what makes "all asleep" a deadlock. */
+  mainTask: Task<any> | null = null;
+  /** @internal an idle check waits for the event loop's verdict (idle.ts). */
+  idleCheckPending = false;
   private readonly locations = new Map<number, string>();
-  /** Every event so far, when the `trace` option is on. */
-  private recorded: RuntimeEvent[] | null = null;
-  private drained: (() => void) | null = null;
-  private drainedPromise: Promise<void> | null = null;
+  /** @internal every event so far, when the `trace` option is on. */
+  recorded: RuntimeEvent[] | null = null;
+  /** @internal resolves the promise of `shutdown()`, once it is asked for and until it settles. */
+  drained: (() => void) | null = null;
+  /** @internal the promise every `shutdown()` call returns. */
+  drainedPromise: Promise<void> | null = null;
 
   constructor(options?: RuntimeOptions) {
     this.options = resolveOptions(options);
     this.rng = this.options.seed === undefined ? null : new Rng(this.options.seed);
     this.tickFn = () => this.tick();
     this.longPolls = new LongPollWatch(this.options.longPollMs, (task, took) =>
-      this.warn("long-poll", task, longPollMessage(task, took, this.locations.get(task.id))),
+      raiseWarning(
+        this,
+        "long-poll",
+        task,
+        longPollMessage(task, took, this.locations.get(task.id)),
+      ),
     );
     this.timeDriver = new TimeDriver(this.options.clock, {
       isQuiescent: () =>
@@ -145,15 +169,7 @@ export class Runtime implements Spawner {
         this.lifecycle !== CLOSED,
       macrotask,
     });
-    if (this.options.instrument !== undefined) this.instrument(this.options.instrument);
-    if (this.options.trace) {
-      const recorded: RuntimeEvent[] = [];
-      this.recorded = recorded;
-      this.instrument((e) => recorded.push(e));
-    }
-    if (this.options.watchdog !== null) {
-      startWatchdogAs(this, this.options.watchdog, "options.watchdog");
-    }
+    attachFromOptions(this);
   }
 
   /** @internal the `blockingThreads` option, for the blocking pool. */
@@ -177,16 +193,7 @@ export class Runtime implements Spawner {
         `rt.instrument(listener): listener must be a function, got ${typeof listener}`,
       );
     }
-    if (this.probe === null) {
-      this.probe = new Probe({ now: () => this.now(), longPolls: this.longPolls });
-      const probe = this.probe;
-      this.timeDriver.probe = timerProbe(
-        (e) => probe.emit(e),
-        () => this.now(),
-        this.timeDriver.origin,
-      );
-    }
-    return this.probe.subscribe(listener);
+    return (this.probe ?? attachProbe(this)).subscribe(listener);
   }
 
   /**
@@ -244,25 +251,16 @@ export class Runtime implements Spawner {
     return dumpTasks(this.liveTasks());
   }
 
-  /** Every live task, in spawn order. */
-  private liveTasks(): Task<any>[] {
+  /** @internal every live task, in spawn order. */
+  liveTasks(): Task<any>[] {
     return this.live.gather(this.queue, this.polling);
-  }
-
-  /** @internal report a diagnostic. */
-  warn(kind: "long-poll" | "lost-waker", task: Task<any> | null, message: string): void {
-    this.probe?.warning(kind, task, message);
-    try {
-      this.options.onWarning({ kind, task: task === null ? "" : task.name, message });
-    } catch (e) {
-      reportCallbackError("options.onWarning", e);
-    }
   }
 
   /** @internal a poll returned pending without taking its waker. */
   lostWaker(task: Task<any>): void {
     if (task.future === null) return;
-    this.warn(
+    raiseWarning(
+      this,
       "lost-waker",
       task,
       `task '${task.name}' returned Pending without reading cx.waker: nothing can ever wake it (a future must store cx.waker before returning PENDING)`,
@@ -365,19 +363,9 @@ export class Runtime implements Spawner {
     }
   }
 
+  /** A panic nobody awaits: the `unhandledPanic` option says what follows (lifecycle.ts). */
   private unhandledPanic(task: Task<any>, error: JoinError): void {
-    const mode = this.options.unhandledPanic;
-    if (mode === "ignore") return;
-    if (mode === "shutdown" && !task.isCleanup) {
-      if (this.fatal === null) this.fatal = error;
-      this.beginShutdown();
-      return;
-    }
-    const cause = error.cause;
-    const detail = cause instanceof Error && cause.stack ? cause.stack : String(cause);
-    console.error(
-      `brigade: ${task.isCleanup ? "the cleanup of a dropped future" : `task '${task.name}'`} panicked and nobody awaits it: ${detail}`,
-    );
+    unhandledPanic(this, task, error);
   }
 
   /** One executor turn: poll up to `eventInterval` queued tasks. */
@@ -465,45 +453,9 @@ export class Runtime implements Spawner {
     }
   }
 
-  /**
-   * Nothing is runnable. If `main` still waits and nothing can wake anyone, that is a deadlock;
-   * look again after the host's event loop has had a turn, in case a wake is on its way.
-   *
-   * The rule: Brigade sees its own reactor (timers, bridged promises, I/O sources). A waker that
-   * your code keeps and calls from a callback Brigade cannot see (a raw `setTimeout`, an emitter
-   * not bridged with `fromEvent`) is invisible to it: bridge such sources, or set
-   * `detectDeadlocks: false`. The paused clock's auto-advance follows the same rule.
-   */
+  /** Nothing is runnable: if main waits on what nothing can wake, a deadlock (idle.ts). */
   private idle(): void {
-    const main = this.mainTask;
-    if (main === null || main.isFinished() || this.idleCheckPending || !this.nothingCanWake())
-      return;
-    if (!this.options.detectDeadlocks) return;
-    this.idleCheckPending = true;
-    const polls = this.polls;
-    macrotask(() => {
-      this.idleCheckPending = false;
-      if (
-        this.polls !== polls ||
-        this.queue.length > 0 ||
-        main.isFinished() ||
-        this.lifecycle !== OPEN
-      )
-        return;
-      if (!this.nothingCanWake()) return;
-      this.fatal = allAsleep([...this.liveTasks()].filter((t) => !t.isCleanup));
-      this.beginShutdown();
-    });
-  }
-
-  /** No timer or bridged promise (or I/O source) can wake a task. */
-  private nothingCanWake(): boolean {
-    return (
-      this.timeDriver.liveTimers === 0 &&
-      this.bridges === 0 &&
-      this.ioWaits === 0 &&
-      this.signalLinks === 0
-    );
+    checkIdle(this);
   }
 
   /** @internal a task began waiting on a socket (not a deadlock; does not hold the paused clock). */
@@ -596,69 +548,21 @@ export class Runtime implements Spawner {
    * ```
    */
   shutdown(): Promise<void> {
-    this.beginShutdown();
+    beginShutdown(this);
     return this.drainedPromise!;
   }
 
-  private beginShutdown(): void {
-    if (this.drainedPromise === null) {
-      this.drainedPromise = new Promise<void>((resolve) => {
-        this.drained = resolve;
-      });
-    }
-    if (this.lifecycle !== OPEN) return;
-    this.lifecycle = SHUTTING_DOWN;
-    // Abort from the oldest task on; cleanup tasks are never aborted: they are the teardown.
-    const outerSpawner = spawnerAmbient.current;
-    spawnerAmbient.current = this;
-    try {
-      for (const t of this.liveTasks()) if (!t.isCleanup) t.abort();
-    } finally {
-      spawnerAmbient.current = outerSpawner;
-    }
-    if (this.live.count === 0) this.finishShutdown();
-    else if (!this.ticking && !this.turnPending && this.queue.length > 0) {
+  /** @internal the queue has tasks that a turn must poll: make sure one is coming. */
+  ensureTurn(): void {
+    if (!this.ticking && !this.turnPending && this.queue.length > 0) {
       this.turnPending = true;
       queueMicrotask(this.tickFn);
     }
   }
 
+  /** The last task is gone: close (lifecycle.ts). */
   private finishShutdown(): void {
-    if (this.lifecycle === CLOSED) return;
-    this.lifecycle = CLOSED;
-    this.timeDriver.shutdown();
-    this.watchdog?.stop();
-    const drained = this.drained;
-    this.drained = null;
-    const pool = this.blockingPool;
-    if (pool === null) drained?.();
-    else {
-      // The pool's threads end before shutdown resolves, so the process can exit right after.
-      this.blockingPool = null;
-      void pool.destroy().then(drained, drained);
-    }
-  }
-
-  /** @internal run `main` to its end, then shut down (what `run()` does). */
-  async runMain<T>(main: Future<T>, signal: AbortSignal | undefined): Promise<T> {
-    assertFuture(main, "run(main): main");
-    const task = this.spawnTask(
-      main,
-      signal === undefined ? { name: "main" } : { name: "main", signal },
-    );
-    this.mainTask = task;
-    const handle = task.asHandle();
-    let value: T | undefined;
-    let failure: { error: unknown } | null = null;
-    try {
-      value = await handle;
-    } catch (e) {
-      failure = { error: e instanceof JoinError && e.isPanic() ? e.cause : e };
-    }
-    await this.shutdown();
-    if (this.fatal !== null) throw this.fatal;
-    if (failure !== null) throw failure.error;
-    return value as T;
+    finishShutdown(this);
   }
 }
 
@@ -676,6 +580,5 @@ export class Runtime implements Spawner {
  */
 export function run<T>(main: Future<T>, options?: RunOptions): Promise<T> {
   assertFuture(main, "run(main): main");
-  const rt = new Runtime(options);
-  return rt.runMain(main, options?.signal);
+  return runMain(new Runtime(options), main, options?.signal);
 }

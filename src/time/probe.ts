@@ -12,7 +12,7 @@ import type { Waker } from "../future/waker.js";
 import { Task } from "../task/task.js";
 import type { TimerEntry } from "./wheel.js";
 
-/** The events this layer reports: the timer kinds of diagnostics' `RuntimeEvent`. */
+/** The events this layer reports: the timer kinds of the runtime's `RuntimeEvent` (runtime/events.ts). */
 export type TimerEvent =
   | {
       kind: "timer-register";

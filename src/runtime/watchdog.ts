@@ -256,8 +256,8 @@ function isAscii(s: string): boolean {
 
 /**
  * `node:worker_threads`, reached through `process.getBuiltinModule` (Node 20.16+) rather than a
- * static import: runtime.ts imports this file, and the runtime must still load where there is no
- * Node (a browser), as long as no watchdog is asked for.
+ * static import: the runtime imports this file (instrumentation.ts), and must still load where
+ * there is no Node (a browser), as long as no watchdog is asked for.
  */
 function workerThreads(): typeof import("node:worker_threads") {
   const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;

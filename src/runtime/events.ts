@@ -4,6 +4,9 @@
  * poll, wake, timer and completion as a plain object; with none attached, each reporting point costs
  * one null check.
  *
+ * This is the runtime's own vocabulary: the probe (probe.ts) and the timer wheel (time/probe.ts)
+ * speak it; the trace export (trace.ts), the kitchen and every listener read it.
+ *
  * Times: `at` is the runtime's clock in milliseconds (virtual when the clock is paused, so a scene's
  * story has stable timestamps), `wall` is `performance.now()` (real, for durations and traces).
  */
