@@ -177,7 +177,7 @@ function allocProbe(batch: number): { probe: (i: number) => void; result: () => 
 export async function main(): Promise<void> {
   await compare(
     "W3 ping-pong 1M over mpsc capacity 1",
-    { ops: N, rounds: QUICK ? 2 : 5, unit: "ns/round trip" },
+    { ops: N, rounds: QUICK ? 2 : 11, unit: "ns/round trip" },
     [
       { name: "brigade", run: () => w3Brigade(N) },
       { name: "promise-channel", run: () => w3Promise(N) },

@@ -367,7 +367,7 @@ export async function main(): Promise<void> {
   const T = 1000;
   const K = QUICK ? 100 : 1000;
   if (wanted("w2"))
-    await compare("W2 yieldNow", { ops: T * K, unit: "ns/yield", rounds: QUICK ? 3 : 5 }, [
+    await compare("W2 yieldNow", { ops: T * K, unit: "ns/yield", rounds: QUICK ? 3 : 11 }, [
       { name: "brigade", run: () => w2Brigade(T, K) },
       { name: "brigade untimed", run: () => w2Brigade(T, K, UNTIMED) },
       { name: "native await null", run: () => w2Native(T, K, yieldAwaitNull) },
