@@ -131,9 +131,11 @@ export class ChunksStream<T> extends Adapter<T, T[]> {
 
   pollNext(cx: Context): StreamPoll<T[]> {
     for (;;) {
-      const r = this.pull(cx);
+      const up = this.upstream;
+      const r = up === null ? DONE : up.pollNext(cx);
       if (r === PENDING) return PENDING;
       if (r === DONE) {
+        if (up !== null) this.end();
         const last = this.chunk;
         this.chunk = [];
         return last.length > 0 ? last : DONE;

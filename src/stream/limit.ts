@@ -22,8 +22,11 @@ export class TakeStream<T> extends Adapter<T, T> {
   }
 
   pollNext(cx: Context): StreamPoll<T> {
-    const r = this.pull(cx);
-    if (r !== PENDING && r !== DONE && --this.left === 0) this.end();
+    const up = this.upstream;
+    if (up === null) return DONE;
+    const r = up.pollNext(cx);
+    if (r === PENDING) return PENDING;
+    if (r === DONE || --this.left === 0) this.end();
     return r;
   }
 }
@@ -38,9 +41,12 @@ export class TakeWhileStream<T> extends Adapter<T, T> {
   }
 
   pollNext(cx: Context): StreamPoll<T> {
-    const r = this.pull(cx);
-    if (r === PENDING || r === DONE || this.pred(r)) return r;
-    return this.end();
+    const up = this.upstream;
+    if (up === null) return DONE;
+    const r = up.pollNext(cx);
+    if (r === PENDING) return PENDING;
+    if (r === DONE || !this.pred(r)) return this.end();
+    return r;
   }
 }
 
@@ -53,13 +59,15 @@ export class TakeUntilStream<T> extends Adapter<T, T> {
   }
 
   pollNext(cx: Context): StreamPoll<T> {
-    if (this.upstream === null) return DONE;
+    const up = this.upstream;
+    if (up === null) return DONE;
     // The stop signal is checked first (as futures-rs does): once it fires, no further item.
     if (this.stop!.poll(cx) !== PENDING) {
       this.stop = null;
       return this.end();
     }
-    return this.pull(cx);
+    const r = up.pollNext(cx);
+    return r === DONE ? this.end() : r;
   }
 
   /** The stop signal served only this stream: it goes with the upstream. */
@@ -81,9 +89,12 @@ export class SkipStream<T> extends Adapter<T, T> {
   }
 
   pollNext(cx: Context): StreamPoll<T> {
+    const up = this.upstream;
+    if (up === null) return DONE;
     for (;;) {
-      const r = this.pull(cx);
-      if (r === PENDING || r === DONE || this.left === 0) return r;
+      const r = up.pollNext(cx);
+      if (r === DONE) return this.end();
+      if (r === PENDING || this.left === 0) return r;
       this.left--;
     }
   }

@@ -21,9 +21,11 @@ export class MapStream<T, U> extends Adapter<T, U> {
   }
 
   pollNext(cx: Context): StreamPoll<U> {
-    const r = this.pull(cx);
+    const up = this.upstream;
+    if (up === null) return DONE;
+    const r = up.pollNext(cx);
     if (r === PENDING) return PENDING;
-    if (r === DONE) return DONE;
+    if (r === DONE) return this.end();
     return this.f(r);
   }
 }
@@ -41,10 +43,12 @@ export class FilterMapStream<T, U> extends Adapter<T, U> {
   pollNext(cx: Context): StreamPoll<U> {
     // Skipped items cost no wake: keep pulling until one passes or the upstream waits. A runtime
     // source that is always ready spends the task's budget, so this loop always ends.
+    const up = this.upstream;
+    if (up === null) return DONE;
     for (;;) {
-      const r = this.pull(cx);
+      const r = up.pollNext(cx);
       if (r === PENDING) return PENDING;
-      if (r === DONE) return DONE;
+      if (r === DONE) return this.end();
       const out = this.f(r);
       if (out !== SKIP) return out;
     }
@@ -73,9 +77,11 @@ export class AndThenStream<T, U> extends Adapter<T, U> {
         this.step = null;
         return v;
       }
-      const r = this.pull(cx);
+      const up = this.upstream;
+      if (up === null) return DONE;
+      const r = up.pollNext(cx);
       if (r === PENDING) return PENDING;
-      if (r === DONE) return DONE;
+      if (r === DONE) return this.end();
       const next = this.f(r);
       assertFuture(next, "stream.andThen(f): the value f returned");
       this.step = next;

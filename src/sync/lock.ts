@@ -9,7 +9,6 @@ import { ambient } from "../future/ambient.js";
 import type { Task } from "../task/task.js";
 import { checkWait, currentTask, startWaiting, stopWaiting, type TrackedLock } from "./deadlock.js";
 import { ReleasedError } from "./errors.js";
-import type { MutexOptions } from "./mutex.js";
 import { Acquire, HELD, Permits } from "./permits.js";
 
 let nextLockId = 1;
@@ -42,12 +41,30 @@ export function checkLockOptions(
   return { name, trackCaller: trackCaller === true };
 }
 
+/** Options of `new Mutex()` and `new RwLock()`. */
+export interface LockOptions {
+  /**
+   * A name for deadlock reports and errors.
+   * @default `#<n>` (a number unique in the process)
+   * @example new Mutex(orders, { name: "orders" })
+   */
+  name?: string;
+  /**
+   * Record the call site of each `lock()` (a stack trace, ~2 µs) so deadlock reports say where the
+   * holder took the lock. Off by default: reports name the holding task instead.
+   * @default false
+   * @example new Mutex(0, { name: "till", trackCaller: true })
+   */
+  trackCaller?: boolean;
+}
+
 /**
  * A named lock around a value of type `T`, checked for deadlocks.
  *
  * @example
  * ```ts
  * class Till extends Lock<number> {
+ *   private holder: Task<any> | null = null;
  *   constructor() { super(1, 0, { name: "till" }, "new Till()"); }
  *   holds(task: Task<any>) { return this.holder === task; }
  *   // …and the TrackedLock methods
@@ -62,7 +79,7 @@ export abstract class Lock<T> extends Permits implements TrackedLock {
   /** @internal whether guards record where they were asked for. */
   readonly trackCaller: boolean;
 
-  constructor(permits: number, value: T, options: MutexOptions | undefined, where: string) {
+  constructor(permits: number, value: T, options: LockOptions | undefined, where: string) {
     super(permits, true);
     const o = checkLockOptions(options, where);
     this.name = o.name ?? `#${lockNumber()}`;

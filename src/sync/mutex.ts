@@ -13,25 +13,11 @@ import type { FutureBase } from "../future/future.js";
 import type { Task } from "../task/task.js";
 import { callSite, stopWaiting } from "./deadlock.js";
 import { ReleasedError } from "./errors.js";
-import { Lock, LockGuard } from "./lock.js";
+import { Lock, LockGuard, type LockOptions } from "./lock.js";
 import { type Acquire, HELD, WAITING } from "./permits.js";
 
 /** Options of `new Mutex()`. */
-export interface MutexOptions {
-  /**
-   * A name for deadlock reports and errors.
-   * @default `#<n>` (a number unique in the process)
-   * @example new Mutex(orders, { name: "orders" })
-   */
-  name?: string;
-  /**
-   * Record the call site of each `lock()` (a stack trace, ~2 µs) so deadlock reports say where the
-   * holder took the lock. Off by default: reports name the holding task instead.
-   * @default false
-   * @example new Mutex(0, { name: "till", trackCaller: true })
-   */
-  trackCaller?: boolean;
-}
+export type MutexOptions = LockOptions;
 
 /** The guard of a held mutex: access to the value until `release()`. */
 export interface MutexGuard<T> extends Disposable {

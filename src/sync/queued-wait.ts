@@ -5,6 +5,7 @@
  * completes on the next poll. Its stages:
  *
  *   FRESH ──first poll, ready──────────────────────▶ DONE
+ *     ├──disposed──▶ DROPPED (never in line: nothing to give back)
  *     └──first poll, must wait──▶ WAITING ──granted, polled──▶ DONE
  *                                    └──disposed──▶ DROPPED (leaves the line; a grant it had
  *                                                            not claimed goes to `dropGranted`)

@@ -12,12 +12,12 @@ import type { FutureBase } from "../future/future.js";
 import type { Task } from "../task/task.js";
 import { callSite, stopWaiting } from "./deadlock.js";
 import { ReleasedError } from "./errors.js";
+import type { LockOptions } from "./lock.js";
 import { Lock, LockGuard } from "./lock.js";
-import type { MutexOptions } from "./mutex.js";
 import { type Acquire, HELD, MAX_PERMITS, WAITING } from "./permits.js";
 
 /** Options of `new RwLock()`: the same as a mutex's. */
-export type RwLockOptions = MutexOptions;
+export type RwLockOptions = LockOptions;
 
 /** A shared, read-only view of the value. */
 export interface RwLockReadGuard<T> extends Disposable {
