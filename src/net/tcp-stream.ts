@@ -74,7 +74,8 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   /**
    * The receive queue: chunks Node delivered and not yet read, from `head` up to `tail`. The slots
    * are reused once it empties (setting an array's length costs a builtin call on every chunk of
-   * a fast copy); it is only shrunk after a burst of many small chunks.
+   * a fast copy), dropped when it empties after a burst of many small chunks, and compacted when
+   * it never empties (see `consume`).
    */
   private received: Buffer[] = [];
   private head = 0;
@@ -250,6 +251,15 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
       if (this.head === this.tail) {
         if (this.tail > RECEIVED_SLOTS_KEPT) this.received = [];
         this.head = this.tail = 0;
+      } else if (this.head >= RECEIVED_SLOTS_KEPT && this.head * 2 >= this.tail) {
+        // Never quite empty (a reader always a little behind a steady sender): move what is left
+        // to the front, so the slots stay within twice the chunks queued at once.
+        const r = this.received;
+        const left = this.tail - this.head;
+        r.copyWithin(0, this.head, this.tail);
+        r.fill(EMPTY_BUFFER, left, this.tail);
+        this.head = 0;
+        this.tail = left;
       }
     }
     if (this.paused && this.queued <= READ_AHEAD) {

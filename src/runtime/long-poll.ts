@@ -10,6 +10,7 @@
  * named exactly. With instrumentation the probe times every poll and reports through `report`.
  */
 import type { Task } from "../task/task.js";
+import { hostClock } from "./host-clock.js";
 
 /** Polls timed one by one after a slow turn whose culprit was not known. */
 const HUNT_POLLS = 4096;
@@ -46,9 +47,9 @@ export class LongPollWatch {
   /** Poll `task`, timing this one poll (while hunting). */
   runTimed(task: Task<any>): void {
     this.hunting--;
-    const start = performance.now();
+    const start = hostClock.now();
     task.run();
-    this.check(task, performance.now() - start);
+    this.check(task, hostClock.now() - start);
   }
 
   /** A poll of `task` took `tookMs`: warn if that is too long. */

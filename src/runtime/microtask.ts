@@ -6,8 +6,8 @@
  * async resource and a bound callback per call), which cost ~70 ns a call on the development
  * machine; an I/O-driven runtime asks once per socket event. A reaction on a promise that is
  * already resolved goes into the same microtask queue, in the same order, for ~30 ns. The callback
- * must not throw: it would surface as an unhandled rejection (the executor's turn catches
- * everything a task throws).
+ * must not throw: it would surface as an unhandled rejection rather than an uncaught exception (the
+ * executor's turn function rethrows what escapes a turn from a `queueMicrotask` job of its own).
  */
 const resolved: Promise<void> = Promise.resolve();
 

@@ -20,6 +20,7 @@ import type {
   TaskOutcome,
   WakeSource,
 } from "./events.js";
+import { hostClock } from "./host-clock.js";
 import type { LongPollWatch } from "./long-poll.js";
 
 /** tokio-console's columns for one task. */
@@ -94,7 +95,7 @@ export class Probe implements TaskProbe {
   }
 
   private base(): { at: number; wall: number } {
-    return { at: this.host.now(), wall: performance.now() };
+    return { at: this.host.now(), wall: hostClock.now() };
   }
 
   spawned(task: Task<any>, parent: Task<any> | null, location: string | null): void {
@@ -108,7 +109,7 @@ export class Probe implements TaskProbe {
       wakes: 0,
       selfWakes: 0,
       done: false,
-      wokenAt: performance.now(),
+      wokenAt: hostClock.now(),
       lastPollEnd: -1,
       pollStartedAt: 0,
       location,
@@ -126,7 +127,7 @@ export class Probe implements TaskProbe {
 
   pollStart(task: Task<any>): void {
     const row = this.rows.get(task.id);
-    const wall = performance.now();
+    const wall = hostClock.now();
     if (row !== undefined) {
       row.polls++;
       if (row.wokenAt >= 0) row.scheduledMs += wall - row.wokenAt;
@@ -138,7 +139,7 @@ export class Probe implements TaskProbe {
   }
 
   pollEnd(task: Task<any>, result: PollResult): void {
-    const wall = performance.now();
+    const wall = hostClock.now();
     // `polling` stays set until the turn ends: the wakes a finishing task makes (its joiner's)
     // come right after its poll, and are its own.
     const row = this.rows.get(task.id);
@@ -174,7 +175,7 @@ export class Probe implements TaskProbe {
     else by = EXTERNAL;
     const self = polling === task;
     const row = this.rows.get(task.id);
-    const wall = performance.now();
+    const wall = hostClock.now();
     if (row !== undefined) {
       row.wakes++;
       if (self) row.selfWakes++;

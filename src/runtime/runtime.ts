@@ -33,6 +33,7 @@ import { TimeDriver, timeAmbient } from "../time/driver.js";
 import type { BlockingPool } from "./blocking-pool.js";
 import { dumpTasks, type TaskDump } from "./dump.js";
 import type { InstrumentListener, RuntimeEvent } from "./events.js";
+import { hostClock } from "./host-clock.js";
 import { checkIdle } from "./idle.js";
 import { attachFromOptions, attachProbe, raiseWarning } from "./instrumentation.js";
 import {
@@ -69,12 +70,6 @@ import type { Watchdog } from "./watchdog.js";
  * still run at least every millisecond while tasks are busy.
  */
 const SLICE_MS = 1;
-
-/**
- * The host's monotonic clock, read twice per turn. Taken once: on Node the global `performance` is
- * a lazy getter, which cost a few nanoseconds on every read.
- */
-const hostClock: { now(): number } = globalThis.performance;
 
 /**
  * A Brigade runtime: an executor and its reactor on the current JS thread.
@@ -139,7 +134,7 @@ export class Runtime implements Spawner {
   private polling: Task<any> | null = null;
   /** Whether turns have followed one another without the event loop running in between. */
   private inSlice = false;
-  /** When the current run of back-to-back turns began (`performance.now()`). */
+  /** When the current run of back-to-back turns began (`hostClock.now()`). */
   private sliceStart = 0;
   /** @internal the long-poll check (see long-poll.ts). */
   readonly longPolls: LongPollWatch;
@@ -158,7 +153,18 @@ export class Runtime implements Spawner {
   constructor(options?: RuntimeOptions) {
     this.options = resolveOptions(options);
     this.rng = this.options.seed === undefined ? null : new Rng(this.options.seed);
-    this.tickFn = () => this.tick();
+    this.tickFn = () => {
+      try {
+        this.tick();
+      } catch (e) {
+        // A turn catches what tasks throw; what escapes it (a throwing waker, a bug) must crash
+        // the process as an uncaught exception, as it did when turns were queueMicrotask jobs,
+        // not become an unhandled rejection of the promise the turn was chained to (microtask.ts).
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    };
     this.longPolls = new LongPollWatch(this.options.longPollMs, (task, took) =>
       raiseWarning(
         this,

@@ -19,8 +19,8 @@
  *
  * The worker is unref'd once it has started (it never keeps the process alive past its own
  * start-up, a few milliseconds) and stopped by `stop()` or by the runtime's shutdown. The heartbeat
- * costs the executor one null check per poll when no watchdog runs, and two atomic writes per poll
- * when one does.
+ * costs the executor one null check per poll when no watchdog runs, and two plain stores per poll
+ * when one does (the worker only samples the aligned words, and a read of one is never torn).
  */
 import type { Worker as NodeWorker } from "node:worker_threads";
 
