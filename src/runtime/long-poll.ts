@@ -10,7 +10,7 @@
  * named exactly. With instrumentation the probe times every poll and reports through `report`.
  */
 import type { Task } from "../task/task.js";
-import { hostClock } from "./host-clock.js";
+import { hostNow } from "../time/clock.js";
 
 /** Polls timed one by one after a slow turn whose culprit was not known. */
 const HUNT_POLLS = 4096;
@@ -47,9 +47,9 @@ export class LongPollWatch {
   /** Poll `task`, timing this one poll (while hunting). */
   runTimed(task: Task<any>): void {
     this.hunting--;
-    const start = hostClock.now();
+    const start = hostNow();
     task.run();
-    this.check(task, hostClock.now() - start);
+    this.check(task, hostNow() - start);
   }
 
   /** A poll of `task` took `tookMs`: warn if that is too long. */

@@ -13,6 +13,7 @@
 import { ambient } from "../future/ambient.js";
 import { awaitChains, describeFuture } from "../future/describe.js";
 import type { Task, TaskProbe } from "../task/task.js";
+import { hostNow } from "../time/clock.js";
 import type {
   InstrumentListener,
   PollResult,
@@ -20,7 +21,6 @@ import type {
   TaskOutcome,
   WakeSource,
 } from "./events.js";
-import { hostClock } from "./host-clock.js";
 import type { LongPollWatch } from "./long-poll.js";
 
 /** tokio-console's columns for one task. */
@@ -95,7 +95,7 @@ export class Probe implements TaskProbe {
   }
 
   private base(): { at: number; wall: number } {
-    return { at: this.host.now(), wall: hostClock.now() };
+    return { at: this.host.now(), wall: hostNow() };
   }
 
   spawned(task: Task<any>, parent: Task<any> | null, location: string | null): void {
@@ -109,7 +109,7 @@ export class Probe implements TaskProbe {
       wakes: 0,
       selfWakes: 0,
       done: false,
-      wokenAt: hostClock.now(),
+      wokenAt: hostNow(),
       lastPollEnd: -1,
       pollStartedAt: 0,
       location,
@@ -127,7 +127,7 @@ export class Probe implements TaskProbe {
 
   pollStart(task: Task<any>): void {
     const row = this.rows.get(task.id);
-    const wall = hostClock.now();
+    const wall = hostNow();
     if (row !== undefined) {
       row.polls++;
       if (row.wokenAt >= 0) row.scheduledMs += wall - row.wokenAt;
@@ -139,7 +139,7 @@ export class Probe implements TaskProbe {
   }
 
   pollEnd(task: Task<any>, result: PollResult): void {
-    const wall = hostClock.now();
+    const wall = hostNow();
     // `polling` stays set until the turn ends: the wakes a finishing task makes (its joiner's)
     // come right after its poll, and are its own.
     const row = this.rows.get(task.id);
@@ -175,7 +175,7 @@ export class Probe implements TaskProbe {
     else by = EXTERNAL;
     const self = polling === task;
     const row = this.rows.get(task.id);
-    const wall = hostClock.now();
+    const wall = hostNow();
     if (row !== undefined) {
       row.wakes++;
       if (self) row.selfWakes++;

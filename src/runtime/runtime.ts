@@ -29,11 +29,11 @@ import { RuntimeStateError } from "../task/runtime-state-error.js";
 import { type Spawner, type SpawnOptions, spawnerAmbient } from "../task/spawn.js";
 import { COMPLETE } from "../task/state.js";
 import { Task } from "../task/task.js";
+import { hostNow } from "../time/clock.js";
 import { TimeDriver, timeAmbient } from "../time/driver.js";
 import type { BlockingPool } from "./blocking-pool.js";
 import { dumpTasks, type TaskDump } from "./dump.js";
 import type { InstrumentListener, RuntimeEvent } from "./events.js";
-import { hostClock } from "./host-clock.js";
 import { checkIdle } from "./idle.js";
 import { attachFromOptions, attachProbe, raiseWarning } from "./instrumentation.js";
 import {
@@ -134,7 +134,7 @@ export class Runtime implements Spawner {
   private polling: Task<any> | null = null;
   /** Whether turns have followed one another without the event loop running in between. */
   private inSlice = false;
-  /** When the current run of back-to-back turns began (`hostClock.now()`). */
+  /** When the current run of back-to-back turns began (`hostNow()`). */
   private sliceStart = 0;
   /** @internal the long-poll check (see long-poll.ts). */
   readonly longPolls: LongPollWatch;
@@ -398,7 +398,7 @@ export class Runtime implements Spawner {
     // Each turn is timed (two clock reads per turn, not per poll): for the slice of the event
     // loop's time it may take, and for the long-poll check unless the probe already times every
     // poll (or, while hunting a culprit, each poll is timed on its own).
-    const turnStart = hostClock.now();
+    const turnStart = hostNow();
     if (!this.inSlice) {
       this.inSlice = true;
       this.sliceStart = turnStart;
@@ -441,7 +441,7 @@ export class Runtime implements Spawner {
       timeAmbient.driver = outerDriver;
       this.ticking = false;
     }
-    const turnEnd = hostClock.now();
+    const turnEnd = hostNow();
     if (timeTurn) longPolls.turnEnded(turnEnd - turnStart, polled, last);
     this.timeDriver.afterTurn(queue.length === 0);
     if (queue.length > 0) {

@@ -13,13 +13,13 @@ import { Acquire, HELD, Permits } from "./permits.js";
 
 let nextLockId = 1;
 
-/** @internal the next default lock number. */
-export function lockNumber(): number {
+/** The next default lock number. */
+function lockNumber(): number {
   return nextLockId++;
 }
 
-/** @internal check a lock's options. */
-export function checkLockOptions(
+/** Check a lock's options. */
+function checkLockOptions(
   options: unknown,
   where: string,
 ): { name: string | undefined; trackCaller: boolean } {

@@ -10,6 +10,7 @@
 import { ambient } from "../future/ambient.js";
 import type { Waker } from "../future/waker.js";
 import { Task } from "../task/task.js";
+import { hostNow } from "./clock.js";
 import type { TimerEntry } from "./wheel.js";
 
 /** The events this layer reports: the timer kinds of the runtime's `RuntimeEvent` (runtime/events.ts). */
@@ -64,18 +65,18 @@ export function timerProbe(
       emit({
         kind: "timer-register",
         at: now(),
-        wall: performance.now(),
+        wall: hostNow(),
         timer: idOf(entry),
         task: owner instanceof Task ? owner.id : null,
         deadline: when - origin,
       });
     },
     cancelled(entry) {
-      emit({ kind: "timer-cancel", at: now(), wall: performance.now(), timer: idOf(entry) });
+      emit({ kind: "timer-cancel", at: now(), wall: hostNow(), timer: idOf(entry) });
     },
     fired(entry, waker) {
       const timer = idOf(entry);
-      emit({ kind: "timer-fire", at: now(), wall: performance.now(), timer });
+      emit({ kind: "timer-fire", at: now(), wall: hostNow(), timer });
       const outer = ambient.waking;
       ambient.waking = { kind: "timer", timer };
       try {
