@@ -42,6 +42,7 @@ export type {
   TaskOutcome,
   WakeSource,
 } from "./runtime/events.js";
+export { type ShutdownOptions, ShutdownTimeoutError } from "./runtime/lifecycle.js";
 export type { RuntimeMetrics } from "./runtime/metrics.js";
 export type {
   RunOptions,

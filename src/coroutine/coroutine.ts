@@ -219,12 +219,14 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     } finally {
       ambient.cx = outer;
     }
+    const suspended = ambient.suspended;
+    ambient.suspended = null;
     if (r.done === true) {
       this.state = CANCELLED;
       return null;
     }
     this.state = CANCELLING;
-    return new CoroutineCleanup(this.body as Body<R>, this.ownerOrArgs, this);
+    return new CoroutineCleanup(this.body as Body<R>, this.ownerOrArgs, this, suspended);
   }
 
   /**
@@ -326,8 +328,17 @@ class CoroutineCleanup extends FutureBase<void> implements Cleanup {
     private readonly body: Body<unknown>,
     readonly owner: unknown,
     private readonly coroutine: Coroutine<unknown>,
+    /** What the `finally` blocks are suspended on, for dumps and errors. */
+    private awaiting: unknown,
   ) {
     super();
+  }
+
+  [DESCRIBE](): Description {
+    return {
+      label: `${this.coroutine.label} (cleaning up)`,
+      children: this.awaiting === null ? [] : [this.awaiting],
+    };
   }
 
   poll(cx: Context): Poll<void> {
@@ -342,8 +353,10 @@ class CoroutineCleanup extends FutureBase<void> implements Cleanup {
     } finally {
       ambient.cx = outer;
     }
+    this.awaiting = ambient.suspended;
     ambient.suspended = null; // (see Coroutine.poll)
     if (r.done === true) {
+      this.awaiting = null;
       this.coroutine.markCancelled();
       return undefined;
     }

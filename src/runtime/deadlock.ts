@@ -5,7 +5,8 @@
  * `run` rejects with a {@link DeadlockError} listing every waiting task and what it waits on, as
  * an await chain down to the leaf, instead of a process that exits silently or hangs.
  *
- * The same error class reports lock cycles found by the sync primitives (src/sync/deadlock.ts).
+ * The same error class reports lock cycles found by the sync primitives (src/sync/deadlock.ts),
+ * and a shutdown whose cleanups wait on nothing that can wake them (lifecycle.ts).
  */
 import { awaitChains, describeFuture } from "../future/describe.js";
 import type { Task } from "../task/task.js";
@@ -53,15 +54,20 @@ export function describeWaiting(tasks: Iterable<Task<any>>): WaitingTask[] {
   return out;
 }
 
-/** The error for a program where every task is asleep. */
-export function allAsleep(tasks: Iterable<Task<any>>): DeadlockError {
-  const waiting = describeWaiting(tasks);
+/** The waiting tasks as lines of text, one per await chain. */
+export function formatWaiting(waiting: readonly WaitingTask[]): string {
   const lines = waiting.map((w) => {
     const chains = w.chains.length === 0 ? ["(nothing)"] : w.chains.map((c) => c.join(" → "));
     return chains.map((c) => `  ${w.name} → ${c}`).join("\n");
   });
+  return lines.join("\n");
+}
+
+/** The error for a program where every task is asleep. */
+export function allAsleep(tasks: Iterable<Task<any>>): DeadlockError {
+  const waiting = describeWaiting(tasks);
   return new DeadlockError(
-    `all tasks are asleep: main is waiting and nothing can wake any task (no runnable task, no timer, no promise or I/O in flight). Waiting:\n${lines.join("\n")}`,
+    `all tasks are asleep: main is waiting and nothing can wake any task (no runnable task, no timer, no promise or I/O in flight). Waiting:\n${formatWaiting(waiting)}`,
     waiting.map((w) => w.name),
     [],
     waiting,

@@ -6,32 +6,88 @@
  *   keeps turning until the last cleanup has finished. Cleanup tasks (a dropped future's async
  *   teardown) are never aborted: they are the teardown. A task spawned now is aborted at once.
  * - `CLOSED`: nothing is left. The timer wheel, the watchdog and the blocking pool are released
- *   and the promise of `shutdown()` resolves. Spawning is refused.
+ *   and the promise of `shutdown()` settles. A task spawned now is cancelled before it runs.
  *
  * Shutdown begins with `rt.shutdown()`, when `run()`'s main ends, when the idle check finds every
  * task asleep (idle.ts), or when a task panics unobserved under `unhandledPanic: "shutdown"`. The
  * last two leave a fatal error that `run()` rejects with. As in tokio, the runtime holds no host
  * handle of its own while idle, so it never keeps a Node process alive.
+ *
+ * A shutdown that cannot finish is not waited on forever. When every cleanup still running waits
+ * on nothing that can wake it (the idle check's rule, idle.ts), or when the `timeout` given to
+ * `shutdown()` (`shutdownTimeout` of `run()`) runs out, the runtime *gives up* on them: each such
+ * task ends cancelled with the rest of its cleanup never driven (as tokio drops the tasks left
+ * when `shutdown_timeout` expires), the runtime closes, and `shutdown()` rejects with an error
+ * naming each task and what it waits on: a {@link DeadlockError}, or a
+ * {@link ShutdownTimeoutError}.
  */
 import type { Future } from "../future/future.js";
 import { JoinError } from "../task/join-error.js";
 import { spawnerAmbient } from "../task/spawn.js";
 import type { Task } from "../task/task.js";
+import { DeadlockError, describeWaiting, formatWaiting, type WaitingTask } from "./deadlock.js";
 import type { Runtime } from "./runtime.js";
 
 /** Accepting and running tasks. */
 export const OPEN = 0;
 /** Every task aborted; waiting for cleanups to finish. */
 export const SHUTTING_DOWN = 1;
-/** Nothing left; spawning is refused. */
+/** Nothing left; a task spawned now is cancelled before it runs. */
 export const CLOSED = 2;
+
+/** Options of `rt.shutdown()`. */
+export interface ShutdownOptions {
+  /**
+   * Give up on cleanups still running after this many milliseconds of host time (the paused clock
+   * does not count): the runtime closes without them and `shutdown()` rejects with a
+   * {@link ShutdownTimeoutError} naming them. Default: wait as long as they take.
+   * @example await rt.shutdown({ timeout: 5000 })
+   */
+  timeout?: number;
+}
+
+/**
+ * Cleanups (`finally` blocks that await) were still running when the shutdown's time ran out;
+ * the runtime closed without them. `waiting` says what each one waited on.
+ *
+ * @example
+ * ```ts
+ * try { await rt.shutdown({ timeout: 1000 }); } catch (e) {
+ *   if (e instanceof ShutdownTimeoutError) for (const t of e.waiting) console.log(t.name, t.chains);
+ * }
+ * ```
+ */
+export class ShutdownTimeoutError extends Error {
+  override name = "ShutdownTimeoutError";
+  constructor(
+    message: string,
+    /** Every task given up on, with its await chains. */
+    readonly waiting: readonly WaitingTask[],
+  ) {
+    super(message);
+  }
+}
+
+/** `timeout` (named `what` in the error) as milliseconds: a number >= 0, `Infinity` for none. */
+export function checkShutdownTimeout(timeout: unknown, what: string): number {
+  if (timeout === undefined) return Number.POSITIVE_INFINITY;
+  if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0) {
+    throw new RangeError(
+      `${what} must be a number of milliseconds (>= 0, Infinity for no limit), got ${String(timeout)}`,
+    );
+  }
+  return timeout;
+}
 
 /** Abort every live task, oldest first, and make sure a turn comes to run their cleanups. */
 export function beginShutdown(rt: Runtime): void {
   if (rt.drainedPromise === null) {
-    rt.drainedPromise = new Promise<void>((resolve) => {
-      rt.drained = resolve;
+    rt.drainedPromise = new Promise<void>((resolve, reject) => {
+      rt.drained = (error) => (error === null ? resolve() : reject(error));
     });
+    // A shutdown the runtime began itself (main's end, a fatal error) may fail with nobody
+    // holding its promise; `run()` and every `shutdown()` caller still see the rejection.
+    rt.drainedPromise.catch(() => {});
   }
   if (rt.lifecycle !== OPEN) return;
   rt.lifecycle = SHUTTING_DOWN;
@@ -48,21 +104,67 @@ export function beginShutdown(rt: Runtime): void {
   else rt.ensureTurn();
 }
 
-/** The last task is gone: release what the runtime holds and resolve `shutdown()`. */
-export function finishShutdown(rt: Runtime): void {
+/**
+ * Give up waiting for cleanups after `ms` of host time (the earliest of several limits wins).
+ * The timer is the one host handle a shutdown holds: it is what ends a wait nothing else would.
+ */
+export function limitShutdown(rt: Runtime, ms: number): void {
+  if (rt.lifecycle !== SHUTTING_DOWN || ms === Number.POSITIVE_INFINITY) return;
+  const timer = setTimeout(() => {
+    if (rt.lifecycle === SHUTTING_DOWN) giveUp(rt, timedOut(rt.liveTasks(), ms));
+  }, ms);
+  (rt.shutdownTimers ??= []).push(timer);
+}
+
+/**
+ * The cleanups still running will not finish (they wait on nothing that can wake them, or the
+ * time ran out): each of their tasks ends cancelled, and the runtime closes with `error`.
+ */
+export function giveUp(rt: Runtime, error: Error): void {
+  if (rt.lifecycle !== SHUTTING_DOWN) return;
+  for (const task of rt.liveTasks()) task.abandon();
+  finishShutdown(rt, error);
+}
+
+/** The last task is gone: release what the runtime holds and settle `shutdown()`. */
+export function finishShutdown(rt: Runtime, error: Error | null = null): void {
   if (rt.lifecycle === CLOSED) return;
   rt.lifecycle = CLOSED;
   rt.timeDriver.shutdown();
   rt.watchdog?.stop();
+  if (rt.shutdownTimers !== null) {
+    for (const timer of rt.shutdownTimers) clearTimeout(timer);
+    rt.shutdownTimers = null;
+  }
   const drained = rt.drained;
   rt.drained = null;
+  const settle = () => drained?.(error);
   const pool = rt.blockingPool;
-  if (pool === null) drained?.();
+  if (pool === null) settle();
   else {
-    // The pool's threads end before shutdown resolves, so the process can exit right after.
+    // The pool's threads end before shutdown settles, so the process can exit right after.
     rt.blockingPool = null;
-    void pool.destroy().then(drained, drained);
+    void pool.destroy().then(settle, settle);
   }
+}
+
+/** The error for cleanups that wait on nothing that can wake them. */
+export function cleanupsAsleep(tasks: Iterable<Task<any>>): DeadlockError {
+  const waiting = describeWaiting(tasks);
+  return new DeadlockError(
+    `shutdown could not finish: these cleanups wait on nothing that can wake them (no timer, no promise or I/O in flight), so the runtime closed without them. Waiting:\n${formatWaiting(waiting)}`,
+    waiting.map((w) => w.name),
+    [],
+    waiting,
+  );
+}
+
+function timedOut(tasks: Iterable<Task<any>>, ms: number): ShutdownTimeoutError {
+  const waiting = describeWaiting(tasks);
+  return new ShutdownTimeoutError(
+    `shutdown timed out after ${ms} ms: these cleanups were still running, and the runtime closed without them. Waiting:\n${formatWaiting(waiting)}`,
+    waiting,
+  );
 }
 
 /**
@@ -86,12 +188,14 @@ export function unhandledPanic(rt: Runtime, task: Task<any>, error: JoinError): 
 
 /**
  * Run `main` to its end on `rt`, then shut down: what `run()` does. Rejects with the runtime's
- * fatal error first (a deadlock, an unhandled panic), else with what `main` threw.
+ * fatal error first (a deadlock, an unhandled panic), then with a shutdown that could not finish,
+ * else with what `main` threw.
  */
 export async function runMain<T>(
   rt: Runtime,
   main: Future<T>,
   signal: AbortSignal | undefined,
+  shutdownTimeout: number,
 ): Promise<T> {
   const task = rt.spawnTask(
     main,
@@ -106,8 +210,14 @@ export async function runMain<T>(
   } catch (e) {
     failure = { error: e instanceof JoinError && e.isPanic() ? e.cause : e };
   }
-  await rt.shutdown();
+  let unfinished: unknown = null;
+  try {
+    await rt.shutdown({ timeout: shutdownTimeout });
+  } catch (e) {
+    unfinished = e;
+  }
   if (rt.fatal !== null) throw rt.fatal;
+  if (unfinished !== null) throw unfinished;
   if (failure !== null) throw failure.error;
   return value as T;
 }

@@ -118,6 +118,13 @@ export interface RunOptions extends RuntimeOptions {
    * @example run(main, { signal: AbortSignal.timeout(5000) })
    */
   signal?: AbortSignal;
+  /**
+   * Once `main` has ended, give the cleanups of the tasks still alive at most this many
+   * milliseconds of host time; then `run` rejects with a `ShutdownTimeoutError` naming them
+   * (see `rt.shutdown({ timeout })`). Default: wait as long as they take.
+   * @example run(main, { shutdownTimeout: 5000 })
+   */
+  shutdownTimeout?: number;
 }
 
 /** The options with defaults applied and checked. */

@@ -39,10 +39,13 @@ import { attachFromOptions, attachProbe, raiseWarning } from "./instrumentation.
 import {
   beginShutdown,
   CLOSED,
+  checkShutdownTimeout,
   finishShutdown,
+  limitShutdown,
   OPEN,
   runMain,
   SHUTTING_DOWN,
+  type ShutdownOptions,
   unhandledPanic,
 } from "./lifecycle.js";
 import { LiveTasks } from "./live-tasks.js";
@@ -145,8 +148,10 @@ export class Runtime implements Spawner {
   private readonly locations = new Map<number, string>();
   /** @internal every event so far, when the `trace` option is on. */
   recorded: RuntimeEvent[] | null = null;
-  /** @internal resolves the promise of `shutdown()`, once it is asked for and until it settles. */
-  drained: (() => void) | null = null;
+  /** @internal settles the promise of `shutdown()` (rejects when it could not finish). */
+  drained: ((error: Error | null) => void) | null = null;
+  /** @internal the host timers of `shutdown({ timeout })`, while shutting down. */
+  shutdownTimers: ReturnType<typeof setTimeout>[] | null = null;
   /** @internal the promise every `shutdown()` call returns. */
   drainedPromise: Promise<void> | null = null;
 
@@ -551,17 +556,27 @@ export class Runtime implements Spawner {
 
   /**
    * Shut down: abort every live task (their `finally` blocks run, awaiting cleanups finish) and
-   * resolve once none is left. Tasks spawned afterwards are aborted at once.
+   * resolve once none is left. Tasks spawned afterwards are aborted at once. Rejects, with the
+   * runtime closed all the same, when cleanups cannot finish: they wait on nothing that can wake
+   * them (a `DeadlockError`), or `options.timeout` ran out (a `ShutdownTimeoutError`); see
+   * lifecycle.ts.
    *
    * @example
    * ```ts
    * const rt = new Runtime();
    * rt.spawn(serveForever());
-   * await rt.shutdown(); // serveForever's finally blocks have run
+   * await rt.shutdown({ timeout: 5000 }); // serveForever's finally blocks have run
    * ```
    */
-  shutdown(): Promise<void> {
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    if (options !== undefined && (options === null || typeof options !== "object")) {
+      throw new TypeError(
+        `shutdown(options): options must be an object, got ${options === null ? "null" : typeof options}`,
+      );
+    }
+    const timeout = checkShutdownTimeout(options?.timeout, "shutdown(options): options.timeout");
     beginShutdown(this);
+    limitShutdown(this, timeout);
     return this.drainedPromise!;
   }
 
@@ -593,5 +608,6 @@ export class Runtime implements Spawner {
  */
 export function run<T>(main: Future<T>, options?: RunOptions): Promise<T> {
   assertFuture(main, "run(main): main");
-  return runMain(new Runtime(options), main, options?.signal);
+  const timeout = checkShutdownTimeout(options?.shutdownTimeout, "options.shutdownTimeout");
+  return runMain(new Runtime(options), main, options?.signal, timeout);
 }

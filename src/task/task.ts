@@ -413,6 +413,14 @@ export class Task<T> extends Context {
     this.wake();
   }
 
+  /**
+   * @internal the runtime gave up on this task's cleanup (a shutdown that could not finish): it
+   * ends cancelled at once, and what is left of its cleanup is never driven.
+   */
+  abandon(): void {
+    if ((this.state & COMPLETE) === 0) this.finishCancelled();
+  }
+
   private finishReady(value: T): void {
     this.complete(value);
   }
