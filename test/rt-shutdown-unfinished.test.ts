@@ -92,8 +92,7 @@ describe("a cleanup that nothing can wake", () => {
     const outcome = await rejection(Promise.resolve(handle.then()));
     expect(outcome).toBeInstanceOf(JoinError);
     expect((outcome as JoinError).isCancelled()).toBe(true);
-    expect(rt.metrics().liveTasks).toBe(0);
-    expect(rt.metrics().liveTimers).toBe(0);
+    expect(rt.metrics()).toMatchObject({ liveTasks: 0, liveTimers: 0, liveWaiters: 0 });
     // Closed: a task spawned now is cancelled before it runs.
     let ran = false;
     const late = rt.spawn(
@@ -189,10 +188,34 @@ describe("shutdown({ timeout })", () => {
     expect(error.waiting.map((w) => w.name)).toEqual(["slow porter"]);
     expect(error.waiting[0]!.chains[0]![0]).toBe("stubbornChef (cleaning up)");
     expect(handle.isFinished()).toBe(true);
-    expect(rt.metrics().liveTasks).toBe(0);
-    // Given up on, not torn down: the rest of the cleanup never ran.
+    // Given up on: the rest of the cleanup never ran, and what it awaited was dropped.
     expect(log).toEqual(["cleanup began"]);
-    expect(aborted).toBe(false);
+    expect(aborted).toBe(true);
+    expect(rt.metrics()).toMatchObject({ liveTasks: 0, pendingBridges: 0, liveTimers: 0 });
+  });
+
+  it("a cleanup given up on is led out of each awaiting finally, releasing what each awaits", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const log: string[] = [];
+    rt.spawn(
+      stubborn(function* () {
+        try {
+          yield* fromPromise(() => new Promise<void>(() => {}));
+        } finally {
+          log.push("inner finally");
+          yield* sleep(60_000);
+          log.push("never");
+        }
+      }, log),
+    );
+    await settle();
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const done = rejection(rt.shutdown({ timeout: 10 }));
+    await settle();
+    vi.advanceTimersByTime(10);
+    expect(await done).toBeInstanceOf(ShutdownTimeoutError);
+    expect(log).toEqual(["cleanup began", "inner finally"]);
+    expect(rt.metrics()).toMatchObject({ liveTasks: 0, pendingBridges: 0, liveTimers: 0 });
   });
 
   it("a shutdown that finishes in time clears its timer and resolves", async () => {

@@ -65,6 +65,9 @@ const SPAWNED = 6;
  */
 const ADOPTABLE = 8;
 
+/** How many awaiting `finally` blocks, one inside another, a cleanup given up on is led out of. */
+const MAX_NESTED_FINALLY = 64;
+
 const STATE_NAMES = [
   "fresh",
   "running",
@@ -332,6 +335,27 @@ class CoroutineCleanup extends FutureBase<void> implements Cleanup {
     private awaiting: unknown,
   ) {
     super();
+  }
+
+  /**
+   * Given up on (a shutdown that could not finish, lifecycle.ts): end the generator now, without
+   * waiting. Each `return()` drops what the `finally` block awaits (`yield*` passes it on), so its
+   * timer, promise or place in a queue is released, and leaves that block; an enclosing `finally`
+   * that awaits again is left the same way.
+   */
+  [Symbol.dispose](): void {
+    const outer = ambient.cx;
+    ambient.cx = new Context(Waker.noop(), this.owner);
+    try {
+      for (let i = 0; i < MAX_NESTED_FINALLY; i++) {
+        if (this.body.return(undefined).done === true) break;
+      }
+    } finally {
+      ambient.cx = outer;
+      ambient.suspended = null;
+      this.awaiting = null;
+      this.coroutine.markCancelled();
+    }
   }
 
   [DESCRIBE](): Description {

@@ -124,7 +124,7 @@ export function allCleanups(cleanups: Cleanup[]): Cleanup | null {
   return new AllCleanups(cleanups);
 }
 
-class AllCleanups extends FutureBase<void> implements Cleanup {
+class AllCleanups extends FutureBase<void> implements Cleanup, Disposable {
   readonly owner: unknown;
   private readonly rest: (Cleanup | null)[];
   private left: number;
@@ -153,5 +153,19 @@ class AllCleanups extends FutureBase<void> implements Cleanup {
     }
     if (failed) throw error;
     return this.left === 0 ? undefined : PENDING;
+  }
+
+  /** Given up on (see `Task.abandon`): each cleanup left is disposed, each on its own. */
+  [Symbol.dispose](): void {
+    for (let i = 0; i < this.rest.length; i++) {
+      const c = this.rest[i];
+      this.rest[i] = null;
+      try {
+        (c as Partial<Disposable> | null)?.[Symbol.dispose]?.();
+      } catch {
+        // Given up on already: a finally that throws while being left changes nothing.
+      }
+    }
+    this.left = 0;
   }
 }

@@ -16,10 +16,10 @@
  * A shutdown that cannot finish is not waited on forever. When every cleanup still running waits
  * on nothing that can wake it (the idle check's rule, idle.ts), or when the `timeout` given to
  * `shutdown()` (`shutdownTimeout` of `run()`) runs out, the runtime *gives up* on them: each such
- * task ends cancelled with the rest of its cleanup never driven (as tokio drops the tasks left
- * when `shutdown_timeout` expires), the runtime closes, and `shutdown()` rejects with an error
- * naming each task and what it waits on: a {@link DeadlockError}, or a
- * {@link ShutdownTimeoutError}.
+ * task ends cancelled, its cleanup is not driven further but disposed (what it awaits is dropped,
+ * as tokio drops the tasks left when `shutdown_timeout` expires), the runtime closes, and
+ * `shutdown()` rejects with an error naming each task and what it waits on: a
+ * {@link DeadlockError}, or a {@link ShutdownTimeoutError}.
  */
 import type { Future } from "../future/future.js";
 import { JoinError } from "../task/join-error.js";
@@ -122,9 +122,16 @@ export function limitShutdown(rt: Runtime, ms: number): void {
  */
 export function giveUp(rt: Runtime, error: Error): void {
   if (rt.lifecycle !== SHUTTING_DOWN) return;
-  for (const task of rt.liveTasks()) task.abandon();
+  // Leaving a `finally` may drop a future whose own cleanup awaits, which starts a cleanup task:
+  // that one is given up on in the next round.
+  for (let round = 0; round < GIVE_UP_ROUNDS && rt.live.count > 0; round++) {
+    for (const task of rt.liveTasks()) task.abandon();
+  }
   finishShutdown(rt, error);
 }
+
+/** Rounds of giving up (see `giveUp`); each round's cleanups can only start fewer. */
+const GIVE_UP_ROUNDS = 8;
 
 /** The last task is gone: release what the runtime holds and settle `shutdown()`. */
 export function finishShutdown(rt: Runtime, error: Error | null = null): void {

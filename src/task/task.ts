@@ -415,10 +415,18 @@ export class Task<T> extends Context {
 
   /**
    * @internal the runtime gave up on this task's cleanup (a shutdown that could not finish): it
-   * ends cancelled at once, and what is left of its cleanup is never driven.
+   * ends cancelled at once, and what is left of its cleanup is never driven, only disposed (what
+   * it awaits is released; see `CoroutineCleanup`).
    */
   abandon(): void {
-    if ((this.state & COMPLETE) === 0) this.finishCancelled();
+    if ((this.state & COMPLETE) !== 0) return;
+    const rest = this.slot;
+    this.finishCancelled();
+    try {
+      (rest as Partial<Disposable> | null)?.[Symbol.dispose]?.();
+    } catch {
+      // Given up on already: a finally that throws while being left changes nothing.
+    }
   }
 
   private finishReady(value: T): void {
