@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { join } from "../src/combinator/join.js";
+import { joinAll } from "../src/combinator/join-all.js";
+import { select } from "../src/combinator/select.js";
 import { asyncBlock } from "../src/coroutine/async-fn.js";
 import { DeadlockError } from "../src/runtime/deadlock.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
@@ -7,6 +10,7 @@ import { RwLock } from "../src/sync/rw-lock.js";
 import { JoinError } from "../src/task/join-error.js";
 import { spawn } from "../src/task/spawn.js";
 import { yieldNow } from "../src/task/yield-now.js";
+import { sleep } from "../src/time/sleep.js";
 
 function causeOf(e: unknown): unknown {
   return e instanceof JoinError ? e.cause : e;
@@ -237,5 +241,105 @@ describe("all tasks asleep", () => {
     leaked?.release();
     expect(err).toBeInstanceOf(DeadlockError);
     expect((err as Error).message).toMatch(/mutex 'walk-in'\.lock\(\)/);
+  });
+});
+
+describe("branches of one task (join, joinAll, select)", () => {
+  const takeTurn = (m: Mutex<string[]>, who: string) =>
+    asyncBlock(function* () {
+      using g = yield* m.lock();
+      g.value.push(`${who} in`);
+      yield* sleep(5); // holds the lock across an await: its sibling waits for it
+      g.value.push(`${who} out`);
+    });
+
+  it("two join branches taking turns at one mutex wait for each other, with no DeadlockError", async () => {
+    const m = new Mutex<string[]>([], { name: "till" });
+    await run(join(takeTurn(m, "a"), takeTurn(m, "b")), { clock: "paused" });
+    expect(m.tryLock()!.value).toEqual(["a in", "a out", "b in", "b out"]);
+  });
+
+  it("joinAll and select branches taking turns are not reported either", async () => {
+    const m = new Mutex<string[]>([], { name: "till" });
+    await run(
+      asyncBlock(function* () {
+        yield* joinAll([takeTurn(m, "a"), takeTurn(m, "b"), takeTurn(m, "c")]);
+        const first = yield* select(takeTurn(m, "d"), takeTurn(m, "e"));
+        yield* first.rest;
+      }),
+      { clock: "paused" },
+    );
+    expect(m.tryLock()!.value).toEqual([
+      "a in",
+      "a out",
+      "b in",
+      "b out",
+      "c in",
+      "c out",
+      "d in",
+      "d out",
+      "e in",
+      "e out",
+    ]);
+  });
+
+  it("an RwLock read in one join branch and a write in the other take turns", async () => {
+    const l = new RwLock(0, { name: "menu" });
+    const [seen] = await run(
+      join(
+        asyncBlock(function* () {
+          using r = yield* l.read();
+          yield* sleep(5);
+          return r.value;
+        }),
+        asyncBlock(function* () {
+          using w = yield* l.write();
+          w.value = 1;
+        }),
+      ),
+      { clock: "paused" },
+    );
+    expect(seen).toBe(0);
+    expect(l.tryRead()!.value).toBe(1);
+  });
+
+  it("a branch that locks a mutex it holds itself is left to the idle check, which names the lock", async () => {
+    const m = new Mutex(0, { name: "pantry" });
+    const err = await run(
+      join(
+        asyncBlock(function* lockTwice() {
+          using _a = yield* m.lock();
+          using _b = yield* m.lock();
+        }),
+        sleep(1),
+      ),
+      { clock: "paused" },
+    ).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DeadlockError);
+    expect((err as Error).message).toMatch(
+      /^all tasks are asleep.*lockTwice → mutex 'pantry'\.lock\(\)/s,
+    );
+  });
+
+  it("after a join, the same task's sequential self-deadlock is reported at once again", async () => {
+    const m = new Mutex(0, { name: "pantry" });
+    const err = await run(
+      asyncBlock(function* () {
+        yield* join(sleep(1), sleep(2));
+        using _g = yield* m.lock();
+        try {
+          yield* m.lock();
+        } catch (e) {
+          return e;
+        }
+        return null;
+      }),
+      { clock: "paused" },
+    );
+    expect(err).toBeInstanceOf(DeadlockError);
+    expect((err as Error).message).toMatch(/which it already holds/);
   });
 });

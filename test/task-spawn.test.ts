@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { race } from "../src/combinator/select.js";
 import { asyncBlock, asyncFn } from "../src/coroutine/async-fn.js";
 import { FutureStateError } from "../src/future/errors.js";
 import { ready } from "../src/future/leaf.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
+import { Mutex } from "../src/sync/mutex.js";
 import { JoinError } from "../src/task/join-error.js";
 import { RuntimeStateError } from "../src/task/runtime-state-error.js";
 import { spawn } from "../src/task/spawn.js";
@@ -310,5 +312,67 @@ describe("asyncFn tasks", () => {
     );
     expect(out).toEqual([1, 2]);
     expect(served).toEqual(["table 2", "table 1"]);
+  });
+});
+
+describe("a dropped JoinHandle", () => {
+  /** An output that counts its disposals. */
+  class Ticket implements Disposable {
+    disposed = 0;
+    [Symbol.dispose](): void {
+      this.disposed++;
+    }
+  }
+
+  it("disposes the output the task returns after the handle was dropped (a guard is released)", async () => {
+    const m = new Mutex(0, { name: "till" });
+    const holder = m.tryLock()!;
+    await run(
+      asyncBlock(function* () {
+        // The sleep wins; the handle of the task still waiting for the lock is dropped.
+        const first = yield* race(spawn(m.lock()), sleep(5));
+        expect(first).toBeUndefined();
+        holder.release(); // the task now gets the guard and returns it to nobody
+        yield* sleep(5);
+        expect(m.isLocked()).toBe(false);
+      }),
+      { clock: "paused" },
+    );
+  });
+
+  it("disposes an output that came before the handle was dropped, once, and never a taken one", async () => {
+    await run(
+      asyncBlock(function* () {
+        const early = new Ticket();
+        const h1 = spawn(ready(early));
+        yield* sleep(1);
+        h1[Symbol.dispose]();
+        h1[Symbol.dispose]();
+        expect(early.disposed).toBe(1);
+
+        const taken = new Ticket();
+        const h2 = spawn(ready(taken));
+        expect(yield* h2).toBe(taken);
+        h2[Symbol.dispose]();
+        expect(taken.disposed).toBe(0);
+      }),
+      { clock: "paused" },
+    );
+  });
+
+  it("leaves the output alone while native code awaits the handle", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const ticket = new Ticket();
+    const h = rt.spawn(
+      asyncBlock(function* () {
+        yield* sleep(1);
+        return ticket;
+      }),
+    );
+    const awaited = h.then((t) => t);
+    h[Symbol.dispose]();
+    expect(await awaited).toBe(ticket);
+    expect(ticket.disposed).toBe(0);
+    await rt.shutdown();
   });
 });

@@ -7,6 +7,7 @@
  * A child that wakes itself during its poll is filed for the *next* poll, not this one, so the
  * parent always returns and the task yields (futures-rs issues #2047 and #2387 are that trap).
  */
+import { ambient } from "../future/ambient.js";
 import { CANCEL, type Cancellable, type Cleanup, cancelAll, drop } from "../future/cancel.js";
 import { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
@@ -69,6 +70,14 @@ export class JoinAll<T> extends FutureBase<T[]> implements Disposable, Cancellab
   }
 
   poll(cx: Context): Poll<T[]> {
+    // Its children are branches of the task: a wait in one does not block the others.
+    ambient.branching++;
+    const r = this.pollChildren(cx);
+    ambient.branching--;
+    return r;
+  }
+
+  private pollChildren(cx: Context): Poll<T[]> {
     if (this.done) throw new FutureStateError("joinAll was polled after it completed");
     this.parentWaker = cx.waker;
     let slots = this.slots;

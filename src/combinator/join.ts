@@ -12,6 +12,7 @@
  * Fairness: each poll starts from the next child in turn, as tokio's `join!` does, so a child that
  * is always ready cannot starve the ones after it of budget.
  */
+import { ambient } from "../future/ambient.js";
 import {
   CANCEL,
   type Cancellable,
@@ -52,6 +53,14 @@ export class Join<T> extends FutureBase<T> implements Disposable, Cancellable {
   }
 
   poll(cx: Context): Poll<T> {
+    // Its children are branches of the task: a wait in one does not block the others.
+    ambient.branching++;
+    const r = this.pollChildren(cx);
+    ambient.branching--;
+    return r;
+  }
+
+  private pollChildren(cx: Context): Poll<T> {
     if (this.done) throw new FutureStateError(`${this.what} was polled after it completed`);
     const children = this.children;
     const n = children.length;

@@ -14,6 +14,7 @@
  * Fairness: like tokio's `select!`, the starting child rotates from poll to poll, so no branch is
  * starved by one that is always ready. The `.biased` forms poll in argument order instead.
  */
+import { ambient } from "../future/ambient.js";
 import {
   CANCEL,
   type Cancellable,
@@ -106,6 +107,14 @@ class Select<T> extends FutureBase<T> implements Disposable, Cancellable {
   }
 
   poll(cx: Context): Poll<T> {
+    // Its children are branches of the task: a wait in one does not block the others.
+    ambient.branching++;
+    const r = this.pollChildren(cx);
+    ambient.branching--;
+    return r;
+  }
+
+  private pollChildren(cx: Context): Poll<T> {
     if (this.done) throw new FutureStateError(`${this.what} was polled after it completed`);
     const children = this.children;
     const n = children.length;

@@ -36,18 +36,23 @@ export interface Host {
  * The state of the poll in progress on this thread. `suspended` is the last future that reported
  * pending to a `yield*`: coroutines read it to record what they wait on (their await chain).
  * `waking` is set by a reactor part (a timer, a bridged promise, an I/O source) around the wakes
- * it makes, so diagnostics can say who woke whom.
+ * it makes, so diagnostics can say who woke whom. `branching` counts the combinators (join,
+ * select, joinAll, a set of futures, merge, zip) whose children are being polled right now: when
+ * it is 0, the task's poll is one sequential chain, so a wait there blocks the whole task (the
+ * lock-deadlock checks rely on it, src/sync/deadlock.ts). Each task poll starts it at 0.
  */
 export const ambient: {
   cx: Context | null;
   host: Host | null;
   suspended: unknown;
   waking: unknown;
+  branching: number;
 } = {
   cx: null,
   host: null,
   suspended: null,
   waking: null,
+  branching: 0,
 };
 
 /**

@@ -6,6 +6,7 @@
  * `merge` is fair the way `select` is: the stream polled first alternates from poll to poll, so a
  * stream that is always ready cannot starve the other one.
  */
+import { ambient } from "../future/ambient.js";
 import type { Context } from "../future/context.js";
 import { PENDING } from "../future/poll.js";
 import { Adapter } from "./adapter.js";
@@ -24,6 +25,14 @@ export class MergeStream<T> extends StreamBase<T> {
   }
 
   pollNext(cx: Context): StreamPoll<T> {
+    // Its children are branches of the task: a wait in one does not block the others.
+    ambient.branching++;
+    const r = this.pollBoth(cx);
+    ambient.branching--;
+    return r;
+  }
+
+  private pollBoth(cx: Context): StreamPoll<T> {
     this.bFirst = !this.bFirst;
     if (this.bFirst) {
       const r = this.pollB(cx);
@@ -84,6 +93,14 @@ export class ZipStream<A, B> extends StreamBase<[A, B]> {
   }
 
   pollNext(cx: Context): StreamPoll<[A, B]> {
+    // Its children are branches of the task: a wait in one does not block the others.
+    ambient.branching++;
+    const r = this.pollBoth(cx);
+    ambient.branching--;
+    return r;
+  }
+
+  private pollBoth(cx: Context): StreamPoll<[A, B]> {
     const a = this.a;
     const b = this.b;
     if (a === null || b === null) return DONE;

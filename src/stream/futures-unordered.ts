@@ -16,6 +16,7 @@
  * A child that throws is removed and its error is thrown from `pollNext`. Disposing the set drops
  * every child still cooking.
  */
+import { ambient } from "../future/ambient.js";
 import {
   allCleanups,
   CANCEL,
@@ -118,6 +119,14 @@ export class FuturesUnordered<T> extends StreamBase<T> implements Cancellable {
   }
 
   pollNext(cx: Context): StreamPoll<T> {
+    // Its children are branches of the task: a wait in one does not block the others.
+    ambient.branching++;
+    const r = this.pollChildren(cx);
+    ambient.branching--;
+    return r;
+  }
+
+  private pollChildren(cx: Context): StreamPoll<T> {
     this.waker = cx.waker;
     // Only the children queued before this poll: the ones they wake go to the next poll.
     let batch = this.size;

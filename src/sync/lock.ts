@@ -110,7 +110,9 @@ export abstract class Lock<T> extends Permits implements TrackedLock {
   /** @internal */
   override onWait(a: Acquire<unknown>): void {
     const task = a.task;
-    if (task === null) return;
+    // Inside a join, select or other branching combinator, the task may still go on in another
+    // branch (which may be the one holding the lock): its wait proves nothing (deadlock.ts).
+    if (task === null || ambient.branching > 0) return;
     checkWait(task, this, this.holds(task));
     startWaiting(task, this);
   }

@@ -27,6 +27,8 @@
  *   first time a poll leaves it idle; the task leaves the list when it completes.
  * - `BODY`: the task adopted the async fn it was spawned with and steps its generator itself (see
  *   `task.ts`). Set at spawn; cleared when the task gives the body back to a `Coroutine`.
+ * - `DETACHED`: the JoinHandle was dropped before the outcome came: nobody can take the output, so
+ *   it is disposed when it comes (a lock guard the task returns is released, as in tokio).
  */
 
 export const SCHEDULED = 1;
@@ -43,8 +45,9 @@ export const FAILED = 512;
 export const TAKEN = 1024;
 export const BODY = 2048;
 export const LISTED = 4096;
+export const DETACHED = 8192;
 /** Every mark bit. */
-export const MARKS = OBSERVED | CLEANUP | WAKER_TAKEN | FAILED | TAKEN | BODY | LISTED;
+export const MARKS = OBSERVED | CLEANUP | WAKER_TAKEN | FAILED | TAKEN | BODY | LISTED | DETACHED;
 
 /** What a wake must do, given the state before it. */
 export const WAKE_IGNORE = 0; // complete, already queued, or already notified

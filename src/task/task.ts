@@ -67,6 +67,7 @@ import {
   RUNNING,
   SCHEDULED,
   TAKEN,
+  DETACHED,
   transitionToComplete,
   transitionToIdle,
   transitionToRunning,
@@ -289,6 +290,8 @@ export class Task<T> extends Context {
   run(): void {
     this.state = transitionToRunning(this.state) & ~WAKER_TAKEN;
     resetBudget();
+    // A combinator that threw out of its poll left its count behind (see `ambient.branching`).
+    ambient.branching = 0;
     const probe = this.scheduler.probe;
     if (probe !== null) probe.pollStart(this);
     let r: unknown;
@@ -470,6 +473,10 @@ export class Task<T> extends Context {
       this.waiter = null;
     }
     this.scheduler.taskCompleted(this);
+    if ((this.state & (DETACHED | FAILED)) === DETACHED) {
+      this.state |= TAKEN;
+      disposeOutput(outcome);
+    }
     if (w !== null) w.wake();
     const d = x === null ? null : x.deferred;
     if (d !== null) {
@@ -552,13 +559,23 @@ export class Task<T> extends Context {
     return { label: `JoinHandle of '${this.name}'`, children: [] };
   }
 
-  /** Dropping the handle detaches: stop waiting for the task, which keeps running. */
+  /**
+   * Dropping the handle detaches: stop waiting for the task, which keeps running. Its output can
+   * no longer be taken, so it is disposed (now, or when it comes): a guard the task returns is
+   * released, as tokio drops the output of a task whose JoinHandle was dropped.
+   */
   [Symbol.dispose](): void {
     this.joinWaker = null;
-    // Dropped before its outcome came (the loser of a race, say): nobody is waiting for it any
-    // more, so a later panic is reported, unless native code also awaits it through then().
-    if (!this.isFinished() && (this.extra === null || this.extra.deferred === null)) {
+    // Native code awaiting through then() still takes the outcome.
+    if (this.extra !== null && this.extra.deferred !== null) return;
+    if (!this.isFinished()) {
+      // Dropped before its outcome came (the loser of a race, say): nobody is waiting for it any
+      // more, so a later panic is reported.
       this.observed = false;
+      this.state |= DETACHED;
+    } else if ((this.state & (TAKEN | FAILED)) === 0) {
+      this.state |= TAKEN;
+      disposeOutput(this.slot);
     }
   }
 
@@ -571,3 +588,15 @@ export class Task<T> extends Context {
 // The teardown forward is shared with every other future.
 Task.prototype.return = FutureBase.prototype.return as () => IteratorResult<Suspend, unknown>;
 (Task.prototype as { [SPAWNED_TASK]?: true })[SPAWNED_TASK] = true;
+
+/** The output of a task nobody can take any more: dispose it, if it holds anything. */
+function disposeOutput(output: unknown): void {
+  if (output === null || typeof output !== "object") return;
+  const d = (output as Partial<Disposable>)[Symbol.dispose];
+  if (typeof d !== "function") return;
+  try {
+    d.call(output);
+  } catch {
+    // Nobody can be told (tokio ignores a panic while dropping such an output too).
+  }
+}
