@@ -4,14 +4,19 @@
  * combinator finishes its cleanup as a detached task.
  */
 import { describe, expect, it } from "vitest";
+import { join } from "../src/combinator/join.js";
+import { joinAll } from "../src/combinator/join-all.js";
 import { race, select } from "../src/combinator/select.js";
-import { asyncBlock } from "../src/coroutine/async-fn.js";
+import { asyncBlock, asyncFn } from "../src/coroutine/async-fn.js";
 import { FutureStateError } from "../src/future/errors.js";
 import type { Future } from "../src/future/future.js";
+import { pending } from "../src/future/leaf.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
 import type { JoinError } from "../src/task/join-error.js";
 import { spawn } from "../src/task/spawn.js";
 import { yieldNow } from "../src/task/yield-now.js";
+import { sleep } from "../src/time/sleep.js";
+import { timeout } from "../src/time/timeout.js";
 import { Countdown, flush, Gate, turns } from "./future-testkit.js";
 
 describe("abort with a finally that awaits", () => {
@@ -217,5 +222,103 @@ describe("polling by a second task", () => {
     expect(out[0]).toBe("ok");
     expect(out[1]).toBeInstanceOf(FutureStateError);
     expect(String((out[1] as Error).message)).toMatch(/was polled after it was spawned as a task/);
+  });
+});
+
+describe("a finally that awaits, under a yield*", () => {
+  it("an aborted task never resumes its body after an inner async fn's awaiting finally ends", async () => {
+    const log: string[] = [];
+    const inner = asyncFn(function* inner() {
+      try {
+        yield* pending();
+      } finally {
+        log.push("inner finally began");
+        yield* sleep(5);
+        log.push("inner finally ended");
+      }
+    });
+    const outer = asyncFn(function* outer() {
+      try {
+        for (let round = 1; round <= 3; round++) {
+          log.push(`round ${round}`);
+          yield* inner();
+          log.push("after inner: must not happen");
+        }
+      } finally {
+        log.push("outer finally began");
+        yield* sleep(5);
+        log.push("outer finally ended");
+      }
+    });
+    const outcome = await run(
+      asyncBlock(function* () {
+        const h = spawn(outer(), { name: "server" });
+        yield* sleep(1);
+        h.abort();
+        try {
+          yield* h;
+        } catch (e) {
+          return (e as JoinError).isCancelled() ? "cancelled" : "other";
+        }
+        return "value";
+      }),
+      { clock: "paused" },
+    );
+    expect(outcome).toBe("cancelled");
+    expect(log).toEqual([
+      "round 1",
+      "inner finally began",
+      "inner finally ended",
+      "outer finally began",
+      "outer finally ended",
+    ]);
+  });
+
+  it("a task aborted while awaiting a race, join, select's rest or timeout reports cancelled only after its children's finally blocks", async () => {
+    const child = (log: string[], name: string) =>
+      asyncBlock(function* () {
+        try {
+          yield* pending();
+        } finally {
+          yield* sleep(100);
+          log.push(`${name} cleaned up`);
+        }
+      });
+    const shapes: [string, (log: string[]) => Future<unknown>][] = [
+      ["race", (log) => race(child(log, "a"), child(log, "b"))],
+      ["join", (log) => join(child(log, "a"), child(log, "b"))],
+      ["joinAll", (log) => joinAll([child(log, "a"), child(log, "b")])],
+      ["timeout", (log) => timeout(10_000, child(log, "a"))],
+      [
+        "select's rest",
+        (log) =>
+          asyncBlock(function* () {
+            const first = yield* select(sleep(1), child(log, "a"));
+            yield* first.rest;
+          }),
+      ],
+    ];
+    for (const [name, shape] of shapes) {
+      const log: string[] = [];
+      await run(
+        asyncBlock(function* () {
+          const h = spawn(shape(log), { name });
+          yield* sleep(10);
+          h.abort();
+          try {
+            yield* h;
+          } catch (e) {
+            log.push(`handle: ${(e as JoinError).isCancelled() ? "cancelled" : "other"}`);
+          }
+        }),
+        { clock: "paused" },
+      );
+      // Every child's cleanup first (a lost race's loser is dropped when the race ends, not here).
+      expect({ name, last: log.at(-1) }).toEqual({ name, last: "handle: cancelled" });
+      expect({ name, cleaned: log.filter((l) => l.endsWith("cleaned up")).length }).toEqual({
+        name,
+        cleaned: name === "race" || name === "join" || name === "joinAll" ? 2 : 1,
+      });
+    }
   });
 });

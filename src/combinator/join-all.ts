@@ -8,11 +8,11 @@
  * parent always returns and the task yields (futures-rs issues #2047 and #2387 are that trap).
  */
 import { ambient } from "../future/ambient.js";
-import { CANCEL, type Cancellable, type Cleanup, cancelAll, drop } from "../future/cancel.js";
+import { CANCEL, CancellableFuture, type Cleanup, cancelAll } from "../future/cancel.js";
 import { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
-import { assertFuture, type Future, FutureBase } from "../future/future.js";
+import { assertFuture, type Future, type FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 
@@ -45,7 +45,7 @@ class Slot extends Context {
 }
 
 /** @internal */
-export class JoinAll<T> extends FutureBase<T[]> implements Disposable, Cancellable {
+export class JoinAll<T> extends CancellableFuture<T[]> {
   private readonly children: (Future<T> | null)[];
   private readonly results: T[];
   private slots: Slot[] | null = null;
@@ -136,10 +136,6 @@ export class JoinAll<T> extends FutureBase<T[]> implements Disposable, Cancellab
     this.done = true;
     this.parentWaker = null;
     return cancelAll(this.children);
-  }
-
-  [Symbol.dispose](): void {
-    drop(this);
   }
 }
 

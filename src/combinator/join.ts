@@ -13,18 +13,11 @@
  * is always ready cannot starve the ones after it of budget.
  */
 import { ambient } from "../future/ambient.js";
-import {
-  CANCEL,
-  type Cancellable,
-  type Cleanup,
-  cancelAll,
-  drop,
-  dropAll,
-} from "../future/cancel.js";
+import { CANCEL, CancellableFuture, type Cleanup, cancelAll, dropAll } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
-import { assertFuture, type Future, FutureBase } from "../future/future.js";
+import { assertFuture, type Future, type FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 
 /** The output tuple of joining futures of these types. */
@@ -33,7 +26,7 @@ export type JoinOutput<Fs extends readonly Future<unknown>[]> = {
 };
 
 /** @internal */
-export class Join<T> extends FutureBase<T> implements Disposable, Cancellable {
+export class Join<T> extends CancellableFuture<T> {
   private readonly children: (Future<unknown> | null)[];
   private readonly results: unknown[];
   private left: number;
@@ -110,10 +103,6 @@ export class Join<T> extends FutureBase<T> implements Disposable, Cancellable {
   [CANCEL](): Cleanup | null {
     this.done = true;
     return cancelAll(this.children);
-  }
-
-  [Symbol.dispose](): void {
-    drop(this);
   }
 }
 

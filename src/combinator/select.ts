@@ -17,7 +17,7 @@
 import { ambient } from "../future/ambient.js";
 import {
   CANCEL,
-  type Cancellable,
+  CancellableFuture,
   type Cleanup,
   cancel,
   cancelAll,
@@ -27,7 +27,7 @@ import {
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
-import { assertFuture, type Future, FutureBase } from "../future/future.js";
+import { assertFuture, type Future, type FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 
 /** What `select(a, b)` gives: the winner's index and value, and the loser still pending. */
@@ -54,7 +54,7 @@ export interface SelectedAll<T> {
   [Symbol.dispose](): void;
 }
 
-class RestHandle<T> extends FutureBase<T> implements Disposable {
+class RestHandle<T> extends CancellableFuture<T> {
   constructor(private inner: Future<T> | null) {
     super();
   }
@@ -67,9 +67,6 @@ class RestHandle<T> extends FutureBase<T> implements Disposable {
     const f = this.inner;
     this.inner = null;
     return cancel(f);
-  }
-  [Symbol.dispose](): void {
-    drop(this);
   }
 }
 
@@ -91,7 +88,7 @@ const VALUE = 1; // race: return the value, drop the losers
 const PAIR = 2; // select(a, b): rest is the single loser
 
 /** @internal */
-class Select<T> extends FutureBase<T> implements Disposable, Cancellable {
+class Select<T> extends CancellableFuture<T> {
   private readonly children: (Future<unknown> | null)[];
   private start = 0;
   private done = false;
@@ -164,10 +161,6 @@ class Select<T> extends FutureBase<T> implements Disposable, Cancellable {
   [CANCEL](): Cleanup | null {
     this.done = true;
     return cancelAll(this.children);
-  }
-
-  [Symbol.dispose](): void {
-    drop(this);
   }
 }
 

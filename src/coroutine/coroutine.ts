@@ -36,7 +36,7 @@ import { CANCEL, type Cancellable, type Cleanup, drop } from "../future/cancel.j
 import { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
-import { FutureBase, type Suspend } from "../future/future.js";
+import { FutureBase, SUSPENDED, type Suspend } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { Waker } from "../future/waker.js";
 import {
@@ -158,6 +158,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
       throw e;
     }
     if (r.done === true) {
+      if (this.state === CANCELLING) return this.unwound();
       this.state = DONE;
       return r;
     }
@@ -165,6 +166,20 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     this.awaiting = ambient.suspended;
     ambient.suspended = this;
     return r;
+  }
+
+  /**
+   * The last awaiting `finally` of this torn-down body has finished. Answering "done" would let
+   * the outer async fn's `yield*` complete normally, and its body run on after the call as if it
+   * had returned: a cancelled task resuming its own code. Instead this step suspends and asks the
+   * cleanup's driver to go on tearing down (`return()` from the top, which reaches this finished
+   * body and unwinds each outer one in turn, see `CoroutineCleanup.poll`).
+   */
+  private unwound(): IteratorResult<Suspend, R> {
+    this.state = CANCELLED;
+    this.awaiting = null;
+    ambient.unwinding = true;
+    return SUSPENDED;
   }
 
   /** The outer async fn is being torn down: tear this body down with it (its finally blocks run). */
@@ -370,11 +385,19 @@ class CoroutineCleanup extends FutureBase<void> implements Cleanup {
     ambient.cx = cx;
     let r: IteratorResult<Suspend, unknown>;
     try {
+      ambient.unwinding = false;
       r = this.body.next();
+      // An inner async fn finished its cleanup (`Coroutine.unwound`): the teardown goes on outward,
+      // through each async fn that was waiting for it, running their `finally` blocks.
+      while (r.done !== true && ambient.unwinding) {
+        ambient.unwinding = false;
+        r = this.body.return(undefined);
+      }
     } catch (e) {
       this.coroutine.markCancelled();
       throw e;
     } finally {
+      ambient.unwinding = false;
       ambient.cx = outer;
     }
     this.awaiting = ambient.suspended;

@@ -40,6 +40,9 @@ export interface Host {
  * select, joinAll, a set of futures, merge, zip) whose children are being polled right now: when
  * it is 0, the task's poll is one sequential chain, so a wait there blocks the whole task (the
  * lock-deadlock checks rely on it, src/sync/deadlock.ts). Each task poll starts it at 0.
+ * `unwinding` is raised by a future torn down under a `yield*` whose awaiting cleanup has just
+ * finished: the driver of the async fn's cleanup must go on with `return()`, not `next()` (see
+ * `CoroutineCleanup` in src/coroutine/coroutine.ts).
  */
 export const ambient: {
   cx: Context | null;
@@ -47,12 +50,14 @@ export const ambient: {
   suspended: unknown;
   waking: unknown;
   branching: number;
+  unwinding: boolean;
 } = {
   cx: null,
   host: null,
   suspended: null,
   waking: null,
   branching: 0,
+  unwinding: false,
 };
 
 /**

@@ -8,7 +8,9 @@
  * left. The rule, and who drives that rest:
  *
  * - a task that is aborted drives its future's cleanup to the end before its handle reports
- *   cancelled (so `abort()` followed by `yield* handle` sees every `finally` finished);
+ *   cancelled (so `abort()` followed by `yield* handle` sees every `finally` finished), including
+ *   the cleanups of the children of a `join`, `race`, `select` or `timeout` its async fns were
+ *   awaiting (see {@link CancellableFuture});
  * - a combinator that drops a child (the loser of a `race`, the rest of a failed `tryJoin`) hands
  *   the child's cleanup to the runtime, which finishes it as a detached task.
  *
@@ -16,8 +18,8 @@
  */
 import { ambient, hostOf } from "./ambient.js";
 import type { Context } from "./context.js";
-import type { Future } from "./future.js";
-import { FutureBase } from "./future.js";
+import type { Future, Suspend } from "./future.js";
+import { FutureBase, RETURNED, SUSPENDED, stepContext, stepResult } from "./future.js";
 import { PENDING, type Poll } from "./poll.js";
 
 /** The method that starts a future's teardown and returns what is left of it. */
@@ -167,5 +169,84 @@ class AllCleanups extends FutureBase<void> implements Cleanup, Disposable {
       }
     }
     this.left = 0;
+  }
+}
+
+/** `teardown` before `return()`: the future is not being torn down by a `yield*`. */
+const NOT_TORN = 0;
+/** `teardown` once the teardown `return()` began has finished. */
+const TORN = 1;
+
+/**
+ * A future whose teardown may await (`[CANCEL]`), for a combinator awaited with `yield*`. When the
+ * async fn awaiting it is torn down (its task aborted, say), `yield*` calls `return()`: the
+ * teardown starts there and what is left of it is driven as part of the async fn's own cleanup,
+ * step by step, so the task reports cancelled only once the children's `finally` blocks have all
+ * finished (a plain `FutureBase` would be dropped, its rest finished by a detached task).
+ *
+ * @example
+ * ```ts
+ * class Both<A, B> extends CancellableFuture<[A, B]> {
+ *   poll(cx: Context) { … }
+ *   [CANCEL]() { return cancelAll(this.children); }
+ * }
+ * ```
+ */
+export abstract class CancellableFuture<T>
+  extends FutureBase<T>
+  implements Cancellable, Disposable
+{
+  /** What is left of the teardown `return()` began, while it runs; else `NOT_TORN` or `TORN`. */
+  private teardown: Cleanup | typeof NOT_TORN | typeof TORN = NOT_TORN;
+
+  abstract [CANCEL](): Cleanup | null;
+
+  [Symbol.dispose](): void {
+    drop(this);
+  }
+
+  /** `yield*`'s step: poll, or go on with the teardown once it has begun. */
+  override next(): IteratorResult<Suspend, T> {
+    const t = this.teardown;
+    if (t === NOT_TORN) return stepResult(this, this.poll(stepContext()));
+    if (t === TORN) return RETURNED as IteratorReturnResult<any>;
+    if (!this.stepTeardown(t)) return SUSPENDED;
+    // Finished on a later step: the async fn above must go on being torn down, not carry on.
+    ambient.unwinding = true;
+    return SUSPENDED;
+  }
+
+  /** The awaiting async fn is torn down: begin this future's teardown, and drive it if it waits. */
+  override return(): IteratorResult<Suspend, T> {
+    const t = this.teardown;
+    if (t === TORN) return RETURNED as IteratorReturnResult<any>;
+    if (t === NOT_TORN) {
+      const rest = this[CANCEL]();
+      if (rest === null) {
+        this.teardown = TORN;
+        return RETURNED as IteratorReturnResult<any>;
+      }
+      this.teardown = rest;
+      return this.stepTeardown(rest) ? (RETURNED as IteratorReturnResult<any>) : SUSPENDED;
+    }
+    // Asked again while the rest runs (the driver unwinding from further out): keep at it.
+    return this.stepTeardown(t) ? (RETURNED as IteratorReturnResult<any>) : SUSPENDED;
+  }
+
+  /** Poll what is left of the teardown; true once it has finished (or thrown). */
+  private stepTeardown(rest: Cleanup): boolean {
+    let r: Poll<void>;
+    try {
+      r = rest.poll(stepContext());
+    } catch (e) {
+      this.teardown = TORN;
+      throw e;
+    }
+    if (r === PENDING) {
+      ambient.suspended = rest;
+      return false;
+    }
+    this.teardown = TORN;
+    return true;
   }
 }

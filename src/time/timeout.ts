@@ -8,10 +8,10 @@
  * the future is still pending after its first poll; and the sleep is polled without spending the
  * task's budget, so a future that keeps the budget spent cannot outrun its own deadline.
  */
-import { CANCEL, type Cancellable, type Cleanup, cancel, drop } from "../future/cancel.js";
+import { CANCEL, CancellableFuture, type Cleanup, cancel, drop } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { FutureStateError } from "../future/errors.js";
-import { assertFuture, type Future, FutureBase } from "../future/future.js";
+import { assertFuture, type Future, type FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { checkDuration, checkInstant, type Instant, nowMs } from "./instant.js";
 import { Sleep } from "./sleep.js";
@@ -32,7 +32,7 @@ export class TimeoutError extends Error {
   override name = "TimeoutError";
 }
 
-class Timeout<T> extends FutureBase<T> implements Disposable, Cancellable {
+class Timeout<T> extends CancellableFuture<T> {
   private inner: Future<T> | null;
   private readonly delay: Sleep;
 
@@ -76,10 +76,6 @@ class Timeout<T> extends FutureBase<T> implements Disposable, Cancellable {
     const inner = this.inner;
     this.finish();
     return cancel(inner);
-  }
-
-  [Symbol.dispose](): void {
-    drop(this);
   }
 }
 
