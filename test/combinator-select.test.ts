@@ -5,6 +5,7 @@ import { FutureStateError } from "../src/future/errors.js";
 import type { Future } from "../src/future/future.js";
 import { ready } from "../src/future/leaf.js";
 import { PENDING } from "../src/future/poll.js";
+import { run } from "../src/runtime/runtime.js";
 import { Countdown, Failing, Gate, Instant, MockTask } from "./future-testkit.js";
 
 describe("select", () => {
@@ -63,6 +64,30 @@ describe("select", () => {
     t.poll();
     t.poll();
     expect(order).toEqual(["a", "b", "b", "a", "a", "b"]);
+  });
+
+  it("a fresh select in a loop, both branches always ready, does not favour its first branch", async () => {
+    const wins = [0, 0];
+    const seeded: number[][] = [];
+    for (const seed of [undefined, 7, 7]) {
+      const picks: number[] = [];
+      await run(
+        asyncBlock(function* () {
+          for (let i = 0; i < 400; i++) {
+            const first = yield* select(ready("a"), ready("b"));
+            picks.push(first.index);
+            wins[first.index]!++;
+          }
+        }),
+        seed === undefined ? {} : { seed },
+      );
+      if (seed !== undefined) seeded.push(picks);
+    }
+    // 1,200 fair coin flips: each side wins far more than a quarter of them.
+    expect(wins[0]).toBeGreaterThan(300);
+    expect(wins[1]).toBeGreaterThan(300);
+    // The same seed, the same picks.
+    expect(seeded[0]).toEqual(seeded[1]);
   });
 
   it("select.biased always polls its first branch first", () => {

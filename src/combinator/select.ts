@@ -11,8 +11,9 @@
  *
  * A child that throws wins too: the error is thrown and the other children are dropped.
  *
- * Fairness: like tokio's `select!`, the starting child rotates from poll to poll, so no branch is
- * starved by one that is always ready. The `.biased` forms poll in argument order instead.
+ * Fairness: like tokio's `select!`, a select starts polling at a random child (from the runtime's
+ * seed, when it has one) and rotates from poll to poll, so no branch is starved by one that is
+ * always ready, not even by a fresh `select` made on every turn of a loop. The `.biased` forms poll in argument order instead.
  */
 import { ambient } from "../future/ambient.js";
 import {
@@ -101,6 +102,8 @@ class Select<T> extends CancellableFuture<T> {
   ) {
     super();
     this.children = children;
+    // A fresh select in a loop must not favour its first branch every time: start at random.
+    if (!biased && children.length > 1) this.start = ambient.host?.fairStart(children.length) ?? 0;
   }
 
   poll(cx: Context): Poll<T> {

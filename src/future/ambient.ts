@@ -30,6 +30,11 @@ export interface Host {
   ioWaitOpened(): void;
   /** Such a wait ended (the source fired, or the wait was dropped). */
   ioWaitClosed(): void;
+  /**
+   * Where a fair combinator of `n` branches starts polling: random, drawn from the runtime's seed
+   * when it has one (so a seeded run is reproduced), as tokio's `select!` picks its first branch.
+   */
+  fairStart(n: number): number;
 }
 
 /**

@@ -19,6 +19,11 @@ export interface RuntimeMetrics {
   pendingBridges: number;
   /** Futures parked in a sync primitive's or channel's waiter queue (src/sync/waiter.ts). */
   liveWaiters: number;
+  /**
+   * Waits on an outside event source open now: a read, a write waiting for drain, an accept, an
+   * event (src/stream/source-wait.ts). 0 once every such future has been woken or dropped.
+   */
+  ioWaits: number;
   /** Times the executor gave Node's event loop a turn because work remained. */
   eventLoopYields: number;
   /** Task polls cut short by the cooperative budget. */

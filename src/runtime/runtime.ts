@@ -145,6 +145,8 @@ export class Runtime implements Spawner {
   mainTask: Task<any> | null = null;
   /** @internal an idle check waits for the event loop's verdict (idle.ts). */
   idleCheckPending = false;
+  /** Draws the first branch of fair combinators when the runtime has no seed. */
+  private readonly fairRng = new Rng(0x5eed);
   private readonly locations = new Map<number, string>();
   /** @internal every event so far, when the `trace` option is on. */
   recorded: RuntimeEvent[] | null = null;
@@ -476,6 +478,11 @@ export class Runtime implements Spawner {
     checkIdle(this);
   }
 
+  /** @internal where a fair combinator starts (see `Host.fairStart`). */
+  fairStart(n: number): number {
+    return (this.rng ?? this.fairRng).below(n);
+  }
+
   /** @internal a task began waiting on a socket (not a deadlock; does not hold the paused clock). */
   ioWaitOpened(): void {
     this.ioWaits++;
@@ -549,6 +556,7 @@ export class Runtime implements Spawner {
       liveTimers: this.timeDriver.liveTimers,
       pendingBridges: this.bridges,
       liveWaiters: this.waiters,
+      ioWaits: this.ioWaits,
       eventLoopYields: this.eventLoopYields,
       budgetForcedYields: budgetForcedYields() - this.budgetYieldsAtStart,
     };
