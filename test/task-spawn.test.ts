@@ -148,7 +148,7 @@ describe("spawn", () => {
           spawn(ready(1), { signal: {} as never });
         }),
       ),
-    ).rejects.toThrow(/spawn options.signal must be an AbortSignal/);
+    ).rejects.toThrow(/spawn\(future, options\): options.signal must be an AbortSignal/);
   });
 });
 
@@ -373,6 +373,50 @@ describe("a dropped JoinHandle", () => {
     h[Symbol.dispose]();
     expect(await awaited).toBe(ticket);
     expect(ticket.disposed).toBe(0);
+    await rt.shutdown();
+  });
+});
+
+describe("spawn options", () => {
+  it("an options value that is not an object is a TypeError naming it, and nothing is spawned", () => {
+    const rt = new Runtime();
+    const body = asyncBlock(function* () {});
+    expect(() => rt.spawn(body, "table 1" as never)).toThrow(
+      'spawn(future, options): options must be an object like { name, signal }, got "table 1"',
+    );
+    expect(() => rt.spawn(body, null as never)).toThrow(TypeError);
+    expect(rt.metrics().spawnedTotal).toBe(0);
+    expect(() => run(body, { signal: "x" as never })).toThrow(
+      'run(main, options): options.signal must be an AbortSignal, got "x"',
+    );
+  });
+
+  it("an AbortSignal's reason becomes the cause of the cancelled JoinError", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const early = AbortSignal.abort(new Error("closed for the night"));
+    const late = new AbortController();
+    const a = rt.spawn(
+      asyncBlock(function* () {}),
+      { signal: early },
+    );
+    const b = rt.spawn(
+      asyncBlock(function* () {
+        yield* sleep(1000);
+      }),
+      { signal: late.signal },
+    );
+    late.abort(new Error("ctrl-c"));
+    for (const [h, cause] of [
+      [a, "closed for the night"],
+      [b, "ctrl-c"],
+    ] as const) {
+      const e = await h.then(
+        () => null,
+        (x: unknown) => x as JoinError,
+      );
+      expect(e?.isCancelled()).toBe(true);
+      expect((e?.cause as Error).message).toBe(cause);
+    }
     await rt.shutdown();
   });
 });

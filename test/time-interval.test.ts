@@ -35,6 +35,24 @@ describe("interval", () => {
     ]);
   });
 
+  it("a fractional period keeps its rhythm: 60 ticks of 1000/60 ms end at 1000 ms, not 1020", async () => {
+    const out = await paused(function* () {
+      const t0 = Instant.now();
+      using bell = interval(1000 / 60);
+      const seen: [number, number][] = [];
+      yield* ticks(bell, t0, 61, seen);
+      return seen;
+    });
+    const [firedAt, scheduledFor] = out[60]!;
+    expect(scheduledFor).toBeCloseTo(1000, 6);
+    expect(firedAt).toBeLessThan(1001);
+    // Each tick fires at its deadline rounded up to the whole millisecond, never early.
+    for (const [fired, scheduled] of out) {
+      expect(fired).toBeGreaterThanOrEqual(scheduled - 1e-9);
+      expect(fired - scheduled).toBeLessThan(1);
+    }
+  });
+
   // tokio's MissedTickBehavior::Burst example (as corrected by tokio PR #4713: the first tick
   // is taken before the 200 ms of work).
   it("Burst: after 200 ms of work on a 50 ms interval, four ticks come at once, then the rhythm resumes at 250", async () => {

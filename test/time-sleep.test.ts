@@ -6,6 +6,7 @@ import { Context } from "../src/future/context.js";
 import { FutureStateError } from "../src/future/errors.js";
 import { PENDING } from "../src/future/poll.js";
 import { Waker } from "../src/future/waker.js";
+import { DeadlockError } from "../src/runtime/deadlock.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
 import { JoinError } from "../src/task/join-error.js";
 import type { JoinHandle } from "../src/task/join-handle.js";
@@ -419,6 +420,37 @@ describe("sleep arguments and Instant", () => {
     expect(() => sleep("5" as unknown as number)).toThrow(TypeError);
     expect(() => sleep("5" as unknown as number)).toThrow("sleep(ms): ms must be a number");
     expect(() => sleepUntil(Date.now() as unknown as Instant)).toThrow(TypeError);
+  });
+
+  it("a far sleep on the paused clock gets there by jumps; one past 2^52 ms is never, and reported as such", async () => {
+    const at = await run(
+      asyncBlock(function* () {
+        const t0 = Instant.now();
+        yield* sleep(1e15); // ~31,700 years: 14,552 wheel rotations, jumped one by one
+        return t0.elapsed();
+      }),
+      { clock: "paused" },
+    );
+    expect(at).toBe(1e15);
+    for (const ms of [1e18, 1e300, Number.MAX_VALUE]) {
+      const err = await run(
+        asyncBlock(function* () {
+          yield* sleep(ms);
+        }),
+        { clock: "paused" },
+      ).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(DeadlockError);
+    }
+  });
+
+  it("Instant.since is 0 between two instants that are never (not NaN)", () => {
+    const never = Instant.at(Number.POSITIVE_INFINITY);
+    expect(never.since(never)).toBe(0);
+    expect(Instant.at(5).since(never)).toBe(0);
+    expect(never.since(Instant.at(5))).toBe(Number.POSITIVE_INFINITY);
   });
 
   it("a sleep polled outside a runtime says it needs one", () => {

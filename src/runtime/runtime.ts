@@ -62,7 +62,7 @@ import {
 import { callerLocation, type Probe, type TaskStats } from "./probe.js";
 import { Rng } from "./rng.js";
 import { RunQueue } from "./run-queue.js";
-import { checkName, checkSignal, linkSignal } from "./spawn-options.js";
+import { checkName, checkSignal, checkSpawnOptions, linkSignal } from "./spawn-options.js";
 import { type TraceFile, traceEvents } from "./trace.js";
 import type { Watchdog } from "./watchdog.js";
 
@@ -319,6 +319,7 @@ export class Runtime implements Spawner {
     let name: string | null = null;
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
+      checkSpawnOptions(options, "spawn(future, options): options");
       name = checkName(options.name) ?? null;
       signal = checkSignal(options.signal);
     }
@@ -617,5 +618,6 @@ export class Runtime implements Spawner {
 export function run<T>(main: Future<T>, options?: RunOptions): Promise<T> {
   assertFuture(main, "run(main): main");
   const timeout = checkShutdownTimeout(options?.shutdownTimeout, "options.shutdownTimeout");
+  checkSignal(options?.signal, "run(main, options): options.signal");
   return runMain(new Runtime(options), main, options?.signal, timeout);
 }

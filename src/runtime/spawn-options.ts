@@ -19,16 +19,32 @@ export interface SignalLinks {
 }
 
 /** The `signal` option, checked before anything is spawned: an `AbortSignal` or nothing. */
-export function checkSignal(signal: unknown): AbortSignal | undefined {
+export function checkSignal(
+  signal: unknown,
+  where = "spawn(future, options): options.signal",
+): AbortSignal | undefined {
   if (signal === undefined) return undefined;
   if (
     typeof signal !== "object" ||
     signal === null ||
     typeof (signal as AbortSignal).addEventListener !== "function"
   ) {
-    throw new TypeError("spawn options.signal must be an AbortSignal");
+    throw new TypeError(`${where} must be an AbortSignal, got ${describeValue(signal)}`);
   }
   return signal as AbortSignal;
+}
+
+/** The spawn options, checked: an object or nothing. */
+export function checkSpawnOptions(options: unknown, where: string): void {
+  if (options !== undefined && (options === null || typeof options !== "object")) {
+    throw new TypeError(
+      `${where} must be an object like { name, signal }, got ${describeValue(options)}`,
+    );
+  }
+}
+
+function describeValue(v: unknown): string {
+  return v === null ? "null" : typeof v === "string" ? JSON.stringify(v) : typeof v;
 }
 
 /**
@@ -38,10 +54,10 @@ export function checkSignal(signal: unknown): AbortSignal | undefined {
  */
 export function linkSignal(rt: SignalLinks, task: Task<any>, signal: AbortSignal): void {
   if (signal.aborted) {
-    task.abort();
+    task.abortFromSignal(signal);
     return;
   }
-  const onAbort = () => task.abort();
+  const onAbort = () => task.abortFromSignal(signal);
   signal.addEventListener("abort", onAbort, { once: true });
   rt.signalLinks++;
   task.unlinkSignal = () => {

@@ -60,6 +60,7 @@ import {
   CANCELLING,
   CLEANUP,
   COMPLETE,
+  DETACHED,
   FAILED,
   LISTED,
   NOTIFIED,
@@ -67,7 +68,6 @@ import {
   RUNNING,
   SCHEDULED,
   TAKEN,
-  DETACHED,
   transitionToComplete,
   transitionToIdle,
   transitionToRunning,
@@ -115,6 +115,8 @@ class TaskExtra {
   deferred: Deferred | null = null;
   unlinkSignal: (() => void) | null = null;
   joinWaker: Waker | null = null;
+  /** Why the task was aborted, when an `AbortSignal` gave a reason: the `JoinError`'s `cause`. */
+  abortReason: unknown = undefined;
 
   constructor(joinWaker: Waker | null) {
     this.joinWaker = joinWaker;
@@ -442,8 +444,15 @@ export class Task<T> extends Context {
     this.complete(error);
   }
 
+  /** @internal abort because `signal` did: its reason becomes the `JoinError`'s `cause`. */
+  abortFromSignal(signal: AbortSignal): void {
+    if ((this.state & COMPLETE) === 0) this.extras().abortReason = signal.reason;
+    this.abort();
+  }
+
   private finishCancelled(): void {
-    const error = JoinError.cancelled(this.id, this.name);
+    const reason = this.extra === null ? undefined : this.extra.abortReason;
+    const error = JoinError.cancelled(this.id, this.name, reason);
     this.state |= FAILED;
     this.complete(error);
   }

@@ -98,7 +98,8 @@ export class Instant {
    */
   since(earlier: Instant): number {
     const d = this.ms - checkInstant(earlier, "instant.since(earlier): earlier").ms;
-    return Math.max(d, 0);
+    // Not earlier, or both never (Infinity − Infinity is NaN): no time between them.
+    return d > 0 ? d : 0;
   }
 
   /** The time-line value, so that `a < b` compares instants. */

@@ -56,6 +56,13 @@ const MISSED_AFTER_MS = 5;
 export class Interval implements Disposable {
   private readonly delay: Sleep;
   private behavior: MissedTickBehavior = MissedTickBehavior.Burst;
+  /**
+   * The schedule, exactly: tick `n` is due at `origin + n × period`. The sleep keeps whole
+   * milliseconds (rounded up, never early): a schedule computed from those would stretch a period
+   * of 16.7 ms to 17, and one made by adding the period again and again would drift by rounding.
+   */
+  private origin: number;
+  private n = 0;
 
   /** @internal use `interval` or `intervalAt`. */
   constructor(
@@ -63,6 +70,7 @@ export class Interval implements Disposable {
     /** Milliseconds between ticks. */
     readonly period: number,
   ) {
+    this.origin = start;
     this.delay = new Sleep(start, nowMs());
   }
 
@@ -82,15 +90,20 @@ export class Interval implements Disposable {
   pollTick(cx: Context): Poll<Instant> {
     const delay = this.delay;
     if (delay.poll(cx) === PENDING) return PENDING;
-    const due = delay.deadlineTime();
-    const now = nowMs();
     const period = this.period;
-    let next: number;
-    if (now <= due + MISSED_AFTER_MS) next = due + period;
-    else if (this.behavior === MissedTickBehavior.Burst) next = due + period;
-    else if (this.behavior === MissedTickBehavior.Delay) next = now + period;
-    else next = now + period - ((now - due) % period);
-    delay.reset(Instant.at(next));
+    const due = this.origin + this.n * period;
+    const now = nowMs();
+    if (now <= due + MISSED_AFTER_MS || this.behavior === MissedTickBehavior.Burst) {
+      this.n++;
+    } else if (this.behavior === MissedTickBehavior.Delay) {
+      // A new rhythm, one period after the late tick.
+      this.origin = now + period;
+      this.n = 0;
+    } else {
+      // Skip: the first tick of the original rhythm after now.
+      this.n += Math.floor((now - due) / period) + 1;
+    }
+    delay.reset(Instant.at(this.origin + this.n * period));
     return Instant.at(due);
   }
 
@@ -103,7 +116,9 @@ export class Interval implements Disposable {
    * ```
    */
   reset(): void {
-    this.delay.reset(Instant.at(nowMs() + this.period));
+    this.origin = nowMs() + this.period;
+    this.n = 0;
+    this.delay.reset(Instant.at(this.origin));
   }
 
   /** The behaviour after missed ticks. */

@@ -17,7 +17,8 @@
  * field holds its slot's list, and off the wheel one of these numbers.
  * - `IDLE`: has a deadline, not on the wheel. Made, or `reset` while not waited on.
  * - registered (`slot` is a list): on the wheel, holding the waker of its last poll.
- * - `FOREVER`: the deadline is `Infinity`: holds the waker, never on the wheel, never fires.
+ * - `FOREVER`: the deadline is `Infinity` (or too far to tell from it, see `FAR_TICK`): holds the
+ *   waker, never on the wheel, never fires.
  *   Reset to a finite deadline, it wakes its poller, whose next poll registers it.
  * - `FIRED`: the wheel fired it and woke its poller; the next poll is ready.
  * - `DONE`: returned ready. `reset` makes it `IDLE` again (so an interval can reuse it).
@@ -49,13 +50,22 @@ const ABANDONED = -6;
 const NEVER = -1;
 
 /**
+ * Deadlines past this tick (2^52 ms, some 140,000 years) count as never: a whole millisecond is
+ * still exact there, and the paused clock, which jumps one wheel rotation (2^36 ms) at a time
+ * toward a far deadline, gets there in at most 65,536 jumps. (`sleep(1e300)` used to spin for ever.)
+ */
+const FAR_TICK = 2 ** 52;
+
+/**
  * The tick of a deadline, given the time `now`: a future deadline is rounded up to a whole
- * millisecond (never early), a past one down (so that it is seen as passed at once); `Infinity`
- * is {@link NEVER}.
+ * millisecond (never early), a past one down (so that it is seen as passed at once); `Infinity`,
+ * or anything past {@link FAR_TICK}, is {@link NEVER}.
  */
 function tickOf(deadline: number, now: number): number {
-  if (deadline === Number.POSITIVE_INFINITY) return NEVER;
-  return deadline <= now ? Math.floor(deadline) : Math.ceil(deadline);
+  if (deadline > FAR_TICK) return NEVER;
+  // Less than a nanosecond over a whole millisecond is arithmetic residue (1000 / 60 * 60 is
+  // 1000.0000000000001), not a reason to wait a millisecond more.
+  return deadline <= now ? Math.floor(deadline) : Math.ceil(deadline - 1e-6);
 }
 
 /**
