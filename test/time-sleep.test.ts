@@ -4,6 +4,7 @@ import { select } from "../src/combinator/select.js";
 import { asyncBlock, asyncFn } from "../src/coroutine/async-fn.js";
 import { Context } from "../src/future/context.js";
 import { FutureStateError } from "../src/future/errors.js";
+import { pending } from "../src/future/leaf.js";
 import { PENDING } from "../src/future/poll.js";
 import { Waker } from "../src/future/waker.js";
 import { DeadlockError } from "../src/runtime/deadlock.js";
@@ -16,6 +17,7 @@ import { time } from "../src/time/control.js";
 import { Instant } from "../src/time/instant.js";
 import { interval } from "../src/time/interval.js";
 import { type Sleep, sleep, sleepUntil } from "../src/time/sleep.js";
+import { TimeoutError, timeout } from "../src/time/timeout.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -451,6 +453,38 @@ describe("sleep arguments and Instant", () => {
     expect(never.since(never)).toBe(0);
     expect(Instant.at(5).since(never)).toBe(0);
     expect(never.since(Instant.at(5))).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("a sleep or timeout made outside any runtime counts from its first poll, on that runtime's clock", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    // Move the paused clock far from the host's, both ways round would do.
+    await rt.spawn(
+      asyncBlock(function* () {
+        yield* sleep(50_000);
+      }),
+    );
+    const made = sleep(100);
+    expect(String(made.deadline())).toMatch(/^Instant\(/);
+    const gate = timeout(100, pending());
+    const t0 = await rt.spawn(
+      asyncBlock(function* () {
+        return Instant.now();
+      }),
+    );
+    const slept = await rt.spawn(
+      asyncBlock(function* () {
+        yield* made;
+        return t0.elapsed();
+      }),
+    );
+    expect(slept).toBe(100);
+    const failed = await rt.spawn(gate).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((failed as JoinError).cause).toBeInstanceOf(TimeoutError);
+    expect(rt.metrics().liveTimers).toBe(0);
+    await rt.shutdown();
   });
 
   it("a sleep polled outside a runtime says it needs one", () => {

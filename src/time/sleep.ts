@@ -23,6 +23,10 @@
  * - `FIRED`: the wheel fired it and woke its poller; the next poll is ready.
  * - `DONE`: returned ready. `reset` makes it `IDLE` again (so an interval can reuse it).
  * - `DROPPED`: disposed. `ABANDONED`: its runtime shut down while it was registered.
+ * - `UNSTARTED`: `sleep(ms)` made outside any runtime (in native code, to hand to `rt.spawn`):
+ *   `when` holds the duration, rounded up to a whole ms, and the deadline is fixed by the first
+ *   poll, on the clock of the runtime polling it. (tokio refuses to make a sleep outside a
+ *   runtime; the host's clock would be the wrong one for a runtime in paused time.)
  */
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
@@ -45,6 +49,7 @@ const FIRED = -3;
 const DONE = -4;
 const DROPPED = -5;
 const ABANDONED = -6;
+const UNSTARTED = -7;
 
 /** `when` of a sleep whose deadline is `Infinity` (kept a small integer: see the module doc). */
 const NEVER = -1;
@@ -108,7 +113,13 @@ export class Sleep extends FutureBase<void> implements TimerEntry<TimeDriver>, D
       return PENDING;
     }
     if (state === FIRED) return this.complete(cx, spendBudget);
-    if (state !== IDLE) throw this.misuse("polled");
+    if (state !== IDLE) {
+      if (state !== UNSTARTED) throw this.misuse("polled");
+      // Made outside any runtime: the duration counts from now, on this runtime's clock.
+      const now = currentDriver("sleep()").now();
+      this.when = tickOf(now + this.when, now);
+      this.slot = IDLE;
+    }
     const driver = currentDriver("sleep()");
     const when = this.when;
     if (when !== NEVER && driver.hasPassed(when)) return this.complete(cx, spendBudget);
@@ -200,6 +211,8 @@ export class Sleep extends FutureBase<void> implements TimerEntry<TimeDriver>, D
    * ```
    */
   deadline(): Instant {
+    // Not started (made outside a runtime): as if it started now.
+    if (this.slot === UNSTARTED) return Instant.at(nowMs() + this.when);
     return Instant.at(this.deadlineTime());
   }
 
@@ -211,9 +224,11 @@ export class Sleep extends FutureBase<void> implements TimerEntry<TimeDriver>, D
       label:
         this.when === NEVER
           ? "sleep forever"
-          : driver === null
-            ? `sleep until ${this.when} ms (host clock)`
-            : `sleep until t=${this.when - driver.origin} ms`,
+          : state === UNSTARTED
+            ? `sleep ${this.when} ms from its first poll`
+            : driver === null
+              ? `sleep until ${this.when} ms (host clock)`
+              : `sleep until t=${this.when - driver.origin} ms`,
       children: [],
     };
   }
@@ -263,9 +278,22 @@ export class Sleep extends FutureBase<void> implements TimerEntry<TimeDriver>, D
  * ```
  */
 export function sleep(ms: number): Sleep {
-  const d = checkDuration(ms, "sleep(ms): ms");
+  return sleepFor(checkDuration(ms, "sleep(ms): ms"));
+}
+
+/**
+ * @internal a sleep of `ms` (checked) from now on the current runtime's clock, or, made outside
+ * any runtime, from its first poll (see `UNSTARTED`).
+ */
+export function sleepFor(ms: number): Sleep {
+  if (timeAmbient.driver === null && ms !== Number.POSITIVE_INFINITY) {
+    const s = new Sleep(Number.POSITIVE_INFINITY, 0);
+    s.when = Math.ceil(ms);
+    s.slot = UNSTARTED;
+    return s;
+  }
   const now = nowMs();
-  return new Sleep(now + d, now);
+  return new Sleep(now + ms, now);
 }
 
 /**

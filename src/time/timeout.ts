@@ -14,7 +14,7 @@ import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, type FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { checkDuration, checkInstant, type Instant, nowMs } from "./instant.js";
-import { Sleep } from "./sleep.js";
+import { Sleep, sleepFor } from "./sleep.js";
 
 /**
  * The deadline of a `timeout` or `timeoutAt` passed before its future finished.
@@ -38,13 +38,13 @@ class Timeout<T> extends CancellableFuture<T> {
 
   constructor(
     inner: Future<T>,
-    deadline: number,
-    now: number,
+    /** The timer of the deadline (owned: disposed with this future). */
+    delay: Sleep,
     private readonly what: string,
   ) {
     super();
     this.inner = inner;
-    this.delay = new Sleep(deadline, now);
+    this.delay = delay;
   }
 
   poll(cx: Context): Poll<T> {
@@ -91,8 +91,7 @@ class Timeout<T> extends CancellableFuture<T> {
 export function timeout<T>(ms: number, future: Future<T>): FutureBase<T> & Disposable {
   const d = checkDuration(ms, "timeout(ms, future): ms");
   assertFuture(future, "timeout(ms, future): future");
-  const now = nowMs();
-  return new Timeout(future, now + d, now, `timeout(${ms})`);
+  return new Timeout(future, sleepFor(d), `timeout(${ms})`);
 }
 
 /**
@@ -109,5 +108,5 @@ export function timeout<T>(ms: number, future: Future<T>): FutureBase<T> & Dispo
 export function timeoutAt<T>(deadline: Instant, future: Future<T>): FutureBase<T> & Disposable {
   const at = checkInstant(deadline, "timeoutAt(deadline, future): deadline").ms;
   assertFuture(future, "timeoutAt(deadline, future): future");
-  return new Timeout(future, at, nowMs(), "timeoutAt(deadline)");
+  return new Timeout(future, new Sleep(at, nowMs()), "timeoutAt(deadline)");
 }
