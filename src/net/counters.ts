@@ -10,7 +10,10 @@ export const netCounters = { sockets: 0, listeners: 0 };
 export interface NetMetrics {
   /** TCP sockets (connecting, connected or closing) whose handle is still open. */
   liveSockets: number;
-  /** TCP listeners whose server handle is still open. */
+  /**
+   * TCP listeners binding or listening: a listener stops counting when it is disposed (its port
+   * is free then), although Node keeps its server object until the connections it accepted close.
+   */
   liveListeners: number;
 }
 

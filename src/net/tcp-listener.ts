@@ -11,7 +11,16 @@
  * Binding does hold it (the OS answers at once).
  *
  * Disposing the listener closes the server and every connection still queued; connections already
- * accepted belong to whoever accepted them.
+ * accepted belong to whoever accepted them. The listener stops counting in `netMetrics` at once
+ * (the port is free), although Node keeps the server object until those connections close.
+ *
+ * Accept errors are one-shot, as in tokio: after it has bound, Node's server emits `'error'` only
+ * when one `accept(2)` failed (`EMFILE` when out of file descriptors, `ENOBUFS`, …), and it keeps
+ * listening (libuv keeps watching the socket). So the error is thrown by one `accept()` (after the
+ * connections already queued), and the next `accept()` waits for connections again; an accept
+ * loop decides whether to back off. Several failures before an `accept()` takes one are reported
+ * once. Only when the server has stopped listening by the time of the error is the listener dead:
+ * that error is then thrown by every later `accept()`.
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { ambient, type Host } from "../future/ambient.js";
@@ -55,15 +64,21 @@ export class TcpListener implements Disposable {
   private queue: TcpStream[] = [];
   private head = 0;
   private waker: Waker | null = null;
+  /** The future (or stream) whose poll parked `waker`, the only one that may unregister it. */
+  private registrant: unknown = null;
   private readonly acceptWait = new SourceWait();
+  /** A failed accept not yet reported: thrown by the next `accept()` that finds no connection. */
   private error: IoError | null = null;
+  /** Why the server stopped listening on its own: thrown by every `accept()` from then on. */
+  private dead: IoError | null = null;
   private closed = false;
   private readonly local: SocketAddr;
 
-  /** @internal listeners are made by `bind`. */
+  /** @internal listeners are made by `bind`; `unlisted` stops counting it in `netMetrics`. */
   constructor(
     private readonly server: Server,
     private readonly backlog: number,
+    private readonly unlisted: () => void,
   ) {
     const a = server.address();
     this.local =
@@ -72,7 +87,9 @@ export class TcpListener implements Disposable {
         : new SocketAddr("", 0);
     server.on("connection", (socket: Socket) => this.arrive(socket));
     server.on("error", (e) => {
-      this.error ??= IoError.from(e, "tcp listener");
+      const error = IoError.from(e, "tcp listener");
+      if (!server.listening) this.dead ??= error;
+      else this.error ??= error;
       this.wake();
     });
   }
@@ -112,7 +129,7 @@ export class TcpListener implements Disposable {
    * const conn = yield* listener.accept();
    * ```
    */
-  accept(): FutureBase<TcpStream> {
+  accept(): FutureBase<TcpStream> & Disposable {
     return new Accept(this);
   }
 
@@ -128,8 +145,8 @@ export class TcpListener implements Disposable {
     return new Incoming(this);
   }
 
-  /** @internal */
-  pollAccept(cx: Context): Poll<TcpStream> {
+  /** @internal `by` is the future or stream polling: dropped while parked, it unregisters. */
+  pollAccept(cx: Context, by: unknown): Poll<TcpStream> {
     if (this.closed)
       throw new IoError("NotConnected", "tcp listener: accept after it was disposed");
     if (this.head < this.queue.length) {
@@ -142,10 +159,24 @@ export class TcpListener implements Disposable {
       }
       return conn;
     }
-    if (this.error !== null) throw this.error;
+    if (this.dead !== null) throw this.dead;
+    const error = this.error;
+    if (error !== null) {
+      this.error = null;
+      throw error;
+    }
     this.waker = cx.waker;
+    this.registrant = by;
     this.acceptWait.open();
     return PENDING;
+  }
+
+  /** @internal `by` was dropped: if its poll parked the waker last, forget it and close the wait. */
+  unregister(by: unknown): void {
+    if (by !== this.registrant || by === null) return;
+    this.registrant = null;
+    this.waker = null;
+    this.acceptWait.close();
   }
 
   private arrive(socket: Socket): void {
@@ -164,6 +195,7 @@ export class TcpListener implements Disposable {
     const w = this.waker;
     if (w !== null) {
       this.waker = null;
+      this.registrant = null;
       w.wake();
     }
   }
@@ -173,6 +205,7 @@ export class TcpListener implements Disposable {
     if (this.closed) return;
     this.closed = true;
     this.server.close();
+    this.unlisted();
     for (let i = this.head; i < this.queue.length; i++) this.queue[i]![Symbol.dispose]();
     this.queue = [];
     this.head = 0;
@@ -180,28 +213,81 @@ export class TcpListener implements Disposable {
   }
 }
 
-class Accept extends FutureBase<TcpStream> {
+/** `listener.accept()`; dropped while parked, it takes its waker and its wait back. */
+class Accept extends FutureBase<TcpStream> implements Disposable {
   constructor(private readonly listener: TcpListener) {
     super();
   }
   poll(cx: Context): Poll<TcpStream> {
-    return this.listener.pollAccept(cx);
+    return this.listener.pollAccept(cx, this);
+  }
+  [Symbol.dispose](): void {
+    this.listener.unregister(this);
   }
 }
 
+/**
+ * `listener.incoming()`. An accept error is thrown as the stream's item and the stream goes on
+ * (one-shot, see the module doc); a disposed listener ends it.
+ */
 class Incoming extends StreamBase<TcpStream> {
   constructor(private readonly listener: TcpListener) {
     super();
   }
   pollNext(cx: Context): StreamPoll<TcpStream> {
+    return this.pollAs(cx, this);
+  }
+  /** @internal the next connection, parking as `by`. */
+  pollAs(cx: Context, by: unknown): StreamPoll<TcpStream> {
     try {
-      return this.listener.pollAccept(cx);
+      return this.listener.pollAccept(cx, by);
     } catch (e) {
       // A disposed listener ends the stream; any other failure is the consumer's to see.
       if (e instanceof IoError && e.kind === "NotConnected") return DONE;
       throw e;
     }
   }
+  /** Like `StreamBase.next()`, but dropping the future takes its waker back. */
+  override next(): FutureBase<TcpStream | typeof DONE> & Disposable {
+    return new IncomingNext(this, this.listener);
+  }
+  /** The listener is borrowed, not closed: only a wait this stream parked is taken back. */
+  override [Symbol.dispose](): void {
+    this.listener.unregister(this);
+  }
+}
+
+/** `incoming.next()`. */
+class IncomingNext extends FutureBase<TcpStream | typeof DONE> implements Disposable {
+  constructor(
+    private readonly incoming: Incoming,
+    private readonly listener: TcpListener,
+  ) {
+    super();
+  }
+  poll(cx: Context): Poll<TcpStream | typeof DONE> {
+    return this.incoming.pollAs(cx, this);
+  }
+  [Symbol.dispose](): void {
+    this.listener.unregister(this);
+  }
+}
+
+/**
+ * Count `server` in `netMetrics().liveListeners` until the returned function is called (when
+ * Brigade closes it) or its handle closes, whichever is first: Node's `'close'` waits for every
+ * accepted connection to close too, long after the port was given back.
+ */
+function countListener(server: Server): () => void {
+  netCounters.listeners++;
+  let counted = true;
+  const unlisted = (): void => {
+    if (!counted) return;
+    counted = false;
+    netCounters.listeners--;
+  };
+  server.once("close", unlisted);
+  return unlisted;
 }
 
 const IDLE = 0;
@@ -219,6 +305,8 @@ class Bind extends FutureBase<TcpListener> implements Disposable {
   private error: IoError | null = null;
   private waker: Waker | null = null;
   private hostRt: Host | null = null;
+  /** Stops counting the server in `netMetrics` (idempotent). */
+  private unlisted: (() => void) | null = null;
 
   constructor(
     private readonly host: string,
@@ -259,18 +347,17 @@ class Bind extends FutureBase<TcpListener> implements Disposable {
     this.hostRt?.bridgeOpened();
     const server = createServer({ allowHalfOpen: true });
     this.server = server;
-    netCounters.listeners++;
-    server.once("close", () => {
-      netCounters.listeners--;
-    });
+    const unlisted = countListener(server);
+    this.unlisted = unlisted;
     const onError = (e: Error) => {
       this.settle(FAILED, IoError.from(e, `bind to ${this.host}:${this.port}`));
       server.close();
+      unlisted();
     };
     server.once("error", onError);
     server.listen({ host: this.host, port: this.port, backlog: this.backlog }, () => {
       server.removeListener("error", onError);
-      this.listener = new TcpListener(server, this.backlog);
+      this.listener = new TcpListener(server, this.backlog, unlisted);
       this.settle(BOUND, null);
     });
   }
@@ -295,6 +382,7 @@ class Bind extends FutureBase<TcpListener> implements Disposable {
       this.server = null;
       server.on("error", () => {});
       server.close();
+      this.unlisted?.();
       // Node resolves the host before it listens: a listen that lands after the close is undone.
       server.once("listening", () => server.close());
     } else if (this.state === BOUND) {

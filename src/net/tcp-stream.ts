@@ -24,6 +24,8 @@
  *   way; the difference is that tokio has no user-space buffer to lose).
  *
  * Reader and writer keep separate wakers, so the halves from `split` may live in different tasks.
+ * The futures of this class's methods (`tcp-ops.ts`) register as themselves when they park, so a
+ * dropped one takes its waker and its source wait back at once.
  * Reads and writes do not hold the paused clock (see `net/index.ts` for the rule).
  */
 import type { Socket } from "node:net";
@@ -32,15 +34,22 @@ import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { IoError } from "../io/error.js";
-import { read, readExact, readToEnd } from "../io/read.js";
+import { readExact, readToEnd } from "../io/read.js";
 import { type ReadHalf, split, type WriteHalf } from "../io/split.js";
-import type { AsyncRead, AsyncWrite, OwnedRead, OwnedWrite } from "../io/traits.js";
-import { flush, shutdown, write, writeAll } from "../io/write.js";
+import {
+  type AsyncRead,
+  type AsyncWrite,
+  assertBuffer,
+  type OwnedRead,
+  type OwnedWrite,
+} from "../io/traits.js";
+import { writeAll } from "../io/write.js";
 import { SourceWait } from "../stream/source-wait.js";
 import { pollProceed } from "../task/budget.js";
 import { parseAddr, SocketAddr, type ToSocketAddr } from "./address.js";
 import { Connect } from "./connect.js";
 import { netCounters } from "./counters.js";
+import { TcpFlush, TcpOp, TcpRead, TcpShutdown, TcpWrite } from "./tcp-ops.js";
 
 /** The most one `pollWrite` accepts: bounds what a single call can queue beyond the mark. */
 const MAX_WRITE = 64 * 1024;
@@ -94,6 +103,14 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
 
   private readWaker: Waker | null = null;
   private writeWaker: Waker | null = null;
+  /**
+   * @internal the future of `tcp-ops.ts` polling this stream right now, else null (any other
+   * caller: `io/`'s futures, `copy`, a split half). Whoever parks a waker records it as the
+   * registrant of that direction, the only future allowed to unregister it.
+   */
+  poller: unknown = null;
+  private readRegistrant: unknown = null;
+  private writeRegistrant: unknown = null;
   private readonly readWait = new SourceWait();
   private readonly writeWait = new SourceWait();
   private readonly local: SocketAddr;
@@ -147,38 +164,40 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   }
 
   /** `read(this, buf)`: what is available, 0 at the end. Cancellation safe. */
-  read(buf: Uint8Array): FutureBase<number> {
-    return read(this, buf);
+  read(buf: Uint8Array): FutureBase<number> & Disposable {
+    assertBuffer(buf, "stream.read(buf): buf");
+    return new TcpRead(this, buf);
   }
 
   /** `readExact(this, buf)`: fill `buf` or fail with UnexpectedEof. Not cancellation safe. */
-  readExact(buf: Uint8Array): FutureBase<void> {
-    return readExact(this, buf);
+  readExact(buf: Uint8Array): FutureBase<void> & Disposable {
+    return new TcpOp(this, readExact(this, buf));
   }
 
   /** `readToEnd(this)`: every byte until the peer closes. Not cancellation safe. */
-  readToEnd(): FutureBase<Uint8Array> {
-    return readToEnd(this);
+  readToEnd(): FutureBase<Uint8Array> & Disposable {
+    return new TcpOp(this, readToEnd(this));
   }
 
   /** `write(this, buf)`: what the socket accepts now. Cancellation safe. */
-  write(buf: Uint8Array): FutureBase<number> {
-    return write(this, buf);
+  write(buf: Uint8Array): FutureBase<number> & Disposable {
+    assertBuffer(buf, "stream.write(buf): buf");
+    return new TcpWrite(this, buf);
   }
 
   /** `writeAll(this, buf)`: every byte, waiting out backpressure. Not cancellation safe. */
-  writeAll(buf: Uint8Array): FutureBase<void> {
-    return writeAll(this, buf);
+  writeAll(buf: Uint8Array): FutureBase<void> & Disposable {
+    return new TcpOp(this, writeAll(this, buf));
   }
 
   /** `flush(this)`: wait until Node's write buffer is empty. Cancellation safe. */
-  flush(): FutureBase<void> {
-    return flush(this);
+  flush(): FutureBase<void> & Disposable {
+    return new TcpFlush(this);
   }
 
   /** `shutdown(this)`: flush, then send FIN (half-close); reading goes on. Cancellation safe. */
-  shutdown(): FutureBase<void> {
-    return shutdown(this);
+  shutdown(): FutureBase<void> & Disposable {
+    return new TcpShutdown(this);
   }
 
   /**
@@ -275,6 +294,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     // Ended by the peer, or closed under us without an error (nothing more will come).
     if (this.eof || this.socket.destroyed) return atEnd;
     this.readWaker = cx.waker;
+    this.readRegistrant = this.poller;
     this.readWait.open();
     return PENDING;
   }
@@ -401,8 +421,27 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
 
   private parkWriter(cx: Context): typeof PENDING {
     this.writeWaker = cx.waker;
+    this.writeRegistrant = this.poller;
     this.writeWait.open();
     return PENDING;
+  }
+
+  /**
+   * @internal `by` (a future of `tcp-ops.ts`) was dropped: if it parked a direction's waker and
+   * nobody has parked there since, forget that waker and close the wait.
+   */
+  unregister(by: unknown): void {
+    if (by === null) return;
+    if (by === this.readRegistrant) {
+      this.readRegistrant = null;
+      this.readWaker = null;
+      this.readWait.close();
+    }
+    if (by === this.writeRegistrant) {
+      this.writeRegistrant = null;
+      this.writeWaker = null;
+      this.writeWait.close();
+    }
   }
 
   private wakeReader(): void {
@@ -410,6 +449,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     const w = this.readWaker;
     if (w !== null) {
       this.readWaker = null;
+      this.readRegistrant = null;
       w.wake();
     }
   }
@@ -419,6 +459,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     const w = this.writeWaker;
     if (w !== null) {
       this.writeWaker = null;
+      this.writeRegistrant = null;
       w.wake();
     }
   }

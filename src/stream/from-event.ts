@@ -8,9 +8,12 @@
  * when the stream is disposed. Events cannot be slowed down, so they queue until taken; keep
  * polling, or dispose the stream. A task waiting for an event is not asleep for good (the runtime's
  * deadlock check sees it), but it does not hold the paused clock either: an event may never come.
+ * A `next()` dropped before its event (the loser of a `select`) takes its waker and that wait back
+ * at once, so a task that then waits on nothing else is reported as deadlocked.
  */
 import type { Context } from "../future/context.js";
-import { PENDING } from "../future/poll.js";
+import { FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { SourceWait } from "./source-wait.js";
 import { DONE, StreamBase, type StreamPoll } from "./stream.js";
@@ -35,6 +38,8 @@ class FromEvent<T> extends StreamBase<T> {
   private queue: T[] = [];
   private head = 0;
   private waker: Waker | null = null;
+  /** Whose poll parked `waker` (this stream, or one of its `next()` futures). */
+  private registrant: unknown = null;
   private readonly wait = new SourceWait();
   private readonly listener = (event: T): void => {
     if (this.state !== LISTENING) return;
@@ -42,6 +47,7 @@ class FromEvent<T> extends StreamBase<T> {
     this.wait.close();
     const w = this.waker;
     this.waker = null;
+    this.registrant = null;
     w?.wake();
   };
 
@@ -53,6 +59,11 @@ class FromEvent<T> extends StreamBase<T> {
   }
 
   pollNext(cx: Context): StreamPoll<T> {
+    return this.pollAs(cx, this);
+  }
+
+  /** @internal the next event, parking as `by`. */
+  pollAs(cx: Context, by: unknown): StreamPoll<T> {
     if (this.state === CLOSED) return DONE;
     if (this.state === IDLE) {
       this.state = LISTENING;
@@ -70,8 +81,22 @@ class FromEvent<T> extends StreamBase<T> {
       return item;
     }
     this.waker = cx.waker;
+    this.registrant = by;
     this.wait.open();
     return PENDING;
+  }
+
+  /** @internal `by` was dropped: if its poll parked the waker last, forget it and close the wait. */
+  unregister(by: unknown): void {
+    if (by !== this.registrant) return;
+    this.registrant = null;
+    this.waker = null;
+    this.wait.close();
+  }
+
+  /** Like `StreamBase.next()`, but dropping the future before its event takes its waker back. */
+  override next(): FutureBase<T | typeof DONE> & Disposable {
+    return new NextEvent(this);
   }
 
   override [Symbol.dispose](): void {
@@ -86,6 +111,20 @@ class FromEvent<T> extends StreamBase<T> {
     this.queue = [];
     this.head = 0;
     this.waker = null;
+    this.registrant = null;
+  }
+}
+
+/** `stream.next()` on a {@link fromEvent} stream. */
+class NextEvent<T> extends FutureBase<T | typeof DONE> implements Disposable {
+  constructor(private readonly stream: FromEvent<T>) {
+    super();
+  }
+  poll(cx: Context): Poll<T | typeof DONE> {
+    return this.stream.pollAs(cx, this);
+  }
+  [Symbol.dispose](): void {
+    this.stream.unregister(this);
   }
 }
 
