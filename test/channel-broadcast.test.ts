@@ -9,6 +9,7 @@ import { Runtime, run } from "../src/runtime/runtime.js";
 import { resetBudget } from "../src/task/budget.js";
 import { spawn } from "../src/task/spawn.js";
 import { yieldNow } from "../src/task/yield-now.js";
+import { MockTask } from "./future-testkit.js";
 
 function probe() {
   let wakes = 0;
@@ -154,5 +155,51 @@ describe("broadcast", () => {
     const rest: number[] = [];
     for await (const m of rx) rest.push(m);
     expect(rest).toEqual([3, 4]);
+  });
+});
+
+describe("broadcast receivers closing and re-waiting", () => {
+  it("a task waits in recv(), another task closes the receiver: the recv is woken at once and returns undefined", async () => {
+    const rt = new Runtime();
+    const [tx, rx] = broadcast.channel<number>(4);
+    const other = tx.subscribe();
+    const h = rt.spawn(rx.recv());
+    await new Promise((r) => setImmediate(r));
+    expect(rt.metrics().liveWaiters).toBe(1);
+    rx.close();
+    expect(rt.metrics().liveWaiters).toBe(0);
+    expect(await h).toBeUndefined();
+    expect(tx.receiverCount()).toBe(1);
+    // The closed receiver stays at its end; the others are untouched.
+    expect(new MockTask(rx.recv()).poll()).toBeUndefined();
+    tx.send(1);
+    expect(other.tryRecv()).toBe(1);
+    await rt.shutdown();
+  });
+
+  it("two recv() futures on one receiver (a select's leftover and a new one): dropping the older leaves the newer registered, and a send wakes it", () => {
+    const [tx, rx] = broadcast.channel<number>(4);
+    const older = new MockTask(rx.recv());
+    const newer = new MockTask(rx.recv());
+    expect(older.poll()).toBe(PENDING);
+    expect(newer.poll()).toBe(PENDING);
+    older.future[Symbol.dispose]();
+    tx.send(1);
+    expect(newer.isWoken()).toBe(true);
+    expect(newer.poll()).toBe(1);
+  });
+
+  it("dropping the recv() that registered last does unregister it: the receiver no longer counts as a waiter", async () => {
+    const rt = new Runtime();
+    const [tx, rx] = broadcast.channel<number>(4);
+    const h = rt.spawn(rx.recv());
+    await new Promise((r) => setImmediate(r));
+    expect(rt.metrics().liveWaiters).toBe(1);
+    h.abort();
+    await new Promise((r) => setImmediate(r));
+    expect(rt.metrics().liveWaiters).toBe(0);
+    tx.send(2);
+    expect(rx.tryRecv()).toBe(2);
+    await rt.shutdown();
   });
 });

@@ -372,3 +372,133 @@ describe("a send through a closed handle", () => {
     expect(outcome).toBe("failed: second");
   });
 });
+
+describe("mpsc closing while others wait", () => {
+  it("a send is handed the freed slot, then the receiver is disposed before its next poll: it fails with SendError holding the message, and nothing is buffered", () => {
+    const [tx, rx] = mpsc.channel<string>(1);
+    tx.trySend("a");
+    const s = new MockTask(tx.send("b"));
+    expect(s.poll()).toBe(PENDING);
+    expect(rx.tryRecv()).toBe("a"); // the slot goes to the waiting send
+    expect(s.isWoken()).toBe(true);
+    rx[Symbol.dispose]();
+    try {
+      s.poll();
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(SendError);
+      expect((e as SendError<string>).value).toBe("b");
+    }
+    expect(rx.length).toBe(0);
+  });
+
+  it("a reserve is handed the freed slot, then the receiver closes before its next poll: it fails with SendError", () => {
+    const [tx, rx] = mpsc.channel<string>(1);
+    tx.trySend("a");
+    const r = new MockTask(tx.reserve());
+    expect(r.poll()).toBe(PENDING);
+    expect(rx.tryRecv()).toBe("a");
+    rx.close();
+    expect(() => r.poll()).toThrow(SendError);
+  });
+
+  it("closing a handle wakes its send waiting on a full channel, which fails with SendError holding the message; another handle's send keeps its place", async () => {
+    const rt = new Runtime();
+    const [tx, rx] = mpsc.channel<string>(1);
+    const tx2 = tx.clone();
+    tx.trySend("a");
+    const mine = rt.spawn(tx.send("b"));
+    const theirs = rt.spawn(tx2.send("c"));
+    await new Promise((r) => setImmediate(r));
+    expect(rt.metrics().liveWaiters).toBe(2);
+    tx.close();
+    expect(rt.metrics().liveWaiters).toBe(1);
+    const err = await mine.then(
+      () => null,
+      (e: unknown) => (e as Error).cause,
+    );
+    expect(err).toBeInstanceOf(SendError);
+    expect((err as SendError<string>).value).toBe("b");
+    expect(rx.tryRecv()).toBe("a");
+    await theirs;
+    expect(rx.tryRecv()).toBe("c");
+    tx2.close();
+    expect(rx.isClosed()).toBe(true);
+    expect(rx.tryRecv()).toBeUndefined();
+    await rt.shutdown();
+    expect(rt.metrics().liveWaiters).toBe(0);
+  });
+
+  it("closing the last handle fails its waiting send before the receiver sees the end: the receiver drains what was sent, then gets undefined", () => {
+    const [tx, rx] = mpsc.channel<number>(1);
+    tx.trySend(1);
+    const s = new MockTask(tx.send(2));
+    const r = new MockTask(rx.recv());
+    expect(s.poll()).toBe(PENDING);
+    tx.close();
+    expect(s.isWoken()).toBe(true);
+    expect(() => s.poll()).toThrow(SendError);
+    expect(r.poll()).toBe(1);
+    expect(new MockTask(rx.recv()).poll()).toBeUndefined();
+  });
+
+  for (const how of ["close", "dispose"] as const) {
+    it(`a task waits in recv(), another task ${how}s the receiver: the recv is woken at once and returns undefined`, async () => {
+      const rt = new Runtime();
+      const [tx, rx] = mpsc.channel<number>(4);
+      const h = rt.spawn(rx.recv());
+      await new Promise((r) => setImmediate(r));
+      expect(rt.metrics().liveWaiters).toBe(1);
+      if (how === "close") rx.close();
+      else rx[Symbol.dispose]();
+      expect(rt.metrics().liveWaiters).toBe(0);
+      expect(await h).toBeUndefined();
+      expect(() => tx.trySend(1)).toThrow(TrySendError);
+      await rt.shutdown();
+    });
+  }
+});
+
+describe("mpsc ring memory", () => {
+  it("channel(1_000_000) does not allocate its capacity up front", () => {
+    const g = (globalThis as { gc?: () => void }).gc;
+    g?.();
+    const before = process.memoryUsage().heapUsed;
+    const [tx, rx] = mpsc.channel<number>(1_000_000);
+    const grew = process.memoryUsage().heapUsed - before;
+    expect(grew).toBeLessThan(1_000_000); // a slot array would be 8 MB
+    tx.trySend(1);
+    expect(rx.tryRecv()).toBe(1);
+  });
+
+  it("channel(2 ** 30), the largest capacity accepted, is usable", () => {
+    const [tx, rx] = mpsc.channel<number>(2 ** 30);
+    expect(tx.capacity()).toBe(2 ** 30);
+    tx.trySend(1);
+    expect(rx.tryRecv()).toBe(1);
+  });
+
+  it("a bounded channel grows its ring past its first size, wrapping around, and keeps FIFO order up to its capacity", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 100 }),
+        fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 12 }),
+        (cap, bursts) => {
+          const [tx, rx] = mpsc.channel<number>(cap);
+          let sent = 0;
+          let got = 0;
+          for (const b of bursts) {
+            // Fill with up to b messages (never past the capacity), then take half of them back.
+            for (let i = 0; i < b && tx.capacity() > 0; i++) tx.trySend(sent++);
+            expect(rx.length).toBeLessThanOrEqual(cap);
+            const take = Math.ceil(rx.length / 2);
+            for (let i = 0; i < take; i++) expect(rx.tryRecv()).toBe(got++);
+          }
+          while (rx.length > 0) expect(rx.tryRecv()).toBe(got++);
+          expect(got).toBe(sent);
+          expect(tx.capacity()).toBe(cap);
+        },
+      ),
+    );
+  });
+});

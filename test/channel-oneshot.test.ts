@@ -10,6 +10,9 @@ import { Runtime, run } from "../src/runtime/runtime.js";
 import { resetBudget } from "../src/task/budget.js";
 import { spawn } from "../src/task/spawn.js";
 import { yieldNow } from "../src/task/yield-now.js";
+import { sleep } from "../src/time/sleep.js";
+import { TimeoutError, timeout } from "../src/time/timeout.js";
+import { MockTask } from "./future-testkit.js";
 
 function probe() {
   let wakes = 0;
@@ -106,5 +109,115 @@ describe("oneshot", () => {
       }),
     );
     expect(v).toBe(42);
+  });
+});
+
+describe("oneshot close and rx.recv()", () => {
+  it("a value sent before rx.close() is still received, by tryRecv and by polling; a later send is refused", () => {
+    const [tx, rx] = oneshot.channel<string>();
+    tx.send("will receive");
+    rx.close();
+    expect(tx.isClosed()).toBe(true);
+    expect(rx.tryRecv()).toBe("will receive");
+    const [tx2, rx2] = oneshot.channel<string>();
+    tx2.send("polled");
+    rx2.close();
+    expect(new MockTask(rx2).poll()).toBe("polled");
+  });
+
+  it("rx.close() before any send: tryRecv and a poll throw ChannelClosedError, and send hands the value back", () => {
+    const [tx, rx] = oneshot.channel<number>();
+    rx.close();
+    expect(() => rx.tryRecv()).toThrow(ChannelClosedError);
+    expect(() => new MockTask(rx).poll()).toThrow(ChannelClosedError);
+    expect(() => new MockTask(rx.recv()).poll()).toThrow(ChannelClosedError);
+    try {
+      tx.send(5);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(SendError);
+      expect((e as SendError<number>).value).toBe(5);
+    }
+  });
+
+  it("disposing the receiver after a send throws the value away: it closes as received-never", () => {
+    const [tx, rx] = oneshot.channel<number>();
+    tx.send(1);
+    rx[Symbol.dispose]();
+    expect(() => rx.tryRecv()).toThrow(ChannelClosedError);
+  });
+
+  it("a task waits in rx.recv(), another closes the receiver: the wait ends with ChannelClosedError and no live waiter", async () => {
+    const rt = new Runtime();
+    const [tx, rx] = oneshot.channel<number>();
+    const h = rt.spawn(rx.recv());
+    await new Promise((r) => setImmediate(r));
+    expect(rt.metrics().liveWaiters).toBe(1);
+    rx.close();
+    expect(rt.metrics().liveWaiters).toBe(0);
+    const err = await h.then(
+      () => null,
+      (e: unknown) => (e as Error).cause,
+    );
+    expect(err).toBeInstanceOf(ChannelClosedError);
+    expect(tx.isClosed()).toBe(true);
+    await rt.shutdown();
+  });
+
+  it("timeout(rx.recv()) in a loop: each timeout drops only the recv(), and the answer sent after two timeouts is received", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const ticks: number[] = [];
+    const answer = await rt.spawn(
+      asyncBlock(function* () {
+        const [tx, rx] = oneshot.channel<string>();
+        spawn(
+          asyncBlock(function* () {
+            yield* sleep(25);
+            tx.send("answer");
+          }),
+        );
+        for (let i = 0; ; i++) {
+          try {
+            return yield* timeout(10, rx.recv());
+          } catch (e) {
+            if (!(e instanceof TimeoutError)) throw e;
+            ticks.push(i);
+          }
+        }
+      }),
+    );
+    expect(answer).toBe("answer");
+    expect(ticks).toEqual([0, 1]);
+    expect(rt.metrics().liveWaiters).toBe(0);
+    await rt.shutdown();
+  });
+
+  it("two recv() futures: dropping the older leaves the newer registered, and send wakes it with the value", () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const older = new MockTask(rx.recv());
+    const newer = new MockTask(rx.recv());
+    expect(older.poll()).toBe(PENDING);
+    expect(newer.poll()).toBe(PENDING);
+    older.future[Symbol.dispose]();
+    expect(tx.isClosed()).toBe(false);
+    tx.send(3);
+    expect(newer.isWoken()).toBe(true);
+    expect(newer.poll()).toBe(3);
+    expect(() => newer.poll()).toThrow(FutureStateError);
+  });
+
+  it("a dropped recv() that was waiting leaves no live waiter and the receiver still gets the value", async () => {
+    const rt = new Runtime();
+    const [tx, rx] = oneshot.channel<number>();
+    const h = rt.spawn(rx.recv());
+    await new Promise((r) => setImmediate(r));
+    expect(rt.metrics().liveWaiters).toBe(1);
+    h.abort();
+    await new Promise((r) => setImmediate(r));
+    expect(rt.metrics().liveWaiters).toBe(0);
+    expect(tx.isClosed()).toBe(false);
+    tx.send(8);
+    expect(rx.tryRecv()).toBe(8);
+    await rt.shutdown();
   });
 });

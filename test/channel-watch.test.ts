@@ -123,3 +123,39 @@ describe("watch", () => {
     await rt.shutdown();
   });
 });
+
+describe("watch receiver close", () => {
+  it("a task waits in changed(), another task closes that receiver: it is woken at once and fails with ChannelClosedError; another receiver's changed() keeps waiting", async () => {
+    const rt = new Runtime();
+    const [tx, rx] = watch.channel(0);
+    const other = tx.subscribe();
+    const mine = rt.spawn(rx.changed());
+    const theirs = rt.spawn(other.changed());
+    await new Promise((r) => setImmediate(r));
+    expect(rt.metrics().liveWaiters).toBe(2);
+    rx.close();
+    expect(rt.metrics().liveWaiters).toBe(1);
+    const err = await mine.then(
+      () => null,
+      (e: unknown) => (e as Error).cause,
+    );
+    expect(err).toBeInstanceOf(ChannelClosedError);
+    tx.send(1);
+    await theirs;
+    expect(other.borrow()).toBe(1);
+    expect(rt.metrics().liveWaiters).toBe(0);
+    await rt.shutdown();
+  });
+
+  it("a changed() made before its receiver closed fails with ChannelClosedError even when a newer value is there", () => {
+    const [tx, rx] = watch.channel("leek");
+    const keep = tx.subscribe();
+    const c = rx.changed();
+    tx.send("tomato");
+    rx.close();
+    const p = probe();
+    resetBudget();
+    expect(() => c.poll(p.cx)).toThrow(ChannelClosedError);
+    expect(keep.hasChanged()).toBe(true);
+  });
+});

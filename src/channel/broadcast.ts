@@ -160,16 +160,17 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   }
 
   /**
-   * Poll for the next message (see `recv`): the message, `undefined` when closed and read out, or
-   * `PENDING` with the waker kept. For the stream layer.
+   * Poll for the next message (see `recv`): the message, `undefined` when closed and read out (or
+   * when this receiver was closed), or `PENDING` with the waker kept. For the stream layer.
    *
    * @example
    * ```ts
    * poll(cx) { return this.rx.pollRecv(cx); }
    * ```
    */
-  pollRecv(cx: Context): Poll<T | undefined> {
-    if (this.closed) throw new FutureStateError("a closed broadcast receiver was polled");
+  pollRecv(cx: Context, by: unknown = null): Poll<T | undefined> {
+    // Unsubscribed: nothing more will be kept for this receiver, so it is at its end.
+    if (this.closed) return undefined;
     const s = this.shared;
     const next = this.next;
     if (next < s.tail) {
@@ -185,6 +186,8 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     const node = this.node;
     if (node.state === QUEUED) node.waker = cx.waker;
     else s.queue.push(node, cx.waker);
+    // Whoever stored the waker last owns the registration (a direct poller owns it as `null`).
+    this.registrant = by;
     return PENDING;
   }
 
@@ -218,17 +221,36 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     return new Receiver(this.shared, this.shared.tail);
   }
 
-  /** @internal forget the kept waker. */
-  unregister(): void {
+  /**
+   * @internal the `recv()` future that registered the kept waker last. Two `recv()` futures can be
+   * alive at once (the loser of a `select` kept as `rest`, and a new one): dropping the older must
+   * not unregister the newer's waker.
+   */
+  registrant: unknown = null;
+
+  /** @internal forget the kept waker (only if `by` registered it last, when given). */
+  unregister(by?: unknown): void {
+    if (by !== undefined && by !== this.registrant) return;
+    this.registrant = null;
     if (this.node.state === QUEUED) this.shared.queue.remove(this.node);
   }
 
-  /** Unsubscribe (idempotent): senders stop counting this receiver. */
+  /**
+   * Unsubscribe (idempotent): senders stop counting this receiver. A `recv()` waiting on it in
+   * another task is woken and returns `undefined`.
+   *
+   * @example
+   * ```ts
+   * rx.close(); // a task parked in rx.recv() now gets undefined
+   * ```
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    const waker = this.node.waker;
     this.unregister();
     this.shared.receivers--;
+    waker?.wake();
   }
 
   /** Same as `close()`. */
@@ -266,7 +288,7 @@ class Recv<T> extends FutureBase<T | undefined> implements Disposable {
       throw new FutureStateError("rx.recv() was polled after it completed or was dropped");
     let r: Poll<T | undefined>;
     try {
-      r = this.rx.pollRecv(cx);
+      r = this.rx.pollRecv(cx, this);
     } catch (e) {
       this.done = true;
       throw e;
@@ -278,7 +300,7 @@ class Recv<T> extends FutureBase<T | undefined> implements Disposable {
   [Symbol.dispose](): void {
     if (this.done) return;
     this.done = true;
-    this.rx.unregister();
+    this.rx.unregister(this);
   }
 }
 

@@ -6,7 +6,11 @@
  *
  * Closing: the channel is closed for the receiver once every sender handle is closed (tickets
  * already on the rail are still received, then `recv()` returns `undefined`); it is closed for the
- * senders once the receiver is closed or disposed (every send fails with the message handed back).
+ * senders once the receiver is closed or disposed (every send fails with the message handed back,
+ * including one that was already handed a slot but had not yet been polled to deliver into it).
+ *
+ * Memory: the ring starts small and doubles as tickets arrive; the permits, not the ring, bound how
+ * many are held. So `channel(1_000_000)` costs nothing until a million tickets are actually waiting.
  */
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
@@ -15,11 +19,22 @@ import { FutureBase, type Suspend, stepContext, stepResult } from "../future/fut
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Acquire } from "../sync/permits.js";
 import { Permits } from "../sync/permits.js";
-import { WaitSlot } from "../sync/waiter.js";
+import { type WaitNode, WaitSlot } from "../sync/waiter.js";
 import { pollProceed } from "../task/budget.js";
 import { SendError } from "./errors.js";
 import { RecvIterator } from "./iterate.js";
 import { Ring } from "./ring.js";
+
+/** The ring a channel starts with: big enough for a steady trickle, small enough to be free. */
+const INITIAL_RING = 16;
+
+/** @internal what a waiting send or reserve is to the channel (its node's owner in the line). */
+export interface SendWaiter {
+  /** The sender handle it waits through. */
+  readonly tx: unknown;
+  /** Its error when the channel or its handle closes; a send hands its message back in it. */
+  sendFailed(): Error;
+}
 
 /** @internal the state both ends share. Its permits are the free slots of a bounded channel. */
 export class Chan<T> extends Permits {
@@ -37,7 +52,8 @@ export class Chan<T> extends Permits {
   ) {
     super(Number.isFinite(capacity) ? capacity : 0);
     this.bounded = Number.isFinite(capacity);
-    this.buf = new Ring<T>(Number.isFinite(capacity) ? capacity : 16);
+    // Not `capacity` slots up front: `channel(2 ** 30)` would exhaust the heap before any send.
+    this.buf = new Ring<T>(Math.min(capacity, INITIAL_RING));
   }
 
   /** Put a ticket on the rail and wake the receiver. */
@@ -52,7 +68,27 @@ export class Chan<T> extends Permits {
   }
 
   override closedError(a: Acquire<unknown>): Error {
-    return (a as unknown as { sendFailed(): Error }).sendFailed();
+    return (a as unknown as SendWaiter).sendFailed();
+  }
+
+  /**
+   * @internal the handle `tx` closed: its sends and reserves still waiting for a slot fail now
+   * (each hands its message back when polled) instead of delivering after the receiver may have
+   * seen the end.
+   */
+  failWaitersOf(tx: unknown): void {
+    let n: WaitNode<Acquire<unknown>> | null = this.queue.head;
+    if (n === null) return;
+    while (n !== null) {
+      const next: WaitNode<Acquire<unknown>> | null = n.next;
+      if ((n.owner as unknown as SendWaiter).tx === tx) {
+        this.onLeave(n.owner);
+        this.queue.close(n);
+      }
+      n = next;
+    }
+    // A waiter that left from the head may have held back those behind it.
+    this.releasePermits(0);
   }
 
   /** @internal the error of a send on a closed channel. */
@@ -149,7 +185,8 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
 
   /**
    * Stop accepting messages: senders fail from now on (waiting ones at once), while messages
-   * already sent can still be received.
+   * already sent can still be received. A `recv()` waiting in another task is woken: it returns
+   * what is still buffered, then `undefined`.
    *
    * @example
    * ```ts
@@ -161,6 +198,8 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     if (this.closed) return;
     this.closed = true;
     this.chan.closePermits();
+    // A recv() parked in another task would otherwise sleep forever: nothing can arrive now.
+    this.chan.rxSlot.wake();
   }
 
   /** Whether no more messages can arrive beyond those buffered (all senders or this end closed). */
@@ -187,7 +226,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     this.chan.rxSlot.clear();
   }
 
-  /** Close, and drop the messages still buffered. */
+  /** Close, and drop the messages still buffered (a waiting `recv()` is woken and gets `undefined`). */
   [Symbol.dispose](): void {
     this.close();
     this.unregister();

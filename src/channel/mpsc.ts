@@ -21,7 +21,7 @@ import { PENDING, type Poll } from "../future/poll.js";
 import { ReleasedError } from "../sync/errors.js";
 import { Acquire, FAILED, HELD, MAX_PERMITS, SPENT } from "../sync/permits.js";
 import { pollProceed } from "../task/budget.js";
-import { Chan, Receiver } from "./chan.js";
+import { Chan, Receiver, type SendWaiter } from "./chan.js";
 import { checkCapacity, checkMessage, SendError, TrySendError } from "./errors.js";
 import { SenderHandle } from "./sender-handle.js";
 
@@ -229,9 +229,10 @@ class Send<T> extends FutureBase<void> implements Disposable {
 
 const DONE: unique symbol = Symbol("done");
 
-class SendFuture<T> extends Acquire<void> {
+class SendFuture<T> extends Acquire<void> implements SendWaiter {
   constructor(
-    private readonly tx: Sender<T>,
+    /** @internal the handle it sends through (the channel fails it if that handle closes). */
+    readonly tx: Sender<T>,
     private value: T | undefined,
   ) {
     super(tx.chan, 1);
@@ -240,17 +241,20 @@ class SendFuture<T> extends Acquire<void> {
   protected acquired(): void {
     const v = this.value as T;
     this.value = undefined;
-    if (this.tx.closed) {
-      // The handle closed while we waited: give the slot to the next sender and hand the value back.
+    const chan = this.tx.chan;
+    if (this.tx.closed || chan.closed) {
+      // The handle or the receiver closed between the grant and this poll: pushing now would drop
+      // the message into a rail nobody reads. Give the slot back (to the next sender, if the
+      // channel is still open) and hand the value back, as `Permit.send` does.
       this.stage = FAILED;
       this.core.releasePermits(1);
-      throw this.tx.chan.sendError(v, true);
+      throw chan.sendError(v, this.tx.closed);
     }
     this.stage = SPENT;
-    this.tx.chan.push(v);
+    chan.push(v);
   }
 
-  /** @internal the error when the receiver is gone. */
+  /** @internal the error when the receiver is gone or the handle closed while waiting. */
   sendFailed(): Error {
     const v = this.value as T;
     this.value = undefined;
@@ -266,23 +270,32 @@ class SendFuture<T> extends Acquire<void> {
   }
 }
 
-class ReserveFuture<T> extends Acquire<Permit<T>> implements Permit<T> {
-  constructor(private readonly tx: Sender<T>) {
+class ReserveFuture<T> extends Acquire<Permit<T>> implements Permit<T>, SendWaiter {
+  constructor(
+    /** @internal the handle it reserves through (the channel fails it if that handle closes). */
+    readonly tx: Sender<T>,
+  ) {
     super(tx.chan, 1);
   }
 
   protected acquired(): Permit<T> {
-    if (this.tx.closed) {
+    if (this.tx.closed || this.tx.chan.closed) {
+      // Closed between the grant and this poll: a permit nobody can use is no permit.
       this.stage = FAILED;
       this.core.releasePermits(1);
-      throw new SendError("reserve on a closed sender", undefined);
+      throw this.sendFailed();
     }
     return this;
   }
 
   /** @internal */
   sendFailed(): Error {
-    return new SendError("reserve on a closed channel: the receiver is gone", undefined);
+    return new SendError(
+      this.tx.closed
+        ? "reserve on a closed sender"
+        : "reserve on a closed channel: the receiver is gone",
+      undefined,
+    );
   }
 
   protected label(): string {

@@ -3,6 +3,13 @@
  * from one sender to one receiver. The receiver is itself a future of the value; if the sender is
  * closed without sending, the receiver throws a `ChannelClosedError`. If the receiver is gone,
  * `send` throws a `SendError` holding the value.
+ *
+ * `rx.close()` refuses a value not yet sent, but one already sent stays to be received (as in
+ * tokio). Only disposing the receiver throws away a value sent and not received.
+ *
+ * Waiting with a deadline in a loop: a combinator drops the future it abandons, and dropping the
+ * receiver itself closes the channel. Wait on `rx.recv()` instead, a future that borrows the
+ * receiver (tokio's `&mut rx`): dropping it only stops waiting.
  */
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
@@ -16,13 +23,15 @@ import { ChannelClosedError, SendError } from "./errors.js";
 const EMPTY = 0; // nothing sent yet
 const SENT = 1; // the value waits for the receiver
 const TX_CLOSED = 2; // the sender closed without sending
-const RX_CLOSED = 3; // the receiver is gone: sends fail
+const RX_CLOSED = 3; // the receiver closed before a value was sent: sends fail
 const TAKEN = 4; // the receiver has the value
 
 /** @internal */
 class Shared<T> {
   state = EMPTY;
   value: T | undefined = undefined;
+  /** The receiver was closed (a value sent before that may still wait in `SENT`). */
+  rxClosed = false;
   readonly queue = new WaitQueue<Receiver<T>>();
 
   wakeReceiver(): void {
@@ -68,9 +77,9 @@ export class Sender<T> implements Disposable {
     s.wakeReceiver();
   }
 
-  /** Whether the receiver is gone. */
+  /** Whether the receiver is closed or gone (a send would fail). */
   isClosed(): boolean {
-    return this.shared.state === RX_CLOSED;
+    return this.shared.state === RX_CLOSED || this.shared.rxClosed;
   }
 
   /** Close without sending: the receiver throws `ChannelClosedError`. Idempotent. */
@@ -88,11 +97,12 @@ export class Sender<T> implements Disposable {
 }
 
 /**
- * The receiving half: a future of the value.
+ * The receiving half: a future of the value (or wait on `rx.recv()`).
  *
- * Cancel safety: cancel-safe in a loop that polls the same receiver again (the value stays until a
- * poll returns it). Dropping the receiver closes the channel, and a value sent but not received is
- * lost with it, as in tokio.
+ * Cancel safety: polling the same receiver again is safe (the value stays until a poll returns
+ * it), but a combinator that gives up on it (`timeout`, the loser of a `select`) drops it, and
+ * dropping the receiver closes the channel: a value sent later is refused, one sent but not
+ * received is lost, as in tokio. To wait with a deadline and try again, wait on `rx.recv()`.
  *
  * @example
  * ```ts
@@ -101,6 +111,11 @@ export class Sender<T> implements Disposable {
  */
 export class Receiver<T> extends FutureBase<T> implements Disposable {
   private readonly node: WaitNode<Receiver<T>>;
+  /**
+   * @internal the future (this receiver or one of its `recv()`s) that stored the kept waker last:
+   * dropping an older `recv()` must not unregister a newer one's waker.
+   */
+  registrant: unknown = null;
 
   /** @internal */
   constructor(private readonly shared: Shared<T>) {
@@ -113,6 +128,35 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
   }
 
   poll(cx: Context): Poll<T> {
+    return this.pollRecv(cx, this);
+  }
+
+  /**
+   * A future of the value that borrows this receiver (tokio's `&mut rx`): dropping it stops
+   * waiting but leaves the channel open, so it can be abandoned by `timeout` or `select` and
+   * waited for again. Throws `ChannelClosedError` as the receiver does.
+   *
+   * Cancel safety: cancel-safe: the value is taken only by the poll that returns it.
+   *
+   * @example
+   * ```ts
+   * const [tx, rx] = oneshot.channel<string>();
+   * for (;;) {
+   *   try {
+   *     return yield* timeout(10, rx.recv()); // a timeout drops only this recv()
+   *   } catch (e) {
+   *     if (!(e instanceof TimeoutError)) throw e;
+   *     console.log("still cooking"); // and wait again on the same receiver
+   *   }
+   * }
+   * ```
+   */
+  recv(): FutureBase<T> & Disposable {
+    return new Recv(this);
+  }
+
+  /** @internal poll for the value on behalf of `by` (the receiver or one of its `recv()`s). */
+  pollRecv(cx: Context, by: unknown): Poll<T> {
     const s = this.shared;
     switch (s.state) {
       case SENT: {
@@ -126,20 +170,30 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
         const node = this.node;
         if (node.state === QUEUED) node.waker = cx.waker;
         else s.queue.push(node, cx.waker);
+        this.registrant = by;
         return PENDING;
       }
       case TX_CLOSED:
         throw new ChannelClosedError("oneshot receive: the sender was closed without sending");
-      default:
-        throw new FutureStateError(
-          `oneshot receiver polled after it ${s.state === TAKEN ? "received its value" : "was closed"}`,
+      case RX_CLOSED:
+        throw new ChannelClosedError(
+          "oneshot receive: the receiver was closed before a value was sent",
         );
+      default:
+        throw new FutureStateError("oneshot receiver polled after it received its value");
     }
+  }
+
+  /** @internal forget the kept waker, if `by` stored it last. */
+  unregister(by: unknown): void {
+    if (by !== this.registrant) return;
+    this.registrant = null;
+    if (this.node.state === QUEUED) this.shared.queue.remove(this.node);
   }
 
   /**
    * The value if it has arrived (taking it), else `undefined`; throws `ChannelClosedError` if the
-   * sender closed without sending.
+   * sender closed without sending or the receiver was closed before a value was sent.
    *
    * @example
    * ```ts
@@ -150,6 +204,11 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
     const s = this.shared;
     if (s.state === TX_CLOSED) {
       throw new ChannelClosedError("oneshot tryRecv: the sender was closed without sending");
+    }
+    if (s.state === RX_CLOSED) {
+      throw new ChannelClosedError(
+        "oneshot tryRecv: the receiver was closed before a value was sent",
+      );
     }
     if (s.state !== SENT) return undefined;
     const v = s.value as T;
@@ -163,19 +222,77 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
     return this.shared.state === SENT;
   }
 
-  /** Refuse the value: a later `send` fails and hands it back. Idempotent. */
+  /**
+   * Refuse the value: a later `send` fails and hands it back. A value already sent is kept and can
+   * still be received (`tryRecv()`, or by polling). A wait in progress ends: it throws
+   * `ChannelClosedError`, or returns the value already sent. Idempotent.
+   *
+   * @example
+   * ```ts
+   * const [tx, rx] = oneshot.channel<string>();
+   * tx.send("will receive");
+   * rx.close();
+   * rx.tryRecv(); // "will receive"
+   * ```
+   */
   close(): void {
     const s = this.shared;
-    if (this.node.state === QUEUED) s.queue.remove(this.node);
-    if (s.state === EMPTY || s.state === SENT) {
+    s.rxClosed = true;
+    if (s.state === EMPTY) s.state = RX_CLOSED;
+    const node = this.node;
+    if (node.state === QUEUED) {
+      // A recv() in another task would wait for a send that can no longer come.
+      const w = node.waker;
+      s.queue.remove(node);
+      this.registrant = null;
+      w?.wake();
+    }
+  }
+
+  /** Close, and drop a value sent but not received (it is lost, as in tokio). */
+  [Symbol.dispose](): void {
+    // Dropped while it waited as a future itself: stop waiting quietly (no pager for a task that
+    // is tearing this card up). A `recv()` waiting elsewhere is still woken by the close.
+    this.unregister(this);
+    this.close();
+    const s = this.shared;
+    if (s.state === SENT) {
       s.state = RX_CLOSED;
       s.value = undefined;
     }
   }
+}
 
-  /** Same as `close()`. */
+/** `rx.recv()`: waits on the receiver without owning it (its drop does not close the channel). */
+class Recv<T> extends FutureBase<T> implements Disposable {
+  private done = false;
+
+  constructor(private readonly rx: Receiver<T>) {
+    super();
+  }
+
+  [DESCRIBE](): Description {
+    return { label: "oneshot rx.recv()", children: [] };
+  }
+
+  poll(cx: Context): Poll<T> {
+    if (this.done)
+      throw new FutureStateError("rx.recv() was polled after it completed or was dropped");
+    let r: Poll<T>;
+    try {
+      r = this.rx.pollRecv(cx, this);
+    } catch (e) {
+      this.done = true;
+      throw e;
+    }
+    if (r !== PENDING) this.done = true;
+    return r;
+  }
+
   [Symbol.dispose](): void {
-    this.close();
+    if (this.done) return;
+    this.done = true;
+    this.rx.unregister(this);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * A growable power-of-two ring buffer: the ticket rail of the mpsc channel. Push and shift are O(1)
- * and allocate nothing until the ring outgrows its capacity, when it doubles once (it never
- * shrinks: the high-water mark is the steady state).
+ * and allocate nothing until the ring outgrows its size, when it doubles (it never shrinks: the
+ * high-water mark is the steady state). A channel starts it small whatever its capacity, so a
+ * large bound costs memory only once that many tickets really wait.
  */
 export class Ring<T> {
   private buf: (T | undefined)[];

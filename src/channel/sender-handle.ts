@@ -35,7 +35,8 @@ export abstract class SenderHandle<T> implements Disposable {
 
   /**
    * Close this handle. When the last one is closed, the receiver gets `undefined` after draining.
-   * Idempotent.
+   * Sends (and reserves) of this handle still waiting for a slot fail with a `SendError` holding
+   * their message, so nothing arrives after the receiver saw the end. Idempotent.
    *
    * @example
    * ```ts
@@ -45,6 +46,8 @@ export abstract class SenderHandle<T> implements Disposable {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // Before the count drops: the receiver must not see the end while our sends still wait.
+    this.chan.failWaitersOf(this);
     this.chan.senderClosed();
   }
 

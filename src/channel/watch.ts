@@ -5,7 +5,8 @@
  * newer one, and marks it seen.
  *
  * Closing: when the sender is closed, `changed()` throws `ChannelClosedError` once nothing unseen
- * is left; `borrow()` still shows the last value.
+ * is left; `borrow()` still shows the last value. Closing a receiver wakes its own pending
+ * `changed()` futures, which then throw `ChannelClosedError` too.
  */
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
@@ -170,7 +171,8 @@ export class Sender<T> implements Disposable {
 export class Receiver<T> implements Disposable {
   /** @internal the version last seen. */
   seen: number;
-  private closed = false;
+  /** @internal */
+  closed = false;
 
   /** @internal */
   constructor(readonly shared: Shared<T>) {
@@ -217,11 +219,31 @@ export class Receiver<T> implements Disposable {
     return r;
   }
 
-  /** Stop receiving (idempotent). */
+  /**
+   * Stop receiving (idempotent). A `changed()` of this receiver waiting in another task is woken
+   * and throws `ChannelClosedError`; other receivers are not disturbed.
+   *
+   * @example
+   * ```ts
+   * rx.close(); // a task parked in rx.changed() now fails with ChannelClosedError
+   * ```
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.shared.receivers--;
+    // The line is shared by every receiver's changed(): wake only ours (O(waiters); close is rare).
+    const q = this.shared.queue;
+    let n = q.head;
+    while (n !== null) {
+      const next = n.next;
+      if (n.owner.rx === this) {
+        const w = n.waker;
+        q.remove(n);
+        w?.wake();
+      }
+      n = next;
+    }
   }
 
   /** Same as `close()`. */
@@ -234,7 +256,7 @@ class Changed<T> extends FutureBase<void> implements Disposable {
   private done = false;
   private node: WaitNode<Changed<T>> | null = null;
 
-  constructor(private readonly rx: Receiver<T>) {
+  constructor(/** @internal */ readonly rx: Receiver<T>) {
     super();
   }
 
@@ -247,6 +269,10 @@ class Changed<T> extends FutureBase<void> implements Disposable {
       throw new FutureStateError("rx.changed() was polled after it completed or was dropped");
     const rx = this.rx;
     const s = rx.shared;
+    if (rx.closed) {
+      this.done = true;
+      throw new ChannelClosedError("watch changed(): this receiver was closed");
+    }
     if (s.version !== rx.seen) {
       if (!pollProceed(cx)) return PENDING;
       rx.seen = s.version;
