@@ -247,16 +247,23 @@ describe("write futures over split writes", () => {
 
 describe("BufReader", () => {
   const lineText = fc.array(
-    fc.oneof(fc.constantFrom("a", "b", "é", "🍝", " ", "\n", "\r\n"), fc.string({ maxLength: 3 })),
+    fc.oneof(
+      fc.constantFrom("a", "b", "é", "🍝", "\uFEFF", " ", "\n", "\r\n", "\r"),
+      fc.string({ maxLength: 3 }),
+    ),
     { maxLength: 60 },
   );
 
-  it("lines() gives the text's lines (\\n or \\r\\n endings) however the bytes are split, even inside a character", async () => {
+  it("lines() gives the text's lines (\\n or \\r\\n endings, any other \\r kept) however the bytes are split, even inside a character", async () => {
     await fc.assert(
       fc.asyncProperty(lineText, sizesArb, stallsArb, async (parts, sizes, stalls) => {
         const text = parts.join("");
         const bytes = new TextEncoder().encode(text);
-        const expected = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+        const pieces = text.split("\n");
+        // Every piece but the last was ended by a \n: only there is a \r before it removed.
+        const expected = pieces.map((l, i) =>
+          i < pieces.length - 1 && l.endsWith("\r") ? l.slice(0, -1) : l,
+        );
         if (expected[expected.length - 1] === "") expected.pop();
         const got = await inRuntime(function* () {
           return yield* new BufReader(new MockReader(bytes, sizes, stalls), 16).lines().collect();
@@ -265,6 +272,60 @@ describe("BufReader", () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it("a \\r is removed only before a \\n: a last line ending in \\r keeps it, as tokio's lines() does", async () => {
+    const linesOf = (text: string) =>
+      inRuntime(function* () {
+        const bytes = new TextEncoder().encode(text);
+        return yield* new BufReader(new MockReader(bytes, [3]), 4).lines().collect();
+      });
+    expect(await linesOf("a\nb\r")).toEqual(["a", "b\r"]);
+    expect(await linesOf("x\r\r\n")).toEqual(["x\r"]);
+    expect(await linesOf("tail\r\n")).toEqual(["tail"]);
+    expect(await linesOf("\r")).toEqual(["\r"]);
+  });
+
+  it("a line of invalid UTF-8 is an InvalidData IoError, then lines() goes on with the next line", async () => {
+    // "ok", then "a", a lone 0xff and "b", then "next"; pieces of 2 bytes split the lines up.
+    const bytes = new Uint8Array([
+      0x6f, 0x6b, 0x0a, 0x61, 0xff, 0x62, 0x0a, 0x6e, 0x65, 0x78, 0x74,
+    ]);
+    const log = await inRuntime(function* () {
+      const lines = new BufReader(new MockReader(bytes, [2]), 4).lines();
+      const out: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        try {
+          const line = yield* lines.next();
+          out.push(line === DONE ? "DONE" : line);
+          if (line === DONE) break;
+        } catch (e) {
+          out.push(e instanceof IoError ? `IoError ${e.kind}` : `other ${String(e)}`);
+        }
+      }
+      return out;
+    });
+    expect(log).toEqual(["ok", "IoError InvalidData", "next", "DONE"]);
+  });
+
+  it("readLine() on invalid UTF-8 (a character cut off by the end) throws InvalidData", async () => {
+    const bytes = new Uint8Array([0x61, 0xe2, 0x82]); // "a" and two of the three bytes of "€"
+    const got = await inRuntime(function* () {
+      try {
+        return yield* new BufReader(new MockReader(bytes)).readLine();
+      } catch (e) {
+        return e instanceof IoError ? e.kind : String(e);
+      }
+    });
+    expect(got).toBe("InvalidData");
+  });
+
+  it("a byte order mark inside the text is kept: each line is text, not the start of a file", async () => {
+    const bytes = new TextEncoder().encode("\uFEFFone\n\uFEFFtwo\n");
+    const got = await inRuntime(function* () {
+      return yield* new BufReader(new MockReader(bytes)).lines().collect();
+    });
+    expect(got).toEqual(["\uFEFFone", "\uFEFFtwo"]);
   });
 
   it("lines().next() dropped mid-line loses nothing: the next call returns the whole line", async () => {

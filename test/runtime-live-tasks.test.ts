@@ -103,7 +103,7 @@ describe("live tasks", () => {
     });
     const card = body();
     expect(() => rt.spawn(card, { signal: "nope" as unknown as AbortSignal })).toThrow(
-      "spawn options.signal must be an AbortSignal",
+      "spawn(future, options): options.signal must be an AbortSignal",
     );
     await flush();
     expect(ran).toBe(0);

@@ -414,8 +414,9 @@ describe("spawn options", () => {
         () => null,
         (x: unknown) => x as JoinError,
       );
-      expect(e?.isCancelled()).toBe(true);
-      expect((e?.cause as Error).message).toBe(cause);
+      expect(e).toBeInstanceOf(JoinError);
+      expect(e!.isCancelled()).toBe(true);
+      expect((e!.cause as Error).message).toBe(cause);
     }
     await rt.shutdown();
   });

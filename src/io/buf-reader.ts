@@ -6,6 +6,11 @@
  * `pollFillBuf(cx)` shows the buffered bytes (reading more first if the buffer is empty; an empty
  * view means the end) and `consume(n)` marks n of them used: tokio's `AsyncBufRead`.
  *
+ * A line ends at `\n`, which is removed with a `\r` just before it (a `\r` anywhere else is kept,
+ * even at the very end, as tokio's `lines()` keeps it). A line that is not valid UTF-8 is an
+ * `IoError` of kind `"InvalidData"` (tokio's `read_line`), not text with U+FFFD in it; the line is
+ * consumed, so `lines()` goes on with the next one.
+ *
  * Cancellation safety: `lines()` keeps a partial line inside the stream, so dropping a
  * `lines.next()` loses nothing (tokio's `Lines::next_line` is safe the same way). `readLine()`
  * returns a one-shot future that keeps the partial line in itself: it is not cancellation safe.
@@ -16,6 +21,7 @@ import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { DONE, StreamBase, type StreamPoll } from "../stream/index.js";
 import { disposeOf } from "../stream/stream.js";
+import { IoError } from "./error.js";
 import { type AsyncRead, assertReader } from "./traits.js";
 
 const NEWLINE = 10;
@@ -81,7 +87,8 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
   }
 
   /**
-   * A future of the next line without its ending (`\n` or `\r\n`), or `null` at the end.
+   * A future of the next line without its ending (`\n` or `\r\n`), or `null` at the end; an
+   * `IoError` of kind `"InvalidData"` if the line is not valid UTF-8 (the line is consumed).
    * Not cancellation safe (use `lines()` with `select`).
    *
    * @example
@@ -94,7 +101,9 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
   }
 
   /**
-   * The lines as a stream (cancellation safe). The stream borrows the reader.
+   * The lines as a stream (cancellation safe), each without its `\n` or `\r\n`; the last line
+   * counts without a newline. A line that is not valid UTF-8 is thrown as an `IoError` of kind
+   * `"InvalidData"`, and the stream goes on with the next line. The stream borrows the reader.
    *
    * @example
    * ```ts
@@ -114,7 +123,8 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
 class LineAssembler {
   private parts: Uint8Array[] = [];
   private length = 0;
-  private readonly decoder = new TextDecoder();
+  /** Fatal: bad bytes are an error, not U+FFFD. A BOM is kept: it is text inside a line. */
+  private readonly decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
   /** One step: a full line, `null` at the end with nothing pending, or PENDING. */
   pollLine(cx: Context, reader: BufReader): Poll<string | null> {
@@ -123,13 +133,13 @@ class LineAssembler {
       if (avail === PENDING) return PENDING;
       if (avail.length === 0) {
         // The end: a last line without a newline still counts.
-        return this.length === 0 ? null : this.finish(EMPTY);
+        return this.length === 0 ? null : this.finish(EMPTY, false);
       }
       const nl = avail.indexOf(NEWLINE);
       if (nl >= 0) {
         const tail = avail.slice(0, nl);
         reader.consume(nl + 1);
-        return this.finish(tail);
+        return this.finish(tail, true);
       }
       this.parts.push(avail.slice());
       this.length += avail.length;
@@ -137,7 +147,8 @@ class LineAssembler {
     }
   }
 
-  private finish(tail: Uint8Array): string {
+  /** The line's text; `ended` says a `\n` ended it (only then is a `\r` before it removed). */
+  private finish(tail: Uint8Array, ended: boolean): string {
     let bytes = tail;
     if (this.parts.length > 0) {
       bytes = new Uint8Array(this.length + tail.length);
@@ -151,8 +162,14 @@ class LineAssembler {
       this.length = 0;
     }
     let end = bytes.length;
-    if (end > 0 && bytes[end - 1] === CR) end--;
-    return this.decoder.decode(bytes.subarray(0, end));
+    if (ended && end > 0 && bytes[end - 1] === CR) end--;
+    try {
+      return this.decoder.decode(bytes.subarray(0, end));
+    } catch (e) {
+      throw new IoError("InvalidData", "BufReader: a line read was not valid UTF-8", {
+        cause: e,
+      });
+    }
   }
 }
 

@@ -19,6 +19,7 @@ export type IoErrorKind =
   | "UnexpectedEof"
   | "WriteZero"
   | "InvalidInput"
+  | "InvalidData"
   | "Other";
 
 const KIND_OF_CODE: Record<string, IoErrorKind> = {

@@ -33,7 +33,7 @@ class FromAsyncIterable<T> extends StreamBase<T> {
   private item: unknown = undefined;
   private waker: Waker | null = null;
   private host: Host | null = null;
-  private readonly onValue = (r: IteratorResult<T>) => this.settle(r.done === true, r.value, false);
+  private readonly onValue = (r: IteratorResult<T>) => this.received(r);
   private readonly onError = (e: unknown) => this.settle(false, e, true);
 
   constructor(private readonly iterable: AsyncIterable<T>) {
@@ -77,12 +77,36 @@ class FromAsyncIterable<T> extends StreamBase<T> {
     }
   }
 
+  /**
+   * What `next()` resolved to. A result that is not an object (or whose `done` getter throws) is
+   * the iterator's bug: the stream fails with it, as native `for await` does, rather than throwing
+   * inside this callback where nobody would catch it and the stream would wait for ever.
+   */
+  private received(r: IteratorResult<T>): void {
+    let done: boolean;
+    let value: unknown;
+    try {
+      if ((typeof r !== "object" && typeof r !== "function") || r === null) {
+        throw new TypeError(
+          `fromAsyncIterable(iterable): the iterator's next() must resolve to an object, got ${r === null ? "null" : typeof r}`,
+        );
+      }
+      done = r.done === true;
+      value = done ? undefined : r.value;
+    } catch (e) {
+      this.settle(false, e, true);
+      return;
+    }
+    this.settle(done, value, false);
+  }
+
   private settle(done: boolean, value: unknown, failed: boolean): void {
     if (this.state !== FETCHING) return; // disposed meanwhile
     this.host?.bridgeClosed();
     this.host = null;
     this.state = failed ? FAILED : done ? ENDED : HAVE;
-    if (done) this.iterator = null;
+    // A failed iterator is let go without return(), as `for await` lets it go when next() fails.
+    if (done || failed) this.iterator = null;
     this.item = done ? undefined : value;
     const w = this.waker;
     this.waker = null;

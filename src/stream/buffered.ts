@@ -6,17 +6,37 @@
  *
  * Backpressure: the upstream is not polled while n futures are in flight, so an endless stream of
  * requests never turns into an endless pile of work.
+ *
+ * A future that fails is an item too: its error is thrown when its turn comes (in its position for
+ * `buffered`, as it arrives for `bufferUnordered`), and the next poll goes on with the rest.
+ * `forEachConcurrent` is finished by the first failure: it drops the other jobs (their `finally`
+ * blocks run) and disposes the stream before the error is thrown.
  */
-import { CANCEL, type Cancellable, type Cleanup, cancel, drop } from "../future/cancel.js";
+import {
+  CANCEL,
+  type Cancellable,
+  CancellableFuture,
+  type Cleanup,
+  cancel,
+  cancelAll,
+  drop,
+} from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { assertFuture, type Future, FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
+import { rethrowAfter } from "./consume.js";
 import { FuturesUnordered } from "./futures-unordered.js";
 import { DONE, disposeOf, type Stream, StreamBase, type StreamPoll } from "./stream.js";
 
-/** A future tagged with its position, so ordered output can be restored. */
+/**
+ * A future tagged with its position, so ordered output can be restored. It never throws: a failure
+ * is kept as its outcome, so its position is still delivered (an error is an item in its place, as
+ * futures-rs' `FuturesOrdered` yields an `Err` where the future stood).
+ */
 class Indexed<T> extends FutureBase<Indexed<T>> implements Cancellable {
   value: T | undefined = undefined;
+  failed = false;
+  error: unknown = undefined;
   constructor(
     private inner: Future<T> | null,
     readonly seq: number,
@@ -24,28 +44,35 @@ class Indexed<T> extends FutureBase<Indexed<T>> implements Cancellable {
     super();
   }
   poll(cx: Context): Poll<Indexed<T>> {
-    const r = this.inner!.poll(cx);
-    if (r === PENDING) return PENDING;
+    try {
+      const r = this.inner!.poll(cx);
+      if (r === PENDING) return PENDING;
+      this.value = r;
+    } catch (e) {
+      this.failed = true;
+      this.error = e;
+    }
     this.inner = null;
-    this.value = r;
     return this;
+  }
+  /** The output, or the failure thrown, when its turn comes. */
+  take(): T {
+    if (this.failed) throw this.error;
+    return this.value as T;
   }
   [CANCEL](): Cleanup | null {
     const f = this.inner;
     this.inner = null;
     return cancel(f);
   }
-  [Symbol.dispose](): void {
-    drop(this);
-  }
 }
 
 /** @internal */
-export class BufferedStream<T> extends StreamBase<T> {
+export class BufferedStream<T> extends StreamBase<T> implements Cancellable {
   private upstream: Stream<Future<T>> | null;
   private readonly inFlight = new FuturesUnordered<Indexed<unknown>>();
-  /** Outputs that finished ahead of their turn, by sequence number. */
-  private readonly early = new Map<number, T>();
+  /** Outcomes that finished ahead of their turn, by sequence number. */
+  private readonly early = new Map<number, Indexed<unknown>>();
   private nextIn = 0;
   private nextOut = 0;
 
@@ -67,16 +94,16 @@ export class BufferedStream<T> extends StreamBase<T> {
       if (r === DONE) return this.upstream === null ? DONE : PENDING;
       if (!this.ordered || r.seq === this.nextOut) {
         this.nextOut++;
-        return r.value as T;
+        return r.take() as T;
       }
-      this.early.set(r.seq, r.value as T);
+      this.early.set(r.seq, r);
     }
   }
 
   private takeEarly(): T {
-    const v = this.early.get(this.nextOut) as T;
+    const r = this.early.get(this.nextOut)!;
     this.early.delete(this.nextOut++);
-    return v;
+    return r.take() as T;
   }
 
   /** Pull futures from upstream until n are in flight or it has none ready. */
@@ -96,16 +123,21 @@ export class BufferedStream<T> extends StreamBase<T> {
     }
   }
 
-  override [Symbol.dispose](): void {
-    this.inFlight[Symbol.dispose]();
-    this.early.clear();
-    disposeOf(this.upstream);
+  /** The futures in flight are torn down; those whose `finally` awaits leave that to be driven. */
+  [CANCEL](): Cleanup | null {
+    const owned = [this.inFlight, this.upstream];
     this.upstream = null;
+    this.early.clear();
+    return cancelAll(owned);
+  }
+
+  override [Symbol.dispose](): void {
+    drop(this);
   }
 }
 
 /** @internal the future behind `stream.forEachConcurrent(limit, f)`. */
-export class ForEachConcurrent<T> extends FutureBase<void> implements Cancellable {
+export class ForEachConcurrent<T> extends CancellableFuture<void> {
   private upstream: Stream<T> | null;
   private readonly inFlight = new FuturesUnordered<unknown>();
   private done = false;
@@ -121,6 +153,15 @@ export class ForEachConcurrent<T> extends FutureBase<void> implements Cancellabl
 
   poll(cx: Context): Poll<void> {
     if (this.done) return undefined;
+    try {
+      return this.pollJobs(cx);
+    } catch (e) {
+      // One job failed (or the stream, or f): the others are cut short and the stream released.
+      rethrowAfter(e, this);
+    }
+  }
+
+  private pollJobs(cx: Context): Poll<void> {
     // Bounded rounds per poll: a stream and futures that are always ready still let others run.
     for (let round = 0; round < 32; round++) {
       const up = this.upstream;
@@ -150,12 +191,8 @@ export class ForEachConcurrent<T> extends FutureBase<void> implements Cancellabl
 
   [CANCEL](): Cleanup | null {
     this.done = true;
-    disposeOf(this.upstream);
+    const owned = [this.inFlight, this.upstream];
     this.upstream = null;
-    return this.inFlight[CANCEL]();
-  }
-
-  [Symbol.dispose](): void {
-    drop(this);
+    return cancelAll(owned);
   }
 }

@@ -1,16 +1,18 @@
 /**
  * Futures that drive a stream to its end: `fold`, `collect` and `forEach`. Each owns its stream and
- * disposes it when done or dropped. Dropping one halfway loses the items already taken (they were
- * folded, collected or handed to `f`); the stream's untaken items are dropped with the stream.
+ * disposes it when done, dropped, or failed (the stream or `f` threw: the error is rethrown after
+ * the stream is released, so a listener or a sibling future is never left behind). Dropping one
+ * halfway loses the items already taken (they were folded, collected or handed to `f`); the
+ * stream's untaken items are dropped with the stream.
  */
-import { drop } from "../future/cancel.js";
+import { CANCEL, CancellableFuture, type Cleanup, cancel, cancelAll } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
-import { FutureBase, isFuture } from "../future/future.js";
+import { type FutureBase, isFuture } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { DONE, disposeOf, type Stream } from "./stream.js";
 
 /** @internal */
-export class Fold<T, A> extends FutureBase<A> implements Disposable {
+export class Fold<T, A> extends CancellableFuture<A> {
   private upstream: Stream<T> | null;
   constructor(
     upstream: Stream<T>,
@@ -24,25 +26,31 @@ export class Fold<T, A> extends FutureBase<A> implements Disposable {
   poll(cx: Context): Poll<A> {
     const up = this.upstream;
     if (up === null) return this.acc;
-    for (;;) {
-      const r = up.pollNext(cx);
-      if (r === PENDING) return PENDING;
-      if (r === DONE) {
-        this[Symbol.dispose]();
-        return this.acc;
+    try {
+      for (;;) {
+        const r = up.pollNext(cx);
+        if (r === PENDING) return PENDING;
+        if (r === DONE) {
+          this[Symbol.dispose]();
+          return this.acc;
+        }
+        this.acc = this.f(this.acc, r);
       }
-      this.acc = this.f(this.acc, r);
+    } catch (e) {
+      rethrowAfter(e, this);
     }
   }
 
-  [Symbol.dispose](): void {
-    disposeOf(this.upstream);
+  /** The stream's own teardown (an `andThen` step whose `finally` awaits) is left to be driven. */
+  [CANCEL](): Cleanup | null {
+    const up = this.upstream;
     this.upstream = null;
+    return cancel(up);
   }
 }
 
 /** @internal */
-export class ForEach<T> extends FutureBase<void> implements Disposable {
+export class ForEach<T> extends CancellableFuture<void> {
   private upstream: Stream<T> | null;
   private step: FutureBase<unknown> | null = null;
   constructor(
@@ -54,32 +62,71 @@ export class ForEach<T> extends FutureBase<void> implements Disposable {
   }
 
   poll(cx: Context): Poll<void> {
-    for (;;) {
-      const step = this.step;
-      if (step !== null) {
-        if (step.poll(cx) === PENDING) return PENDING;
-        this.step = null;
+    try {
+      for (;;) {
+        const step = this.step;
+        if (step !== null) {
+          // Out of its slot while polled: a step that throws is finished, nothing of it to drop.
+          this.step = null;
+          if (step.poll(cx) === PENDING) {
+            this.step = step;
+            return PENDING;
+          }
+        }
+        const up = this.upstream;
+        if (up === null) return undefined;
+        const r = up.pollNext(cx);
+        if (r === PENDING) return PENDING;
+        if (r === DONE) {
+          disposeOf(up);
+          this.upstream = null;
+          return undefined;
+        }
+        const out = this.f(r);
+        // `f` may be async (return a future): the next item waits until it is done.
+        if (out !== undefined && out !== null) {
+          if (isFuture(out)) this.step = out as FutureBase<unknown>;
+          else if (typeof (out as { then?: unknown }).then === "function") refusePromise(out);
+        }
       }
-      const up = this.upstream;
-      if (up === null) return undefined;
-      const r = up.pollNext(cx);
-      if (r === PENDING) return PENDING;
-      if (r === DONE) {
-        disposeOf(up);
-        this.upstream = null;
-        return undefined;
-      }
-      const out = this.f(r);
-      // `f` may be async (return a future): the next item waits until it is done.
-      if (isFuture(out)) this.step = out as FutureBase<unknown>;
+    } catch (e) {
+      rethrowAfter(e, this);
     }
   }
 
-  [Symbol.dispose](): void {
-    const step = this.step;
+  /** A step whose `finally` awaits is left to be driven (by the aborted task, or detached). */
+  [CANCEL](): Cleanup | null {
+    const owned = [this.step, this.upstream];
     this.step = null;
-    if (step !== null) drop(step);
-    disposeOf(this.upstream);
     this.upstream = null;
+    return cancelAll(owned);
   }
+}
+
+/**
+ * A Promise is already running and nobody would wait for it: every item's would run at once and a
+ * rejection would go unhandled. Refuse it loudly instead.
+ */
+function refusePromise(promise: unknown): never {
+  // The TypeError reports the mistake; the promise runs on regardless, and its own rejection must
+  // not crash the process on top of it.
+  Promise.resolve(promise).catch(() => {});
+  throw new TypeError(
+    "stream.forEach(f): f returned a Promise (an async function?), which a stream cannot wait for: " +
+      "return a future (asyncFn, asyncBlock) or wrap the promise with fromPromise(() => promise)",
+  );
+}
+
+/**
+ * @internal A future whose poll threw is finished: release what it owns (`owner`'s dispose drops
+ * its children and disposes its stream), then throw `error`. That error is the one reported: a
+ * `finally` that throws while being cut short because of it would only hide the cause.
+ */
+export function rethrowAfter(error: unknown, owner: Disposable): never {
+  try {
+    owner[Symbol.dispose]();
+  } catch {
+    // The cause wins (see above).
+  }
+  throw error;
 }

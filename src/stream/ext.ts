@@ -91,11 +91,14 @@ declare module "./stream.js" {
     collect(): Future<T[]> & Disposable;
     /**
      * A future that runs `f` on every item; if `f` returns a future it is awaited before the next.
+     * A Promise is refused with a TypeError (wrap it: `fromPromise(() => p)`); a throw from `f`,
+     * its future or the stream disposes the stream before it reaches the caller.
      * @example `yield* lines.forEach((line) => console.log(line))`
      */
     forEach(f: (item: T) => unknown): Future<void> & Disposable;
     /**
      * A future that runs `f(item)` for every item, up to `limit` at once (all at once when omitted).
+     * When one fails, the others are dropped (their `finally` blocks run) and the error is thrown.
      * @example `yield* listener.incoming().forEachConcurrent(100, (conn) => serve(conn))`
      */
     forEachConcurrent(
@@ -103,12 +106,14 @@ declare module "./stream.js" {
       f: (item: T) => Future<unknown>,
     ): Future<void> & Disposable;
     /**
-     * For a stream of futures: up to `n` in flight, outputs in the order the futures came.
+     * For a stream of futures: up to `n` in flight, outputs in the order the futures came. A
+     * future's error is thrown in its place in that order; polling on gives the items after it.
      * @example `urls.map((u) => get(u)).buffered(8)`
      */
     buffered<U>(this: StreamBase<Future<U>>, n: number): StreamBase<U>;
     /**
-     * For a stream of futures: up to `n` in flight, outputs as they finish.
+     * For a stream of futures: up to `n` in flight, outputs as they finish (an error as it comes,
+     * the stream going on after it).
      * @example `urls.map((u) => get(u)).bufferUnordered(8)`
      */
     bufferUnordered<U>(this: StreamBase<Future<U>>, n: number): StreamBase<U>;

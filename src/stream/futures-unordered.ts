@@ -17,14 +17,7 @@
  * every child still cooking.
  */
 import { ambient } from "../future/ambient.js";
-import {
-  allCleanups,
-  CANCEL,
-  type Cancellable,
-  type Cleanup,
-  cancel,
-  drop,
-} from "../future/cancel.js";
+import { CANCEL, type Cancellable, type Cleanup, cancelAll, drop } from "../future/cancel.js";
 import { Context } from "../future/context.js";
 import { assertFuture, type Future } from "../future/future.js";
 import { PENDING } from "../future/poll.js";
@@ -182,21 +175,14 @@ export class FuturesUnordered<T> extends StreamBase<T> implements Cancellable {
   }
 
   [CANCEL](): Cleanup | null {
-    const rests: Cleanup[] = [];
     const children = this.children;
-    for (let i = 0; i < children.length; i++) {
-      const c = children[i];
-      if (c === null || c === undefined) continue;
-      children[i] = null;
-      const rest = cancel(c);
-      if (rest !== null) rests.push(rest);
-    }
     this.children = [];
     this.slots = [];
     this.free = [];
     this.head = this.size = this.live = 0;
     this.waker = null;
-    return allCleanups(rests);
+    // Each child on its own: a finally that throws does not keep the others from being dropped.
+    return cancelAll(children);
   }
 
   override [Symbol.dispose](): void {

@@ -11,6 +11,14 @@
  * Streams that hold resources (sockets, timers, listeners) release them in `[Symbol.dispose]()`, and
  * every combinator disposes the stream it wraps.
  *
+ * Errors: a `pollNext` that throws hands out an error in place of an item. An adapter that can go
+ * on does (`andThen`, `buffered` keep the error in its position, as futures-rs' `FuturesOrdered`
+ * yields an `Err`); a source that cannot ends (`fromAsyncIterable`). A future or adapter whose poll
+ * throws because it is finished (`fold`, `collect`, `forEach`, `forEachConcurrent`) first releases
+ * what it owns: it disposes its upstream and drops its in-flight children with `drop` (so a cleanup
+ * that awaits is finished as a detached task), and the runtime's metrics (`liveTimers`,
+ * `liveWaiters`) read zero afterwards.
+ *
  * The combinators (`map`, `filter`, `buffered`, …) are methods of {@link StreamBase}, installed by
  * `ext.ts`, the way futures-rs puts them on the `StreamExt` extension trait.
  */

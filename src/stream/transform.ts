@@ -2,12 +2,13 @@
  * Item-by-item adapters: `map`, `filter`, `filterMap` (synchronous functions, as in tokio-stream's
  * `StreamExt`) and `andThen` (an async step per item: futures-rs' `then`). Each wraps one upstream
  * stream, owns it, and disposes it when disposed. Once the upstream ends they keep answering `DONE`
- * (they are fused), so polling past the end is harmless.
+ * (they are fused), so polling past the end is harmless. An error thrown by `f` or by a step is
+ * handed out in place of that item, and the next poll goes on with the following one.
  */
-import { drop } from "../future/cancel.js";
+import { CANCEL, type Cancellable, type Cleanup, cancelAll, drop } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { assertFuture, type Future } from "../future/future.js";
-import { PENDING } from "../future/poll.js";
+import { PENDING, type Poll } from "../future/poll.js";
 import { Adapter } from "./adapter.js";
 import { DONE, type Stream, type StreamPoll } from "./stream.js";
 
@@ -59,7 +60,7 @@ export class FilterMapStream<T, U> extends Adapter<T, U> {
 export const SKIP: unique symbol = Symbol("brigade.stream.skip");
 
 /** @internal */
-export class AndThenStream<T, U> extends Adapter<T, U> {
+export class AndThenStream<T, U> extends Adapter<T, U> implements Cancellable {
   private step: Future<U> | null = null;
   constructor(
     upstream: Stream<T>,
@@ -72,7 +73,15 @@ export class AndThenStream<T, U> extends Adapter<T, U> {
     for (;;) {
       const step = this.step;
       if (step !== null) {
-        const v = step.poll(cx);
+        let v: Poll<U>;
+        try {
+          v = step.poll(cx);
+        } catch (e) {
+          // The step's error is this item; the stream goes on with the next one, never with the
+          // dead step (futures-rs' `then` over a fallible future yields the `Err` and goes on).
+          this.step = null;
+          throw e;
+        }
         if (v === PENDING) return PENDING;
         this.step = null;
         return v;
@@ -88,10 +97,15 @@ export class AndThenStream<T, U> extends Adapter<T, U> {
     }
   }
 
-  override [Symbol.dispose](): void {
-    const step = this.step;
+  /** A step whose `finally` awaits is left to be driven (by the aborted task, or detached). */
+  override [CANCEL](): Cleanup | null {
+    const owned = [this.step, this.upstream];
     this.step = null;
-    if (step !== null) drop(step);
-    super[Symbol.dispose]();
+    this.upstream = null;
+    return cancelAll(owned);
+  }
+
+  override [Symbol.dispose](): void {
+    drop(this);
   }
 }

@@ -99,6 +99,7 @@ export class Instant {
   since(earlier: Instant): number {
     const d = this.ms - checkInstant(earlier, "instant.since(earlier): earlier").ms;
     // Not earlier, or both never (Infinity − Infinity is NaN): no time between them.
+    // biome-ignore lint/complexity/useMathMinMax: Math.max(NaN, 0) is NaN, the bug this avoids.
     return d > 0 ? d : 0;
   }
 
