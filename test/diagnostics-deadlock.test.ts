@@ -8,6 +8,7 @@ import {
   asyncBlock,
   asyncFn,
   DeadlockError,
+  fromPromise,
   join,
   Mutex,
   mpsc,
@@ -186,5 +187,50 @@ describe("all tasks are asleep, and what can still wake them", () => {
     expect(settled).toBe(false);
     ac.abort();
     await expect(p).rejects.toMatchObject({ name: "JoinError" });
+  });
+
+  it("main awaiting the handle of a task on another runtime is not a deadlock; the wait ends with it", async () => {
+    let deliver!: (v: string) => void;
+    const parcel = new Promise<string>((r) => {
+      deliver = r;
+    });
+    const kitchen2 = new Runtime();
+    const other = kitchen2.spawn(
+      fromPromise(() => parcel),
+      { name: "courier" },
+    );
+    const rt = new Runtime();
+    const got = rt.spawn(
+      asyncBlock(function* main() {
+        return yield* other;
+      }),
+    );
+    // Several event-loop turns: the idle check of `rt` would have given its verdict by now.
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    // Waiting on the other runtime counts as a bridge on this one while it lasts.
+    expect(rt.metrics().pendingBridges).toBe(1);
+    deliver("from the other kitchen");
+    expect(await got).toBe("from the other kitchen");
+    expect(rt.metrics().pendingBridges).toBe(0);
+    await rt.shutdown();
+    await kitchen2.shutdown();
+  });
+
+  it("the same wait through run(): run resolves with the other runtime's value", async () => {
+    let deliver!: (v: number) => void;
+    const parcel = new Promise<number>((r) => {
+      deliver = r;
+    });
+    const kitchen2 = new Runtime();
+    const other = kitchen2.spawn(fromPromise(() => parcel));
+    const result = run(
+      asyncBlock(function* main() {
+        return yield* other;
+      }),
+    );
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    deliver(7);
+    expect(await result).toBe(7);
+    await kitchen2.shutdown();
   });
 });

@@ -117,6 +117,12 @@ class TaskExtra {
   joinWaker: Waker | null = null;
   /** Why the task was aborted, when an `AbortSignal` gave a reason: the `JoinError`'s `cause`. */
   abortReason: unknown = undefined;
+  /**
+   * The runtime of a task that awaits this one from another runtime: to it, this task is an
+   * outside source that will wake it (a bridge, so its idle check sees no deadlock), until the
+   * outcome comes or the handle is dropped.
+   */
+  crossWait: Host | null = null;
 
   constructor(joinWaker: Waker | null) {
     this.joinWaker = joinWaker;
@@ -477,6 +483,7 @@ export class Task<T> extends Context {
         x.unlinkSignal();
         x.unlinkSignal = null;
       }
+      this.endCrossWait(x);
     } else {
       w = waiter;
       this.waiter = null;
@@ -529,6 +536,8 @@ export class Task<T> extends Context {
     this.state = s;
     if ((s & COMPLETE) === 0) {
       this.joinWaker = cx.waker;
+      const host = ambient.host;
+      if (host !== null && host !== (this.scheduler as unknown)) this.awaitedFrom(host);
       return PENDING;
     }
     if ((s & TAKEN) !== 0) {
@@ -559,6 +568,23 @@ export class Task<T> extends Context {
     return this.promise().then(onfulfilled, onrejected);
   }
 
+  /** A task of the runtime `host`, another one, waits for this task (see `TaskExtra.crossWait`). */
+  private awaitedFrom(host: Host): void {
+    const x = this.extras();
+    if (x.crossWait === host) return;
+    x.crossWait?.bridgeClosed();
+    host.bridgeOpened();
+    x.crossWait = host;
+  }
+
+  /** Nobody from another runtime waits any more: close its bridge. */
+  private endCrossWait(x: TaskExtra): void {
+    const host = x.crossWait;
+    if (host === null) return;
+    x.crossWait = null;
+    host.bridgeClosed();
+  }
+
   /** A handle that can abort the task but not await it. */
   abortHandle(): AbortHandle {
     return new AbortHandle(this);
@@ -575,6 +601,7 @@ export class Task<T> extends Context {
    */
   [Symbol.dispose](): void {
     this.joinWaker = null;
+    if (this.extra !== null) this.endCrossWait(this.extra);
     // Native code awaiting through then() still takes the outcome.
     if (this.extra !== null && this.extra.deferred !== null) return;
     if (!this.isFinished()) {
