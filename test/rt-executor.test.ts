@@ -156,7 +156,7 @@ describe("unhandled panics", () => {
       }),
     );
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/task 'grill' panicked and nobody awaits it/);
+    expect(errors[0]).toMatch(/task 'grill' panicked while nothing was awaiting it/);
     expect(errors[0]).toMatch(/grease fire/);
   });
 

@@ -214,7 +214,7 @@ describe("a handle dropped before its task finished", () => {
     );
     const reported = errors.mock.calls.map((c) => String(c[0]));
     errors.mockRestore();
-    expect(reported.some((m) => m.includes("task 'doomed' panicked and nobody awaits it"))).toBe(
+    expect(reported.some((m) => m.includes("task 'doomed' panicked while nothing was awaiting it"))).toBe(
       true,
     );
   });

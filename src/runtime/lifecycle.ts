@@ -189,7 +189,7 @@ export function unhandledPanic(rt: Runtime, task: Task<any>, error: JoinError): 
   const cause = error.cause;
   const detail = cause instanceof Error && cause.stack ? cause.stack : String(cause);
   console.error(
-    `brigade: ${task.isCleanup ? "the cleanup of a dropped future" : `task '${task.name}'`} panicked and nobody awaits it: ${detail}`,
+    `brigade: ${task.isCleanup ? "the cleanup of a dropped future" : `task '${task.name}'`} panicked while nothing was awaiting it: ${detail}`,
   );
 }
 

@@ -28,8 +28,10 @@ export interface RuntimeOptions {
    */
   eventInterval?: number;
   /**
-   * A task panicked and nobody awaits its handle: `"report"` prints it on stderr with the task's
-   * name; `"shutdown"` ends the runtime with that error; `"ignore"` does neither.
+   * A task panicked while nothing was awaiting its handle (checked a microtask later, as Node
+   * checks a rejected promise for a handler): `"report"` prints it on stderr with the task's
+   * name; `"shutdown"` ends the runtime with that error; `"ignore"` does neither. A handle awaited
+   * only later still gets the error; the report was already printed (tokio prints every panic).
    * @default "report"
    * @example run(main, { unhandledPanic: "shutdown" })
    */
