@@ -6,7 +6,7 @@
  * sockets on 127.0.0.1; the futures that are dropped wait on a peer that stays silent, so no socket
  * event can close a wait behind the test's back.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   asyncBlock,
   asyncFn,
@@ -19,21 +19,10 @@ import {
   select,
   yieldNow,
 } from "../src/index.js";
-import { netMetrics, TcpListener, TcpStream } from "../src/node.js";
+import { TcpListener, TcpStream } from "../src/node.js";
+import { expectNoSocketsLeft } from "./net-testkit.js";
 
-/** Wait (boundedly) until every socket and listener handle has closed. */
-async function settled(): Promise<{ liveSockets: number; liveListeners: number }> {
-  for (let i = 0; i < 400; i++) {
-    const m = netMetrics();
-    if (m.liveSockets === 0 && m.liveListeners === 0) return m;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return netMetrics();
-}
-
-afterEach(async () => {
-  expect(await settled()).toEqual({ liveSockets: 0, liveListeners: 0 });
-});
+expectNoSocketsLeft();
 
 /** A listener, a client and the server's end of their connection; disposed by `close`. */
 const connected = asyncFn(function* () {

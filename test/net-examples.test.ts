@@ -8,24 +8,13 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import net from "node:net";
 import { promisify } from "node:util";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { start as startChat } from "../examples/chat-server.js";
 import { start as startEcho } from "../examples/echo-server.js";
 import { start as startHttp } from "../examples/http-hello.js";
-import { netMetrics } from "../src/node.js";
+import { expectNoSocketsLeft } from "./net-testkit.js";
 
-async function settled(): Promise<{ liveSockets: number; liveListeners: number }> {
-  for (let i = 0; i < 400; i++) {
-    const m = netMetrics();
-    if (m.liveSockets === 0 && m.liveListeners === 0) return m;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return netMetrics();
-}
-
-afterEach(async () => {
-  expect(await settled()).toEqual({ liveSockets: 0, liveListeners: 0 });
-});
+expectNoSocketsLeft();
 
 /** A line-reading chat client on Node's own sockets. */
 class ChatClient {

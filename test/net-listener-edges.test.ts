@@ -8,23 +8,12 @@
  * for real would disturb every other test in the process.
  */
 import net from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { asyncBlock, join, run } from "../src/index.js";
 import { type IoError, netMetrics, TcpListener, TcpStream } from "../src/node.js";
+import { expectNoSocketsLeft } from "./net-testkit.js";
 
-/** Wait (boundedly) until every socket and listener handle has closed. */
-async function settled(): Promise<{ liveSockets: number; liveListeners: number }> {
-  for (let i = 0; i < 400; i++) {
-    const m = netMetrics();
-    if (m.liveSockets === 0 && m.liveListeners === 0) return m;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return netMetrics();
-}
-
-afterEach(async () => {
-  expect(await settled()).toEqual({ liveSockets: 0, liveListeners: 0 });
-});
+expectNoSocketsLeft();
 
 /** The Node server behind a listener (to inject what Node would emit). */
 function serverOf(listener: TcpListener): net.Server {

@@ -214,9 +214,9 @@ describe("a handle dropped before its task finished", () => {
     );
     const reported = errors.mock.calls.map((c) => String(c[0]));
     errors.mockRestore();
-    expect(reported.some((m) => m.includes("task 'doomed' panicked while nothing was awaiting it"))).toBe(
-      true,
-    );
+    expect(
+      reported.some((m) => m.includes("task 'doomed' panicked while nothing was awaiting it")),
+    ).toBe(true);
   });
 
   it("a handle still awaited is not reported twice: its panic reaches the awaiter only", async () => {
