@@ -19,6 +19,7 @@ import {
   select,
   yieldNow,
 } from "../src/index.js";
+import { read, split } from "../src/io/index.js";
 import { TcpListener, TcpStream } from "../src/node.js";
 import { expectNoSocketsLeft } from "./net-testkit.js";
 
@@ -83,6 +84,38 @@ describe("a dropped socket future closes its I/O wait", () => {
       }),
     );
     expect(seen).toEqual([1, 1, 0, [7, 8]]);
+  });
+
+  it("io's read(stream, buf), and a read through a split half, take their waits back when dropped too", async () => {
+    const seen = await onRuntime((rt) =>
+      asyncBlock(function* () {
+        const { client, server, close } = yield* connected();
+        try {
+          const seen: unknown[] = [];
+          {
+            using sel = yield* select(read(client, new Uint8Array(8)), yieldNow());
+            seen.push(sel.index, rt.metrics().ioWaits);
+          }
+          seen.push(rt.metrics().ioWaits);
+          const [rd, wr] = split(client);
+          {
+            using sel = yield* select(read(rd, new Uint8Array(8)), yieldNow());
+            seen.push(sel.index, rt.metrics().ioWaits);
+          }
+          seen.push(rt.metrics().ioWaits);
+          yield* server.writeAll(new Uint8Array([7, 8]));
+          const buf = new Uint8Array(8);
+          const n = yield* read(rd, buf);
+          seen.push([...buf.subarray(0, n)]);
+          rd[Symbol.dispose]();
+          wr[Symbol.dispose]();
+          return seen;
+        } finally {
+          close();
+        }
+      }),
+    );
+    expect(seen).toEqual([1, 1, 0, 1, 1, 0, [7, 8]]);
   });
 
   it("a write parked on backpressure (the peer never reads) is dropped: ioWaits reads 1 while it is kept, 0 after", async () => {

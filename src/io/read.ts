@@ -9,19 +9,20 @@
  * - `readToEnd` is not: the bytes collected so far are lost with the future.
  */
 import type { Context } from "../future/context.js";
-import { FutureBase } from "../future/future.js";
+import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { IoError } from "./error.js";
+import { IoFuture } from "./io-future.js";
 import { type AsyncRead, assertBuffer, assertReader } from "./traits.js";
 
-class Read extends FutureBase<number> {
+class Read extends IoFuture<number> {
   constructor(
     private readonly reader: AsyncRead,
     private readonly buf: Uint8Array,
   ) {
-    super();
+    super(reader);
   }
-  poll(cx: Context): Poll<number> {
+  protected step(cx: Context): Poll<number> {
     return this.reader.pollRead(cx, this.buf);
   }
 }
@@ -37,21 +38,21 @@ class Read extends FutureBase<number> {
  * if (n === 0) return; // the peer closed
  * ```
  */
-export function read(reader: AsyncRead, buf: Uint8Array): FutureBase<number> {
+export function read(reader: AsyncRead, buf: Uint8Array): FutureBase<number> & Disposable {
   assertReader(reader, "read(reader, buf): reader");
   assertBuffer(buf, "read(reader, buf): buf");
   return new Read(reader, buf);
 }
 
-class ReadExact extends FutureBase<void> {
+class ReadExact extends IoFuture<void> {
   private filled = 0;
   constructor(
     private readonly reader: AsyncRead,
     private readonly buf: Uint8Array,
   ) {
-    super();
+    super(reader);
   }
-  poll(cx: Context): Poll<void> {
+  protected step(cx: Context): Poll<void> {
     const buf = this.buf;
     while (this.filled < buf.length) {
       const n = this.reader.pollRead(cx, buf.subarray(this.filled));
@@ -78,19 +79,19 @@ class ReadExact extends FutureBase<void> {
  * yield* readExact(stream, header);
  * ```
  */
-export function readExact(reader: AsyncRead, buf: Uint8Array): FutureBase<void> {
+export function readExact(reader: AsyncRead, buf: Uint8Array): FutureBase<void> & Disposable {
   assertReader(reader, "readExact(reader, buf): reader");
   assertBuffer(buf, "readExact(reader, buf): buf");
   return new ReadExact(reader, buf);
 }
 
-class ReadToEnd extends FutureBase<Uint8Array> {
+class ReadToEnd extends IoFuture<Uint8Array> {
   private buf = new Uint8Array(8192);
   private filled = 0;
   constructor(private readonly reader: AsyncRead) {
-    super();
+    super(reader);
   }
-  poll(cx: Context): Poll<Uint8Array> {
+  protected step(cx: Context): Poll<Uint8Array> {
     for (;;) {
       if (this.filled === this.buf.length) {
         const bigger = new Uint8Array(this.buf.length * 2);
@@ -113,7 +114,7 @@ class ReadToEnd extends FutureBase<Uint8Array> {
  * const body = new TextDecoder().decode(yield* readToEnd(stream));
  * ```
  */
-export function readToEnd(reader: AsyncRead): FutureBase<Uint8Array> {
+export function readToEnd(reader: AsyncRead): FutureBase<Uint8Array> & Disposable {
   assertReader(reader, "readToEnd(reader): reader");
   return new ReadToEnd(reader);
 }

@@ -7,6 +7,7 @@
 import type { Context } from "../future/context.js";
 import type { Poll } from "../future/poll.js";
 import { disposeOf } from "../stream/stream.js";
+import { type ParkSource, parkSourceOf } from "./io-future.js";
 import {
   type AsyncRead,
   type AsyncWrite,
@@ -19,9 +20,48 @@ import {
 /** Counts the halves still alive; disposes the shared object when none is. */
 class Shared<T> {
   halves = 2;
-  constructor(readonly io: T) {}
+  /** The shared object, when it records who parked on it (a `TcpStream`). */
+  readonly source: ParkSource | null;
+  constructor(readonly io: T) {
+    this.source = parkSourceOf(io);
+  }
   release(): void {
     if (--this.halves === 0) disposeOf(this.io);
+  }
+}
+
+/** What both halves share: the counted reference, the parking protocol, disposal. */
+abstract class Half<T> implements Disposable {
+  protected shared: Shared<T> | null;
+  constructor(
+    shared: Shared<T>,
+    private readonly kind: string,
+  ) {
+    this.shared = shared;
+  }
+  /**
+   * @internal the future polling through this half (see `ParkSource`, io-future.ts): passed on to
+   * the shared object, so a future dropped while parked on a half takes its waker back too.
+   */
+  get poller(): unknown {
+    return this.shared?.source?.poller ?? null;
+  }
+  set poller(future: unknown) {
+    const source = this.shared?.source;
+    if (source !== null && source !== undefined) source.poller = future;
+  }
+  /** @internal see `ParkSource`. */
+  unregister(by: unknown): void {
+    this.shared?.source?.unregister(by);
+  }
+  protected inner(): T {
+    if (this.shared === null) throw new TypeError(`${this.kind} was used after it was disposed`);
+    return this.shared.io;
+  }
+  [Symbol.dispose](): void {
+    const s = this.shared;
+    this.shared = null;
+    s?.release();
   }
 }
 
@@ -34,11 +74,10 @@ class Shared<T> {
  * const n = yield* read(rd, buf);
  * ```
  */
-export class ReadHalf<T extends AsyncRead> implements AsyncRead, Disposable {
-  private shared: Shared<T> | null;
+export class ReadHalf<T extends AsyncRead> extends Half<T> implements AsyncRead {
   /** @internal */
   constructor(shared: Shared<T>) {
-    this.shared = shared;
+    super(shared, "ReadHalf");
     if (typeof (shared.io as Partial<OwnedRead>).pollReadOwned === "function") {
       this.pollReadOwned = (cx) => (this.inner() as unknown as OwnedRead).pollReadOwned(cx);
     }
@@ -48,15 +87,6 @@ export class ReadHalf<T extends AsyncRead> implements AsyncRead, Disposable {
   }
   /** Present (and used by `copy`) only when the shared object reads without copying. */
   readonly pollReadOwned?: (cx: Context) => Poll<Uint8Array>;
-  private inner(): T {
-    if (this.shared === null) throw new TypeError("ReadHalf was used after it was disposed");
-    return this.shared.io;
-  }
-  [Symbol.dispose](): void {
-    const s = this.shared;
-    this.shared = null;
-    s?.release();
-  }
 }
 
 /**
@@ -68,11 +98,10 @@ export class ReadHalf<T extends AsyncRead> implements AsyncRead, Disposable {
  * yield* writeAll(wr, bytes);
  * ```
  */
-export class WriteHalf<T extends AsyncWrite> implements AsyncWrite, Disposable {
-  private shared: Shared<T> | null;
+export class WriteHalf<T extends AsyncWrite> extends Half<T> implements AsyncWrite {
   /** @internal */
   constructor(shared: Shared<T>) {
-    this.shared = shared;
+    super(shared, "WriteHalf");
     if (typeof (shared.io as Partial<OwnedWrite>).pollWriteOwned === "function") {
       this.pollWriteOwned = (cx, buf) =>
         (this.inner() as unknown as OwnedWrite).pollWriteOwned(cx, buf);
@@ -88,15 +117,6 @@ export class WriteHalf<T extends AsyncWrite> implements AsyncWrite, Disposable {
   }
   pollShutdown(cx: Context): Poll<void> {
     return this.inner().pollShutdown(cx);
-  }
-  private inner(): T {
-    if (this.shared === null) throw new TypeError("WriteHalf was used after it was disposed");
-    return this.shared.io;
-  }
-  [Symbol.dispose](): void {
-    const s = this.shared;
-    this.shared = null;
-    s?.release();
   }
 }
 

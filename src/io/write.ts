@@ -8,19 +8,20 @@
  * - `flush` and `shutdown` are safe to drop and to start again: they only wait.
  */
 import type { Context } from "../future/context.js";
-import { FutureBase } from "../future/future.js";
+import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { IoError } from "./error.js";
+import { IoFuture } from "./io-future.js";
 import { type AsyncWrite, assertBuffer, assertWriter } from "./traits.js";
 
-class Write extends FutureBase<number> {
+class Write extends IoFuture<number> {
   constructor(
     private readonly writer: AsyncWrite,
     private readonly buf: Uint8Array,
   ) {
-    super();
+    super(writer);
   }
-  poll(cx: Context): Poll<number> {
+  protected step(cx: Context): Poll<number> {
     return this.writer.pollWrite(cx, this.buf);
   }
 }
@@ -34,21 +35,21 @@ class Write extends FutureBase<number> {
  * const n = yield* write(stream, bytes);
  * ```
  */
-export function write(writer: AsyncWrite, buf: Uint8Array): FutureBase<number> {
+export function write(writer: AsyncWrite, buf: Uint8Array): FutureBase<number> & Disposable {
   assertWriter(writer, "write(writer, buf): writer");
   assertBuffer(buf, "write(writer, buf): buf");
   return new Write(writer, buf);
 }
 
-class WriteAll extends FutureBase<void> {
+class WriteAll extends IoFuture<void> {
   private written = 0;
   constructor(
     private readonly writer: AsyncWrite,
     private readonly buf: Uint8Array,
   ) {
-    super();
+    super(writer);
   }
-  poll(cx: Context): Poll<void> {
+  protected step(cx: Context): Poll<void> {
     const buf = this.buf;
     while (this.written < buf.length) {
       const n = this.writer.pollWrite(cx, this.written === 0 ? buf : buf.subarray(this.written));
@@ -73,17 +74,17 @@ class WriteAll extends FutureBase<void> {
  * yield* writeAll(stream, new TextEncoder().encode("hello\n"));
  * ```
  */
-export function writeAll(writer: AsyncWrite, buf: Uint8Array): FutureBase<void> {
+export function writeAll(writer: AsyncWrite, buf: Uint8Array): FutureBase<void> & Disposable {
   assertWriter(writer, "writeAll(writer, buf): writer");
   assertBuffer(buf, "writeAll(writer, buf): buf");
   return new WriteAll(writer, buf);
 }
 
-class Flush extends FutureBase<void> {
+class Flush extends IoFuture<void> {
   constructor(private readonly writer: AsyncWrite) {
-    super();
+    super(writer);
   }
-  poll(cx: Context): Poll<void> {
+  protected step(cx: Context): Poll<void> {
     return this.writer.pollFlush(cx);
   }
 }
@@ -97,16 +98,16 @@ class Flush extends FutureBase<void> {
  * yield* flush(stream);
  * ```
  */
-export function flush(writer: AsyncWrite): FutureBase<void> {
+export function flush(writer: AsyncWrite): FutureBase<void> & Disposable {
   assertWriter(writer, "flush(writer): writer");
   return new Flush(writer);
 }
 
-class Shutdown extends FutureBase<void> {
+class Shutdown extends IoFuture<void> {
   constructor(private readonly writer: AsyncWrite) {
-    super();
+    super(writer);
   }
-  poll(cx: Context): Poll<void> {
+  protected step(cx: Context): Poll<void> {
     return this.writer.pollShutdown(cx);
   }
 }
@@ -122,7 +123,7 @@ class Shutdown extends FutureBase<void> {
  * const answer = yield* readToEnd(stream);
  * ```
  */
-export function shutdown(writer: AsyncWrite): FutureBase<void> {
+export function shutdown(writer: AsyncWrite): FutureBase<void> & Disposable {
   assertWriter(writer, "shutdown(writer): writer");
   return new Shutdown(writer);
 }

@@ -24,7 +24,8 @@
  *   way; the difference is that tokio has no user-space buffer to lose).
  *
  * Reader and writer keep separate wakers, so the halves from `split` may live in different tasks.
- * The futures of this class's methods (`tcp-ops.ts`) register as themselves when they park, so a
+ * The futures that wait on it (`io/`'s `read`, `writeAll`, …, which this class's methods return)
+ * register as themselves when they park (the stream is a `ParkSource`, src/io/io-future.ts), so a
  * dropped one takes its waker and its source wait back at once.
  * Reads and writes do not hold the paused clock (see `net/index.ts` for the rule).
  */
@@ -34,7 +35,7 @@ import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { IoError } from "../io/error.js";
-import { readExact, readToEnd } from "../io/read.js";
+import { read, readExact, readToEnd } from "../io/read.js";
 import { type ReadHalf, split, type WriteHalf } from "../io/split.js";
 import {
   type AsyncRead,
@@ -43,13 +44,12 @@ import {
   type OwnedRead,
   type OwnedWrite,
 } from "../io/traits.js";
-import { writeAll } from "../io/write.js";
+import { flush, shutdown, write, writeAll } from "../io/write.js";
 import { SourceWait } from "../stream/source-wait.js";
 import { pollProceed } from "../task/budget.js";
 import { parseAddr, SocketAddr, type ToSocketAddr } from "./address.js";
 import { Connect } from "./connect.js";
 import { netCounters } from "./counters.js";
-import { TcpFlush, TcpOp, TcpRead, TcpShutdown, TcpWrite } from "./tcp-ops.js";
 
 /** The most one `pollWrite` accepts: bounds what a single call can queue beyond the mark. */
 const MAX_WRITE = 64 * 1024;
@@ -104,8 +104,8 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   private readWaker: Waker | null = null;
   private writeWaker: Waker | null = null;
   /**
-   * @internal the future of `tcp-ops.ts` polling this stream right now, else null (any other
-   * caller: `io/`'s futures, `copy`, a split half). Whoever parks a waker records it as the
+   * @internal the future polling this stream right now (an `IoFuture`, src/io/io-future.ts), else
+   * null (any other caller: `copy`, a hand-written poll). Whoever parks a waker records it as the
    * registrant of that direction, the only future allowed to unregister it.
    */
   poller: unknown = null;
@@ -166,38 +166,38 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   /** `read(this, buf)`: what is available, 0 at the end. Cancellation safe. */
   read(buf: Uint8Array): FutureBase<number> & Disposable {
     assertBuffer(buf, "stream.read(buf): buf");
-    return new TcpRead(this, buf);
+    return read(this, buf);
   }
 
   /** `readExact(this, buf)`: fill `buf` or fail with UnexpectedEof. Not cancellation safe. */
   readExact(buf: Uint8Array): FutureBase<void> & Disposable {
-    return new TcpOp(this, readExact(this, buf));
+    return readExact(this, buf);
   }
 
   /** `readToEnd(this)`: every byte until the peer closes. Not cancellation safe. */
   readToEnd(): FutureBase<Uint8Array> & Disposable {
-    return new TcpOp(this, readToEnd(this));
+    return readToEnd(this);
   }
 
   /** `write(this, buf)`: what the socket accepts now. Cancellation safe. */
   write(buf: Uint8Array): FutureBase<number> & Disposable {
     assertBuffer(buf, "stream.write(buf): buf");
-    return new TcpWrite(this, buf);
+    return write(this, buf);
   }
 
   /** `writeAll(this, buf)`: every byte, waiting out backpressure. Not cancellation safe. */
   writeAll(buf: Uint8Array): FutureBase<void> & Disposable {
-    return new TcpOp(this, writeAll(this, buf));
+    return writeAll(this, buf);
   }
 
   /** `flush(this)`: wait until Node's write buffer is empty. Cancellation safe. */
   flush(): FutureBase<void> & Disposable {
-    return new TcpFlush(this);
+    return flush(this);
   }
 
   /** `shutdown(this)`: flush, then send FIN (half-close); reading goes on. Cancellation safe. */
   shutdown(): FutureBase<void> & Disposable {
-    return new TcpShutdown(this);
+    return shutdown(this);
   }
 
   /**
@@ -427,7 +427,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   }
 
   /**
-   * @internal `by` (a future of `tcp-ops.ts`) was dropped: if it parked a direction's waker and
+   * @internal `by` (an `IoFuture`) was dropped: if it parked a direction's waker and
    * nobody has parked there since, forget that waker and close the wait.
    */
   unregister(by: unknown): void {
