@@ -12,6 +12,7 @@ import {
   DeadlockError,
   fromPromise,
   JoinError,
+  join,
   pending,
   Runtime,
   run,
@@ -231,6 +232,32 @@ describe("shutdown({ timeout })", () => {
     await rt.shutdown({ timeout: 1000 });
     expect(log).toEqual(["cleanup began", "cleanup ended"]);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("giving up leaves the finally blocks of a join's children too, releasing what each awaits", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const log: string[] = [];
+    const child = (name: string) =>
+      asyncBlock(function* () {
+        try {
+          yield* pending();
+        } finally {
+          try {
+            yield* fromPromise(() => new Promise<void>(() => {}));
+          } finally {
+            log.push(`${name} left its finally`);
+          }
+        }
+      });
+    rt.spawn(join(child("a"), child("b")));
+    await settle();
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const done = rejection(rt.shutdown({ timeout: 10 }));
+    await settle();
+    vi.advanceTimersByTime(10);
+    expect(await done).toBeInstanceOf(ShutdownTimeoutError);
+    expect(log.sort()).toEqual(["a left its finally", "b left its finally"]);
+    expect(rt.metrics()).toMatchObject({ liveTasks: 0, pendingBridges: 0 });
   });
 
   it("run()'s shutdownTimeout applies once main has ended", async () => {

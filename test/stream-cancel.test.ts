@@ -79,3 +79,29 @@ describe("aborting a task that drives a stream", () => {
     });
   }
 });
+
+describe("dropping a stream consumer", () => {
+  it("takeUntil's stop signal goes with the stream when its consumer is dropped", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const before = rt.metrics().liveTimers;
+    const h = rt.spawn(
+      asyncBlock(function* () {
+        yield* iter([1, 2, 3])
+          .andThen((x) =>
+            asyncBlock(function* () {
+              yield* sleep(1_000_000);
+              return x;
+            }),
+          )
+          .takeUntil(sleep(60_000))
+          .collect();
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(rt.metrics().liveTimers).toBe(before + 2);
+    h.abort();
+    await expect(h).rejects.toThrow(/cancelled/);
+    expect(rt.metrics().liveTimers).toBe(before);
+    await rt.shutdown();
+  });
+});

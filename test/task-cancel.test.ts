@@ -321,4 +321,49 @@ describe("a finally that awaits, under a yield*", () => {
       });
     }
   });
+
+  it("a finally that throws while an inner async fn is torn down never lands in the outer catch: the task panics with it after the outer finally", async () => {
+    for (const awaiting of [false, true]) {
+      const log: string[] = [];
+      const inner = asyncFn(function* inner() {
+        try {
+          yield* pending();
+        } finally {
+          if (awaiting) yield* sleep(5);
+          // biome-ignore lint/correctness/noUnsafeFinally: the throw during teardown is the case under test
+          throw new Error("the inner finally threw");
+        }
+      });
+      const outer = asyncFn(function* outer() {
+        try {
+          yield* inner();
+        } catch (e) {
+          log.push(`outer caught ${(e as Error).message}`);
+        } finally {
+          log.push("outer finally");
+        }
+        log.push("after the try: must not happen");
+      });
+      const outcome = await run(
+        asyncBlock(function* () {
+          const h = spawn(outer(), { name: "server" });
+          yield* sleep(1);
+          h.abort();
+          try {
+            yield* h;
+            return "value";
+          } catch (e) {
+            const j = e as JoinError;
+            return j.isPanic() ? `panic: ${(j.cause as Error).message}` : "cancelled";
+          }
+        }),
+        { clock: "paused" },
+      );
+      expect({ awaiting, outcome, log }).toEqual({
+        awaiting,
+        outcome: "panic: the inner finally threw",
+        log: ["outer finally"],
+      });
+    }
+  });
 });

@@ -10,6 +10,7 @@ import { RuntimeStateError } from "../src/task/runtime-state-error.js";
 import { spawn } from "../src/task/spawn.js";
 import { yieldNow } from "../src/task/yield-now.js";
 import { sleep } from "../src/time/sleep.js";
+import { TimeoutError, timeout } from "../src/time/timeout.js";
 import { flush, Gate } from "./future-testkit.js";
 
 describe("spawn", () => {
@@ -358,6 +359,51 @@ describe("a dropped JoinHandle", () => {
       }),
       { clock: "paused" },
     );
+  });
+
+  it("a handle a timeout gave up on can be awaited again; once its output was disposed, awaiting says so", async () => {
+    const outcome = await run(
+      asyncBlock(function* () {
+        const ticket = new Ticket();
+        const h = spawn(
+          asyncBlock(function* () {
+            yield* sleep(20);
+            return ticket;
+          }),
+        );
+        try {
+          yield* timeout(10, h);
+        } catch (e) {
+          expect(e).toBeInstanceOf(TimeoutError);
+        }
+        // Awaited again before the output came: the output is wanted after all.
+        expect(yield* h).toBe(ticket);
+        expect(ticket.disposed).toBe(0);
+
+        const late = new Ticket();
+        const h2 = spawn(
+          asyncBlock(function* () {
+            yield* sleep(20);
+            return late;
+          }),
+        );
+        try {
+          yield* timeout(10, h2);
+        } catch {
+          // given up on
+        }
+        yield* sleep(20); // the output comes while the handle is dropped: disposed
+        expect(late.disposed).toBe(1);
+        try {
+          yield* h2;
+          return "no error";
+        } catch (e) {
+          return String(e);
+        }
+      }),
+      { clock: "paused" },
+    );
+    expect(outcome).toMatch(/was dropped .* and the task's output was disposed with it/);
   });
 
   it("leaves the output alone while native code awaits the handle", async () => {

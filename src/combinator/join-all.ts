@@ -72,9 +72,11 @@ export class JoinAll<T> extends CancellableFuture<T[]> {
   poll(cx: Context): Poll<T[]> {
     // Its children are branches of the task: a wait in one does not block the others.
     ambient.branching++;
-    const r = this.pollChildren(cx);
-    ambient.branching--;
-    return r;
+    try {
+      return this.pollChildren(cx);
+    } finally {
+      ambient.branching--;
+    }
   }
 
   private pollChildren(cx: Context): Poll<T[]> {

@@ -32,11 +32,17 @@
  * refused, so two tasks can never drive one recipe card.
  */
 import { ambient, hostOf } from "../future/ambient.js";
-import { CANCEL, type Cancellable, type Cleanup, drop } from "../future/cancel.js";
+import {
+  CANCEL,
+  type Cancellable,
+  type Cleanup,
+  drop,
+  recordTeardownFailure,
+} from "../future/cancel.js";
 import { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
-import { FutureBase, SUSPENDED, type Suspend } from "../future/future.js";
+import { FutureBase, RETURNED, SUSPENDED, type Suspend } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { Waker } from "../future/waker.js";
 import {
@@ -154,6 +160,11 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     try {
       r = (this.body as Body<R>).next();
     } catch (e) {
+      if (this.state === CANCELLING) {
+        // A finally threw while this body was torn down: kept, and the unwinding goes on.
+        recordTeardownFailure(e);
+        return this.unwound();
+      }
       this.state = DONE;
       throw e;
     }
@@ -184,7 +195,16 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
 
   /** The outer async fn is being torn down: tear this body down with it (its finally blocks run). */
   override return(): IteratorResult<Suspend, R> {
-    const r = (this.body as Body<R>).return(undefined as R);
+    let r: IteratorResult<Suspend, R>;
+    try {
+      r = (this.body as Body<R>).return(undefined as R);
+    } catch (e) {
+      // A finally threw: kept for the teardown's driver; the outer body goes on unwinding.
+      recordTeardownFailure(e);
+      this.state = CANCELLED;
+      this.awaiting = null;
+      return RETURNED as IteratorReturnResult<any>;
+    }
     this.state = r.done === true ? CANCELLED : CANCELLING;
     if (r.done === true) this.awaiting = null;
     return r;
@@ -227,24 +247,31 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     // Run the finally blocks now, as the owning task would. Whatever they await is registered with
     // a silent waker here; the cleanup's driver polls it straight away, re-registering for real.
     const outer = ambient.cx;
+    const outerFailure = ambient.teardownFailure;
     ambient.cx = new Context(Waker.noop(), this.ownerOrArgs);
+    ambient.teardownFailure = null;
     let r: IteratorResult<Suspend, R>;
+    let failure = null as { error: unknown } | null;
     try {
       r = (this.body as Body<R>).return(undefined as R);
     } catch (e) {
       this.state = CANCELLED;
       throw e;
     } finally {
+      failure = ambient.teardownFailure;
+      ambient.teardownFailure = outerFailure;
       ambient.cx = outer;
     }
     const suspended = ambient.suspended;
     ambient.suspended = null;
     if (r.done === true) {
       this.state = CANCELLED;
+      const f = failure as { error: unknown } | null;
+      if (f !== null) throw f.error;
       return null;
     }
     this.state = CANCELLING;
-    return new CoroutineCleanup(this.body as Body<R>, this.ownerOrArgs, this, suspended);
+    return new CoroutineCleanup(this.body as Body<R>, this.ownerOrArgs, this, suspended, failure);
   }
 
   /**
@@ -348,6 +375,8 @@ class CoroutineCleanup extends FutureBase<void> implements Cleanup {
     private readonly coroutine: Coroutine<unknown>,
     /** What the `finally` blocks are suspended on, for dumps and errors. */
     private awaiting: unknown,
+    /** The first error a `finally` threw so far (see `recordTeardownFailure`), thrown at the end. */
+    private failure: { error: unknown } | null = null,
   ) {
     super();
   }
@@ -360,12 +389,18 @@ class CoroutineCleanup extends FutureBase<void> implements Cleanup {
    */
   [Symbol.dispose](): void {
     const outer = ambient.cx;
+    const wasAbandoning = ambient.abandoning;
+    const outerFailure = ambient.teardownFailure;
     ambient.cx = new Context(Waker.noop(), this.owner);
+    ambient.abandoning = true;
     try {
       for (let i = 0; i < MAX_NESTED_FINALLY; i++) {
         if (this.body.return(undefined).done === true) break;
       }
     } finally {
+      // Given up on: what the finally blocks threw on the way out has nobody to go to.
+      ambient.teardownFailure = outerFailure;
+      ambient.abandoning = wasAbandoning;
       ambient.cx = outer;
       ambient.suspended = null;
       this.awaiting = null;
@@ -384,6 +419,8 @@ class CoroutineCleanup extends FutureBase<void> implements Cleanup {
     const outer = ambient.cx;
     ambient.cx = cx;
     let r: IteratorResult<Suspend, unknown>;
+    const outerFailure = ambient.teardownFailure;
+    ambient.teardownFailure = null;
     try {
       ambient.unwinding = false;
       r = this.body.next();
@@ -399,12 +436,15 @@ class CoroutineCleanup extends FutureBase<void> implements Cleanup {
     } finally {
       ambient.unwinding = false;
       ambient.cx = outer;
+      if (this.failure === null) this.failure = ambient.teardownFailure;
+      ambient.teardownFailure = outerFailure;
     }
     this.awaiting = ambient.suspended;
     ambient.suspended = null; // (see Coroutine.poll)
     if (r.done === true) {
       this.awaiting = null;
       this.coroutine.markCancelled();
+      if (this.failure !== null) throw this.failure.error;
       return undefined;
     }
     return PENDING;

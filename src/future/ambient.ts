@@ -44,10 +44,14 @@ export interface Host {
  * it makes, so diagnostics can say who woke whom. `branching` counts the combinators (join,
  * select, joinAll, a set of futures, merge, zip) whose children are being polled right now: when
  * it is 0, the task's poll is one sequential chain, so a wait there blocks the whole task (the
- * lock-deadlock checks rely on it, src/sync/deadlock.ts). Each task poll starts it at 0.
+ * lock-deadlock checks rely on it, src/sync/deadlock.ts).
  * `unwinding` is raised by a future torn down under a `yield*` whose awaiting cleanup has just
  * finished: the driver of the async fn's cleanup must go on with `return()`, not `next()` (see
- * `CoroutineCleanup` in src/coroutine/coroutine.ts).
+ * `CoroutineCleanup` in src/coroutine/coroutine.ts). `abandoning` is set while a cleanup the
+ * runtime gave up on is being left (a shutdown that could not finish): a combinator whose own
+ * teardown was still running disposes it then instead of driving it on. `teardownFailure` keeps
+ * the first error a `finally` threw while an inner async fn was torn down, for the driver of the
+ * teardown to throw once the unwinding is done (`recordTeardownFailure` in cancel.ts).
  */
 export const ambient: {
   cx: Context | null;
@@ -56,6 +60,8 @@ export const ambient: {
   waking: unknown;
   branching: number;
   unwinding: boolean;
+  abandoning: boolean;
+  teardownFailure: { error: unknown } | null;
 } = {
   cx: null,
   host: null,
@@ -63,6 +69,8 @@ export const ambient: {
   waking: null,
   branching: 0,
   unwinding: false,
+  abandoning: false,
+  teardownFailure: null,
 };
 
 /**

@@ -139,6 +139,17 @@ class AllCleanups extends FutureBase<void> implements Cleanup, Disposable {
   }
 
   poll(cx: Context): Poll<void> {
+    // The children's cleanups run side by side, like the children did: a lock one of them waits
+    // for may be let go by another (see `ambient.branching`).
+    ambient.branching++;
+    try {
+      return this.pollAll(cx);
+    } finally {
+      ambient.branching--;
+    }
+  }
+
+  private pollAll(cx: Context): Poll<void> {
     let error: unknown = null;
     let failed = false;
     for (let i = 0; i < this.rest.length; i++) {
@@ -170,6 +181,17 @@ class AllCleanups extends FutureBase<void> implements Cleanup, Disposable {
     }
     this.left = 0;
   }
+}
+
+/**
+ * A `finally` threw while an inner future was being torn down under a `yield*`. Thrown there, the
+ * error would land in the outer async fn's `catch` and its body would run on, a cancelled task
+ * resuming its own code. So it is kept (the first one), the unwinding goes on outward, and the
+ * driver of the teardown throws it at the end (`CoroutineCleanup`, `Coroutine.tearDown`): a panic
+ * during drop, reported as one.
+ */
+export function recordTeardownFailure(error: unknown): void {
+  if (ambient.teardownFailure === null) ambient.teardownFailure = { error };
 }
 
 /** `teardown` before `return()`: the future is not being torn down by a `yield*`. */
@@ -229,6 +251,12 @@ export abstract class CancellableFuture<T>
       this.teardown = rest;
       return this.stepTeardown(rest) ? (RETURNED as IteratorReturnResult<any>) : SUSPENDED;
     }
+    if (ambient.abandoning) {
+      // The runtime gave up on this cleanup: release what the rest holds, drive nothing more.
+      this.teardown = TORN;
+      (t as Partial<Disposable>)[Symbol.dispose]?.();
+      return RETURNED as IteratorReturnResult<any>;
+    }
     // Asked again while the rest runs (the driver unwinding from further out): keep at it.
     return this.stepTeardown(t) ? (RETURNED as IteratorReturnResult<any>) : SUSPENDED;
   }
@@ -239,8 +267,10 @@ export abstract class CancellableFuture<T>
     try {
       r = rest.poll(stepContext());
     } catch (e) {
+      // Finished, by a throw: kept for the driver, and the unwinding goes on (see above).
       this.teardown = TORN;
-      throw e;
+      recordTeardownFailure(e);
+      return true;
     }
     if (r === PENDING) {
       ambient.suspended = rest;

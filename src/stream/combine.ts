@@ -27,9 +27,11 @@ export class MergeStream<T> extends StreamBase<T> {
   pollNext(cx: Context): StreamPoll<T> {
     // Its children are branches of the task: a wait in one does not block the others.
     ambient.branching++;
-    const r = this.pollBoth(cx);
-    ambient.branching--;
-    return r;
+    try {
+      return this.pollBoth(cx);
+    } finally {
+      ambient.branching--;
+    }
   }
 
   private pollBoth(cx: Context): StreamPoll<T> {
@@ -95,9 +97,11 @@ export class ZipStream<A, B> extends StreamBase<[A, B]> {
   pollNext(cx: Context): StreamPoll<[A, B]> {
     // Its children are branches of the task: a wait in one does not block the others.
     ambient.branching++;
-    const r = this.pollBoth(cx);
-    ambient.branching--;
-    return r;
+    try {
+      return this.pollBoth(cx);
+    } finally {
+      ambient.branching--;
+    }
   }
 
   private pollBoth(cx: Context): StreamPoll<[A, B]> {

@@ -114,9 +114,11 @@ export class FuturesUnordered<T> extends StreamBase<T> implements Cancellable {
   pollNext(cx: Context): StreamPoll<T> {
     // Its children are branches of the task: a wait in one does not block the others.
     ambient.branching++;
-    const r = this.pollChildren(cx);
-    ambient.branching--;
-    return r;
+    try {
+      return this.pollChildren(cx);
+    } finally {
+      ambient.branching--;
+    }
   }
 
   private pollChildren(cx: Context): StreamPoll<T> {

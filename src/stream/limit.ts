@@ -4,7 +4,7 @@
  * behind it is released as soon as the last wanted item has been served, not when the consumer
  * gets round to dropping the adapter.
  */
-import { drop } from "../future/cancel.js";
+import { CANCEL, type Cleanup, cancelAll, drop } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import type { Future } from "../future/future.js";
 import { PENDING } from "../future/poll.js";
@@ -76,6 +76,14 @@ export class TakeUntilStream<T> extends Adapter<T, T> {
     this.stop = null;
     if (stop !== null) drop(stop);
     return super.end();
+  }
+
+  /** Torn down by its consumer: the stop signal goes too, its cleanup handed back with the rest. */
+  override [CANCEL](): Cleanup | null {
+    const parts: unknown[] = [this.stop, this.upstream];
+    this.stop = null;
+    this.upstream = null;
+    return cancelAll(parts);
   }
 }
 

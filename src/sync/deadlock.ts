@@ -12,8 +12,8 @@
  * Holding is recorded per task: a guard handed to another task still counts as held by the task
  * that acquired it. Locks taken outside any task (a future polled by hand) are not tracked.
  *
- * Only a *sequential* wait counts: one polled with no join, select, joinAll, set of futures, merge
- * or zip between the task and the lock (`ambient.branching` is 0). Such a task is blocked whole:
+ * Only a *sequential* wait counts: one polled with no join, select, joinAll, set of futures, merge,
+ * zip or timeout between the task and the lock (`ambient.branching` is 0). Such a task is blocked whole:
  * nothing else in it runs until the lock comes, so whatever it holds stays held. A wait inside a
  * branch is not checked: another branch of the same task may hold the lock and let it go (two
  * branches of a `join` taking turns at one mutex is ordinary code, not a deadlock). If such a wait

@@ -28,7 +28,8 @@
  * - `BODY`: the task adopted the async fn it was spawned with and steps its generator itself (see
  *   `task.ts`). Set at spawn; cleared when the task gives the body back to a `Coroutine`.
  * - `DETACHED`: the JoinHandle was dropped before the outcome came: nobody can take the output, so
- *   it is disposed when it comes (a lock guard the task returns is released, as in tokio).
+ *   it is disposed when it comes (a lock guard the task returns is released, as in tokio). Cleared
+ *   if the handle is awaited again first; with `TAKEN`, the output was disposed that way.
  */
 
 export const SCHEDULED = 1;

@@ -298,8 +298,6 @@ export class Task<T> extends Context {
   run(): void {
     this.state = transitionToRunning(this.state) & ~WAKER_TAKEN;
     resetBudget();
-    // A combinator that threw out of its poll left its count behind (see `ambient.branching`).
-    ambient.branching = 0;
     const probe = this.scheduler.probe;
     if (probe !== null) probe.pollStart(this);
     let r: unknown;
@@ -519,10 +517,12 @@ export class Task<T> extends Context {
         reject = rej;
       });
       d = x.deferred = { promise, resolve, reject };
-      if ((this.state & COMPLETE) !== 0) {
-        if (this.error === null) resolve(this.output);
-        else reject(this.error);
-      }
+      const s = this.state;
+      if ((s & COMPLETE) === 0)
+        this.state = s & ~DETACHED; // awaited again: the output is wanted
+      else if ((s & (DETACHED | TAKEN)) === (DETACHED | TAKEN)) reject(this.outputDropped());
+      else if (this.error === null) resolve(this.output);
+      else reject(this.error);
     }
     return d.promise as Promise<T>;
   }
@@ -535,12 +535,15 @@ export class Task<T> extends Context {
     const s = this.state | OBSERVED;
     this.state = s;
     if ((s & COMPLETE) === 0) {
+      // Polled again after a drop (a `timeout` around it ran out, say): the output is wanted.
+      if ((s & DETACHED) !== 0) this.state = s & ~DETACHED;
       this.joinWaker = cx.waker;
       const host = ambient.host;
       if (host !== null && host !== (this.scheduler as unknown)) this.awaitedFrom(host);
       return PENDING;
     }
     if ((s & TAKEN) !== 0) {
+      if ((s & DETACHED) !== 0) throw this.outputDropped();
       throw new FutureStateError(`JoinHandle of task '${this.name}' was polled after it completed`);
     }
     if (!pollProceed(cx)) return PENDING;
@@ -566,6 +569,12 @@ export class Task<T> extends Context {
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     return this.promise().then(onfulfilled, onrejected);
+  }
+
+  private outputDropped(): FutureStateError {
+    return new FutureStateError(
+      `JoinHandle of task '${this.name}' was dropped (disposed, or by the combinator it was given to) before it was awaited again, and the task's output was disposed with it`,
+    );
   }
 
   /** A task of the runtime `host`, another one, waits for this task (see `TaskExtra.crossWait`). */

@@ -8,6 +8,7 @@
  * the future is still pending after its first poll; and the sleep is polled without spending the
  * task's budget, so a future that keeps the budget spent cannot outrun its own deadline.
  */
+import { ambient } from "../future/ambient.js";
 import { CANCEL, CancellableFuture, type Cleanup, cancel, drop } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { FutureStateError } from "../future/errors.js";
@@ -48,6 +49,16 @@ class Timeout<T> extends CancellableFuture<T> {
   }
 
   poll(cx: Context): Poll<T> {
+    // The deadline is a second branch: a lock waited for in here is not waited for for ever.
+    ambient.branching++;
+    try {
+      return this.pollInner(cx);
+    } finally {
+      ambient.branching--;
+    }
+  }
+
+  private pollInner(cx: Context): Poll<T> {
     const inner = this.inner;
     if (inner === null) throw new FutureStateError(`${this.what} was polled after it finished`);
     let r: Poll<T>;
