@@ -115,6 +115,38 @@ describe("mpsc bounded", () => {
     expect(new MockTask(rx.recv()).poll()).toBeUndefined();
   });
 
+  it("after rx.close() a send already handed a slot, and a permit, still deliver (the receiver drains); after dispose they hand the value back", () => {
+    for (const how of ["close", "dispose"] as const) {
+      const [tx, rx] = mpsc.channel<string>(2);
+      tx.trySend("a");
+      tx.trySend("b");
+      const waiting = new MockTask(tx.send("c"));
+      expect(waiting.poll()).toBe(PENDING);
+      expect(rx.tryRecv()).toBe("a"); // the freed slot is handed to the waiting send
+      const permit = new MockTask(tx.reserve());
+      expect(permit.poll()).toBe(PENDING);
+      expect(rx.tryRecv()).toBe("b"); // and this one to the reserve
+      const p = permit.poll() as mpsc.Permit<string>;
+      if (how === "close") {
+        rx.close();
+        expect(waiting.poll()).toBeUndefined();
+        p.send("d");
+        expect([rx.tryRecv(), rx.tryRecv(), rx.tryRecv()]).toEqual(["c", "d", undefined]);
+      } else {
+        rx[Symbol.dispose]();
+        expect(() => waiting.poll()).toThrow(SendError);
+        const e = (() => {
+          try {
+            p.send("d");
+          } catch (x) {
+            return x as SendError<string>;
+          }
+        })();
+        expect(e?.value).toBe("d");
+      }
+    }
+  });
+
   it("reserve holds a slot: permit.send delivers, an unused permit gives the slot back, a used one cannot send again", () => {
     const [tx, rx] = mpsc.channel<number>(1);
     const p = new MockTask(tx.reserve()).poll() as mpsc.Permit<number>;
@@ -392,13 +424,13 @@ describe("mpsc closing while others wait", () => {
     expect(rx.length).toBe(0);
   });
 
-  it("a reserve is handed the freed slot, then the receiver closes before its next poll: it fails with SendError", () => {
+  it("a reserve is handed the freed slot, then the receiver is disposed before its next poll: it fails with SendError", () => {
     const [tx, rx] = mpsc.channel<string>(1);
     tx.trySend("a");
     const r = new MockTask(tx.reserve());
     expect(r.poll()).toBe(PENDING);
     expect(rx.tryRecv()).toBe("a");
-    rx.close();
+    rx[Symbol.dispose]();
     expect(() => r.poll()).toThrow(SendError);
   });
 

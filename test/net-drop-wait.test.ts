@@ -11,6 +11,7 @@ import {
   asyncBlock,
   asyncFn,
   DeadlockError,
+  type Future,
   join,
   oneshot,
   Runtime,
@@ -19,7 +20,7 @@ import {
   select,
   yieldNow,
 } from "../src/index.js";
-import { read, split } from "../src/io/index.js";
+import { BufReader, copy, read, split } from "../src/io/index.js";
 import { TcpListener, TcpStream } from "../src/node.js";
 import { expectNoSocketsLeft } from "./net-testkit.js";
 
@@ -116,6 +117,46 @@ describe("a dropped socket future closes its I/O wait", () => {
       }),
     );
     expect(seen).toEqual([1, 1, 0, 1, 1, 0, [7, 8]]);
+  });
+
+  it("reads through a BufReader (read, readLine, lines().next()), a copy, and a read whose half was disposed first all take their waits back when dropped", async () => {
+    const seen = await onRuntime((rt) =>
+      asyncBlock(function* () {
+        const { client, server, close } = yield* connected();
+        try {
+          const waits: number[] = [];
+          const br = new BufReader(client);
+          const reads: (() => Future<unknown>)[] = [
+            () => read(br, new Uint8Array(4)),
+            () => br.readLine(),
+            () => br.lines().next(),
+          ];
+          for (const f of reads) {
+            {
+              using _sel = yield* select(f(), yieldNow());
+              waits.push(rt.metrics().ioWaits);
+            }
+            waits.push(rt.metrics().ioWaits);
+          }
+          {
+            using _sel = yield* select(copy(client, server), yieldNow());
+            waits.push(rt.metrics().ioWaits);
+          }
+          waits.push(rt.metrics().ioWaits);
+          const [rd, wr] = split(server);
+          const sel = yield* select(read(rd, new Uint8Array(4)), yieldNow());
+          waits.push(rt.metrics().ioWaits);
+          rd[Symbol.dispose](); // the half goes first; the stream lives on through wr
+          sel[Symbol.dispose](); // then the read that parked through it
+          waits.push(rt.metrics().ioWaits);
+          wr[Symbol.dispose]();
+          return waits;
+        } finally {
+          close();
+        }
+      }),
+    );
+    expect(seen).toEqual([1, 0, 1, 0, 1, 0, 1, 0, 1, 0]);
   });
 
   it("a write parked on backpressure (the peer never reads) is dropped: ioWaits reads 1 while it is kept, 0 after", async () => {

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import {
   asyncBlock,
   DeadlockError,
+  DONE,
   fromEvent,
   join,
   oneshot,
@@ -84,5 +85,19 @@ describe("fromEvent: a dropped next()", () => {
       }),
     );
     expect(got).toBe("tea");
+  });
+
+  it("disposing the stream wakes a task waiting in next(), which then sees the end", async () => {
+    const rt = new Runtime();
+    const emitter = new EventEmitter();
+    const orders = fromEvent<string>(emitter, "order");
+    const waiting = rt.spawn(orders.next());
+    await new Promise((r) => setImmediate(r));
+    expect(rt.metrics().ioWaits).toBe(1);
+    orders[Symbol.dispose]();
+    expect(await waiting).toBe(DONE);
+    expect(rt.metrics().ioWaits).toBe(0);
+    expect(emitter.listenerCount("order")).toBe(0);
+    await rt.shutdown();
   });
 });

@@ -177,7 +177,7 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
         throw new ChannelClosedError("oneshot receive: the sender was closed without sending");
       case RX_CLOSED:
         throw new ChannelClosedError(
-          "oneshot receive: the receiver was closed before a value was sent",
+          "oneshot receive: the receiver was closed or disposed (a value sent before its disposal is dropped with it)",
         );
       default:
         throw new FutureStateError("oneshot receiver polled after it received its value");

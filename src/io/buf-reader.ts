@@ -17,11 +17,12 @@
  * `pollRead` is safe, like `read`.
  */
 import type { Context } from "../future/context.js";
-import { FutureBase } from "../future/future.js";
+import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { DONE, StreamBase, type StreamPoll } from "../stream/index.js";
 import { disposeOf } from "../stream/stream.js";
 import { IoError } from "./error.js";
+import { IoFuture, type ParkSource, type ParksOn, parkSourceOf } from "./io-future.js";
 import { type AsyncRead, assertReader } from "./traits.js";
 
 const NEWLINE = 10;
@@ -39,7 +40,9 @@ const EMPTY = new Uint8Array(0);
  * }
  * ```
  */
-export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Disposable {
+export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Disposable, ParksOn {
+  /** @internal what a future reading through this reader parks on (see io-future.ts). */
+  readonly parkSource: ParkSource | null;
   private readonly buf: Uint8Array;
   private pos = 0;
   private cap = 0;
@@ -56,6 +59,7 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
       );
     }
     this.buf = new Uint8Array(capacity);
+    this.parkSource = parkSourceOf(inner);
   }
 
   /** The buffered bytes (reading more if there are none), or an empty view at the end. */
@@ -96,7 +100,7 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
    * const greeting = yield* reader.readLine();
    * ```
    */
-  readLine(): FutureBase<string | null> {
+  readLine(): FutureBase<string | null> & Disposable {
     return new ReadLine(this);
   }
 
@@ -173,12 +177,12 @@ class LineAssembler {
   }
 }
 
-class ReadLine extends FutureBase<string | null> {
+class ReadLine extends IoFuture<string | null> {
   private readonly line = new LineAssembler();
   constructor(private readonly reader: BufReader) {
-    super();
+    super(reader);
   }
-  poll(cx: Context): Poll<string | null> {
+  protected step(cx: Context): Poll<string | null> {
     return this.line.pollLine(cx, this.reader);
   }
 }
@@ -198,5 +202,22 @@ class Lines extends StreamBase<string> {
       return DONE;
     }
     return r;
+  }
+
+  /** `next()` registers as itself where it parks, so a dropped one takes its wait back. */
+  override next(): FutureBase<string | typeof DONE> & Disposable {
+    return new NextLine(this, this.reader);
+  }
+}
+
+class NextLine extends IoFuture<string | typeof DONE> {
+  constructor(
+    private readonly lines: Lines,
+    reader: BufReader,
+  ) {
+    super(reader);
+  }
+  protected step(cx: Context): StreamPoll<string> {
+    return this.lines.pollNext(cx);
   }
 }

@@ -18,6 +18,7 @@ import type { Context } from "../future/context.js";
 import { FutureBase, type Suspend, stepContext, stepResult } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { IoError } from "./error.js";
+import { TwoSources } from "./io-future.js";
 import {
   type AsyncRead,
   type AsyncWrite,
@@ -126,13 +127,16 @@ class CopyBuffer {
   }
 }
 
-class Copy extends FutureBase<number> {
+class Copy extends FutureBase<number> implements Disposable {
   private readonly state = new CopyBuffer();
+  /** Where it parks, so that dropped, it takes its waits back (see io-future.ts). */
+  private readonly sources: TwoSources;
   constructor(
     private readonly reader: AsyncRead,
     private readonly writer: AsyncWrite,
   ) {
     super();
+    this.sources = new TwoSources(reader, writer);
   }
   /** `yield*`'s step, in this class so that its `poll` call sees one class (see FutureBase). */
   override next(): IteratorResult<Suspend, number> {
@@ -140,7 +144,17 @@ class Copy extends FutureBase<number> {
   }
 
   poll(cx: Context): Poll<number> {
-    return this.state.pollCopy(cx, this.reader, this.writer);
+    const sources = this.sources;
+    sources.enter(this);
+    try {
+      return this.state.pollCopy(cx, this.reader, this.writer);
+    } finally {
+      sources.leave();
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.sources.unregister(this);
   }
 }
 
@@ -153,7 +167,7 @@ class Copy extends FutureBase<number> {
  * const echoed = yield* copy(readHalf, writeHalf); // an echo server's whole job
  * ```
  */
-export function copy(reader: AsyncRead, writer: AsyncWrite): FutureBase<number> {
+export function copy(reader: AsyncRead, writer: AsyncWrite): FutureBase<number> & Disposable {
   assertReader(reader, "copy(reader, writer): reader");
   assertWriter(writer, "copy(reader, writer): writer");
   return new Copy(reader, writer);
@@ -163,24 +177,36 @@ const COPYING = 0;
 const SHUTTING_DOWN = 1;
 const FINISHED = 2;
 
-class CopyBidirectional extends FutureBase<[number, number]> {
+class CopyBidirectional extends FutureBase<[number, number]> implements Disposable {
   private readonly aToB = new CopyBuffer();
   private readonly bToA = new CopyBuffer();
   private stateAB = COPYING;
   private stateBA = COPYING;
+  /** Where it parks, so that dropped, it takes its waits back (see io-future.ts). */
+  private readonly sources: TwoSources;
 
   constructor(
     private readonly a: AsyncRead & AsyncWrite,
     private readonly b: AsyncRead & AsyncWrite,
   ) {
     super();
+    this.sources = new TwoSources(a, b);
   }
 
   poll(cx: Context): Poll<[number, number]> {
-    this.stateAB = this.step(cx, this.aToB, this.stateAB, this.a, this.b);
-    this.stateBA = this.step(cx, this.bToA, this.stateBA, this.b, this.a);
+    this.sources.enter(this);
+    try {
+      this.stateAB = this.step(cx, this.aToB, this.stateAB, this.a, this.b);
+      this.stateBA = this.step(cx, this.bToA, this.stateBA, this.b, this.a);
+    } finally {
+      this.sources.leave();
+    }
     if (this.stateAB !== FINISHED || this.stateBA !== FINISHED) return PENDING;
     return [this.aToB.total, this.bToA.total];
+  }
+
+  [Symbol.dispose](): void {
+    this.sources.unregister(this);
   }
 
   private step(
@@ -215,7 +241,7 @@ class CopyBidirectional extends FutureBase<[number, number]> {
 export function copyBidirectional(
   a: AsyncRead & AsyncWrite,
   b: AsyncRead & AsyncWrite,
-): FutureBase<[number, number]> {
+): FutureBase<[number, number]> & Disposable {
   assertReader(a, "copyBidirectional(a, b): a");
   assertWriter(a, "copyBidirectional(a, b): a");
   assertReader(b, "copyBidirectional(a, b): b");

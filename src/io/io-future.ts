@@ -23,14 +23,64 @@ export interface ParkSource {
   unregister(by: unknown): void;
 }
 
-/** `io` as a {@link ParkSource}, or `null` when it is not one. */
+/**
+ * A wrapper of a reader or writer (a split half, a `BufReader`) names the object its pollers park
+ * on, so that a future polled through the wrapper registers there.
+ */
+export interface ParksOn {
+  readonly parkSource: ParkSource | null;
+}
+
+/** The {@link ParkSource} that `io` parks its pollers on (itself, or what it wraps), or `null`. */
 export function parkSourceOf(io: unknown): ParkSource | null {
-  return io !== null &&
-    typeof io === "object" &&
-    "poller" in io &&
-    typeof (io as Partial<ParkSource>).unregister === "function"
+  if (io === null || typeof io !== "object") return null;
+  const via = (io as Partial<ParksOn>).parkSource;
+  if (via !== undefined) return via;
+  return "poller" in io && typeof (io as Partial<ParkSource>).unregister === "function"
     ? (io as ParkSource)
     : null;
+}
+
+/**
+ * The sources a future on two readers or writers (`copy`, `copyBidirectional`) parks on, each
+ * once (both sides of an echo are one stream).
+ */
+export class TwoSources {
+  readonly first: ParkSource | null;
+  readonly second: ParkSource | null;
+  private outerFirst: unknown = null;
+  private outerSecond: unknown = null;
+
+  constructor(a: unknown, b: unknown) {
+    this.first = parkSourceOf(a);
+    const second = parkSourceOf(b);
+    this.second = second === this.first ? null : second;
+  }
+
+  /** `owner` polls both from now until `leave`. */
+  enter(owner: unknown): void {
+    const a = this.first;
+    const b = this.second;
+    if (a !== null) {
+      this.outerFirst = a.poller;
+      a.poller = owner;
+    }
+    if (b !== null) {
+      this.outerSecond = b.poller;
+      b.poller = owner;
+    }
+  }
+
+  leave(): void {
+    if (this.second !== null) this.second.poller = this.outerSecond;
+    if (this.first !== null) this.first.poller = this.outerFirst;
+  }
+
+  /** `owner` was dropped: take back what it parked on either. */
+  unregister(owner: unknown): void {
+    this.first?.unregister(owner);
+    this.second?.unregister(owner);
+  }
 }
 
 /** A future on one reader or writer, whose parking is registered to itself. */

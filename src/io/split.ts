@@ -7,7 +7,7 @@
 import type { Context } from "../future/context.js";
 import type { Poll } from "../future/poll.js";
 import { disposeOf } from "../stream/stream.js";
-import { type ParkSource, parkSourceOf } from "./io-future.js";
+import { type ParkSource, type ParksOn, parkSourceOf } from "./io-future.js";
 import {
   type AsyncRead,
   type AsyncWrite,
@@ -31,28 +31,19 @@ class Shared<T> {
 }
 
 /** What both halves share: the counted reference, the parking protocol, disposal. */
-abstract class Half<T> implements Disposable {
+abstract class Half<T> implements Disposable, ParksOn {
   protected shared: Shared<T> | null;
+  /**
+   * @internal what a future polled through this half parks on (see io-future.ts). Kept after the
+   * half is disposed: a future that parked through it must still be able to take its wait back.
+   */
+  readonly parkSource: ParkSource | null;
   constructor(
     shared: Shared<T>,
     private readonly kind: string,
   ) {
     this.shared = shared;
-  }
-  /**
-   * @internal the future polling through this half (see `ParkSource`, io-future.ts): passed on to
-   * the shared object, so a future dropped while parked on a half takes its waker back too.
-   */
-  get poller(): unknown {
-    return this.shared?.source?.poller ?? null;
-  }
-  set poller(future: unknown) {
-    const source = this.shared?.source;
-    if (source !== null && source !== undefined) source.poller = future;
-  }
-  /** @internal see `ParkSource`. */
-  unregister(by: unknown): void {
-    this.shared?.source?.unregister(by);
+    this.parkSource = shared.source;
   }
   protected inner(): T {
     if (this.shared === null) throw new TypeError(`${this.kind} was used after it was disposed`);

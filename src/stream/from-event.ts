@@ -110,8 +110,11 @@ class FromEvent<T> extends StreamBase<T> {
     this.wait.close();
     this.queue = [];
     this.head = 0;
+    const w = this.waker;
     this.waker = null;
     this.registrant = null;
+    // A task waiting in next() would sleep for ever: wake it to find the stream ended.
+    w?.wake();
   }
 }
 
