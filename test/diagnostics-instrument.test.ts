@@ -171,3 +171,81 @@ describe("instrumentation events", () => {
     await plain.shutdown();
   });
 });
+
+describe("listeners and the probe", () => {
+  const spin = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      // holds the thread: the long poll under test
+    }
+  };
+
+  it("a listener that removes itself while an event is delivered does not make the next one miss it", async () => {
+    const rt = new Runtime();
+    const seenByB: string[] = [];
+    const offA = rt.instrument(() => offA());
+    rt.instrument((e) => seenByB.push(e.kind));
+    await rt.spawn(asyncBlock(function* () {}));
+    expect(seenByB[0]).toBe("spawn");
+    await rt.shutdown();
+  });
+
+  it("a wake of a task that has finished is not reported", async () => {
+    const events: RuntimeEvent[] = [];
+    const rt = new Runtime({ instrument: (e) => events.push(e) });
+    const h = rt.spawn(asyncBlock(function* () {}));
+    await h;
+    (h as unknown as { wake(): void }).wake();
+    expect(events.filter((e) => e.kind === "wake")).toEqual([]);
+    expect(rt.taskStats()[0]!.wakes).toBe(0);
+    await rt.shutdown();
+  });
+
+  it("detaching the last listener takes the probe away: no events are built, no statistics kept", async () => {
+    const rt = new Runtime();
+    const off = rt.instrument(() => {});
+    await rt.spawn(asyncBlock(function* () {}));
+    expect(rt.taskStats().length).toBe(1);
+    off();
+    await rt.spawn(asyncBlock(function* () {}));
+    expect(rt.taskStats()).toEqual([]);
+    await rt.shutdown();
+  });
+
+  it("one slow poll is warned about once, even when a listener is attached while the runtime hunts for a culprit", async () => {
+    const warnings: string[] = [];
+    const rt = new Runtime({
+      onWarning: (w) => warnings.push(`${w.kind} ${w.task}`),
+      longPollThreshold: 20,
+    });
+    // Two 12 ms polls in one turn: a slow turn that names nobody, and the hunt begins.
+    await Promise.all([
+      rt.spawn(
+        asyncBlock(function* () {
+          spin(12);
+        }),
+      ),
+      rt.spawn(
+        asyncBlock(function* () {
+          spin(12);
+        }),
+      ),
+    ]);
+    expect(warnings).toEqual([]);
+    rt.instrument(() => {});
+    await rt.spawn(
+      asyncBlock(function* () {
+        spin(30);
+      }),
+      { name: "slow" },
+    );
+    expect(warnings).toEqual(["long-poll slow"]);
+    await rt.shutdown();
+  });
+
+  it("a spawn from a user's file under a folder named like one of Brigade's layers is reported where it is", async () => {
+    const { spawnOrder } = await import("./fixtures/app/src/sync/orders.js");
+    const [location] = await spawnOrder();
+    expect(location).toMatch(/fixtures[/\\]app[/\\]src[/\\]sync[/\\]orders\.ts:\d+:\d+$/);
+  });
+});

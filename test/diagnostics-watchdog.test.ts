@@ -115,11 +115,14 @@ describe("the blocked-loop watchdog, in process", () => {
       watchdog: { thresholdMs: 40, stderr: false },
     });
     await rt.watchdog!.ready;
-    await rt.spawn(busyFor(150), { name: "table 9" });
+    const h = rt.spawn(busyFor(150), { name: "table 9" });
+    await h;
     await new Promise((r) => setTimeout(r, 50));
     const warnings = events.filter((e) => e.kind === "warning" && e.warning === "blocked-loop");
     expect(warnings.length).toBeGreaterThanOrEqual(1);
     expect(warnings[0]!.kind === "warning" && warnings[0]!.message).toContain("'table 9'");
+    // The event names the task, as the report does.
+    expect(warnings[0]!.kind === "warning" && warnings[0]!.task).toBe(h.id);
     await rt.shutdown();
   });
 

@@ -55,7 +55,7 @@ export interface RuntimeOptions {
    * Record every runtime event so that `rt.traceEvents()` can export the run as a Chrome trace
    * (Perfetto, chrome://tracing). Memory grows with the run: for diagnosis, not production.
    * @default false
-   * @example const rt = new Runtime({ trace: true }); … writeTrace("run.json", rt.traceEvents())
+   * @example const rt = new Runtime({ trace: true }); … JSON.stringify(rt.traceEvents())
    */
   trace?: boolean;
   /**

@@ -65,7 +65,7 @@ const KEEP_FINISHED = 10_000;
 
 /** Collects events and per-task statistics for one runtime. */
 export class Probe implements TaskProbe {
-  private readonly listeners: InstrumentListener[] = [];
+  private listeners: readonly InstrumentListener[] = [];
   private readonly rows = new Map<number, Row>();
   private polling: Task<any> | null = null;
   /** Ids of finished tasks whose rows are kept, oldest first. */
@@ -73,13 +73,21 @@ export class Probe implements TaskProbe {
 
   constructor(private readonly host: ProbeHost) {}
 
-  /** Add a listener; returns the function that removes it. */
+  /**
+   * Add a listener; returns the function that removes it. The list is replaced, never changed in
+   * place: a listener that removes itself (or another) while an event is delivered does not make
+   * the next one miss it.
+   */
   subscribe(listener: InstrumentListener): () => void {
-    this.listeners.push(listener);
+    this.listeners = [...this.listeners, listener];
     return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
+      this.listeners = this.listeners.filter((l) => l !== listener);
     };
+  }
+
+  /** How many listeners are attached. */
+  get listenerCount(): number {
+    return this.listeners.length;
   }
 
   /** Send an event to every listener. */
@@ -219,14 +227,14 @@ export class Probe implements TaskProbe {
 
   warning(
     kind: "long-poll" | "lost-waker" | "blocked-loop",
-    task: Task<any> | null,
+    task: Task<any> | number | null,
     message: string,
   ): void {
     this.emit({
       kind: "warning",
       ...this.base(),
       warning: kind,
-      task: task === null ? null : task.id,
+      task: task === null || typeof task === "number" ? task : task.id,
       message,
     });
   }
@@ -258,8 +266,26 @@ export function reportCallbackError(what: string, error: unknown): void {
   console.error(`brigade: ${what} threw, and was ignored: ${detail}`);
 }
 
-const INTERNAL =
-  /[/\\](?:src|dist)[/\\](?:future|coroutine|combinator|task|runtime|diagnostics|time|sync|channel|stream)[/\\]/;
+const LAYERS = "(?:future|coroutine|combinator|task|runtime|diagnostics|time|sync|channel|stream)";
+
+/**
+ * Frames of Brigade's own layers: under this package's `src/` or `dist/` (found from this module's
+ * own URL), so that a user's `app/src/sync/orders.ts` is not taken for Brigade's.
+ */
+const INTERNAL = internalFrames();
+
+function internalFrames(): RegExp {
+  let root: string | null = null;
+  try {
+    const url = new URL("../../", import.meta.url);
+    if (url.protocol === "file:") root = decodeURIComponent(url.pathname);
+  } catch {
+    root = null;
+  }
+  if (root === null) return new RegExp(`[/\\\\](?:src|dist)[/\\\\]${LAYERS}[/\\\\]`);
+  const escaped = root.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`${escaped}(?:src|dist)/${LAYERS}/`);
+}
 
 /**
  * `file:line:column` of the first stack frame outside Brigade's own layers: where user code called

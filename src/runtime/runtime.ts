@@ -35,7 +35,7 @@ import type { BlockingPool } from "./blocking-pool.js";
 import { dumpTasks, type TaskDump } from "./dump.js";
 import type { InstrumentListener, RuntimeEvent } from "./events.js";
 import { checkIdle } from "./idle.js";
-import { attachFromOptions, attachProbe, raiseWarning } from "./instrumentation.js";
+import { attachFromOptions, attachProbe, detachProbe, raiseWarning } from "./instrumentation.js";
 import {
   beginShutdown,
   CLOSED,
@@ -213,7 +213,13 @@ export class Runtime implements Spawner {
         `rt.instrument(listener): listener must be a function, got ${typeof listener}`,
       );
     }
-    return (this.probe ?? attachProbe(this)).subscribe(listener);
+    const probe = this.probe ?? attachProbe(this);
+    const unsubscribe = probe.subscribe(listener);
+    return () => {
+      unsubscribe();
+      // The last listener gone: back to one null check per poll, and no events built.
+      if (probe.listenerCount === 0 && this.probe === probe) detachProbe(this);
+    };
   }
 
   /**
@@ -224,7 +230,7 @@ export class Runtime implements Spawner {
    * ```ts
    * const rt = new Runtime({ trace: true });
    * await rt.spawn(main);
-   * writeTrace("kitchen.json", rt.traceEvents());
+   * await writeFile("kitchen.json", JSON.stringify(rt.traceEvents())); // node:fs/promises
    * ```
    */
   traceEvents(): TraceFile {
@@ -433,7 +439,8 @@ export class Runtime implements Spawner {
           hb[0] = task.id;
           hb[1] = (hb[1]! + 1) | 0;
         }
-        if (longPolls.hunting > 0) longPolls.runTimed(task);
+        // While hunting a culprit, time each poll, unless the probe already times every poll.
+        if (longPolls.hunting > 0 && this.probe === null) longPolls.runTimed(task);
         else task.run();
         last = task;
         polled++;

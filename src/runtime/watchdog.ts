@@ -67,7 +67,7 @@ export interface WatchdogHost {
   /** The live tasks, to name those spawned before the watchdog started. */
   dump(): { readonly tasks: readonly { id: number; name: string }[] };
   /** Instrumentation, when attached: reports become "blocked-loop" warning events. */
-  probe: { warning(kind: "blocked-loop", task: null, message: string): void } | null;
+  probe: { warning(kind: "blocked-loop", task: number | null, message: string): void } | null;
 }
 
 /** Name table geometry: 1024 slots of 16 int32s (id, byte length, 56 bytes of UTF-8). */
@@ -129,7 +129,7 @@ export class Watchdog {
         this.markReady();
         return;
       }
-      host.probe?.warning("blocked-loop", null, report.message);
+      host.probe?.warning("blocked-loop", report.task, report.message);
       onReport?.(report);
     });
     worker.on("error", (e) => {

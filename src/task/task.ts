@@ -275,7 +275,8 @@ export class Task<T> extends Context {
   /** The pager: ask to be polled again. */
   wake(): void {
     const probe = this.scheduler.probe;
-    if (probe !== null) probe.wake(this);
+    // A wake of a finished task changes nothing and is not reported.
+    if (probe !== null && (this.state & COMPLETE) === 0) probe.wake(this);
     const action = transitionToWoken(this.state);
     if (action === WAKE_SCHEDULE) {
       this.state |= SCHEDULED;
