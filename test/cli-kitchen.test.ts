@@ -144,4 +144,24 @@ describe("brigade kitchen: good input", () => {
       .map((e: { args: { name: string } }) => e.args.name);
     expect(names).toEqual(expect.arrayContaining(["main", "table 1", "table 2"]));
   });
+
+  it("a trace of several takes gives each take its own process name and its own flow ids", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "brigade-cli-"));
+    const trace = join(dir, "all.json");
+    expect(await main(["kitchen", "--trace", trace], capture().io)).toBe(0);
+    type E = { name: string; ph: string; pid: number; id?: number; args?: { name?: string } };
+    const events: E[] = JSON.parse(readFileSync(trace, "utf8")).traceEvents;
+    const pidsOfFlow = new Map<number, Set<number>>();
+    for (const e of events) {
+      if (e.ph !== "s" && e.ph !== "f") continue;
+      if (!pidsOfFlow.has(e.id!)) pidsOfFlow.set(e.id!, new Set());
+      pidsOfFlow.get(e.id!)!.add(e.pid);
+    }
+    expect(pidsOfFlow.size).toBeGreaterThan(10);
+    expect([...pidsOfFlow.values()].filter((pids) => pids.size > 1)).toEqual([]);
+    const processNames = events.filter((e) => e.name === "process_name");
+    const pids = new Set(processNames.map((e) => e.pid));
+    expect(processNames.length).toBe(pids.size); // one name per process, the scene's
+    expect(processNames.map((e) => e.args!.name)).not.toContain("brigade");
+  });
 });

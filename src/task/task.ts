@@ -405,15 +405,21 @@ export class Task<T> extends Context {
     // aborts) finds the teardown under way and leaves it alone.
     this.state |= CANCELLING;
     let rest: Cleanup | null;
+    // Wakes made by the teardown (a released lock paging its next waiter) are this task's doing,
+    // not "someone outside": say so to the instruments.
+    const outerWaking = ambient.waking;
+    if (this.scheduler.probe !== null) ambient.waking = { kind: "task", task: this.id };
     try {
       // The finally blocks run now, inside the runtime (its timers, spawner and host), even when
       // abort() comes from native code outside any turn.
       rest = this.scheduler.cancelWithin(this.slot as Future<T> | Cleanup);
     } catch (e) {
+      ambient.waking = outerWaking;
       // A finally block threw while unwinding: like a panic during drop, it is a panic.
       this.finishPanicked(e);
       return;
     }
+    ambient.waking = outerWaking;
     if (rest === null) {
       this.finishCancelled();
       return;
