@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -143,6 +143,24 @@ describe("brigade kitchen: good input", () => {
       .filter((e: { name: string }) => e.name === "thread_name")
       .map((e: { args: { name: string } }) => e.args.name);
     expect(names).toEqual(expect.arrayContaining(["main", "table 1", "table 2"]));
+  });
+
+  it("a reader that stops early (| head -1) ends the story, not the command: the files are still written, exit 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "brigade-cli-"));
+    const html = join(dir, "k.html");
+    const trace = join(dir, "k.json");
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "kitchen", "--html", html, "--trace", trace],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    // Read one chunk, then go away as `head` does.
+    await new Promise<void>((r) => child.stdout.once("data", () => r()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((r) => child.on("exit", r));
+    expect(code).toBe(0);
+    expect(readFileSync(html, "utf8")).toMatch(/^<!doctype html>/);
+    expect(JSON.parse(readFileSync(trace, "utf8")).traceEvents.length).toBeGreaterThan(0);
   });
 
   it("a trace of several takes gives each take its own process name and its own flow ids", async () => {

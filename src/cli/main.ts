@@ -16,8 +16,13 @@ export interface Io {
 
 let prepared = false;
 
+/** Set when the reader of stdout went away (`| head`): the rest of the story is not printed. */
+let stdoutClosed = false;
+
 const processIo: Io = {
-  out: (t) => process.stdout.write(`${t}\n`),
+  out: (t) => {
+    if (!stdoutClosed) process.stdout.write(`${t}\n`);
+  },
   err: (t) => process.stderr.write(`${t}\n`),
   isTTY: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
 };
@@ -59,8 +64,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 /** Install the process-wide handlers the command needs, once. */
 function prepareProcess(): void {
   // `brigade kitchen | head` closes the pipe early: that is the reader's choice, not an error.
+  // Stop printing, and go on: the files asked for (`--html`, `--trace`) are still written.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    if (e.code === "EPIPE") {
+      stdoutClosed = true;
+      return;
+    }
     throw e;
   });
 }
