@@ -9,6 +9,7 @@ import {
   asyncFn,
   DeadlockError,
   fromPromise,
+  iter,
   join,
   Mutex,
   mpsc,
@@ -161,6 +162,40 @@ describe("task dump", () => {
     h.abort();
     await rt.shutdown();
     expect(String(rt.dump())).toBe("(no live tasks)");
+  });
+
+  it("follows a task into a stream pipeline: the consumer, each adapter, and the futures in flight", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const cook = asyncFn(function* cook(n: number) {
+      yield* sleep(1000 * n);
+      return n;
+    });
+    rt.spawn(
+      asyncBlock(function* kitchen() {
+        return yield* iter([1, 2])
+          .map((n) => cook(n))
+          .buffered(2)
+          .collect();
+      }),
+      { name: "pass" },
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(String(rt.dump()).split("\n")).toEqual([
+      "task 1 'pass' (idle)",
+      "└─ kitchen",
+      "   └─ fold",
+      "      └─ buffered(2)",
+      "         ├─ FuturesUnordered (2 in flight)",
+      "         │  ├─ item 0",
+      "         │  │  └─ cook",
+      "         │  │     └─ sleep until t=1000 ms",
+      "         │  └─ item 1",
+      "         │     └─ cook",
+      "         │        └─ sleep until t=2000 ms",
+      "         └─ map",
+      "            └─ iter",
+    ]);
+    await rt.shutdown();
   });
 });
 

@@ -11,7 +11,8 @@
  * then stops inlining it, and a pipeline of eight adapters ran 1.8× slower that way.
  */
 import { CANCEL, type Cancellable, type Cleanup, cancel } from "../future/cancel.js";
-import { DONE, disposeOf, type Stream, StreamBase } from "./stream.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
+import { DONE, disposeOf, type Stream, StreamBase, streamLabel } from "./stream.js";
 
 /**
  * A stream of `U` made from one upstream stream of `T`.
@@ -57,5 +58,10 @@ export abstract class Adapter<T, U> extends StreamBase<U> implements Cancellable
     const up = this.upstream;
     this.upstream = null;
     return cancel(up);
+  }
+
+  /** For dumps and deadlock reports: which adapter, down to its upstream. */
+  override [DESCRIBE](): Description {
+    return { label: streamLabel(this), children: this.upstream === null ? [] : [this.upstream] };
   }
 }

@@ -22,6 +22,7 @@ import {
   drop,
 } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { assertFuture, type Future, FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { rethrowAfter } from "./consume.js";
@@ -64,6 +65,11 @@ class Indexed<T> extends FutureBase<Indexed<T>> implements Cancellable {
     const f = this.inner;
     this.inner = null;
     return cancel(f);
+  }
+
+  /** For dumps and deadlock reports: the item's position, then the future. */
+  [DESCRIBE](): Description {
+    return { label: `item ${this.seq}`, children: [this.inner] };
   }
 }
 
@@ -134,6 +140,14 @@ export class BufferedStream<T> extends StreamBase<T> implements Cancellable {
   override [Symbol.dispose](): void {
     drop(this);
   }
+
+  /** For dumps and deadlock reports. */
+  override [DESCRIBE](): Description {
+    return {
+      label: this.ordered ? `buffered(${this.limit})` : `bufferUnordered(${this.limit})`,
+      children: [this.inFlight, this.upstream],
+    };
+  }
 }
 
 /** @internal the future behind `stream.forEachConcurrent(limit, f)`. */
@@ -194,5 +208,10 @@ export class ForEachConcurrent<T> extends CancellableFuture<void> {
     const owned = [this.inFlight, this.upstream];
     this.upstream = null;
     return cancelAll(owned);
+  }
+
+  /** For dumps and deadlock reports. */
+  [DESCRIBE](): Description {
+    return { label: `forEachConcurrent(${this.limit})`, children: [this.inFlight, this.upstream] };
   }
 }

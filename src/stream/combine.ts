@@ -8,6 +8,7 @@
  */
 import { ambient } from "../future/ambient.js";
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { PENDING } from "../future/poll.js";
 import { Adapter } from "./adapter.js";
 import { DONE, disposeOf, type Stream, StreamBase, type StreamPoll } from "./stream.js";
@@ -77,6 +78,11 @@ export class MergeStream<T> extends StreamBase<T> {
     disposeOf(this.b);
     this.a = this.b = null;
   }
+
+  /** For dumps and deadlock reports. */
+  override [DESCRIBE](): Description {
+    return { label: "merge", children: [this.a, this.b] };
+  }
 }
 
 const EMPTY: unique symbol = Symbol("brigade.stream.empty-slot");
@@ -136,6 +142,11 @@ export class ZipStream<A, B> extends StreamBase<[A, B]> {
     disposeOf(this.b);
     this.a = this.b = null;
     this.itemA = this.itemB = EMPTY;
+  }
+
+  /** For dumps and deadlock reports. */
+  override [DESCRIBE](): Description {
+    return { label: "zip", children: [this.a, this.b] };
   }
 }
 

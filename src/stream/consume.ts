@@ -7,6 +7,7 @@
  */
 import { CANCEL, CancellableFuture, type Cleanup, cancel, cancelAll } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { type FutureBase, isFuture } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { DONE, disposeOf, type Stream } from "./stream.js";
@@ -46,6 +47,11 @@ export class Fold<T, A> extends CancellableFuture<A> {
     const up = this.upstream;
     this.upstream = null;
     return cancel(up);
+  }
+
+  /** For dumps and deadlock reports. */
+  [DESCRIBE](): Description {
+    return { label: "fold", children: [this.upstream] };
   }
 }
 
@@ -100,6 +106,11 @@ export class ForEach<T> extends CancellableFuture<void> {
     this.step = null;
     this.upstream = null;
     return cancelAll(owned);
+  }
+
+  /** For dumps and deadlock reports. */
+  [DESCRIBE](): Description {
+    return { label: "forEach", children: [this.step, this.upstream] };
   }
 }
 

@@ -19,6 +19,7 @@
 import { ambient } from "../future/ambient.js";
 import { CANCEL, type Cancellable, type Cleanup, cancelAll, drop } from "../future/cancel.js";
 import { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { assertFuture, type Future } from "../future/future.js";
 import { PENDING } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
@@ -174,6 +175,14 @@ export class FuturesUnordered<T> extends StreamBase<T> implements Cancellable {
     this.head = (this.head + 1) & (this.ring.length - 1);
     this.size--;
     return index;
+  }
+
+  /** For dumps and deadlock reports: the futures in flight. */
+  override [DESCRIBE](): Description {
+    return {
+      label: `FuturesUnordered (${this.live} in flight)`,
+      children: this.children.filter((c) => c !== null && c !== undefined),
+    };
   }
 
   [CANCEL](): Cleanup | null {

@@ -6,6 +6,7 @@
  */
 import { CANCEL, type Cleanup, cancelAll, drop } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import type { Future } from "../future/future.js";
 import { PENDING } from "../future/poll.js";
 import { Adapter } from "./adapter.js";
@@ -84,6 +85,11 @@ export class TakeUntilStream<T> extends Adapter<T, T> {
     this.stop = null;
     this.upstream = null;
     return cancelAll(parts);
+  }
+
+  /** For dumps and deadlock reports. */
+  override [DESCRIBE](): Description {
+    return { label: "takeUntil", children: [this.stop, this.upstream] };
   }
 }
 

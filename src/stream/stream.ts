@@ -23,6 +23,7 @@
  * `ext.ts`, the way futures-rs puts them on the `StreamExt` extension trait.
  */
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureBase } from "../future/future.js";
 import type { PENDING, Poll } from "../future/poll.js";
 
@@ -110,6 +111,11 @@ export abstract class StreamBase<T> implements Stream<T>, Disposable {
 
   /** Release whatever the stream holds. Streams that hold nothing keep this no-op. */
   [Symbol.dispose](): void {}
+
+  /** For dumps and deadlock reports: the stream's kind (adapters add what they wrap). */
+  [DESCRIBE](): Description {
+    return { label: streamLabel(this), children: [] };
+  }
 }
 
 /** The future behind `stream.next()`: one `pollNext`, passed through. */
@@ -121,4 +127,19 @@ export class Next<T> extends FutureBase<T | typeof DONE> {
   poll(cx: Context): Poll<T | typeof DONE> {
     return this.stream.pollNext(cx);
   }
+
+  /** For dumps and deadlock reports: the stream it waits on. */
+  [DESCRIBE](): Description {
+    return { label: "next()", children: [this.stream] };
+  }
+}
+
+/**
+ * A stream class's name for dumps: `MapStream` is "map", `FilterMapStream` "filterMap" (the
+ * method that made it).
+ */
+export function streamLabel(stream: object): string {
+  const name = stream.constructor?.name ?? "stream";
+  const base = name.endsWith("Stream") && name.length > 6 ? name.slice(0, -6) : name;
+  return base.charAt(0).toLowerCase() + base.slice(1);
 }

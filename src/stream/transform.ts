@@ -7,6 +7,7 @@
  */
 import { CANCEL, type Cancellable, type Cleanup, cancelAll, drop } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { assertFuture, type Future } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { Adapter } from "./adapter.js";
@@ -107,5 +108,10 @@ export class AndThenStream<T, U> extends Adapter<T, U> implements Cancellable {
 
   override [Symbol.dispose](): void {
     drop(this);
+  }
+
+  /** For dumps and deadlock reports. */
+  override [DESCRIBE](): Description {
+    return { label: "andThen", children: [this.step, this.upstream] };
   }
 }
