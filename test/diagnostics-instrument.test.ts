@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import {
   asyncBlock,
   asyncFn,
+  FuturesUnordered,
   fromPromise,
+  oneshot,
   Runtime,
   type RuntimeEvent,
   run,
@@ -240,6 +242,46 @@ describe("listeners and the probe", () => {
       { name: "slow" },
     );
     expect(warnings).toEqual(["long-poll slow"]);
+    await rt.shutdown();
+  });
+
+  it("a task spawned before the first listener still has its slow polls timed and warned about", async () => {
+    const warnings: string[] = [];
+    const rt = new Runtime({
+      onWarning: (w) => warnings.push(`${w.kind} ${w.task}`),
+      longPollThreshold: 20,
+    });
+    const gate = oneshot.channel<void>();
+    const h = rt.spawn(
+      asyncBlock(function* () {
+        yield* gate[1].recv();
+        spin(30);
+      }),
+      { name: "early" },
+    );
+    await new Promise((r) => setImmediate(r));
+    const off = rt.instrument(() => {});
+    off();
+    rt.instrument(() => {}); // a fresh probe: the task has no statistics row in it
+    gate[0].send();
+    await h;
+    expect(warnings).toEqual(["long-poll early"]);
+    await rt.shutdown();
+  });
+
+  it("a dump of a set of many futures in flight shows the first few and says how many more", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    rt.spawn(
+      asyncBlock(function* pass() {
+        const orders = new FuturesUnordered<void>();
+        for (let i = 0; i < 20; i++) orders.push(sleep(1000));
+        yield* orders.next();
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    const lines = String(rt.dump()).split("\n");
+    expect(lines.filter((l) => l.includes("sleep until")).length).toBe(8);
+    expect(lines.some((l) => l.includes("… 12 more"))).toBe(true);
     await rt.shutdown();
   });
 

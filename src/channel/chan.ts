@@ -6,10 +6,11 @@
  *
  * Closing: the channel is closed for the receiver once every sender handle is closed (tickets
  * already on the rail are still received, then `recv()` returns `undefined`); it is closed for the
- * senders once the receiver is closed or disposed: every new or waiting send fails with the message
- * handed back. A send already handed a slot, or a permit, still delivers after `rx.close()` (the
- * receiver drains, as tokio's outstanding permits still send), but not after the receiver is
- * disposed: nobody would read it, so the message is handed back.
+ * senders once the receiver is closed or disposed: every send fails with the message handed back,
+ * including one already handed a slot but not yet polled to deliver into it, and a reserved permit.
+ * (tokio lets outstanding permits send after `close()`, and its `recv` waits for them; here the
+ * receiver's end is known the moment it closes: what is buffered, then `undefined`, and no message
+ * can arrive after that end to be lost.)
  *
  * Memory: the ring starts small and doubles as tickets arrive; the permits, not the ring, bound how
  * many are held. So `channel(1_000_000)` costs nothing until a million tickets are actually waiting.
@@ -45,11 +46,6 @@ export class Chan<T> extends Permits {
   readonly rxSlot = new WaitSlot();
   /** Open sender handles. */
   senders = 1;
-  /**
-   * The receiver was disposed: nobody will ever read. (Closed is less: the receiver still drains,
-   * so a send that already holds a slot, or a permit, still delivers, as in tokio.)
-   */
-  receiverGone = false;
   /** Whether slots are counted (a bounded channel). */
   readonly bounded: boolean;
 
@@ -235,7 +231,6 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
 
   /** Close, and drop the messages still buffered (a waiting `recv()` is woken and gets `undefined`). */
   [Symbol.dispose](): void {
-    this.chan.receiverGone = true;
     this.close();
     this.unregister();
     this.chan.buf.clear();

@@ -242,11 +242,10 @@ class SendFuture<T> extends Acquire<void> implements SendWaiter {
     const v = this.value as T;
     this.value = undefined;
     const chan = this.tx.chan;
-    if (this.tx.closed || chan.receiverGone) {
-      // The handle closed, or the receiver was disposed, between the grant and this poll: pushing
-      // now would drop the message into a rail nobody reads. Give the slot back and hand the value
-      // back, as `Permit.send` does. (A receiver that only closed still drains: the slot was
-      // granted before the close, so the message goes, as a tokio permit's does.)
+    if (this.tx.closed || chan.closed) {
+      // The handle or the receiver closed between the grant and this poll: the receiver may have
+      // seen its end already, so pushing now could lose the message. Give the slot back and hand
+      // the value back, as `Permit.send` does (see chan.ts, "Closing").
       this.stage = FAILED;
       this.core.releasePermits(1);
       throw chan.sendError(v, this.tx.closed);
@@ -280,9 +279,8 @@ class ReserveFuture<T> extends Acquire<Permit<T>> implements Permit<T>, SendWait
   }
 
   protected acquired(): Permit<T> {
-    if (this.tx.closed || this.tx.chan.receiverGone) {
-      // The handle closed, or the receiver was disposed, between the grant and this poll: a
-      // permit nobody can use is no permit. (After `rx.close()` it still sends, see `Permit`.)
+    if (this.tx.closed || this.tx.chan.closed) {
+      // Closed between the grant and this poll: a permit nobody can use is no permit.
       this.stage = FAILED;
       this.core.releasePermits(1);
       throw this.sendFailed();
@@ -314,9 +312,9 @@ class ReserveFuture<T> extends Acquire<Permit<T>> implements Permit<T>, SendWait
       throw new ReleasedError("permit.send() on a permit that was already used or released");
     }
     const chan = this.tx.chan;
-    // After `rx.close()` an outstanding permit still sends (tokio's rule: the receiver drains);
-    // after the receiver is disposed nobody would read it, so the value is handed back.
-    if (this.tx.closed || chan.receiverGone) {
+    // After the receiver closed, nothing is delivered any more (see chan.ts, "Closing"): the value
+    // is handed back.
+    if (this.tx.closed || chan.closed) {
       this.releaseHeld();
       throw chan.sendError(value, this.tx.closed);
     }

@@ -100,6 +100,7 @@ class FromPromise<T> extends FutureBase<T> implements Disposable {
 
   private settle(state: number, result: unknown): void {
     if (this.state !== WAITING) return;
+    const outerWaking = ambient.waking;
     ambient.waking = PROMISE_SOURCE;
     this.state = state;
     this.result = result;
@@ -108,7 +109,7 @@ class FromPromise<T> extends FutureBase<T> implements Disposable {
     const w = this.waker;
     this.waker = null;
     w?.wake();
-    ambient.waking = null;
+    ambient.waking = outerWaking;
   }
 
   [DESCRIBE](): Description {

@@ -17,6 +17,7 @@
  * `pollRead` is safe, like `read`.
  */
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { DONE, StreamBase, type StreamPoll } from "../stream/index.js";
@@ -219,5 +220,10 @@ class NextLine extends IoFuture<string | typeof DONE> {
   }
   protected step(cx: Context): StreamPoll<string> {
     return this.lines.pollNext(cx);
+  }
+
+  /** For dumps and deadlock reports. */
+  [DESCRIBE](): Description {
+    return { label: "lines().next()", children: [this.lines] };
   }
 }

@@ -46,7 +46,6 @@ export interface TaskStats {
 interface Row extends TaskStats {
   wokenAt: number;
   lastPollEnd: number;
-  pollStartedAt: number;
   location: string | null;
 }
 
@@ -68,6 +67,8 @@ export class Probe implements TaskProbe {
   private listeners: readonly InstrumentListener[] = [];
   private readonly rows = new Map<number, Row>();
   private polling: Task<any> | null = null;
+  /** When the poll in progress began (`hostNow()`). */
+  private pollStartedAt = 0;
   /** Ids of finished tasks whose rows are kept, oldest first. */
   private readonly finished: number[] = [];
 
@@ -119,7 +120,6 @@ export class Probe implements TaskProbe {
       done: false,
       wokenAt: hostNow(),
       lastPollEnd: -1,
-      pollStartedAt: 0,
       location,
     });
     this.emit({
@@ -140,9 +140,9 @@ export class Probe implements TaskProbe {
       row.polls++;
       if (row.wokenAt >= 0) row.scheduledMs += wall - row.wokenAt;
       row.wokenAt = -1;
-      row.pollStartedAt = wall;
     }
     this.polling = task;
+    this.pollStartedAt = wall;
     this.emit({ kind: "poll-start", at: this.host.now(), wall, task: task.id });
   }
 
@@ -151,9 +151,10 @@ export class Probe implements TaskProbe {
     // `polling` stays set until the turn ends: the wakes a finishing task makes (its joiner's)
     // come right after its poll, and are its own.
     const row = this.rows.get(task.id);
-    let duration = 0;
+    // Timed here, not from the task's row: a task spawned before the probe came has none, and
+    // its polls must still be timed (the runtime leaves the long-poll check to the probe).
+    const duration = wall - this.pollStartedAt;
     if (row !== undefined) {
-      duration = wall - row.pollStartedAt;
       row.busyMs += duration;
       row.lastPollEnd = wall;
     }
@@ -275,16 +276,25 @@ const LAYERS = "(?:future|coroutine|combinator|task|runtime|diagnostics|time|syn
 const INTERNAL = internalFrames();
 
 function internalFrames(): RegExp {
-  let root: string | null = null;
+  const sep = "[/\\\\]";
+  const fallback = new RegExp(`${sep}(?:src|dist)${sep}${LAYERS}${sep}`);
+  let url: URL;
   try {
-    const url = new URL("../../", import.meta.url);
-    if (url.protocol === "file:") root = decodeURIComponent(url.pathname);
+    url = new URL("../../", import.meta.url);
   } catch {
-    root = null;
+    return fallback;
   }
-  if (root === null) return new RegExp(`[/\\\\](?:src|dist)[/\\\\]${LAYERS}[/\\\\]`);
-  const escaped = root.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`${escaped}(?:src|dist)/${LAYERS}/`);
+  if (url.protocol !== "file:") return fallback;
+  // Frames show the path as a URL (percent-encoded) or as a file path (decoded, `\` on Windows).
+  const forms = new Set([url.pathname, decodeURIComponent(url.pathname)]);
+  const alternatives = [...forms].map((p) =>
+    p
+      .split("/")
+      .filter((part) => part.length > 0)
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join(sep),
+  );
+  return new RegExp(`(?:${alternatives.join("|")})${sep}(?:src|dist)${sep}${LAYERS}${sep}`);
 }
 
 /**

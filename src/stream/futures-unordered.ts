@@ -25,6 +25,9 @@ import { PENDING } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { DONE, StreamBase, type StreamPoll } from "./stream.js";
 
+/** How many futures in flight a dump shows. */
+const DESCRIBED_CHILDREN = 8;
+
 /** One child's pager and context. Reused by the next child that takes the same index. */
 class Slot extends Context {
   /** The index is in the ready queue (set by a wake, cleared when the set takes it off). */
@@ -177,12 +180,21 @@ export class FuturesUnordered<T> extends StreamBase<T> implements Cancellable {
     return index;
   }
 
-  /** For dumps and deadlock reports: the futures in flight. */
+  /**
+   * For dumps and deadlock reports: the futures in flight, the first few of them (a dump, or an
+   * instrument listener describing every pending poll, must not cost one line per child).
+   */
   override [DESCRIBE](): Description {
-    return {
-      label: `FuturesUnordered (${this.live} in flight)`,
-      children: this.children.filter((c) => c !== null && c !== undefined),
-    };
+    const shown: unknown[] = [];
+    for (const c of this.children) {
+      if (c === null || c === undefined) continue;
+      if (shown.length === DESCRIBED_CHILDREN) {
+        shown.push(`… ${this.live - DESCRIBED_CHILDREN} more`);
+        break;
+      }
+      shown.push(c);
+    }
+    return { label: `FuturesUnordered (${this.live} in flight)`, children: shown };
   }
 
   [CANCEL](): Cleanup | null {
