@@ -163,6 +163,21 @@ describe("brigade kitchen: good input", () => {
     expect(JSON.parse(readFileSync(trace, "utf8")).traceEvents.length).toBeGreaterThan(0);
   });
 
+  it("bad input with stderr already closed (2>&1 | head -0) still exits 2, not with a crash", async () => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "kitchen", "--nosuch"],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: "1" },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    child.stderr.destroy(); // the reader is gone before the error is written
+    const code = await new Promise<number | null>((r) => child.on("exit", r));
+    expect(code).toBe(2);
+  });
+
   it("a trace of several takes gives each take its own process name and its own flow ids", async () => {
     const dir = mkdtempSync(join(tmpdir(), "brigade-cli-"));
     const trace = join(dir, "all.json");

@@ -53,6 +53,32 @@ describe("interval", () => {
     }
   });
 
+  it("an interval made outside any runtime starts its rhythm at its first tick, on the runtime's clock", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    // Move the paused clock far from the host's first.
+    await rt.spawn(
+      asyncBlock(function* () {
+        yield* sleep(50_000);
+      }),
+    );
+    const bell = interval(100);
+    const seen = await rt.spawn(
+      asyncBlock(function* () {
+        const t0 = Instant.now();
+        const out: [number, number][] = [];
+        yield* ticks(bell, t0, 3, out);
+        return out;
+      }),
+    );
+    expect(seen).toEqual([
+      [0, 0],
+      [100, 100],
+      [200, 200],
+    ]);
+    bell[Symbol.dispose]();
+    await rt.shutdown();
+  });
+
   // tokio's MissedTickBehavior::Burst example (as corrected by tokio PR #4713: the first tick
   // is taken before the 200 ms of work).
   it("Burst: after 200 ms of work on a 50 ms interval, four ticks come at once, then the rhythm resumes at 250", async () => {

@@ -18,12 +18,16 @@ let prepared = false;
 
 /** Set when the reader of stdout went away (`| head`): the rest of the story is not printed. */
 let stdoutClosed = false;
+/** Likewise for stderr (`2>&1 | head`): the exit code still says what happened. */
+let stderrClosed = false;
 
 const processIo: Io = {
   out: (t) => {
     if (!stdoutClosed) process.stdout.write(`${t}\n`);
   },
-  err: (t) => process.stderr.write(`${t}\n`),
+  err: (t) => {
+    if (!stderrClosed) process.stderr.write(`${t}\n`);
+  },
   isTTY: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
 };
 
@@ -68,6 +72,13 @@ function prepareProcess(): void {
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") {
       stdoutClosed = true;
+      return;
+    }
+    throw e;
+  });
+  process.stderr.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") {
+      stderrClosed = true;
       return;
     }
     throw e;

@@ -17,8 +17,9 @@
 import type { Context } from "../future/context.js";
 import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
+import { timeAmbient } from "./driver.js";
 import { checkDuration, checkInstant, Instant, nowMs } from "./instant.js";
-import { Sleep } from "./sleep.js";
+import { Sleep, sleepFor } from "./sleep.js";
 
 /**
  * What an interval does after it missed ticks. See the module doc for each behaviour.
@@ -64,14 +65,18 @@ export class Interval implements Disposable {
   private origin: number;
   private n = 0;
 
-  /** @internal use `interval` or `intervalAt`. */
+  /**
+   * @internal use `interval` or `intervalAt`. `start` is `NaN` for an interval made outside any
+   * runtime: its rhythm starts at its first tick, on the clock of the runtime polling it.
+   */
   constructor(
     start: number,
     /** Milliseconds between ticks. */
     readonly period: number,
+    delay: Sleep = new Sleep(start, nowMs()),
   ) {
     this.origin = start;
-    this.delay = new Sleep(start, nowMs());
+    this.delay = delay;
   }
 
   /**
@@ -90,6 +95,8 @@ export class Interval implements Disposable {
   pollTick(cx: Context): Poll<Instant> {
     const delay = this.delay;
     if (delay.poll(cx) === PENDING) return PENDING;
+    // Made outside a runtime (see the constructor): the rhythm starts now.
+    if (Number.isNaN(this.origin)) this.origin = nowMs();
     const period = this.period;
     const due = this.origin + this.n * period;
     const now = nowMs();
@@ -182,7 +189,11 @@ function checkPeriod(ms: unknown, where: string): number {
  * ```
  */
 export function interval(ms: number): Interval {
-  return new Interval(nowMs(), checkPeriod(ms, "interval(ms): ms"));
+  const period = checkPeriod(ms, "interval(ms): ms");
+  // Outside any runtime (native code preparing a task), the first tick is at the first poll, on
+  // the clock of the runtime that polls it, as a sleep made there (sleep.ts, `UNSTARTED`).
+  if (timeAmbient.driver === null) return new Interval(Number.NaN, period, sleepFor(0));
+  return new Interval(nowMs(), period);
 }
 
 /**
