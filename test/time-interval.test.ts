@@ -63,7 +63,7 @@ describe("interval", () => {
     );
     const bell = interval(100);
     const seen = await rt.spawn(
-      asyncBlock(function* () {
+      asyncBlock(function* (): Generator<any, [number, number][], any> {
         const t0 = Instant.now();
         const out: [number, number][] = [];
         yield* ticks(bell, t0, 3, out);
