@@ -222,6 +222,17 @@ describe("spawnBlocking failures", () => {
     await rt.shutdown();
   });
 
+  it("the thrown error's chain of causes comes back with it", async () => {
+    const e = await failure(runJob(jobs, "failWithCause"), "threw");
+    const top = e.cause as Error & { cause: Error & { cause: Error & { code: string } } };
+    expect(top.message).toBe("the sauce burnt");
+    expect(top.cause).toBeInstanceOf(RangeError);
+    expect(top.cause.message).toBe("too hot");
+    expect(top.cause.cause).toBeInstanceOf(TypeError);
+    expect(top.cause.cause.message).toBe("the oven is cold");
+    expect(top.cause.cause.code).toBe("E_COLD");
+  });
+
   it("a thrown non-error is described", async () => {
     const e = await failure(runJob(jobs, "throwString"), "threw");
     expect(e.message).toContain('the string "a plain string"');

@@ -86,7 +86,7 @@ export class BlockingError extends Error {
 interface WorkerFailure {
   brigadeBlocking: true;
   reason: BlockingFailure;
-  error: { name: string; message: string; stack?: string; code?: string };
+  error: ErrorPicture;
 }
 
 /** The job dispatcher every pool thread runs. */
@@ -190,13 +190,25 @@ function isDataCloneError(e: unknown): e is Error {
   return e !== null && typeof e === "object" && (e as Error).name === "DataCloneError";
 }
 
+/** What the worker sends of a thrown error (blocking-worker.mjs, `describeError`). */
+interface ErrorPicture {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+  /** The error's own `cause`, pictured the same way. */
+  cause?: ErrorPicture;
+}
+
 /** An error object on this thread that looks like the one thrown on the worker's. */
-function rebuild(picture: WorkerFailure["error"]): Error {
+function rebuild(picture: ErrorPicture): Error {
   const Ctor = STANDARD_ERRORS[picture.name] ?? Error;
   const error = new Ctor(picture.message);
   if (Ctor === Error && picture.name !== "Error") error.name = picture.name;
   if (picture.stack !== undefined) error.stack = picture.stack;
   if (picture.code !== undefined) (error as Error & { code: string }).code = picture.code;
+  if (picture.cause !== undefined)
+    (error as Error & { cause: unknown }).cause = rebuild(picture.cause);
   return error;
 }
 

@@ -68,14 +68,15 @@ function failure(reason, error) {
   return { brigadeBlocking: true, reason, error: describeError(error) };
 }
 
-/** A cloneable picture of whatever was thrown. */
-function describeError(e) {
+/** A cloneable picture of whatever was thrown, with its chain of causes (a few deep). */
+function describeError(e, depth = 0) {
   if (e !== null && typeof e === "object" && typeof e.message === "string") {
     return {
       name: typeof e.name === "string" ? e.name : "Error",
       message: e.message,
       stack: typeof e.stack === "string" ? e.stack : undefined,
       code: typeof e.code === "string" ? e.code : undefined,
+      cause: e.cause !== undefined && depth < 8 ? describeError(e.cause, depth + 1) : undefined,
     };
   }
   return { name: "thrown value", message: describe(e) };
