@@ -7,6 +7,7 @@ import { Context } from "../src/future/context.js";
 import { FutureBase } from "../src/future/future.js";
 import { PENDING, type Poll } from "../src/future/poll.js";
 import { Waker } from "../src/future/waker.js";
+import { DONE, StreamBase, type StreamPoll } from "../src/stream/stream.js";
 import { resetBudget } from "../src/task/budget.js";
 
 /**
@@ -156,3 +157,22 @@ export async function turns(n: number): Promise<void> {
 }
 
 export { PENDING };
+
+/**
+ * A stream of 0, 1, 2, … up to `n` that counts its disposals, and fails if polled after one (a
+ * disposed stream must never be polled again).
+ */
+export class Counter extends StreamBase<number> {
+  i = 0;
+  drops = 0;
+  constructor(private readonly n: number) {
+    super();
+  }
+  pollNext(_cx: Context): StreamPoll<number> {
+    if (this.drops > 0) throw new Error("polled after dispose");
+    return this.i < this.n ? this.i++ : DONE;
+  }
+  override [Symbol.dispose](): void {
+    this.drops++;
+  }
+}

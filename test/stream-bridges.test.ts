@@ -6,7 +6,6 @@ import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import {
   asyncBlock,
-  type Context,
   DONE,
   fromAsyncIterable,
   fromEvent,
@@ -20,26 +19,10 @@ import {
   Runtime,
   receiverStream,
   run,
-  StreamBase,
-  type StreamPoll,
   sleep,
 } from "../src/index.js";
 import { ctrlC } from "../src/node.js";
-
-/** A stream of 0, 1, 2, … up to `n` that counts its disposals. */
-class Counter extends StreamBase<number> {
-  i = 0;
-  drops = 0;
-  constructor(private readonly n: number) {
-    super();
-  }
-  pollNext(_cx: Context): StreamPoll<number> {
-    return this.i < this.n ? this.i++ : DONE;
-  }
-  override [Symbol.dispose](): void {
-    this.drops++;
-  }
-}
+import { Counter } from "./future-testkit.js";
 
 describe("for await over a stream, from native code", () => {
   it("yields every item, then disposes the stream", async () => {

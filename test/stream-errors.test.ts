@@ -10,7 +10,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   asyncBlock,
-  type Context,
   DONE,
   type Future,
   fromAsyncIterable,
@@ -21,27 +20,10 @@ import {
   Runtime,
   race,
   run,
-  StreamBase,
-  type StreamPoll,
+  type StreamBase,
   sleep,
 } from "../src/index.js";
-import { Gate } from "./future-testkit.js";
-
-/** A stream of 0, 1, 2, … up to `n` that counts its disposals. */
-class Counter extends StreamBase<number> {
-  i = 0;
-  drops = 0;
-  constructor(private readonly n: number) {
-    super();
-  }
-  pollNext(_cx: Context): StreamPoll<number> {
-    if (this.drops > 0) throw new Error("polled after dispose");
-    return this.i < this.n ? this.i++ : DONE;
-  }
-  override [Symbol.dispose](): void {
-    this.drops++;
-  }
-}
+import { Counter, Gate } from "./future-testkit.js";
 
 /** A future that sleeps `ms` on the runtime's clock, then gives `v`. */
 function okAfter<T>(ms: number, v: T): Future<T> {

@@ -11,12 +11,11 @@
  * `undefined` is not a valid message: `recv()` uses it to say "closed".
  */
 import type { Context } from "../future/context.js";
-import { DESCRIBE, type Description } from "../future/describe.js";
-import { FutureStateError } from "../future/errors.js";
-import { FutureBase } from "../future/future.js";
+import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { QUEUED, WaitNode, WaitQueue } from "../sync/waiter.js";
 import { pollProceed } from "../task/budget.js";
+import { BorrowedRecv } from "./borrowed-recv.js";
 import { checkCapacity, checkMessage, RecvLaggedError, SendError } from "./errors.js";
 import { RecvIterator } from "./iterate.js";
 
@@ -156,7 +155,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    * ```
    */
   recv(): FutureBase<T | undefined> & Disposable {
-    return new Recv(this);
+    return new BorrowedRecv(this, "broadcast rx.recv()");
   }
 
   /**
@@ -269,38 +268,6 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return new RecvIterator<T>(this);
-  }
-}
-
-class Recv<T> extends FutureBase<T | undefined> implements Disposable {
-  private done = false;
-
-  constructor(private readonly rx: Receiver<T>) {
-    super();
-  }
-
-  [DESCRIBE](): Description {
-    return { label: "broadcast rx.recv()", children: [] };
-  }
-
-  poll(cx: Context): Poll<T | undefined> {
-    if (this.done)
-      throw new FutureStateError("rx.recv() was polled after it completed or was dropped");
-    let r: Poll<T | undefined>;
-    try {
-      r = this.rx.pollRecv(cx, this);
-    } catch (e) {
-      this.done = true;
-      throw e;
-    }
-    if (r !== PENDING) this.done = true;
-    return r;
-  }
-
-  [Symbol.dispose](): void {
-    if (this.done) return;
-    this.done = true;
-    this.rx.unregister(this);
   }
 }
 

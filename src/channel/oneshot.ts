@@ -18,6 +18,7 @@ import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { QUEUED, WaitNode, WaitQueue } from "../sync/waiter.js";
 import { pollProceed } from "../task/budget.js";
+import { BorrowedRecv } from "./borrowed-recv.js";
 import { ChannelClosedError, SendError } from "./errors.js";
 
 const EMPTY = 0; // nothing sent yet
@@ -152,7 +153,7 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
    * ```
    */
   recv(): FutureBase<T> & Disposable {
-    return new Recv(this);
+    return new BorrowedRecv(this, "oneshot rx.recv()");
   }
 
   /** @internal poll for the value on behalf of `by` (the receiver or one of its `recv()`s). */
@@ -260,39 +261,6 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
       s.state = RX_CLOSED;
       s.value = undefined;
     }
-  }
-}
-
-/** `rx.recv()`: waits on the receiver without owning it (its drop does not close the channel). */
-class Recv<T> extends FutureBase<T> implements Disposable {
-  private done = false;
-
-  constructor(private readonly rx: Receiver<T>) {
-    super();
-  }
-
-  [DESCRIBE](): Description {
-    return { label: "oneshot rx.recv()", children: [] };
-  }
-
-  poll(cx: Context): Poll<T> {
-    if (this.done)
-      throw new FutureStateError("rx.recv() was polled after it completed or was dropped");
-    let r: Poll<T>;
-    try {
-      r = this.rx.pollRecv(cx, this);
-    } catch (e) {
-      this.done = true;
-      throw e;
-    }
-    if (r !== PENDING) this.done = true;
-    return r;
-  }
-
-  [Symbol.dispose](): void {
-    if (this.done) return;
-    this.done = true;
-    this.rx.unregister(this);
   }
 }
 
