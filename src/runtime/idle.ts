@@ -24,40 +24,47 @@ import type { Runtime } from "./runtime.js";
 /** Nothing is runnable on `rt`: if main waits on what nothing can wake, look again soon. */
 export function checkIdle(rt: Runtime): void {
   if (rt.lifecycle === SHUTTING_DOWN) {
-    checkShutdown(rt);
-    return;
+    // Cleanups still running and none runnable: can any of them ever wake?
+    confirmLater(rt, cleanupsStuck, (rt) => giveUp(rt, cleanupsAsleep(rt.liveTasks())));
+  } else {
+    confirmLater(rt, mainStuck, (rt) => {
+      rt.fatal = allAsleep([...rt.liveTasks()].filter((t) => !t.isCleanup));
+      beginShutdown(rt);
+    });
   }
-  const main = rt.mainTask;
-  if (main === null || main.isFinished() || rt.idleCheckPending || !nothingCanWake(rt)) return;
-  if (!rt.options.detectDeadlocks) return;
+}
+
+/**
+ * If `stuck` holds now, look again one macrotask later (a wake may be on its way through the
+ * host); give the `verdict` only if no poll happened meanwhile and `stuck` still holds. If polls
+ * did happen and the runtime is idle again, check afresh: its own idle check was skipped while
+ * this one was pending (a shutdown may even have begun meanwhile).
+ */
+function confirmLater(
+  rt: Runtime,
+  stuck: (rt: Runtime) => boolean,
+  verdict: (rt: Runtime) => void,
+): void {
+  if (rt.idleCheckPending || !rt.options.detectDeadlocks || !stuck(rt)) return;
   rt.idleCheckPending = true;
   const polls = rt.polls;
   macrotask(() => {
     rt.idleCheckPending = false;
-    if (rt.lifecycle === SHUTTING_DOWN) {
-      // A shutdown began meanwhile, its own idle check skipped while this one was pending.
-      if (rt.queue.length === 0) checkShutdown(rt);
-      return;
-    }
-    if (rt.polls !== polls || rt.queue.length > 0 || main.isFinished() || rt.lifecycle !== OPEN)
-      return;
-    if (!nothingCanWake(rt)) return;
-    rt.fatal = allAsleep([...rt.liveTasks()].filter((t) => !t.isCleanup));
-    beginShutdown(rt);
+    if (rt.queue.length > 0) return; // a turn is coming, and checks again when it ends
+    if (rt.polls === polls && stuck(rt)) verdict(rt);
+    else checkIdle(rt);
   });
 }
 
-/** Shutting down with cleanups still running and none runnable: can any of them ever wake? */
-function checkShutdown(rt: Runtime): void {
-  if (rt.idleCheckPending || !rt.options.detectDeadlocks || !cleanupsCannotWake(rt)) return;
-  rt.idleCheckPending = true;
-  const polls = rt.polls;
-  macrotask(() => {
-    rt.idleCheckPending = false;
-    if (rt.polls !== polls || rt.queue.length > 0 || rt.lifecycle !== SHUTTING_DOWN) return;
-    if (!cleanupsCannotWake(rt)) return;
-    giveUp(rt, cleanupsAsleep(rt.liveTasks()));
-  });
+/** `run()`'s main waits, and nothing can wake any task. */
+function mainStuck(rt: Runtime): boolean {
+  const main = rt.mainTask;
+  return main !== null && !main.isFinished() && rt.lifecycle === OPEN && nothingCanWake(rt);
+}
+
+/** Shutting down, and nothing can wake the cleanups still running. */
+function cleanupsStuck(rt: Runtime): boolean {
+  return rt.lifecycle === SHUTTING_DOWN && cleanupsCannotWake(rt);
 }
 
 /** No timer, bridged promise, I/O wait or AbortSignal link can wake a task of `rt`. */
