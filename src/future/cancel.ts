@@ -19,7 +19,7 @@
 import { ambient, hostOf } from "./ambient.js";
 import type { Context } from "./context.js";
 import type { Future, Suspend } from "./future.js";
-import { FutureBase, RETURNED, SUSPENDED, stepContext, stepResult } from "./future.js";
+import { disposeOf, FutureBase, RETURNED, SUSPENDED, stepContext, stepResult } from "./future.js";
 import { PENDING, type Poll } from "./poll.js";
 
 /** The method that starts a future's teardown and returns what is left of it. */
@@ -63,6 +63,19 @@ export function drop(future: unknown): void {
 function detach(rest: Cleanup): void {
   const host = ambient.host ?? hostOf(rest.owner);
   if (host !== null) host.spawnCleanup(rest, rest.owner);
+}
+
+/**
+ * Dispose `value` if it holds anything, swallowing what a `finally` throws on the way out: for
+ * what nobody can be told about, a cleanup the runtime gave up on, or the output of a dropped
+ * JoinHandle (tokio ignores a panic while dropping such an output too).
+ */
+export function disposeQuietly(value: unknown): void {
+  try {
+    disposeOf(value);
+  } catch {
+    // Nobody to tell.
+  }
 }
 
 /**
@@ -173,11 +186,7 @@ class AllCleanups extends FutureBase<void> implements Cleanup, Disposable {
     for (let i = 0; i < this.rest.length; i++) {
       const c = this.rest[i];
       this.rest[i] = null;
-      try {
-        (c as Partial<Disposable> | null)?.[Symbol.dispose]?.();
-      } catch {
-        // Given up on already: a finally that throws while being left changes nothing.
-      }
+      disposeQuietly(c);
     }
     this.left = 0;
   }
@@ -254,7 +263,7 @@ export abstract class CancellableFuture<T>
     if (ambient.abandoning) {
       // The runtime gave up on this cleanup: release what the rest holds, drive nothing more.
       this.teardown = TORN;
-      (t as Partial<Disposable>)[Symbol.dispose]?.();
+      disposeOf(t);
       return RETURNED as IteratorReturnResult<any>;
     }
     // Asked again while the rest runs (the driver unwinding from further out): keep at it.

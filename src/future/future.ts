@@ -113,9 +113,18 @@ export function stepResult<T>(future: unknown, r: Poll<T>): IteratorResult<Suspe
   return DONE as IteratorReturnResult<T>;
 }
 
-function disposeOf(f: unknown): void {
-  const d = (f as Partial<Disposable>)[Symbol.dispose];
-  if (d !== undefined) d.call(f);
+/**
+ * Dispose `value` if it holds anything (anything else is left alone).
+ *
+ * @example
+ * ```ts
+ * disposeOf(maybeAStream); // null, a number or a plain object: nothing happens
+ * ```
+ */
+export function disposeOf(value: unknown): void {
+  if (value === null || typeof value !== "object") return;
+  const d = (value as Partial<Disposable>)[Symbol.dispose];
+  if (typeof d === "function") d.call(value);
 }
 
 /**

@@ -24,7 +24,7 @@
  */
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
-import { FutureBase } from "../future/future.js";
+import { disposeOf, FutureBase } from "../future/future.js";
 import type { PENDING, Poll } from "../future/poll.js";
 
 /** The one value `pollNext` returns when a stream has ended. */
@@ -71,12 +71,8 @@ export function assertStream(value: unknown, where: string): asserts value is St
   }
 }
 
-/** @internal dispose a value if it is disposable (what adapters wrap may or may not be). */
-export function disposeOf(value: unknown): void {
-  if (value === null || typeof value !== "object") return;
-  const d = (value as Partial<Disposable>)[Symbol.dispose];
-  if (d !== undefined) d.call(value);
-}
+/** @internal dispose a value if it is disposable (what adapters wrap may or may not be): future.ts. */
+export { disposeOf };
 
 /**
  * Base class for streams: implement `pollNext`, and `[Symbol.dispose]` if the stream holds

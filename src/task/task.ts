@@ -38,7 +38,7 @@ import {
 import { Coroutine } from "../coroutine/coroutine.js";
 import type { Host } from "../future/ambient.js";
 import { ambient } from "../future/ambient.js";
-import type { Cleanup } from "../future/cancel.js";
+import { type Cleanup, disposeQuietly } from "../future/cancel.js";
 import { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
@@ -438,11 +438,7 @@ export class Task<T> extends Context {
     if ((this.state & COMPLETE) !== 0) return;
     const rest = this.slot;
     this.finishCancelled();
-    try {
-      (rest as Partial<Disposable> | null)?.[Symbol.dispose]?.();
-    } catch {
-      // Given up on already: a finally that throws while being left changes nothing.
-    }
+    disposeQuietly(rest);
   }
 
   private finishReady(value: T): void {
@@ -496,7 +492,7 @@ export class Task<T> extends Context {
     this.scheduler.taskCompleted(this);
     if ((this.state & (DETACHED | FAILED)) === DETACHED) {
       this.state |= TAKEN;
-      disposeOutput(outcome);
+      disposeQuietly(outcome);
     }
     if (w !== null) w.wake();
     const d = x === null ? null : x.deferred;
@@ -627,7 +623,7 @@ export class Task<T> extends Context {
       this.state |= DETACHED;
     } else if ((this.state & (TAKEN | FAILED)) === 0) {
       this.state |= TAKEN;
-      disposeOutput(this.slot);
+      disposeQuietly(this.slot);
     }
   }
 
@@ -640,15 +636,3 @@ export class Task<T> extends Context {
 // The teardown forward is shared with every other future.
 Task.prototype.return = FutureBase.prototype.return as () => IteratorResult<Suspend, unknown>;
 (Task.prototype as { [SPAWNED_TASK]?: true })[SPAWNED_TASK] = true;
-
-/** The output of a task nobody can take any more: dispose it, if it holds anything. */
-function disposeOutput(output: unknown): void {
-  if (output === null || typeof output !== "object") return;
-  const d = (output as Partial<Disposable>)[Symbol.dispose];
-  if (typeof d !== "function") return;
-  try {
-    d.call(output);
-  } catch {
-    // Nobody can be told (tokio ignores a panic while dropping such an output too).
-  }
-}
