@@ -1,5 +1,13 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -95,6 +103,12 @@ describe("brigade kitchen: bad input", () => {
         /--port must be a whole number from 0 to 65535, got '99999'/,
       ],
       [["bake"], /unknown command 'bake'/],
+      [
+        ["kitchen", "--serve", "join", "--json", "--trace", "t.json"],
+        /--serve cannot be combined with scene names \(join\), --trace, --json: the page chooses/,
+      ],
+      [["kitchen", "--serve", "--explain"], /--serve cannot be combined with --explain/],
+      [["kitchen", "join", "--port", "8080"], /--port only applies to --serve/],
     ] as const) {
       const c = capture();
       expect(await main(args, c.io)).toBe(2);
@@ -114,6 +128,27 @@ describe("brigade kitchen: good input", () => {
     const r = await cli(["kitchen", "--help"], "bin/brigade.js");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: brigade kitchen \[scene \.\.\.\]/);
+  });
+
+  it("the launcher in a clone runs the source, not a dist/ an older build left behind", async () => {
+    // A copy of the launcher beside a stale compiled CLI and a current source one.
+    const dir = mkdtempSync(join(tmpdir(), "brigade-bin-"));
+    mkdirSync(join(dir, "bin"));
+    mkdirSync(join(dir, "dist/cli"), { recursive: true });
+    mkdirSync(join(dir, "src/cli"), { recursive: true });
+    copyFileSync(join(ROOT, "bin/brigade.js"), join(dir, "bin/brigade.js"));
+    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+    writeFileSync(join(dir, "package.json"), '{ "type": "module" }');
+    const says = (what: string) =>
+      `export async function main() { console.log("${what}"); return 0; }`;
+    writeFileSync(join(dir, "dist/cli/main.js"), says("stale dist"));
+    writeFileSync(join(dir, "src/cli/main.ts"), says("current source"));
+    const fromClone = await cli([], join(dir, "bin/brigade.js"));
+    expect(fromClone.stdout.trim()).toBe("current source");
+    // A published package has no src/: the compiled CLI runs.
+    rmSync(join(dir, "src"), { recursive: true });
+    const published = await cli([], join(dir, "bin/brigade.js"));
+    expect(published.stdout.trim()).toBe("stale dist");
   });
 
   it("--json prints one parseable entry per line, runtime events and story lines alike", async () => {

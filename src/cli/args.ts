@@ -73,6 +73,7 @@ export function parseArgs(argv: readonly string[]): Command {
     list: false,
   };
   let help = false;
+  let portGiven = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     const value = (): string => {
@@ -108,6 +109,7 @@ export function parseArgs(argv: readonly string[]): Command {
         break;
       case "--port":
         out.port = parsePort(value());
+        portGiven = true;
         break;
       default:
         if (arg.startsWith("-"))
@@ -115,7 +117,33 @@ export function parseArgs(argv: readonly string[]): Command {
         out.scenes.push(arg);
     }
   }
-  return help ? { command: "help" } : out;
+  if (help) return { command: "help" };
+  checkCombination(out, portGiven);
+  return out;
+}
+
+/**
+ * `--serve` plays the scenes in the page, chosen there, so the options that shape a terminal run
+ * would be silently ignored beside it: refuse them, and `--port` without `--serve`, by name.
+ */
+function checkCombination(cmd: KitchenCommand, portGiven: boolean): void {
+  if (cmd.serve) {
+    const ignored = [
+      cmd.scenes.length > 0 ? `scene names (${cmd.scenes.join(", ")})` : null,
+      cmd.explain ? "--explain" : null,
+      cmd.realtime ? "--realtime" : null,
+      cmd.html !== null ? "--html" : null,
+      cmd.trace !== null ? "--trace" : null,
+      cmd.json ? "--json" : null,
+    ].filter((x) => x !== null);
+    if (ignored.length > 0) {
+      throw new UsageError(
+        `--serve cannot be combined with ${ignored.join(", ")}: the page chooses and plays the scenes itself`,
+      );
+    }
+  } else if (portGiven) {
+    throw new UsageError("--port only applies to --serve");
+  }
 }
 
 function parsePort(v: string): number {
