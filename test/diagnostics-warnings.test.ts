@@ -115,7 +115,7 @@ describe("long polls", () => {
     expect(warnings).toEqual([]);
   });
 
-  it("rejects a negative or non-number threshold with a RangeError naming the option", () => {
+  it("rejects a negative threshold with a RangeError and a non-number with a TypeError, naming the option", () => {
     expect(() =>
       run(
         asyncBlock(function* () {}),
@@ -127,7 +127,7 @@ describe("long polls", () => {
         asyncBlock(function* () {}),
         { longPollThreshold: "10" as never },
       ),
-    ).toThrow(RangeError);
+    ).toThrow(TypeError);
   });
 });
 

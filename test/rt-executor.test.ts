@@ -5,7 +5,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { asyncBlock, asyncFn } from "../src/coroutine/async-fn.js";
-import type { Context } from "../src/future/context.js";
+import { Context } from "../src/future/context.js";
 import { FutureBase } from "../src/future/future.js";
 import { PENDING, type Poll } from "../src/future/poll.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
@@ -26,6 +26,17 @@ class WakesDuringPoll extends FutureBase<string> {
     if (this.polls++ > 0) return "done";
     for (let i = 0; i < this.wakes; i++) cx.waker.wake();
     return PENDING;
+  }
+}
+
+/** A waker that counts its wakes. */
+class CountingWaker {
+  constructor(private readonly onWake: () => void) {}
+  wake(): void {
+    this.onWake();
+  }
+  willWake(other: unknown): boolean {
+    return other === this;
   }
 }
 
@@ -134,6 +145,44 @@ describe("starvation", () => {
     expect(rt.metrics().budgetForcedYields).toBeGreaterThan(0);
     h.abort();
     await rt.shutdown();
+  });
+});
+
+describe("the budget belongs to task polls", () => {
+  it("a future polled by hand after a task spent its whole budget is not cut short", async () => {
+    // The task ends its poll with the budget at exactly zero (128 ready leaves).
+    await run(
+      asyncBlock(function* () {
+        for (let i = 0; i < 128; i++) yield* new AlwaysReady();
+      }),
+    );
+    let wakes = 0;
+    const cx = new Context(new CountingWaker(() => wakes++));
+    expect(new AlwaysReady().poll(cx)).toBe(1);
+    expect(wakes).toBe(0);
+  });
+
+  it("each runtime counts only the polls its own budget cut short", async () => {
+    const busy = new Runtime();
+    const quiet = new Runtime();
+    await busy.spawn(
+      asyncBlock(function* () {
+        for (let i = 0; i < 1000; i++) yield* new AlwaysReady();
+      }),
+    );
+    const cut = busy.metrics().budgetForcedYields;
+    expect(cut).toBe(7); // 1000 ready leaves at 128 per poll
+    await quiet.spawn(asyncBlock(function* () {}));
+    expect(quiet.metrics().budgetForcedYields).toBe(0);
+    const later = new Runtime();
+    await later.spawn(
+      asyncBlock(function* () {
+        for (let i = 0; i < 300; i++) yield* new AlwaysReady();
+      }),
+    );
+    expect(later.metrics().budgetForcedYields).toBe(2);
+    expect(busy.metrics().budgetForcedYields).toBe(cut);
+    await Promise.all([busy.shutdown(), quiet.shutdown(), later.shutdown()]);
   });
 });
 

@@ -292,7 +292,7 @@ describe("shutdown({ timeout })", () => {
     expect(() => rt.shutdown({ timeout: Number.NaN })).toThrow(
       /shutdown\(options\): options\.timeout must be a number of milliseconds/,
     );
-    expect(() => rt.shutdown({ timeout: "5s" as unknown as number })).toThrow(RangeError);
+    expect(() => rt.shutdown({ timeout: "5s" as unknown as number })).toThrow(TypeError);
     expect(() => rt.shutdown(null as unknown as {})).toThrow(TypeError);
     expect(() =>
       run(

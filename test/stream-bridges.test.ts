@@ -22,6 +22,7 @@ import {
   sleep,
 } from "../src/index.js";
 import { ctrlC } from "../src/node.js";
+import { processHolds } from "../src/runtime/keep-alive.js";
 import { Counter } from "./future-testkit.js";
 
 describe("for await over a stream, from native code", () => {
@@ -197,19 +198,21 @@ describe("fromEvent", () => {
 describe("ctrlC", () => {
   it("is ready at the next SIGINT and gives Node's default handling back afterwards", async () => {
     const before = process.listenerCount("SIGINT");
+    const holdsBefore = processHolds();
     const during: number[] = [];
     await run(
       asyncBlock(function* () {
         const bell = ctrlC();
         const first = yield* pollFn((cx) => (bell.poll(cx) === PENDING ? "waiting" : "rang"));
-        during.push(process.listenerCount("SIGINT"));
+        during.push(process.listenerCount("SIGINT"), processHolds());
         setTimeout(() => process.emit("SIGINT"), 1);
         yield* bell;
         return first;
       }),
     );
-    expect(during).toEqual([before + 1]);
+    expect(during).toEqual([before + 1, holdsBefore + 1]);
     expect(process.listenerCount("SIGINT")).toBe(before);
+    expect(processHolds()).toBe(holdsBefore);
   });
 
   it("dropped while waiting, it removes its listener", async () => {
@@ -225,6 +228,7 @@ describe("ctrlC", () => {
       }),
     );
     expect(process.listenerCount("SIGINT")).toBe(before);
+    expect(processHolds()).toBe(0);
   });
 });
 

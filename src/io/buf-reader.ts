@@ -21,7 +21,7 @@ import { DESCRIBE, type Description } from "../future/describe.js";
 import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { DONE, StreamBase, type StreamPoll } from "../stream/index.js";
-import { disposeOf } from "../stream/stream.js";
+import { disposeOf, WITHDRAW } from "../stream/stream.js";
 import { IoError } from "./error.js";
 import { IoFuture, type ParkSource, type ParksOn, parkSourceOf } from "./io-future.js";
 import { type AsyncRead, assertReader } from "./traits.js";
@@ -191,18 +191,40 @@ class ReadLine extends IoFuture<string | null> {
 class Lines extends StreamBase<string> {
   private readonly line = new LineAssembler();
   private ended = false;
+  /** What the reader parks its pollers on, if it can say who parked (see io-future.ts). */
+  private readonly source: ParkSource | null;
   constructor(private readonly reader: BufReader) {
     super();
+    this.source = parkSourceOf(reader);
   }
   pollNext(cx: Context): StreamPoll<string> {
     if (this.ended) return DONE;
-    const r = this.line.pollLine(cx, this.reader);
+    const src = this.source;
+    let r: string | null | typeof PENDING;
+    if (src === null || src.poller !== null) {
+      // Polled by `lines.next()` (which parks as itself), or a reader that records nobody.
+      r = this.line.pollLine(cx, this.reader);
+    } else {
+      // Polled through adapters or a consumer: park as this stream, so that a dropped `next()`
+      // of an adapter can take the wait back (WITHDRAW).
+      src.poller = this;
+      try {
+        r = this.line.pollLine(cx, this.reader);
+      } finally {
+        src.poller = null;
+      }
+    }
     if (r === PENDING) return PENDING;
     if (r === null) {
       this.ended = true;
       return DONE;
     }
     return r;
+  }
+
+  /** A dropped `next()` of an adapter on this stream parked on the reader: take it back. */
+  override [WITHDRAW](): void {
+    this.source?.unregister(this);
   }
 
   /** `next()` registers as itself where it parks, so a dropped one takes its wait back. */

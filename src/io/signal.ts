@@ -5,13 +5,15 @@
  * While it waits, Node's default reaction to SIGINT (exiting) is off, because a listener is
  * installed; the listener is added at the first poll and removed when the future completes or is
  * dropped, which gives the default back. Waiting is not a deadlock (the runtime's check sees it),
- * and it does not hold the paused clock: the signal may never come.
+ * and it does not hold the paused clock: the signal may never come. It does hold the process
+ * open, as tokio's `ctrl_c` holds its runtime: `await run(ctrlC())` waits for the signal.
  */
 import type { Context } from "../future/context.js";
 import { FutureStateError } from "../future/errors.js";
 import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
+import { holdProcess, releaseProcess } from "../runtime/keep-alive.js";
 import { SourceWait } from "../stream/source-wait.js";
 
 const IDLE = 0;
@@ -28,6 +30,7 @@ class CtrlC extends FutureBase<void> implements Disposable {
     this.state = FIRED;
     this.wait.close();
     process.removeListener("SIGINT", this.onSignal);
+    releaseProcess();
     const w = this.waker;
     this.waker = null;
     w?.wake();
@@ -38,6 +41,7 @@ class CtrlC extends FutureBase<void> implements Disposable {
       case IDLE:
         this.state = WAITING;
         process.on("SIGINT", this.onSignal);
+        holdProcess(); // a listener holds nothing: Node would exit before the signal comes
         this.waker = cx.waker;
         this.wait.open();
         return PENDING;
@@ -53,7 +57,10 @@ class CtrlC extends FutureBase<void> implements Disposable {
   }
 
   [Symbol.dispose](): void {
-    if (this.state === WAITING) process.removeListener("SIGINT", this.onSignal);
+    if (this.state === WAITING) {
+      process.removeListener("SIGINT", this.onSignal);
+      releaseProcess();
+    }
     this.wait.close();
     this.state = DONE;
     this.waker = null;

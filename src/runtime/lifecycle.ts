@@ -26,6 +26,7 @@ import { JoinError } from "../task/join-error.js";
 import { spawnerAmbient } from "../task/spawn.js";
 import type { Task } from "../task/task.js";
 import { DeadlockError, describeWaiting, formatWaiting, type WaitingTask } from "./deadlock.js";
+import { describeType } from "./option-checks.js";
 import type { Runtime } from "./runtime.js";
 
 /** Accepting and running tasks. */
@@ -71,11 +72,9 @@ export class ShutdownTimeoutError extends Error {
 /** `timeout` (named `what` in the error) as milliseconds: a number >= 0, `Infinity` for none. */
 export function checkShutdownTimeout(timeout: unknown, what: string): number {
   if (timeout === undefined) return Number.POSITIVE_INFINITY;
-  if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0) {
-    throw new RangeError(
-      `${what} must be a number of milliseconds (>= 0, Infinity for no limit), got ${String(timeout)}`,
-    );
-  }
+  const rule = `${what} must be a number of milliseconds (>= 0, Infinity for no limit)`;
+  if (typeof timeout !== "number") throw new TypeError(`${rule}, got ${describeType(timeout)}`);
+  if (Number.isNaN(timeout) || timeout < 0) throw new RangeError(`${rule}, got ${timeout}`);
   return timeout;
 }
 

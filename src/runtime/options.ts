@@ -1,11 +1,22 @@
 /**
  * Runtime options: how the restaurant is run. Every option has a default that matches tokio's
  * current-thread runtime where one exists, and every option is checked here, in one place, with an
- * error that names it.
+ * error that names it and its rule (option-checks.ts): a wrong type is a `TypeError`, a wrong value
+ * a `RangeError`, and a key that is no option (a typo such as `seeed`) a `TypeError` naming the
+ * option it probably meant. `run()` takes the runtime's keys and two of its own.
  */
 
 import type { ClockKind } from "../time/clock.js";
 import type { InstrumentListener } from "./events.js";
+import {
+  checkBoolean,
+  checkCount,
+  checkFunction,
+  checkKeys,
+  checkObject,
+  checkOneOf,
+  describeType,
+} from "./option-checks.js";
 import type { WatchdogOptions } from "./watchdog.js";
 
 /** What happens when a task panics and nobody is waiting for its outcome. */
@@ -15,7 +26,8 @@ export type UnhandledPanic = "report" | "shutdown" | "ignore";
 export interface RuntimeOptions {
   /**
    * Permute the order of runnable tasks with this seed, reproducibly, to explore interleavings in
-   * tests. Without a seed the order is FIFO.
+   * tests. Without a seed the order is FIFO. Any safe integer (`Number.isSafeInteger`); each one
+   * gives its own order (all its bits count, see rng.ts).
    * @default undefined (FIFO)
    * @example new Runtime({ seed: 42 })
    */
@@ -141,79 +153,165 @@ export interface ResolvedOptions {
   onWarning: (warning: RuntimeWarning) => void;
   spawnLocations: boolean;
   detectDeadlocks: boolean;
-  /** `null` when off; its fields are checked where the watchdog starts. */
+  /** `null` when off; its fields are checked here, and again where the watchdog starts. */
   watchdog: WatchdogOptions | null;
   blockingThreads: number | undefined;
 }
 
+/** Every key of {@link RuntimeOptions}; the `satisfies` keeps the list and the type in step. */
+const RUNTIME_KEYS = Object.keys({
+  seed: 0,
+  eventInterval: 0,
+  unhandledPanic: 0,
+  clock: 0,
+  instrument: 0,
+  trace: 0,
+  longPollThreshold: 0,
+  onWarning: 0,
+  spawnLocations: 0,
+  detectDeadlocks: 0,
+  watchdog: 0,
+  blockingThreads: 0,
+} satisfies Record<keyof RuntimeOptions, 0>) as (keyof RuntimeOptions)[];
+
+/** The keys only `run()` takes: it keeps them and hands the rest to its runtime. */
+const RUN_ONLY = {
+  signal: "an option of run(), not of new Runtime()",
+  shutdownTimeout: "an option of run(), not of new Runtime(); rt.shutdown({ timeout }) takes one",
+} satisfies Record<Exclude<keyof RunOptions, keyof RuntimeOptions>, string>;
+
+const RUN_KEYS: readonly string[] = [...RUNTIME_KEYS, ...Object.keys(RUN_ONLY)];
+
+const WATCHDOG_KEYS = Object.keys({ thresholdMs: 0, onReport: 0, stderr: 0 } satisfies Record<
+  keyof WatchdogOptions,
+  0
+>);
+
+const PANIC_MODES: readonly UnhandledPanic[] = ["report", "shutdown", "ignore"];
+const CLOCKS: readonly ClockKind[] = ["real", "paused"];
+
+/**
+ * Check `new Runtime(options)`'s options and apply their defaults. Each option must have its own
+ * type (else a `TypeError`) and a value its rule allows (else a `RangeError`); an option set to
+ * `undefined` takes its default; a key that is no option (a typo) is a `TypeError` that suggests
+ * the option it probably meant.
+ *
+ * @example
+ * ```ts
+ * resolveOptions({ seed: 7 }).eventInterval; // 61
+ * resolveOptions({ seeed: 7 } as never); // TypeError: options.seeed is not a runtime option; did you mean 'seed'?
+ * ```
+ */
 export function resolveOptions(options: RuntimeOptions | undefined): ResolvedOptions {
-  if (options !== undefined && (options === null || typeof options !== "object")) {
-    throw new TypeError(
-      `Runtime options must be an object, got ${options === null ? "null" : typeof options}`,
-    );
-  }
+  checkObject(options, "Runtime options");
   const o = options ?? {};
+  checkKeys(o, "options", RUNTIME_KEYS, "a runtime option", RUN_ONLY);
   const seed = o.seed;
-  if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed))) {
-    throw new TypeError(`options.seed must be an integer, got ${String(seed)}`);
+  if (seed !== undefined) {
+    if (typeof seed !== "number") {
+      throw new TypeError(
+        `options.seed must be a number (a safe integer), got ${describeType(seed)}`,
+      );
+    }
+    if (!Number.isSafeInteger(seed)) {
+      throw new RangeError(
+        `options.seed must be an integer from -(2^53 - 1) to 2^53 - 1 (Number.isSafeInteger), got ${seed}`,
+      );
+    }
   }
-  const eventInterval = o.eventInterval ?? 61;
-  if (typeof eventInterval !== "number" || !Number.isInteger(eventInterval) || eventInterval < 1) {
-    throw new RangeError(
-      `options.eventInterval must be an integer of at least 1, got ${String(eventInterval)}`,
-    );
-  }
-  const unhandledPanic = o.unhandledPanic ?? "report";
-  if (unhandledPanic !== "report" && unhandledPanic !== "shutdown" && unhandledPanic !== "ignore") {
-    throw new RangeError(
-      `options.unhandledPanic must be "report", "shutdown" or "ignore", got ${String(unhandledPanic)}`,
-    );
-  }
-  const clock = o.clock ?? "real";
-  if (clock !== "real" && clock !== "paused") {
-    throw new RangeError(`options.clock must be "real" or "paused", got ${String(clock)}`);
-  }
-  const instrument = o.instrument;
-  if (instrument !== undefined && typeof instrument !== "function") {
-    throw new TypeError(
-      `options.instrument must be a function (event) => void, got ${typeof instrument}`,
-    );
-  }
-  const lp = o.longPollThreshold ?? 10;
-  if (lp !== false && (typeof lp !== "number" || Number.isNaN(lp) || lp < 0)) {
-    throw new RangeError(
-      `options.longPollThreshold must be a number of milliseconds (>= 0) or false, got ${String(lp)}`,
-    );
-  }
-  const onWarning = o.onWarning ?? printWarning;
-  if (typeof onWarning !== "function") {
-    throw new TypeError(`options.onWarning must be a function, got ${typeof onWarning}`);
-  }
+  const instrument = checkFunction(o.instrument, "options.instrument", "(event) => void");
   const blockingThreads = o.blockingThreads;
-  if (
-    blockingThreads !== undefined &&
-    (typeof blockingThreads !== "number" ||
-      !Number.isInteger(blockingThreads) ||
-      blockingThreads < 1)
-  ) {
-    throw new RangeError(
-      `options.blockingThreads must be an integer of at least 1, got ${String(blockingThreads)}`,
-    );
-  }
+  if (blockingThreads !== undefined) checkCount(blockingThreads, "options.blockingThreads");
   return {
     seed,
-    eventInterval,
-    unhandledPanic,
-    clock,
+    eventInterval:
+      o.eventInterval === undefined ? 61 : checkCount(o.eventInterval, "options.eventInterval"),
+    unhandledPanic: checkOneOf(o.unhandledPanic, PANIC_MODES, "options.unhandledPanic") ?? "report",
+    clock: checkOneOf(o.clock, CLOCKS, "options.clock") ?? "real",
     instrument,
-    trace: o.trace === true,
-    longPollMs: lp === false ? Number.POSITIVE_INFINITY : lp,
-    onWarning,
-    spawnLocations: o.spawnLocations ?? instrument !== undefined,
-    detectDeadlocks: o.detectDeadlocks ?? true,
-    watchdog: o.watchdog === undefined || o.watchdog === false ? null : o.watchdog,
+    trace: checkBoolean(o.trace, "options.trace") ?? false,
+    longPollMs: checkLongPoll(o.longPollThreshold),
+    onWarning: checkFunction(o.onWarning, "options.onWarning", "(warning) => void") ?? printWarning,
+    spawnLocations:
+      checkBoolean(o.spawnLocations, "options.spawnLocations") ?? instrument !== undefined,
+    detectDeadlocks: checkBoolean(o.detectDeadlocks, "options.detectDeadlocks") ?? true,
+    watchdog: checkWatchdog(o.watchdog),
     blockingThreads,
   };
+}
+
+/** `run()`'s options, split into its own and the ones its runtime takes. */
+export interface SplitRunOptions {
+  /** The runtime's options, for `new Runtime()` (checked there). */
+  runtime: RuntimeOptions | undefined;
+  /** Unchecked: `run()` checks it. */
+  signal: unknown;
+  /** Unchecked: `run()` checks it. */
+  shutdownTimeout: unknown;
+}
+
+const NO_RUN_OPTIONS: SplitRunOptions = Object.freeze({
+  runtime: undefined,
+  signal: undefined,
+  shutdownTimeout: undefined,
+});
+
+/**
+ * Check that `run()`'s options are an object of `run()`'s own keys (the runtime's and `signal`,
+ * `shutdownTimeout`), then split them: the runtime gets exactly its own keys, so that
+ * `new Runtime()` can refuse `signal` and `shutdownTimeout` as keys it does not take.
+ *
+ * @example
+ * ```ts
+ * const { runtime, signal } = splitRunOptions({ clock: "paused", signal: ac.signal });
+ * new Runtime(runtime); // { clock: "paused" }
+ * ```
+ */
+export function splitRunOptions(options: RunOptions | undefined): SplitRunOptions {
+  if (options === undefined) return NO_RUN_OPTIONS;
+  checkObject(options, "run(main, options): options");
+  checkKeys(options, "options", RUN_KEYS, "an option of run()");
+  const runtime: Record<string, unknown> = {};
+  for (const key of RUNTIME_KEYS) {
+    const value = options[key];
+    if (value !== undefined) runtime[key] = value;
+  }
+  return { runtime, signal: options.signal, shutdownTimeout: options.shutdownTimeout };
+}
+
+/** `longPollThreshold` in milliseconds: `false` (or `Infinity`) turns the warning off. */
+function checkLongPoll(value: unknown): number {
+  if (value === undefined) return 10;
+  if (value === false) return Number.POSITIVE_INFINITY;
+  const rule = "options.longPollThreshold must be a number of milliseconds (>= 0) or false";
+  if (typeof value !== "number") throw new TypeError(`${rule}, got ${describeType(value)}`);
+  if (Number.isNaN(value) || value < 0) throw new RangeError(`${rule}, got ${value}`);
+  return value;
+}
+
+/**
+ * The `watchdog` option, with the rules `startWatchdog` applies, checked before the runtime is
+ * built so that a bad one leaves nothing half made.
+ */
+function checkWatchdog(value: unknown): WatchdogOptions | null {
+  if (value === undefined || value === false) return null;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new TypeError(
+      `options.watchdog must be an object { thresholdMs } or false, got ${describeType(value)}`,
+    );
+  }
+  checkKeys(value, "options.watchdog", WATCHDOG_KEYS, "a watchdog option");
+  const { thresholdMs, onReport, stderr } = value as WatchdogOptions;
+  const rule = "options.watchdog.thresholdMs must be a positive, finite number of milliseconds";
+  if (typeof thresholdMs !== "number") {
+    throw new TypeError(`${rule}, got ${describeType(thresholdMs)}`);
+  }
+  if (!Number.isFinite(thresholdMs) || thresholdMs <= 0) {
+    throw new RangeError(`${rule}, got ${thresholdMs}`);
+  }
+  checkFunction(onReport, "options.watchdog.onReport", "(report) => void");
+  checkBoolean(stderr, "options.watchdog.stderr");
+  return value as WatchdogOptions;
 }
 
 function printWarning(warning: RuntimeWarning): void {

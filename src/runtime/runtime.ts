@@ -22,7 +22,7 @@ import { ambient } from "../future/ambient.js";
 import { type Cleanup, cancel } from "../future/cancel.js";
 import type { Future } from "../future/future.js";
 import { assertFuture } from "../future/future.js";
-import { budgetForcedYields } from "../task/budget.js";
+import { budgetForcedYields, leaveBudget } from "../task/budget.js";
 import type { JoinError } from "../task/join-error.js";
 import type { JoinHandle } from "../task/join-handle.js";
 import { RuntimeStateError } from "../task/runtime-state-error.js";
@@ -58,6 +58,7 @@ import {
   type RunOptions,
   type RuntimeOptions,
   resolveOptions,
+  splitRunOptions,
 } from "./options.js";
 import { callerLocation, type Probe, type TaskStats } from "./probe.js";
 import { Rng } from "./rng.js";
@@ -119,7 +120,8 @@ export class Runtime implements Spawner {
   ioWaits = 0;
   private waiters = 0;
   private eventLoopYields = 0;
-  private readonly budgetYieldsAtStart = budgetForcedYields();
+  /** Polls of this runtime's tasks that the cooperative budget cut short. */
+  private budgetYields = 0;
   /** @internal what `run()` rejects with over main's own outcome: a deadlock, an unhandled panic. */
   fatal: Error | null = null;
   /** Diagnostics, when attached (see probe.ts). Read by every task on every poll and wake. */
@@ -425,6 +427,7 @@ export class Runtime implements Spawner {
     let polled = 0;
     let last: Task<any> | null = null;
     let left = this.options.eventInterval;
+    const yieldsBefore = budgetForcedYields();
     try {
       while (left > 0) {
         const task = rng === null ? queue.shift() : queue.shiftAt(rng.below(queue.length));
@@ -448,6 +451,8 @@ export class Runtime implements Spawner {
     } finally {
       if (hb !== null) hb[0] = 0;
       this.polling = null;
+      this.budgetYields += budgetForcedYields() - yieldsBefore;
+      leaveBudget();
       if (this.probe !== null) this.probe.turnEnded();
       // Drop the reference to the last suspended future, or an idle runtime stays reachable.
       ambient.suspended = null;
@@ -566,7 +571,7 @@ export class Runtime implements Spawner {
       liveWaiters: this.waiters,
       ioWaits: this.ioWaits,
       eventLoopYields: this.eventLoopYields,
-      budgetForcedYields: budgetForcedYields() - this.budgetYieldsAtStart,
+      budgetForcedYields: this.budgetYields,
     };
   }
 
@@ -624,7 +629,9 @@ export class Runtime implements Spawner {
  */
 export function run<T>(main: Future<T>, options?: RunOptions): Promise<T> {
   assertFuture(main, "run(main): main");
-  const timeout = checkShutdownTimeout(options?.shutdownTimeout, "options.shutdownTimeout");
-  checkSignal(options?.signal, "run(main, options): options.signal");
-  return runMain(new Runtime(options), main, options?.signal, timeout);
+  // The runtime takes exactly its own keys: `signal` and `shutdownTimeout` stay here.
+  const own = splitRunOptions(options);
+  const timeout = checkShutdownTimeout(own.shutdownTimeout, "options.shutdownTimeout");
+  const signal = checkSignal(own.signal, "run(main, options): options.signal");
+  return runMain(new Runtime(own.runtime), main, signal, timeout);
 }

@@ -2,7 +2,9 @@
  * Spawn options: checking a task's `name`, and linking a task to an `AbortSignal` so that native
  * code can cancel Brigade work with the platform's own convention.
  */
+
 import type { Task } from "../task/task.js";
+import { holdProcess, releaseProcess } from "./keep-alive.js";
 
 /** The `name` option, checked: a string or nothing. */
 export function checkName(name: unknown): string | undefined {
@@ -50,7 +52,8 @@ function describeValue(v: unknown): string {
 /**
  * Abort `task` when `signal` (checked by {@link checkSignal}) aborts, at once if it already has.
  * While linked, the task counts as wakeable from outside, so waiting on nothing else is not a
- * deadlock; the link is undone when the task completes.
+ * deadlock, and the process is held open for the signal; the link is undone when the task
+ * completes.
  */
 export function linkSignal(rt: SignalLinks, task: Task<any>, signal: AbortSignal): void {
   if (signal.aborted) {
@@ -60,8 +63,11 @@ export function linkSignal(rt: SignalLinks, task: Task<any>, signal: AbortSignal
   const onAbort = () => task.abortFromSignal(signal);
   signal.addEventListener("abort", onAbort, { once: true });
   rt.signalLinks++;
+  // The signal may be all that is left to wake the task: wait for it (keep-alive.ts).
+  holdProcess();
   task.unlinkSignal = () => {
     rt.signalLinks--;
+    releaseProcess();
     signal.removeEventListener("abort", onAbort);
   };
 }

@@ -12,7 +12,15 @@
  */
 import { CANCEL, type Cancellable, type Cleanup, cancel } from "../future/cancel.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
-import { DONE, disposeOf, type Stream, StreamBase, streamLabel } from "./stream.js";
+import {
+  DONE,
+  disposeOf,
+  type Stream,
+  StreamBase,
+  streamLabel,
+  WITHDRAW,
+  withdrawFrom,
+} from "./stream.js";
 
 /**
  * A stream of `U` made from one upstream stream of `T`.
@@ -58,6 +66,11 @@ export abstract class Adapter<T, U> extends StreamBase<U> implements Cancellable
     const up = this.upstream;
     this.upstream = null;
     return cancel(up);
+  }
+
+  /** A dropped `next()` that parked through this adapter: its upstream holds the registration. */
+  override [WITHDRAW](): void {
+    withdrawFrom(this.upstream);
   }
 
   /** For dumps and deadlock reports: which adapter, down to its upstream. */

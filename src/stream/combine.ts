@@ -11,7 +11,15 @@ import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { PENDING } from "../future/poll.js";
 import { Adapter } from "./adapter.js";
-import { DONE, disposeOf, type Stream, StreamBase, type StreamPoll } from "./stream.js";
+import {
+  DONE,
+  disposeOf,
+  type Stream,
+  StreamBase,
+  type StreamPoll,
+  WITHDRAW,
+  withdrawFrom,
+} from "./stream.js";
 
 /** @internal */
 export class MergeStream<T> extends StreamBase<T> {
@@ -71,6 +79,12 @@ export class MergeStream<T> extends StreamBase<T> {
       this.b = null;
     }
     return r;
+  }
+
+  /** A dropped `next()` may have parked on either side. */
+  override [WITHDRAW](): void {
+    withdrawFrom(this.a);
+    withdrawFrom(this.b);
   }
 
   override [Symbol.dispose](): void {
@@ -135,6 +149,12 @@ export class ZipStream<A, B> extends StreamBase<[A, B]> {
   private end(): typeof DONE {
     this[Symbol.dispose]();
     return DONE;
+  }
+
+  /** A dropped `next()` may have parked on either side. */
+  override [WITHDRAW](): void {
+    withdrawFrom(this.a);
+    withdrawFrom(this.b);
   }
 
   override [Symbol.dispose](): void {

@@ -25,10 +25,10 @@
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { disposeOf, FutureBase } from "../future/future.js";
-import type { PENDING, Poll } from "../future/poll.js";
+import { DONE, PENDING, type Poll } from "../future/poll.js";
 
-/** The one value `pollNext` returns when a stream has ended. */
-export const DONE: unique symbol = Symbol("brigade.stream.done");
+/** The one value `pollNext` returns when a stream has ended (defined in future/poll.ts). */
+export { DONE };
 
 /** What `pollNext` returns: an item, {@link DONE}, or `PENDING`. */
 export type StreamPoll<T> = T | typeof DONE | typeof PENDING;
@@ -75,6 +75,25 @@ export function assertStream(value: unknown, where: string): asserts value is St
 export { disposeOf };
 
 /**
+ * Taking a dropped `next()`'s wait back, through any chain of adapters.
+ *
+ * A source that parks on something outside (a channel receiver, a listener's accept queue, a
+ * socket) records who parked, so that a dropped poller can take back its own registration
+ * (src/stream/source-wait.ts). A stream's source parks as the stream itself. When a `next()` whose
+ * last poll parked is dropped, and no newer `next()` of the same stream has parked since, it calls
+ * `[WITHDRAW]()` on its stream: each adapter passes it to what it wraps, and the source forgets
+ * the registration the stream made. Nothing is added to the path of an item: the `next()` records
+ * itself on the stream only when it parks.
+ */
+export const WITHDRAW: unique symbol = Symbol("brigade.stream.withdraw");
+
+/** @internal pass a withdrawal on to a wrapped stream, if it takes them. */
+export function withdrawFrom(stream: unknown): void {
+  const w = (stream as { [WITHDRAW]?: () => void } | null)?.[WITHDRAW];
+  if (typeof w === "function") w.call(stream);
+}
+
+/**
  * Base class for streams: implement `pollNext`, and `[Symbol.dispose]` if the stream holds
  * anything. Gives `next()` and, once the stream module is loaded, every combinator.
  *
@@ -90,23 +109,34 @@ export { disposeOf };
  * ```
  */
 export abstract class StreamBase<T> implements Stream<T>, Disposable {
+  /** @internal the `next()` future that parked on this stream last (see {@link WITHDRAW}). */
+  parkedNext: unknown = null;
+
   abstract pollNext(cx: Context): StreamPoll<T>;
 
   /**
    * A future of the next item, or {@link DONE}. Cancellation safe: dropping it before it is ready
-   * loses no item.
+   * loses no item, and takes back the wait it parked (a channel's waiter slot, a socket's or a
+   * listener's I/O wait), through any adapters.
    *
    * @example
    * ```ts
    * for (let v = yield* s.next(); v !== DONE; v = yield* s.next()) console.log(v);
    * ```
    */
-  next(): FutureBase<T | typeof DONE> {
+  next(): FutureBase<T | typeof DONE> & Disposable {
     return new Next(this);
   }
 
   /** Release whatever the stream holds. Streams that hold nothing keep this no-op. */
   [Symbol.dispose](): void {}
+
+  /**
+   * The `next()` future that parked on this stream last was dropped: take back what the stream's
+   * poll registered (see {@link WITHDRAW}). A stream that parks nothing outside keeps this no-op;
+   * an adapter passes it on to what it wraps.
+   */
+  [WITHDRAW](): void {}
 
   /** For dumps and deadlock reports: the stream's kind (adapters add what they wrap). */
   [DESCRIBE](): Description {
@@ -114,14 +144,37 @@ export abstract class StreamBase<T> implements Stream<T>, Disposable {
   }
 }
 
-/** The future behind `stream.next()`: one `pollNext`, passed through. */
-export class Next<T> extends FutureBase<T | typeof DONE> {
+/**
+ * The future behind `stream.next()`: one `pollNext`, passed through. Dropped while parked, and
+ * the last `next()` to park on its stream, it withdraws the stream's registration (see
+ * {@link WITHDRAW}).
+ */
+export class Next<T> extends FutureBase<T | typeof DONE> implements Disposable {
+  /** The last poll returned `PENDING`. */
+  private parked = false;
+
   constructor(private readonly stream: Stream<T>) {
     super();
   }
 
   poll(cx: Context): Poll<T | typeof DONE> {
-    return this.stream.pollNext(cx);
+    const stream = this.stream;
+    const r = stream.pollNext(cx);
+    if (r !== PENDING) {
+      this.parked = false;
+      return r;
+    }
+    this.parked = true;
+    if (stream instanceof StreamBase) stream.parkedNext = this;
+    return r;
+  }
+
+  [Symbol.dispose](): void {
+    const stream = this.stream;
+    if (!this.parked || !(stream instanceof StreamBase) || stream.parkedNext !== this) return;
+    this.parked = false;
+    stream.parkedNext = null;
+    withdrawFrom(stream);
   }
 
   /** For dumps and deadlock reports: the stream it waits on. */

@@ -14,11 +14,15 @@ import type { Poll } from "../future/poll.js";
 import { PENDING } from "../future/poll.js";
 import type { Instant } from "../time/instant.js";
 import type { Interval } from "../time/interval.js";
-import { DONE, disposeOf, StreamBase, type StreamPoll } from "./stream.js";
+import { DONE, disposeOf, StreamBase, type StreamPoll, WITHDRAW } from "./stream.js";
 
-/** What a receiver offers: a message, `undefined` once closed and drained, or `PENDING`. */
+/**
+ * What a receiver offers: a message, `undefined` once closed and drained, or `PENDING`; parking
+ * as `by` when given, so that `unregister(by)` can take back that registration and no newer one.
+ */
 export interface PollReceiver<T> {
-  pollRecv(cx: Context): Poll<T | undefined>;
+  pollRecv(cx: Context, by?: unknown): Poll<T | undefined>;
+  unregister?(by: unknown): void;
 }
 
 class ReceiverStream<T> extends StreamBase<T> {
@@ -30,13 +34,17 @@ class ReceiverStream<T> extends StreamBase<T> {
   pollNext(cx: Context): StreamPoll<T> {
     const rx = this.rx;
     if (rx === null) return DONE;
-    const r = rx.pollRecv(cx);
+    const r = rx.pollRecv(cx, this);
     if (r === PENDING) return PENDING;
     if (r === undefined) {
       this[Symbol.dispose]();
       return DONE;
     }
     return r;
+  }
+  /** A dropped `next()` that parked here: the receiver forgets the waker this stream parked. */
+  override [WITHDRAW](): void {
+    this.rx?.unregister?.(this);
   }
   override [Symbol.dispose](): void {
     disposeOf(this.rx);

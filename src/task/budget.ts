@@ -10,12 +10,27 @@ import type { Context } from "../future/context.js";
 /** Units per task poll. */
 export const BUDGET = 128;
 
-let remaining = BUDGET;
+/**
+ * The budget outside any task poll: a future polled by hand (a test, a custom executor) is never
+ * cut short, as in tokio, where only a task's poll is budgeted. A small integer, so the counter
+ * stays one in V8's eyes; a billion polls by hand without a task poll in between cannot happen.
+ */
+const UNCONSTRAINED = 0x3fffffff;
+
+let remaining = UNCONSTRAINED;
 let forcedYields = 0;
 
 /** Start a task poll with a full budget. Called by the executor. */
 export function resetBudget(): void {
   remaining = BUDGET;
+}
+
+/**
+ * End a turn of task polls: what the last task left of its budget must not carry over to futures
+ * polled outside a task. Called by the executor once per turn.
+ */
+export function leaveBudget(): void {
+  remaining = UNCONSTRAINED;
 }
 
 /**
@@ -59,7 +74,10 @@ export function unconstrained<T>(fn: () => T): T {
   }
 }
 
-/** How many polls the budget has cut short so far (for metrics). */
+/**
+ * How many polls the budget has cut short so far, in this whole JavaScript realm: each runtime
+ * counts its own by reading this before and after its turns.
+ */
 export function budgetForcedYields(): number {
   return forcedYields;
 }

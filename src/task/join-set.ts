@@ -2,10 +2,28 @@
  * JoinSet: a brigade of chefs whose dishes are collected in the order they are ready. Spawn tasks
  * into the set, take outcomes with `joinNext()` as they finish, `abortAll()` to cancel the rest.
  * Disposing the set aborts every task still in it (structured concurrency: nothing outlives it).
+ *
+ * Outcomes: `joinNext()` gives the next member's output, throws its `JoinError` when it panicked or
+ * was cancelled (as `yield* handle` does; tokio's `join_next` returns `Some(Err(..))` instead), and
+ * gives `DONE` once the set is empty (tokio's `None`), so an output that is `undefined` (a
+ * `JoinSet<void>`) is never mistaken for the end.
+ *
+ * Waiters: tokio's `join_next(&mut self)` admits one waiter; here any number of tasks may wait on
+ * one set. Each waiting `joinNext()` future is parked in the set's queue. A member that finishes
+ * wakes one parked waiter, the one meant to take its outcome (more wakes than outcomes would be
+ * wasted polls). A waiter in the state WOKEN owes a poll: if it is dropped before it takes an
+ * outcome, it passes the wake on to the next parked waiter, so no outcome waits while a waiter
+ * sleeps. A waiter that polls and finds the outcome already taken (by a caller that came first)
+ * parks again. When the set runs empty, or is disposed, every waiter is woken to see `DONE`.
+ *
+ * A JoinSet is also a stream (`pollNext(cx)` answers an outcome, `DONE` or `PENDING`), so a
+ * combinator or `toAsyncIterable` can take it. The stream's poller is one more waiter, woken by
+ * every finished member and kept out of the count above.
  */
 import type { Context } from "../future/context.js";
+import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, FutureBase } from "../future/future.js";
-import { PENDING, type Poll } from "../future/poll.js";
+import { DONE, PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { pollProceed } from "./budget.js";
 import { RuntimeStateError } from "./runtime-state-error.js";
@@ -31,16 +49,26 @@ class MemberWaker {
  *
  * @example
  * ```ts
- * const set = new JoinSet<string>();
+ * using set = new JoinSet<string>();
  * for (const dish of ["Pasta", "Salad"]) set.spawn(cookDish(dish, 1000));
- * let dish: string | undefined;
- * while ((dish = yield* set.joinNext()) !== undefined) console.log(dish);
+ * // joinNext() throws the member's JoinError when it panicked or was cancelled.
+ * for (let dish = yield* set.joinNext(); dish !== DONE; dish = yield* set.joinNext()) {
+ *   console.log(dish);
+ * }
  * ```
  */
 export class JoinSet<T> implements Disposable {
   private readonly members = new Set<Task<T>>();
+  /** Members that have finished and whose outcome is not taken yet, oldest first. */
   private readonly finished: Task<T>[] = [];
-  private waiter: Waker | null = null;
+  /** `joinNext()` futures waiting for an outcome, first come first woken. */
+  private readonly parked: JoinNext<T>[] = [];
+  /** How many `joinNext()` futures are WOKEN: each owes the set a poll. */
+  private woken = 0;
+  /** Whoever polls the set as a stream (`pollNext`), while it waits. */
+  private streamWaker: Waker | null = null;
+  /** Set once by `[Symbol.dispose]`: the set is empty for good and takes no new tasks. */
+  private disposed = false;
 
   /** How many tasks are in the set (running, or finished and not yet taken). */
   get size(): number {
@@ -48,7 +76,8 @@ export class JoinSet<T> implements Disposable {
   }
 
   /**
-   * Spawn `future` on the current runtime as a member of this set.
+   * Spawn `future` on the current runtime as a member of this set. Throws a `RuntimeStateError`
+   * outside a runtime, or once the set is disposed (the task would outlive its set).
    *
    * @example
    * ```ts
@@ -56,6 +85,11 @@ export class JoinSet<T> implements Disposable {
    * ```
    */
   spawn(future: Future<T>, options?: SpawnOptions): void {
+    if (this.disposed) {
+      throw new RuntimeStateError(
+        "JoinSet.spawn() was called on a disposed JoinSet: a disposed set takes no new tasks, since nothing may outlive it",
+      );
+    }
     const spawner = spawnerAmbient.current;
     if (spawner === null) {
       throw new RuntimeStateError(
@@ -72,44 +106,141 @@ export class JoinSet<T> implements Disposable {
     else task.joinWaker = new MemberWaker(this, task) as unknown as Waker;
   }
 
-  /** @internal */
+  /** @internal a member's pager rang: its outcome is ready to be taken. */
   memberFinished(task: Task<T>): void {
     if (!this.members.has(task)) return;
     this.finished.push(task);
-    const w = this.waiter;
-    this.waiter = null;
-    w?.wake();
+    this.wakeForOutcomes();
   }
 
   /**
-   * The output of the next task to finish, or `undefined` when the set is empty. Throws the
-   * task's `JoinError` when it panicked or was cancelled (the task leaves the set either way).
-   * Cancellation safe: dropping the future loses no outcome.
+   * The outcome of the next task to finish, or `DONE` once the set is empty. Throws the task's
+   * `JoinError` when it panicked or was cancelled (the task leaves the set either way), as
+   * `yield* handle` does. Cancellation safe: dropping the future loses no outcome, and a dropped
+   * future that was woken for an outcome passes the wake on to another waiter.
    *
    * @example
    * ```ts
-   * const first = yield* set.joinNext(); // the first dish out of the kitchen
+   * const first = yield* set.joinNext(); // the first dish out of the kitchen, or DONE
+   * try {
+   *   yield* set.joinNext();
+   * } catch (e) {
+   *   if (e instanceof JoinError && e.isCancelled()) console.log("that dish was called off");
+   * }
    * ```
    */
-  joinNext(): FutureBase<T | undefined> {
+  joinNext(): FutureBase<T | typeof DONE> & Disposable {
     return new JoinNext(this);
   }
 
-  /** @internal one step of `joinNext`. */
-  pollNext(cx: Context): Poll<T | undefined> {
-    const task = this.finished.shift();
-    if (task !== undefined) {
+  /**
+   * The set as a stream: the next outcome, `DONE` once the set is empty, or `PENDING` with
+   * `cx.waker` kept until a member finishes. Throws a member's `JoinError` as `joinNext()` does.
+   *
+   * @example
+   * ```ts
+   * const dishes = yield* iter<string>([]).merge(set).collect(); // every output, in finishing order
+   * ```
+   */
+  pollNext(cx: Context): Poll<T | typeof DONE> {
+    if (this.finished.length > 0) {
+      if (!pollProceed(cx)) return PENDING;
+      this.streamWaker = null;
+      return this.take();
+    }
+    if (this.members.size === 0) {
+      this.streamWaker = null;
+      return DONE;
+    }
+    this.streamWaker = cx.waker;
+    return PENDING;
+  }
+
+  /** @internal one poll of the `joinNext()` future `w`. */
+  pollJoinNext(w: JoinNext<T>, cx: Context): Poll<T | typeof DONE> {
+    if (this.finished.length > 0) {
       if (!pollProceed(cx)) {
-        this.finished.unshift(task);
+        // The task is already woken; a parked waiter keeps its place with the waker it gave now.
+        if (w.state === PARKED) w.waker = cx.waker;
         return PENDING;
       }
-      this.members.delete(task);
-      if (task.error !== null) throw task.error;
-      return task.output as T;
+      this.leave(w);
+      return this.take();
     }
-    if (this.members.size === 0) return undefined;
-    this.waiter = cx.waker;
+    if (this.members.size === 0) {
+      this.leave(w);
+      return DONE;
+    }
+    w.waker = cx.waker;
+    if (w.state === WOKEN) this.woken--;
+    if (w.state !== PARKED) {
+      w.state = PARKED;
+      this.parked.push(w);
+    }
     return PENDING;
+  }
+
+  /** @internal the `joinNext()` future `w` was dropped before it completed. */
+  dropJoinNext(w: JoinNext<T>): void {
+    const wasWoken = w.state === WOKEN;
+    this.leave(w);
+    // It was woken for an outcome it will never take: hand that wake to the next waiter.
+    if (wasWoken) this.wakeForOutcomes();
+  }
+
+  /** `w` stops waiting (it completed or was dropped): out of the queue and the count. */
+  private leave(w: JoinNext<T>): void {
+    if (w.state === PARKED) {
+      const i = this.parked.indexOf(w);
+      if (i >= 0) this.parked.splice(i, 1);
+    } else if (w.state === WOKEN) {
+      this.woken--;
+    }
+    w.state = ENDED;
+    w.waker = null;
+  }
+
+  /** Hand out the oldest finished outcome: the member leaves the set. */
+  private take(): T {
+    const task = this.finished.shift() as Task<T>;
+    this.members.delete(task);
+    // The last member is gone: whoever still waits must see DONE.
+    if (this.members.size === 0) this.wakeAll();
+    if (task.error !== null) throw task.error;
+    return task.output as T;
+  }
+
+  /**
+   * Wake parked waiters until each finished outcome has a WOKEN waiter on its way to take it, and
+   * the stream's poller, if any.
+   */
+  private wakeForOutcomes(): void {
+    while (this.woken < this.finished.length && this.parked.length > 0) {
+      this.wakeParked(this.parked.shift() as JoinNext<T>);
+    }
+    const s = this.streamWaker;
+    if (s !== null && this.finished.length > 0) {
+      this.streamWaker = null;
+      s.wake();
+    }
+  }
+
+  /** Wake every waiter: the set is empty (or disposed), and each of them is to see DONE. */
+  private wakeAll(): void {
+    const parked = this.parked.splice(0);
+    for (const w of parked) this.wakeParked(w);
+    const s = this.streamWaker;
+    this.streamWaker = null;
+    s?.wake();
+  }
+
+  /** A parked waiter, already taken out of the queue, becomes WOKEN. */
+  private wakeParked(w: JoinNext<T>): void {
+    const waker = w.waker as Waker;
+    w.state = WOKEN;
+    w.waker = null;
+    this.woken++;
+    waker.wake();
   }
 
   /**
@@ -124,21 +255,64 @@ export class JoinSet<T> implements Disposable {
     for (const task of [...this.members]) task.abort();
   }
 
-  /** Abort every task and forget them. */
+  /**
+   * Abort every task and let go of them all. An output that was ready but not taken is disposed
+   * (a returned lock guard is released), as is one that comes later, as when a JoinHandle is
+   * dropped. Whoever waits in `joinNext()` is woken and gets `DONE`; `spawn` throws from now on.
+   *
+   * @example
+   * ```ts
+   * {
+   *   using set = new JoinSet<string>();
+   *   set.spawn(cookDish("Stew", 60_000));
+   * } // the stew is called off here
+   * ```
+   */
   [Symbol.dispose](): void {
-    this.abortAll();
-    for (const task of this.members) task.joinWaker = null;
+    if (this.disposed) return;
+    // Marked first: a member's finally block that spawns into the set while it is torn down below
+    // gets an error instead of a task nobody would abort.
+    this.disposed = true;
+    const tasks = [...this.members];
     this.members.clear();
     this.finished.length = 0;
-    this.waiter = null;
+    // Each member is detached as a dropped JoinHandle is (its outcome can no longer be taken, and a
+    // panic in its cleanup is reported as unobserved), then aborted. Both steps are idempotent: a
+    // finally block that aborts another member during the loop does no harm.
+    for (const task of tasks) task[Symbol.dispose]();
+    for (const task of tasks) task.abort();
+    this.wakeAll();
   }
 }
 
-class JoinNext<T> extends FutureBase<T | undefined> {
+/** A `joinNext()` future that has not waited yet. */
+const IDLE = 0;
+/** Waiting in the set's queue, its waker kept. */
+const PARKED = 1;
+/** Taken out of the queue and woken for an outcome: it owes the set a poll. */
+const WOKEN = 2;
+/** Completed (an outcome or DONE) or dropped: polling it again is a bug. */
+const ENDED = 3;
+
+/** The future behind `joinNext()`: one waiter of its set (see the file's opening comment). */
+class JoinNext<T> extends FutureBase<T | typeof DONE> implements Disposable {
+  state = IDLE;
+  waker: Waker | null = null;
+
   constructor(private readonly set: JoinSet<T>) {
     super();
   }
-  poll(cx: Context): Poll<T | undefined> {
-    return this.set.pollNext(cx);
+
+  poll(cx: Context): Poll<T | typeof DONE> {
+    if (this.state === ENDED) {
+      throw new FutureStateError(
+        "JoinSet.joinNext() future was polled after it completed or was dropped: call joinNext() again",
+      );
+    }
+    return this.set.pollJoinNext(this, cx);
+  }
+
+  [Symbol.dispose](): void {
+    if (this.state !== ENDED) this.set.dropJoinNext(this);
   }
 }

@@ -1,0 +1,74 @@
+/**
+ * Waits that only the outside world can end (an AbortSignal, Ctrl-C) hold the process open, as
+ * tokio's runtime waits for them; and give it back when they end. Each case runs in a child
+ * process, since the test runner itself keeps the process alive.
+ */
+import { spawn as spawnProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { asyncBlock } from "../src/coroutine/async-fn.js";
+import { pending } from "../src/future/leaf.js";
+import { processHolds } from "../src/runtime/keep-alive.js";
+import { run } from "../src/runtime/runtime.js";
+import { spawn } from "../src/task/spawn.js";
+import { sleep } from "../src/time/sleep.js";
+
+const CHILD = fileURLToPath(new URL("./fixtures/keep-alive-child.ts", import.meta.url));
+
+/** Run the child; `onLine` may act on each stdout line. Resolves with every line once it exits. */
+function runChild(mode: string, onLine?: (line: string, pid: number) => void): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawnProcess(process.execPath, ["--import", "tsx", CHILD, mode], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const lines: string[] = [];
+    let partial = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (d: string) => {
+      partial += d;
+      let nl = partial.indexOf("\n");
+      while (nl >= 0) {
+        const line = partial.slice(0, nl);
+        partial = partial.slice(nl + 1);
+        lines.push(line);
+        onLine?.(line, child.pid!);
+        nl = partial.indexOf("\n");
+      }
+    });
+    child.on("error", reject);
+    child.on("close", () => resolve(lines));
+  });
+}
+
+describe("a wait only the outside world can end holds the process", () => {
+  it("run(main, { signal: AbortSignal.timeout(50) }) cancels main at 50 ms instead of letting Node exit first", async () => {
+    const lines = await runChild("abort-signal");
+    expect(lines).toEqual(["main: finally", "run rejected: task 'main' was cancelled", "exit 0"]);
+  }, 30_000);
+
+  it("run(ctrlC()) waits for the signal, then lets the process end", async () => {
+    const lines = await runChild("ctrl-c", (line, pid) => {
+      if (line === "waiting for Ctrl-C") setTimeout(() => process.kill(pid, "SIGINT"), 200);
+    });
+    expect(lines).toEqual(["waiting for Ctrl-C", "got Ctrl-C", "exit 0"]);
+  }, 30_000);
+
+  it("a signal link holds the process only while its task lives", async () => {
+    const before = processHolds();
+    const during: number[] = [];
+    const controller = new AbortController();
+    await run(
+      asyncBlock(function* () {
+        const linked = spawn(pending(), { signal: controller.signal });
+        yield* sleep(1);
+        during.push(processHolds());
+        linked.abort();
+        yield* sleep(1);
+        during.push(processHolds());
+      }),
+      { clock: "paused" },
+    );
+    expect(during).toEqual([before + 1, before]);
+    expect(processHolds()).toBe(before);
+  });
+});
