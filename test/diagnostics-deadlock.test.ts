@@ -269,3 +269,52 @@ describe("all tasks are asleep, and what can still wake them", () => {
     await kitchen2.shutdown();
   });
 });
+
+describe("runtimes share the thread", () => {
+  it("a task waiting on a lock that another runtime's task releases later is not reported asleep", async () => {
+    const kitchen = new Runtime();
+    const lock = new Mutex("stove", { name: "stove" });
+    const guard = lock.tryLock()!;
+    kitchen.spawn(
+      asyncBlock(function* () {
+        yield* sleep(30);
+        guard.release();
+      }),
+    );
+    const [tx, rx] = mpsc.channel<string>(1);
+    kitchen.spawn(
+      asyncBlock(function* () {
+        yield* sleep(40);
+        yield* tx.send("order up");
+      }),
+    );
+    const got = await run(
+      asyncBlock(function* () {
+        const g = yield* lock.lock();
+        const v = g.value;
+        g.release();
+        return [v, yield* rx.recv()];
+      }),
+    );
+    expect(got).toEqual(["stove", "order up"]);
+    await kitchen.shutdown();
+  });
+
+  it("a real deadlock is reported once the other runtime's last task has ended", async () => {
+    const other = new Runtime();
+    const h = other.spawn(sleep(20));
+    const lock = new Mutex(0, { name: "walk-in" });
+    const guard = lock.tryLock()!; // held for ever: nothing will release it
+    const err = await deadlockOf(
+      run(
+        asyncBlock(function* main() {
+          yield* lock.lock();
+        }),
+      ),
+    );
+    expect(h.isFinished()).toBe(true);
+    expect(err.waiting.map((t) => t.name)).toEqual(["main"]);
+    guard.release();
+    await other.shutdown();
+  });
+});

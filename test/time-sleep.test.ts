@@ -525,3 +525,47 @@ describe("sleep arguments and Instant", () => {
     expect(now.add(10).since(now)).toBe(10);
   });
 });
+
+describe("a sleep belongs to the runtime it was made in", () => {
+  it("made on a paused runtime, awaited by a task of a real-time one: it ends when the paused clock reaches it", async () => {
+    const paused = new Runtime({ clock: "paused" });
+    await paused.spawn(time.advance(3_600_000)); // an hour of virtual time has passed there
+    let made: Sleep | null = null;
+    await paused.spawn(
+      asyncBlock(function* () {
+        made = sleep(10);
+      }),
+    );
+    const deadline = paused.now() + 10;
+    const real = new Runtime();
+    // On the real runtime's clock the deadline (an hour and 10 ms) would be an hour away.
+    await real.spawn(made!);
+    expect(paused.now()).toBe(deadline);
+    await Promise.all([paused.shutdown(), real.shutdown()]);
+  });
+
+  it("made on a real-time runtime, awaited by a task of a paused one: the paused clock does not decide", async () => {
+    const paused = new Runtime({ clock: "paused" });
+    await paused.spawn(time.advance(3_600_000));
+    const real = new Runtime();
+    let made: Sleep | null = null;
+    await real.spawn(
+      asyncBlock(function* () {
+        made = sleep(20);
+      }),
+    );
+    const before = paused.now();
+    const first = await paused.spawn(
+      asyncBlock(function* () {
+        const s = made!;
+        const r = s.poll(new Context(Waker.noop())) === PENDING ? "pending" : "ready";
+        yield* s;
+        return r;
+      }),
+    );
+    // An hour ahead on the paused clock, the deadline would have passed at the first poll.
+    expect(first).toBe("pending");
+    expect(paused.now()).toBe(before);
+    await Promise.all([paused.shutdown(), real.shutdown()]);
+  });
+});

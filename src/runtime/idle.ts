@@ -11,6 +11,11 @@
  * leave the promise of `shutdown()` (and `run()`) pending for ever, so the runtime gives up on
  * them instead (lifecycle.ts).
  *
+ * Runtimes share the thread: a task of one may release a lock, send on a channel or notify a task
+ * of another. So while any other runtime has a live task, no runtime declares its own tasks
+ * asleep (a real deadlock across runtimes then waits instead of being reported); when the last
+ * task of a runtime ends, or it closes, the runtimes left idle look again.
+ *
  * The rule: Brigade sees its own reactor (timers, bridged promises, I/O sources). A waker that
  * your code keeps and calls from a callback Brigade cannot see (a raw `setTimeout`, an emitter
  * not bridged with `fromEvent`) is invisible to it: bridge such sources, or set
@@ -20,6 +25,45 @@ import { allAsleep } from "./deadlock.js";
 import { beginShutdown, cleanupsAsleep, giveUp, OPEN, SHUTTING_DOWN } from "./lifecycle.js";
 import { macrotask } from "./macrotask.js";
 import type { Runtime } from "./runtime.js";
+
+/**
+ * Every runtime not yet closed, weakly (a runtime dropped without a shutdown must not be kept
+ * alive by this set): what {@link othersCanWake} looks through.
+ */
+const runtimes = new Set<WeakRef<Runtime>>();
+
+/** `rt` was made: it may wake the others' tasks until it closes. Returns what `forget` takes. */
+export function registerRuntime(rt: Runtime): WeakRef<Runtime> {
+  const ref = new WeakRef(rt);
+  runtimes.add(ref);
+  return ref;
+}
+
+/**
+ * `rt` closed, or its last task ended: it can wake nobody else now. Runtimes that found themselves
+ * idle while it could still wake them look again.
+ */
+export function othersMayBeStuck(rt: Runtime, closed: WeakRef<Runtime> | null): void {
+  if (closed !== null) runtimes.delete(closed);
+  for (const ref of runtimes) {
+    const other = ref.deref();
+    if (other === undefined) runtimes.delete(ref);
+    else if (other !== rt && other.queue.length === 0 && other.live.count > 0) checkIdle(other);
+  }
+}
+
+/**
+ * Another runtime has a live task, which may wake a task of `rt` through a shared primitive, or a
+ * timer (a sleep made there and awaited here fires on its own runtime's wheel).
+ */
+function othersCanWake(rt: Runtime): boolean {
+  for (const ref of runtimes) {
+    const other = ref.deref();
+    if (other === undefined) runtimes.delete(ref);
+    else if (other !== rt && (other.live.count > 0 || other.timeDriver.liveTimers > 0)) return true;
+  }
+  return false;
+}
 
 /** Nothing is runnable on `rt`: if main waits on what nothing can wake, look again soon. */
 export function checkIdle(rt: Runtime): void {
@@ -67,15 +111,17 @@ function cleanupsStuck(rt: Runtime): boolean {
   return rt.lifecycle === SHUTTING_DOWN && cleanupsCannotWake(rt);
 }
 
-/** No timer, bridged promise, I/O wait or AbortSignal link can wake a task of `rt`. */
+/** No timer, bridged promise, I/O wait, AbortSignal link or other runtime can wake a task of `rt`. */
 function nothingCanWake(rt: Runtime): boolean {
   return cleanupsCannotWake(rt) && rt.signalLinks === 0;
 }
 
 /**
- * No timer, bridged promise or I/O wait can wake a task of `rt`. (While shutting down, an
- * AbortSignal can only abort what is already being torn down.)
+ * No timer, bridged promise, I/O wait or other runtime's task can wake a task of `rt`. (While
+ * shutting down, an AbortSignal can only abort what is already being torn down.)
  */
 function cleanupsCannotWake(rt: Runtime): boolean {
-  return rt.timeDriver.liveTimers === 0 && rt.bridges === 0 && rt.ioWaits === 0;
+  return (
+    rt.timeDriver.liveTimers === 0 && rt.bridges === 0 && rt.ioWaits === 0 && !othersCanWake(rt)
+  );
 }

@@ -26,6 +26,7 @@ import { JoinError } from "../task/join-error.js";
 import { spawnerAmbient } from "../task/spawn.js";
 import type { Task } from "../task/task.js";
 import { DeadlockError, describeWaiting, formatWaiting, type WaitingTask } from "./deadlock.js";
+import { othersMayBeStuck } from "./idle.js";
 import { describeType } from "./option-checks.js";
 import type { Runtime } from "./runtime.js";
 
@@ -136,6 +137,7 @@ const GIVE_UP_ROUNDS = 8;
 export function finishShutdown(rt: Runtime, error: Error | null = null): void {
   if (rt.lifecycle === CLOSED) return;
   rt.lifecycle = CLOSED;
+  othersMayBeStuck(rt, rt.registration);
   rt.timeDriver.shutdown();
   rt.watchdog?.stop();
   if (rt.shutdownTimers !== null) {

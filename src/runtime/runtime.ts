@@ -34,7 +34,7 @@ import { TimeDriver, timeAmbient } from "../time/driver.js";
 import type { BlockingPool } from "./blocking-pool.js";
 import { dumpTasks, type TaskDump } from "./dump.js";
 import type { InstrumentListener, RuntimeEvent } from "./events.js";
-import { checkIdle } from "./idle.js";
+import { checkIdle, othersMayBeStuck, registerRuntime } from "./idle.js";
 import { attachFromOptions, attachProbe, detachProbe, raiseWarning } from "./instrumentation.js";
 import {
   beginShutdown,
@@ -158,6 +158,8 @@ export class Runtime implements Spawner {
   shutdownTimers: ReturnType<typeof setTimeout>[] | null = null;
   /** @internal the promise every `shutdown()` call returns. */
   drainedPromise: Promise<void> | null = null;
+  /** @internal this runtime in the set of runtimes whose tasks may wake each other (idle.ts). */
+  readonly registration: WeakRef<Runtime>;
 
   constructor(options?: RuntimeOptions) {
     this.options = resolveOptions(options);
@@ -192,6 +194,7 @@ export class Runtime implements Spawner {
       macrotask,
     });
     attachFromOptions(this);
+    this.registration = registerRuntime(this);
   }
 
   /** @internal the `blockingThreads` option, for the blocking pool. */
@@ -380,6 +383,8 @@ export class Runtime implements Spawner {
   /** @internal */
   taskCompleted(task: Task<any>): void {
     this.live.completed(task);
+    // Its last task gone, this runtime can wake no task of another: those idle may be stuck.
+    if (this.live.count === 0) othersMayBeStuck(this, null);
     if (this.probe !== null) this.probe.completed(task);
     if (this.locations.size > 0) this.locations.delete(task.id);
     const error = task.error;

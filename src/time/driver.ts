@@ -64,8 +64,13 @@ export class TimeDriver {
   /** The latest reading of the clock (see `hasPassed`). */
   private lastNow: number;
   private closed = false;
+  /**
+   * A timer changed outside this runtime's turns (a task of another runtime awaits a sleep made
+   * here): reconcile as the end of a turn would, as if idle; the auto-advance itself checks that
+   * the runtime is quiescent.
+   */
   private readonly syncFn = (): void => {
-    if (this.dirty) this.sync();
+    this.afterTurn(true);
   };
   private readonly hostTimerFn = (): void => this.onHostTimer();
   private readonly autoAdvanceFn = (): void => this.autoAdvance();

@@ -8,10 +8,13 @@
  *
  * A sleep is its own timer-wheel entry: the wheel links sleeps through their own fields, and the
  * deadline is the entry's tick (`when`), a small integer, so arming and cancelling allocate nothing
- * and a parked sleep is one object of five fields (a parked task's bytes are a benchmark target).
- * It keeps no reference to its runtime: while it is on the wheel, its `slot` leads to the wheel
- * and its driver (see wheel.ts); off the wheel it needs none (a first poll registers with the
- * runtime polling it).
+ * and a parked sleep is one object of six fields (a parked task's bytes are a benchmark target).
+ *
+ * A sleep belongs to the runtime it was made in, as tokio's does: its deadline is a time on that
+ * runtime's clock, so it registers on that runtime's wheel even when a task of another runtime
+ * awaits it (the wheel wakes that task across runtimes). Compared with another runtime's clock, a
+ * paused one say, the deadline would mean another moment. A sleep made outside any runtime
+ * belongs to the first runtime that polls it.
  *
  * States (one at a time), kept in the entry's `slot` field: while the sleep is on the wheel that
  * field holds its slot's list, and off the wheel one of these numbers.
@@ -91,6 +94,8 @@ export class Sleep extends FutureBase<void> implements TimerEntry<TimeDriver>, D
   /** @internal */ prevEntry: TimerEntry<TimeDriver> | null = null;
   /** @internal */ nextEntry: TimerEntry<TimeDriver> | null = null;
   private waker: Waker | null = null;
+  /** The runtime's time driver whose clock the deadline is on; `null` until a runtime polls it. */
+  private driver: TimeDriver | null = timeAmbient.driver;
 
   /** @internal use `sleep` or `sleepUntil`; `now` is the clock's time when it is made. */
   constructor(deadline: number, now: number) {
@@ -113,14 +118,18 @@ export class Sleep extends FutureBase<void> implements TimerEntry<TimeDriver>, D
       return PENDING;
     }
     if (state === FIRED) return this.complete(cx, spendBudget);
+    let driver = this.driver;
+    if (driver === null) {
+      driver = currentDriver("sleep()");
+      this.driver = driver;
+    }
     if (state !== IDLE) {
       if (state !== UNSTARTED) throw this.misuse("polled");
       // Made outside any runtime: the duration counts from now, on this runtime's clock.
-      const now = currentDriver("sleep()").now();
+      const now = driver.now();
       this.when = tickOf(now + this.when, now);
       this.slot = IDLE;
     }
-    const driver = currentDriver("sleep()");
     const when = this.when;
     if (when !== NEVER && driver.hasPassed(when)) return this.complete(cx, spendBudget);
     this.waker = cx.waker;
@@ -219,7 +228,8 @@ export class Sleep extends FutureBase<void> implements TimerEntry<TimeDriver>, D
   /** For task dumps and deadlock reports: when this timer rings, on the runtime's clock. */
   [DESCRIBE](): Description {
     const state = this.slot;
-    const driver = typeof state === "number" ? timeAmbient.driver : state.wheel.owner;
+    const driver =
+      typeof state === "number" ? (this.driver ?? timeAmbient.driver) : state.wheel.owner;
     return {
       label:
         this.when === NEVER
