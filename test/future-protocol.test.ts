@@ -7,7 +7,7 @@ import { assertFuture, isFuture } from "../src/future/future.js";
 import { pending, pollFn, ready } from "../src/future/leaf.js";
 import { isPending, PENDING } from "../src/future/poll.js";
 import { Waker } from "../src/future/waker.js";
-import { run } from "../src/runtime/runtime.js";
+import { Runtime, run } from "../src/runtime/runtime.js";
 import { Gate, MockTask } from "./future-testkit.js";
 
 describe("leaf futures", () => {
@@ -85,6 +85,34 @@ describe("yield* outside a poll", () => {
 });
 
 describe("fromPromise", () => {
+  it("disposed from inside its own make, it aborts the signal it gave and opens no bridge", async () => {
+    const signals: AbortSignal[] = [];
+    let settled = false;
+    const bridges = await run(
+      asyncBlock(function* () {
+        const self = fromPromise((signal) => {
+          signals.push(signal);
+          self[Symbol.dispose]();
+          return new Promise<string>((resolve) => setTimeout(() => resolve("late"), 5)).then(
+            (v) => {
+              settled = true;
+              return v;
+            },
+          );
+        });
+        const first = self.poll(new Context(Waker.noop()));
+        expect(first).toBe(PENDING);
+        return Runtime.current().metrics().pendingBridges;
+      }),
+    );
+    expect(bridges).toBe(0);
+    expect(signals).toHaveLength(1);
+    expect(signals[0]!.aborted).toBe(true);
+    expect((signals[0]!.reason as DOMException).name).toBe("AbortError");
+    await new Promise((r) => setTimeout(r, 10));
+    expect(settled).toBe(true); // the promise itself ran on; its outcome went nowhere
+  });
+
   it("creates its promise only on the first poll, then wakes the poller when it settles", async () => {
     let made = 0;
     let resolve!: (v: number) => void;

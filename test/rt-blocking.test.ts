@@ -13,6 +13,7 @@ import {
 } from "../src/runtime/blocking-pool.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
 import { JoinError } from "../src/task/join-error.js";
+import { yieldNow } from "../src/task/yield-now.js";
 import { sleep } from "../src/time/sleep.js";
 
 const jobs = new URL("./fixtures/blocking-jobs.mjs", import.meta.url);
@@ -180,6 +181,25 @@ describe("spawnBlocking", () => {
     await rt.shutdown();
     expect(rt.blockingPool).toBeNull();
     expect(pool.liveThreads).toBe(0);
+  });
+
+  it("a job whose runtime shuts down in the turn it first ran makes no pool on the closed runtime", async () => {
+    const rt = new Runtime({ blockingThreads: 1 });
+    await rt
+      .spawn(
+        asyncBlock(function* () {
+          spawnBlocking(jobs, "spin", 200);
+          yield* yieldNow(); // the job's task has been polled: it reaches for the pool next
+          void Runtime.current().shutdown();
+        }),
+      )
+      .then(
+        () => {},
+        () => {},
+      );
+    await rt.shutdown();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rt.blockingPool).toBeNull();
   });
 
   it("rejects a bad blockingThreads option with a RangeError", () => {

@@ -42,6 +42,8 @@ class FromPromise<T> extends FutureBase<T> implements Disposable {
           this.waker = cx.waker;
           return PENDING;
         }
+        // Disposed by `make` itself: whoever dropped it will not poll again, nor want an outcome.
+        if ((this.state as number) === DROPPED) return PENDING;
         return this.poll(cx);
       case WAITING:
         this.waker = cx.waker;
@@ -73,8 +75,14 @@ class FromPromise<T> extends FutureBase<T> implements Disposable {
     try {
       promise = this.make(this.controller.signal);
     } catch (e) {
+      if (this.state === DROPPED) return;
       this.state = REJECTED;
       this.result = e;
+      return;
+    }
+    if (this.state === DROPPED) {
+      // Disposed from inside `make` (a callback it ran at once): the work is not wanted.
+      this.controller.abort(new DOMException("the future was dropped", "AbortError"));
       return;
     }
     if (promise === null || typeof (promise as { then?: unknown })?.then !== "function") {

@@ -275,7 +275,11 @@ export function spawnBlocking<R = unknown>(
   // Hand the job to the pool just after the poll that starts it: the first job starts a worker
   // thread (~10 ms), which is the pool's cost, not the task's, and must not read as a long poll.
   const job = fromPromise((signal) =>
-    Promise.resolve().then(() => blockingPool(rt).run(url, exportName, args, signal)),
+    Promise.resolve().then(() => {
+      // Aborted (or the runtime shut down) before the job reached the pool: no pool to make.
+      if (signal.aborted) throw signal.reason;
+      return blockingPool(rt).run(url, exportName, args, signal);
+    }),
   );
   return new JoinHandle(rt.spawnTask(job, { name: `blocking ${exportName}` })) as JoinHandle<R>;
 }
