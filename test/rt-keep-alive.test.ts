@@ -53,6 +53,13 @@ describe("a wait only the outside world can end holds the process", () => {
     expect(lines).toEqual(["waiting for Ctrl-C", "got Ctrl-C", "exit 0"]);
   }, 30_000);
 
+  it("run(signal('SIGTERM')) waits for the signal, then lets the process end", async () => {
+    const lines = await runChild("sigterm", (line, pid) => {
+      if (line === "waiting for SIGTERM") setTimeout(() => process.kill(pid, "SIGTERM"), 200);
+    });
+    expect(lines).toEqual(["waiting for SIGTERM", "got SIGTERM", "exit 0"]);
+  }, 30_000);
+
   it("a signal link holds the process only while its task lives", async () => {
     const before = processHolds();
     const during: number[] = [];

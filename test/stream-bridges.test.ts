@@ -21,7 +21,7 @@ import {
   run,
   sleep,
 } from "../src/index.js";
-import { ctrlC } from "../src/node.js";
+import { ctrlC, signal } from "../src/node.js";
 import { processHolds } from "../src/runtime/keep-alive.js";
 import { Counter } from "./future-testkit.js";
 
@@ -229,6 +229,34 @@ describe("ctrlC", () => {
     );
     expect(process.listenerCount("SIGINT")).toBe(before);
     expect(processHolds()).toBe(0);
+  });
+});
+
+describe("signal", () => {
+  it("signal('SIGTERM') is ready at the next SIGTERM and takes its listener away", async () => {
+    const before = process.listenerCount("SIGTERM");
+    const during: number[] = [];
+    await run(
+      asyncBlock(function* () {
+        const stop = signal("SIGTERM");
+        yield* pollFn((cx) => (stop.poll(cx) === PENDING ? "waiting" : "rang"));
+        during.push(process.listenerCount("SIGTERM"));
+        setTimeout(() => process.emit("SIGTERM"), 1);
+        yield* stop;
+      }),
+    );
+    expect(during).toEqual([before + 1]);
+    expect(process.listenerCount("SIGTERM")).toBe(before);
+  });
+
+  it("refuses a name that is no signal, and the signals that cannot be caught", () => {
+    expect(() => signal("SIGTERMINATE" as NodeJS.Signals)).toThrow(
+      new TypeError(
+        "signal(name): name must be a signal of this platform such as 'SIGTERM', got 'SIGTERMINATE'",
+      ),
+    );
+    expect(() => signal(15 as unknown as NodeJS.Signals)).toThrow(TypeError);
+    expect(() => signal("SIGKILL")).toThrow(RangeError);
   });
 });
 

@@ -188,13 +188,17 @@ function makeSelect<A, B>(
 }
 
 /**
- * Wait for the first of two futures; the other is handed back, still pending.
+ * Wait for the first of two futures; the other is handed back, still pending (futures-rs'
+ * `select`; tokio's `select!` drops it instead). The loser holds what it holds (a timer, a place
+ * in a queue) until it is finished or disposed: `using first = yield* select(a, b)` disposes it at
+ * the end of the scope. Cancellation safe as far as its two children are: dropped while pending,
+ * it drops both.
  *
  * @example
  * ```ts
- * const first = yield* select(coffee, cocktail);
+ * using first = yield* select(coffee, cocktail);
  * if (first.index === 0) serve(first.value);
- * const second = yield* first.rest; // finish the cocktail
+ * const second = yield* first.rest; // finish the cocktail (else `using` drops it)
  * ```
  */
 export function select<A, B>(a: Future<A>, b: Future<B>): FutureBase<Selected<A, B>> & Disposable {

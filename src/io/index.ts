@@ -6,7 +6,7 @@ export { BufReader } from "./buf-reader.js";
 export { copy, copyBidirectional } from "./copy.js";
 export { IoError, type IoErrorKind } from "./error.js";
 export { read, readExact, readToEnd } from "./read.js";
-export { ctrlC } from "./signal.js";
+export { ctrlC, signal } from "./signal.js";
 export { ReadHalf, split, WriteHalf } from "./split.js";
 export { type AsyncRead, type AsyncWrite, isAsyncRead, isAsyncWrite } from "./traits.js";
 export { flush, shutdown, write, writeAll } from "./write.js";

@@ -1,13 +1,15 @@
 /**
- * ctrlC: the closing bell. A future that is ready at the next SIGINT (Ctrl-C in a terminal), for
- * servers that shut down gracefully: `select(serve(), ctrlC())`.
+ * ctrlC and signal: the closing bell. A future that is ready at the next SIGINT (Ctrl-C in a
+ * terminal), or at the next delivery of another process signal (`signal("SIGTERM")`, what a
+ * container runtime sends), for servers that shut down gracefully: `select(serve(), ctrlC())`.
  *
- * While it waits, Node's default reaction to SIGINT (exiting) is off, because a listener is
+ * While it waits, Node's default reaction to the signal (exiting) is off, because a listener is
  * installed; the listener is added at the first poll and removed when the future completes or is
  * dropped, which gives the default back. Waiting is not a deadlock (the runtime's check sees it),
  * and it does not hold the paused clock: the signal may never come. It does hold the process
  * open, as tokio's `ctrl_c` holds its runtime: `await run(ctrlC())` waits for the signal.
  */
+import { constants } from "node:os";
 import type { Context } from "../future/context.js";
 import { FutureStateError } from "../future/errors.js";
 import { FutureBase } from "../future/future.js";
@@ -21,15 +23,18 @@ const WAITING = 1;
 const FIRED = 2;
 const DONE = 3;
 
-class CtrlC extends FutureBase<void> implements Disposable {
+class SignalFuture extends FutureBase<void> implements Disposable {
   private state = IDLE;
   private waker: Waker | null = null;
   private readonly wait = new SourceWait();
+  constructor(private readonly name: NodeJS.Signals) {
+    super();
+  }
   private readonly onSignal = (): void => {
     if (this.state !== WAITING) return;
     this.state = FIRED;
     this.wait.close();
-    process.removeListener("SIGINT", this.onSignal);
+    process.removeListener(this.name, this.onSignal);
     releaseProcess();
     const w = this.waker;
     this.waker = null;
@@ -40,7 +45,7 @@ class CtrlC extends FutureBase<void> implements Disposable {
     switch (this.state) {
       case IDLE:
         this.state = WAITING;
-        process.on("SIGINT", this.onSignal);
+        process.on(this.name, this.onSignal);
         holdProcess(); // a listener holds nothing: Node would exit before the signal comes
         this.waker = cx.waker;
         this.wait.open();
@@ -52,13 +57,15 @@ class CtrlC extends FutureBase<void> implements Disposable {
         this.state = DONE;
         return undefined;
       default:
-        throw new FutureStateError("ctrlC() was polled after it completed or was dropped");
+        throw new FutureStateError(
+          `signal('${this.name}') was polled after it completed or was dropped`,
+        );
     }
   }
 
   [Symbol.dispose](): void {
     if (this.state === WAITING) {
-      process.removeListener("SIGINT", this.onSignal);
+      process.removeListener(this.name, this.onSignal);
       releaseProcess();
     }
     this.wait.close();
@@ -77,5 +84,30 @@ class CtrlC extends FutureBase<void> implements Disposable {
  * ```
  */
 export function ctrlC(): FutureBase<void> & Disposable {
-  return new CtrlC();
+  return new SignalFuture("SIGINT");
+}
+
+/**
+ * A future that is ready at the next delivery of the process signal `name` (tokio's
+ * `signal::unix::signal`, one delivery per future): `SIGTERM` is what Docker, Kubernetes and
+ * systemd send to stop a service. While it waits, Node's default reaction to that signal is off.
+ * Throws a `TypeError` for a name that is not a signal of this platform, and a `RangeError` for
+ * the signals Node cannot listen to (`SIGKILL`, `SIGSTOP`).
+ *
+ * @example
+ * ```ts
+ * const stop = yield* select(serveForever(listener), select(ctrlC(), signal("SIGTERM")));
+ * console.log("closing the kitchen");
+ * ```
+ */
+export function signal(name: NodeJS.Signals): FutureBase<void> & Disposable {
+  if (typeof name !== "string" || !Object.hasOwn(constants.signals, name)) {
+    throw new TypeError(
+      `signal(name): name must be a signal of this platform such as 'SIGTERM', got ${typeof name === "string" ? `'${name}'` : typeof name}`,
+    );
+  }
+  if (name === "SIGKILL" || name === "SIGSTOP") {
+    throw new RangeError(`signal(name): ${name} cannot be caught, only SIGTERM, SIGHUP, … can`);
+  }
+  return new SignalFuture(name);
 }

@@ -80,8 +80,9 @@ export const time = {
    * @example
    * ```ts
    * const dish = spawn(cookDish("Pasta", 3000));
+   * yield* yieldNow(); // the chef starts: the 3 s sleep counts from now
    * yield* time.advance(3000);
-   * dish.isFinished(); // true
+   * dish.isFinished(); // true (spawned and advanced at once, its sleep would start at t=3000)
    * ```
    */
   advance(ms: number): FutureBase<void> {
