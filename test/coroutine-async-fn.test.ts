@@ -197,6 +197,15 @@ describe("the rules of polling", () => {
 
   it("asyncFn and asyncBlock reject what is not a generator function", () => {
     expect(() => asyncFn(5 as never)).toThrow(/asyncFn\(body\): body must be a generator function/);
+    // The slip of someone used to promises: told at once, and what to write instead.
+    expect(() => asyncFn((async () => 1) as never)).toThrow(
+      new TypeError(
+        "asyncFn(body): body must be a generator function (function* () { ... }), got an async function: in Brigade, `yield*` takes the place of `await`",
+      ),
+    );
+    expect(() => asyncBlock(async function* () {} as never)).toThrow(
+      /asyncBlock\(body\): .*got an async generator function/,
+    );
     expect(() => asyncBlock(null as never)).toThrow(/asyncBlock\(body\): body must be/);
     const notGen = asyncFn((() => 5) as never);
     expect(() => new MockTask(notGen()).poll()).toThrow(TypeError);

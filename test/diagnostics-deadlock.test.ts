@@ -10,6 +10,7 @@ import {
   DeadlockError,
   fromPromise,
   iter,
+  JoinSet,
   join,
   Mutex,
   mpsc,
@@ -18,6 +19,7 @@ import {
   run,
   sleep,
   spawn,
+  timeout,
   yieldNow,
 } from "../src/index.js";
 
@@ -63,6 +65,25 @@ describe("all tasks are asleep", () => {
       "main → join → JoinHandle of 'table 2'",
     ]);
     expect(error.message).toMatch(/all tasks are asleep/);
+    expect(error.message).toMatch(
+      /bridge the source with fromPromise or fromEvent, or run with \{ detectDeadlocks: false \}/,
+    );
+  });
+
+  it("chains go on through a timeout and name the tasks a JoinSet waits for", async () => {
+    const error = await deadlockOf(
+      run(
+        asyncBlock(function* main() {
+          const set = new JoinSet<void>();
+          set.spawn(pending(), { name: "table 4" });
+          yield* timeout(Number.POSITIVE_INFINITY, set.joinNext());
+        }),
+      ),
+    );
+    const main = error.waiting.find((w) => w.name === "main")!;
+    expect(main.chains.map((c) => c.join(" → "))).toEqual([
+      "main → timeout(Infinity) → JoinSet.joinNext() of 'table 4'",
+    ]);
   });
 
   it("a channel nobody sends on: the receiver's chain ends at recv", async () => {

@@ -10,6 +10,7 @@ import {
   type Context,
   PENDING,
   pollFn,
+  Runtime,
   type RuntimeEvent,
   type RuntimeWarning,
   run,
@@ -54,6 +55,33 @@ describe("long polls", () => {
     expect(named.length).toBe(2);
     expect(named[0]!.message).toMatch(
       /task 'stove hog' held the thread for \d+(\.\d)? ms in one poll/,
+    );
+  });
+
+  it("a long poll of run()'s main carries no hint about spawn locations: run() spawned it", async () => {
+    const warnings: RuntimeWarning[] = [];
+    const options = { longPollThreshold: 20, onWarning: (w: RuntimeWarning) => warnings.push(w) };
+    await run(
+      asyncBlock(function* main() {
+        blockFor(30);
+      }),
+      options,
+    );
+    // The same poll in a spawned task does get the hint.
+    const rt = new Runtime(options);
+    await rt.spawn(
+      asyncBlock(function* () {
+        blockFor(30);
+      }),
+      { name: "stove hog" },
+    );
+    await rt.shutdown();
+    expect(warnings.map((w) => w.task)).toEqual(["main", "stove hog"]);
+    expect(warnings[0]!.message).toMatch(
+      /^task 'main' held the thread for [\d.]+ ms in one poll: is/,
+    );
+    expect(warnings[1]!.message).toMatch(
+      /run with spawnLocations: true to see where it was spawned/,
     );
   });
 

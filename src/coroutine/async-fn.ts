@@ -32,6 +32,7 @@ export function asyncFn<A extends unknown[], R>(
   if (typeof body !== "function") {
     throw new TypeError(`asyncFn(body): body must be a generator function, got ${typeof body}`);
   }
+  refuseAsync(body, "asyncFn(body)");
   const label = body.name || "anonymous";
   // Once per definition, so a task that adopts one of its calls can name the body (body.ts).
   tagLabel(body, label);
@@ -71,6 +72,20 @@ export function asyncBlock<R>(body: () => Generator<Suspend, R, unknown>): Corou
   if (typeof body !== "function") {
     throw new TypeError(`asyncBlock(body): body must be a generator function, got ${typeof body}`);
   }
+  refuseAsync(body, "asyncBlock(body)");
   const label = body.name || "asyncBlock";
   return new Coroutine(body, NO_ARGS, label, labelOfStart(body) === label);
+}
+
+/**
+ * An `async function` (or `async function*`) where a generator function belongs: the most likely
+ * slip of someone used to promises. Say so at once, not at the first poll.
+ */
+function refuseAsync(body: Function, where: string): void {
+  const kind = Object.prototype.toString.call(body);
+  if (kind === "[object AsyncFunction]" || kind === "[object AsyncGeneratorFunction]") {
+    throw new TypeError(
+      `${where}: body must be a generator function (function* () { ... }), got an ${kind === "[object AsyncFunction]" ? "async function" : "async generator function"}: in Brigade, \`yield*\` takes the place of \`await\``,
+    );
+  }
 }

@@ -67,7 +67,7 @@ export function formatWaiting(waiting: readonly WaitingTask[]): string {
 export function allAsleep(tasks: Iterable<Task<any>>): DeadlockError {
   const waiting = describeWaiting(tasks);
   return new DeadlockError(
-    `all tasks are asleep: main is waiting and nothing can wake any task (no runnable task, no timer, no promise or I/O in flight). Waiting:\n${formatWaiting(waiting)}`,
+    `all tasks are asleep: main is waiting and nothing can wake any task (no runnable task, no timer, no promise or I/O in flight). Waiting:\n${formatWaiting(waiting)}\nIf a task is woken by a callback Brigade cannot see (a raw setTimeout, an emitter), bridge the source with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`,
     waiting.map((w) => w.name),
     [],
     waiting,

@@ -20,11 +20,15 @@ export function longPollMessage(
   task: Task<any>,
   tookMs: number,
   location: string | null | undefined,
+  isMain = false,
 ): string {
+  // `run()`'s main was spawned by `run()` itself: where is no news.
   const where =
     location !== null && location !== undefined
       ? ` (spawned at ${location})`
-      : " (run with spawnLocations: true to see where it was spawned)";
+      : isMain
+        ? ""
+        : " (run with spawnLocations: true to see where it was spawned)";
   return `task '${task.name}' held the thread for ${formatMs(tookMs)} in one poll${where}: is it calling a blocking function? Use sleep() instead of a busy wait, or spawnBlocking() for CPU-bound work`;
 }
 

@@ -181,7 +181,7 @@ export class Runtime implements Spawner {
         this,
         "long-poll",
         task,
-        longPollMessage(task, took, this.locations.get(task.id)),
+        longPollMessage(task, took, this.locations.get(task.id), task === this.mainTask),
       ),
     );
     this.timeDriver = new TimeDriver(this.options.clock, {

@@ -21,6 +21,7 @@
  * every finished member and kept out of the count above.
  */
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, FutureBase } from "../future/future.js";
 import { DONE, PENDING, type Poll } from "../future/poll.js";
@@ -104,6 +105,18 @@ export class JoinSet<T> implements Disposable {
     // before it has our pager: file it as finished now, or joinNext would wait for it forever.
     if (task.isFinished()) this.memberFinished(task);
     else task.joinWaker = new MemberWaker(this, task) as unknown as Waker;
+  }
+
+  /** @internal for dumps: "'a', 'b' and 3 more", or "no task". */
+  describeMembers(): string {
+    const names: string[] = [];
+    for (const t of this.members) {
+      if (names.length === 3) break;
+      names.push(`'${t.name}'`);
+    }
+    const more = this.members.size - names.length;
+    if (names.length === 0) return "no task";
+    return more > 0 ? `${names.join(", ")} and ${more} more` : names.join(", ");
   }
 
   /** @internal a member's pager rang: its outcome is ready to be taken. */
@@ -301,6 +314,11 @@ class JoinNext<T> extends FutureBase<T | typeof DONE> implements Disposable {
 
   constructor(private readonly set: JoinSet<T>) {
     super();
+  }
+
+  /** For dumps and deadlock reports: whom it waits for. */
+  [DESCRIBE](): Description {
+    return { label: `JoinSet.joinNext() of ${this.set.describeMembers()}`, children: [] };
   }
 
   poll(cx: Context): Poll<T | typeof DONE> {

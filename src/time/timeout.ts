@@ -11,6 +11,7 @@
 import { ambient } from "../future/ambient.js";
 import { CANCEL, CancellableFuture, type Cleanup, cancel, drop } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, type FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
@@ -87,6 +88,11 @@ class Timeout<T> extends CancellableFuture<T> {
     const inner = this.inner;
     this.finish();
     return cancel(inner);
+  }
+
+  /** For dumps and deadlock reports: the deadline, and the future it guards. */
+  [DESCRIBE](): Description {
+    return { label: this.what, children: this.inner === null ? [] : [this.inner] };
   }
 }
 
