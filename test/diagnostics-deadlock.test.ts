@@ -4,6 +4,9 @@
  * exiting silently. And the task dump draws the same chains as a tree.
  */
 import { describe, expect, it } from "vitest";
+import type { Context } from "../src/future/context.js";
+import { FutureBase } from "../src/future/future.js";
+import { PENDING, type Poll } from "../src/future/poll.js";
 import {
   asyncBlock,
   asyncFn,
@@ -65,8 +68,29 @@ describe("all tasks are asleep", () => {
       "main → join → JoinHandle of 'table 2'",
     ]);
     expect(error.message).toMatch(/all tasks are asleep/);
+    // Every leaf is Brigade's own: no hint about wakes it cannot see.
+    expect(error.message).not.toMatch(/cannot look into/);
+  });
+
+  it("a leaf of the user's own making (no DESCRIBE) gets a hint about wakes Brigade cannot see", async () => {
+    class NativeTimer extends FutureBase<void> {
+      private fired = false;
+      poll(cx: Context): Poll<void> {
+        if (this.fired) return undefined;
+        const waker = cx.waker; // kept by a host callback Brigade knows nothing of (none here)
+        void waker;
+        return PENDING;
+      }
+    }
+    const error = await deadlockOf(
+      run(
+        asyncBlock(function* main() {
+          yield* new NativeTimer();
+        }),
+      ),
+    );
     expect(error.message).toMatch(
-      /bridge the source with fromPromise or fromEvent, or run with \{ detectDeadlocks: false \}/,
+      /A future Brigade cannot look into \(NativeTimer\) may be woken by a callback Brigade cannot see .*bridge the source with fromPromise or fromEvent, or run with \{ detectDeadlocks: false \}/,
     );
   });
 

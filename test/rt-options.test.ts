@@ -7,9 +7,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { asyncBlock, asyncFn } from "../src/coroutine/async-fn.js";
+import { ready } from "../src/future/leaf.js";
 import type { RuntimeOptions } from "../src/runtime/options.js";
 import { Rng } from "../src/runtime/rng.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
+import { startWatchdog } from "../src/runtime/watchdog.js";
 import { spawn } from "../src/task/spawn.js";
 import { yieldNow } from "../src/task/yield-now.js";
 
@@ -195,13 +197,13 @@ describe("run()'s own options", () => {
       "signal",
       "x",
       TypeError,
-      'run(main, options): options.signal must be an AbortSignal, got "x"',
+      `run(main, options): options.signal must be an AbortSignal, got string 'x'`,
     ],
     [
       "signal",
       {},
       TypeError,
-      "run(main, options): options.signal must be an AbortSignal, got object",
+      "run(main, options): options.signal must be an AbortSignal, got an object",
     ],
   ];
 
@@ -520,5 +522,48 @@ describe("seeds are whole safe integers", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("spawn's and shutdown's options", () => {
+  it("spawn refuses a misspelt option, naming it and the one it probably meant", async () => {
+    const rt = new Runtime();
+    expectError(
+      () => rt.spawn(ready(1), { nmae: "table 1" } as never),
+      TypeError,
+      "spawn(future, options): options.nmae is not a spawn option; did you mean 'name'?",
+    );
+    expectError(
+      () => rt.spawn(ready(1), { name: 7 } as never),
+      TypeError,
+      "spawn options.name must be a string, got number 7",
+    );
+    expect(rt.metrics().spawnedTotal).toBe(0);
+    await rt.shutdown();
+  });
+
+  it("shutdown refuses a misspelt option", async () => {
+    const rt = new Runtime();
+    expectError(
+      () => rt.shutdown({ timout: 5 } as never),
+      TypeError,
+      "shutdown(options): options.timout is not a shutdown option; did you mean 'timeout'?",
+    );
+    await rt.shutdown();
+  });
+
+  it("startWatchdog: a threshold of the wrong type is a TypeError, of the wrong value a RangeError", async () => {
+    const rt = new Runtime();
+    expectError(
+      () => startWatchdog(rt, {} as never),
+      TypeError,
+      "startWatchdog(rt, options): options.thresholdMs must be a positive, finite number of milliseconds, got undefined",
+    );
+    expectError(
+      () => startWatchdog(rt, { thresholdMs: -1 }),
+      RangeError,
+      "startWatchdog(rt, options): options.thresholdMs must be a positive, finite number of milliseconds, got -1",
+    );
+    await rt.shutdown();
   });
 });

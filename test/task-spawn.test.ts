@@ -428,12 +428,12 @@ describe("spawn options", () => {
     const rt = new Runtime();
     const body = asyncBlock(function* () {});
     expect(() => rt.spawn(body, "table 1" as never)).toThrow(
-      'spawn(future, options): options must be an object like { name, signal }, got "table 1"',
+      "spawn(future, options): options must be an object like { name, signal }, got string 'table 1'",
     );
     expect(() => rt.spawn(body, null as never)).toThrow(TypeError);
     expect(rt.metrics().spawnedTotal).toBe(0);
     expect(() => run(body, { signal: "x" as never })).toThrow(
-      'run(main, options): options.signal must be an AbortSignal, got "x"',
+      "run(main, options): options.signal must be an AbortSignal, got string 'x'",
     );
   });
 

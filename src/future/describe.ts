@@ -26,6 +26,11 @@ export interface Describable {
 export interface AwaitNode {
   label: string;
   children: AwaitNode[];
+  /**
+   * The future does not describe itself (no `[DESCRIBE]`): a future written outside Brigade, named
+   * by its class. Only such a leaf can be waiting on a wake Brigade cannot see.
+   */
+  opaque?: true;
 }
 
 /**
@@ -43,7 +48,9 @@ export function describeFuture(future: unknown, depth = 0): AwaitNode {
   const d = (future as Partial<Describable>)[DESCRIBE];
   if (d === undefined || depth > 64) {
     const name = (future as object).constructor?.name ?? "future";
-    return { label: name, children: [] };
+    return d === undefined
+      ? { label: name, children: [], opaque: true }
+      : { label: name, children: [] };
   }
   const { label, children } = d.call(future);
   const nodes: AwaitNode[] = [];

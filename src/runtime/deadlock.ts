@@ -8,7 +8,7 @@
  * The same error class reports lock cycles found by the sync primitives (src/sync/deadlock.ts),
  * and a shutdown whose cleanups wait on nothing that can wake them (lifecycle.ts).
  */
-import { awaitChains, describeFuture } from "../future/describe.js";
+import { type AwaitNode, awaitChains, describeFuture } from "../future/describe.js";
 import type { Task } from "../task/task.js";
 
 /** One task that waits forever, and what it waits on. */
@@ -65,11 +65,29 @@ export function formatWaiting(waiting: readonly WaitingTask[]): string {
 
 /** The error for a program where every task is asleep. */
 export function allAsleep(tasks: Iterable<Task<any>>): DeadlockError {
-  const waiting = describeWaiting(tasks);
+  const list = [...tasks];
+  const waiting = describeWaiting(list);
+  // A leaf of the user's own making may be woken by a host callback Brigade cannot see: say so.
+  const opaque = opaqueNames(list);
+  const hint =
+    opaque.length > 0
+      ? `\nA future Brigade cannot look into (${opaque.join(", ")}) may be woken by a callback Brigade cannot see (a raw setTimeout, an emitter): bridge the source with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`
+      : "";
   return new DeadlockError(
-    `all tasks are asleep: main is waiting and nothing can wake any task (no runnable task, no timer, no promise or I/O in flight). Waiting:\n${formatWaiting(waiting)}\nIf a task is woken by a callback Brigade cannot see (a raw setTimeout, an emitter), bridge the source with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`,
+    `all tasks are asleep: main is waiting and nothing can wake any task (no runnable task, no timer, no promise or I/O in flight). Waiting:\n${formatWaiting(waiting)}${hint}`,
     waiting.map((w) => w.name),
     [],
     waiting,
   );
+}
+
+/** The class names of the opaque leaves under the tasks, each once. */
+function opaqueNames(tasks: readonly Task<any>[]): string[] {
+  const names = new Set<string>();
+  const visit = (node: AwaitNode): void => {
+    if (node.opaque === true) names.add(node.label);
+    for (const c of node.children) visit(c);
+  };
+  for (const t of tasks) if (t.future !== null) visit(describeFuture(t.future));
+  return [...names];
 }

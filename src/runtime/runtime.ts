@@ -53,6 +53,7 @@ import { LongPollWatch, longPollMessage } from "./long-poll.js";
 import { macrotask } from "./macrotask.js";
 import type { RuntimeMetrics } from "./metrics.js";
 import { microtask } from "./microtask.js";
+import { checkKeys, checkObject } from "./option-checks.js";
 import {
   type ResolvedOptions,
   type RunOptions,
@@ -595,10 +596,9 @@ export class Runtime implements Spawner {
    * ```
    */
   shutdown(options?: ShutdownOptions): Promise<void> {
-    if (options !== undefined && (options === null || typeof options !== "object")) {
-      throw new TypeError(
-        `shutdown(options): options must be an object, got ${options === null ? "null" : typeof options}`,
-      );
+    checkObject(options, "shutdown(options): options");
+    if (options !== undefined) {
+      checkKeys(options, "shutdown(options): options", ["timeout"], "a shutdown option");
     }
     const timeout = checkShutdownTimeout(options?.timeout, "shutdown(options): options.timeout");
     beginShutdown(this);

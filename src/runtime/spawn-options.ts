@@ -5,12 +5,13 @@
 
 import type { Task } from "../task/task.js";
 import { holdProcess, releaseProcess } from "./keep-alive.js";
+import { checkKeys, describeType } from "./option-checks.js";
 
 /** The `name` option, checked: a string or nothing. */
 export function checkName(name: unknown): string | undefined {
   if (name === undefined) return undefined;
   if (typeof name !== "string") {
-    throw new TypeError(`spawn options.name must be a string, got ${typeof name}`);
+    throw new TypeError(`spawn options.name must be a string, got ${describeType(name)}`);
   }
   return name;
 }
@@ -31,22 +32,23 @@ export function checkSignal(
     signal === null ||
     typeof (signal as AbortSignal).addEventListener !== "function"
   ) {
-    throw new TypeError(`${where} must be an AbortSignal, got ${describeValue(signal)}`);
+    throw new TypeError(`${where} must be an AbortSignal, got ${describeType(signal)}`);
   }
   return signal as AbortSignal;
 }
 
-/** The spawn options, checked: an object or nothing. */
+/** What `spawn(future, options)` takes. */
+const SPAWN_KEYS = ["name", "signal"] as const;
+
+/** The spawn options, checked: an object of {@link SPAWN_KEYS}, or nothing. */
 export function checkSpawnOptions(options: unknown, where: string): void {
-  if (options !== undefined && (options === null || typeof options !== "object")) {
+  if (options === undefined) return;
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw new TypeError(
-      `${where} must be an object like { name, signal }, got ${describeValue(options)}`,
+      `${where} must be an object like { name, signal }, got ${describeType(options)}`,
     );
   }
-}
-
-function describeValue(v: unknown): string {
-  return v === null ? "null" : typeof v === "string" ? JSON.stringify(v) : typeof v;
+  checkKeys(options, where, SPAWN_KEYS, "a spawn option");
 }
 
 /**

@@ -23,6 +23,7 @@
  * when one does (the worker only samples the aligned words, and a read of one is never torn).
  */
 import type { Worker as NodeWorker } from "node:worker_threads";
+import { describeType } from "./option-checks.js";
 
 /** What the watchdog saw: a poll that held the thread past the threshold. */
 export interface BlockedLoopReport {
@@ -232,10 +233,12 @@ export function startWatchdogAs(
     );
   }
   const { thresholdMs, onReport, stderr = true } = options;
-  if (typeof thresholdMs !== "number" || !Number.isFinite(thresholdMs) || thresholdMs <= 0) {
-    throw new RangeError(
-      `${where}.thresholdMs must be a positive, finite number of milliseconds, got ${String(thresholdMs)}`,
-    );
+  const rule = `${where}.thresholdMs must be a positive, finite number of milliseconds`;
+  if (typeof thresholdMs !== "number") {
+    throw new TypeError(`${rule}, got ${describeType(thresholdMs)}`);
+  }
+  if (!Number.isFinite(thresholdMs) || thresholdMs <= 0) {
+    throw new RangeError(`${rule}, got ${thresholdMs}`);
   }
   if (onReport !== undefined && typeof onReport !== "function") {
     throw new TypeError(`${where}.onReport must be a function, got ${typeof onReport}`);
