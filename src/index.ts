@@ -80,6 +80,7 @@ export {
   toAsyncIterable,
 } from "./stream/index.js";
 export { Barrier, type BarrierWaitResult } from "./sync/barrier.js";
+export { CancellationToken, type DropGuard } from "./sync/cancellation-token.js";
 export { AcquireError, ReleasedError } from "./sync/errors.js";
 export { Mutex, type MutexGuard, type MutexOptions } from "./sync/mutex.js";
 export { Notify } from "./sync/notify.js";

@@ -53,10 +53,11 @@ async function withPair(body: (e: Ends) => Generator<any, void, any>): Promise<v
         }
       }),
     );
+    // Once the sockets are closed too (read before the shutdown, which would end any wait).
+    expect(rt.metrics().ioWaits).toBe(0);
   } finally {
     await rt.shutdown();
   }
-  expect(rt.metrics().ioWaits).toBe(0);
 }
 
 function ioWaits(): number {

@@ -43,20 +43,23 @@ const POINTS = [
   "after it was ready",
 ] as const;
 
-/** Run `body` as the only task of a fresh paused-clock runtime; afterwards nothing is left. */
+/**
+ * Run `body` as the only task of a fresh paused-clock runtime; once it has ended, nothing is left.
+ * Read before the shutdown, which would clear the timer wheel and end every task itself.
+ */
 async function inTask(body: () => Generator<any, void, any>): Promise<void> {
   const rt = new Runtime({ clock: "paused" });
   try {
     await rt.spawn(asyncBlock(body));
+    const m = rt.metrics();
+    expect({ tasks: m.liveTasks, waiters: m.liveWaiters, timers: m.liveTimers }).toEqual({
+      tasks: 0,
+      waiters: 0,
+      timers: 0,
+    });
   } finally {
     await rt.shutdown();
   }
-  const m = rt.metrics();
-  expect({ tasks: m.liveTasks, waiters: m.liveWaiters, timers: m.liveTimers }).toEqual({
-    tasks: 0,
-    waiters: 0,
-    timers: 0,
-  });
 }
 
 /** What the runtime polling now still counts as held. */

@@ -17,6 +17,7 @@ import {
   join,
   Mutex,
   mpsc,
+  Notify,
   pending,
   Runtime,
   run,
@@ -361,5 +362,37 @@ describe("runtimes share the thread", () => {
     expect(err.waiting.map((t) => t.name)).toEqual(["main"]);
     guard.release();
     await other.shutdown();
+  });
+
+  it("two runtimes stuck at once, each on what its own tasks hold, both report", async () => {
+    const stuck = (name: string) => {
+      const never = new Notify();
+      return deadlockOf(
+        run(
+          asyncBlock(function* main() {
+            yield* never.notified();
+            return name;
+          }),
+        ),
+      );
+    };
+    const [a, b] = await Promise.all([stuck("a"), stuck("b")]);
+    expect(a.waiting.map((t) => t.name)).toEqual(["main"]);
+    expect(b.waiting.map((t) => t.name)).toEqual(["main"]);
+  });
+
+  it("a bystander runtime whose tasks are all parked hides no deadlock", async () => {
+    const bystander = new Runtime();
+    const [, rx] = mpsc.channel<number>(1);
+    bystander.spawn(rx.recv(), { name: "idle worker" }); // parked for good, no timer
+    const err = await deadlockOf(
+      run(
+        asyncBlock(function* main() {
+          yield* pending();
+        }),
+      ),
+    );
+    expect(err.waiting.map((t) => t.name)).toEqual(["main"]);
+    await bystander.shutdown();
   });
 });

@@ -113,6 +113,30 @@ describe("fromPromise", () => {
     expect(settled).toBe(true); // the promise itself ran on; its outcome went nowhere
   });
 
+  it("disposed from inside make, a promise that honours the signal rejects without an unhandled rejection", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      await run(
+        asyncBlock(function* () {
+          const self = fromPromise(
+            (signal) =>
+              new Promise<string>((_, reject) => {
+                signal.addEventListener("abort", () => reject(signal.reason));
+                self[Symbol.dispose]();
+              }),
+          );
+          expect(self.poll(new Context(Waker.noop()))).toBe(PENDING);
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 10));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
   it("creates its promise only on the first poll, then wakes the poller when it settles", async () => {
     let made = 0;
     let resolve!: (v: number) => void;

@@ -12,6 +12,7 @@ import * as mpsc from "../src/channel/mpsc.js";
 import { asyncBlock } from "../src/coroutine/async-fn.js";
 import { drop } from "../src/future/cancel.js";
 import type { FutureBase } from "../src/future/future.js";
+import { ready } from "../src/future/leaf.js";
 import { BufReader } from "../src/io/buf-reader.js";
 import { TcpListener, TcpStream } from "../src/node.js";
 import { Runtime } from "../src/runtime/runtime.js";
@@ -149,6 +150,39 @@ describe("a dropped stream next() releases the wait it parked", () => {
         expect(metrics().ioWaits).toBe(0);
       } finally {
         listener[Symbol.dispose]();
+      }
+    }));
+
+  it("a stale next() through an adapter, dropped after another path over the same source parked, leaves that wait alone", () =>
+    inTask(function* () {
+      const [tx, rx] = mpsc.channel<number>(4);
+      const s = receiverStream(rx);
+      const stale = s.map((x) => x * 10).next();
+      park(stale);
+      const fresh = s.next();
+      const task = new MockTask<unknown>(fresh);
+      expect(task.poll()).toBe(PENDING);
+      drop(stale);
+      tx.trySend(7);
+      expect(task.wakes).toBe(1);
+      expect(task.poll()).toBe(7);
+      tx.close();
+      s[Symbol.dispose]();
+    }));
+
+  it("buffered and bufferUnordered pass a dropped next()'s withdrawal on to their upstream", () =>
+    inTask(function* () {
+      for (const ordered of [true, false]) {
+        const [tx, rx] = mpsc.channel<number>(4);
+        const mapped = receiverStream(rx).map((x) => ready(x));
+        const s = ordered ? mapped.buffered(2) : mapped.bufferUnordered(2);
+        const next = s.next();
+        park(next);
+        expect(metrics().waiters).toBe(1);
+        drop(next);
+        expect(metrics().waiters).toBe(0);
+        tx.close();
+        s[Symbol.dispose]();
       }
     }));
 });

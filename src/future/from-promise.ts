@@ -81,8 +81,14 @@ class FromPromise<T> extends FutureBase<T> implements Disposable {
       return;
     }
     if (this.state === DROPPED) {
-      // Disposed from inside `make` (a callback it ran at once): the work is not wanted.
+      // Disposed from inside `make` (a callback it ran at once): the work is not wanted. Its
+      // promise, told so by the signal, rejects with nobody listening: listen, and let it go.
       this.controller.abort(new DOMException("the future was dropped", "AbortError"));
+      try {
+        promise?.then?.(undefined, () => {});
+      } catch {
+        // A thenable whose then() throws: there is nothing to listen to.
+      }
       return;
     }
     if (promise === null || typeof (promise as { then?: unknown })?.then !== "function") {

@@ -21,7 +21,7 @@ import { DESCRIBE, type Description } from "../future/describe.js";
 import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { DONE, StreamBase, type StreamPoll } from "../stream/index.js";
-import { disposeOf, WITHDRAW } from "../stream/stream.js";
+import { CLAIM, Claim, disposeOf, WITHDRAW } from "../stream/stream.js";
 import { IoError } from "./error.js";
 import { IoFuture, type ParkSource, type ParksOn, parkSourceOf } from "./io-future.js";
 import { type AsyncRead, assertReader } from "./traits.js";
@@ -193,6 +193,8 @@ class Lines extends StreamBase<string> {
   private ended = false;
   /** What the reader parks its pollers on, if it can say who parked (see io-future.ts). */
   private readonly source: ParkSource | null;
+  /** Which `next()` of an adapter on this stream holds the reader's wait (stream.ts, WITHDRAW). */
+  private readonly claim = new Claim();
   constructor(private readonly reader: BufReader) {
     super();
     this.source = parkSourceOf(reader);
@@ -223,8 +225,11 @@ class Lines extends StreamBase<string> {
   }
 
   /** A dropped `next()` of an adapter on this stream parked on the reader: take it back. */
-  override [WITHDRAW](): void {
-    this.source?.unregister(this);
+  override [WITHDRAW](by: unknown): void {
+    if (this.claim.release(by)) this.source?.unregister(this);
+  }
+  override [CLAIM](by: unknown): void {
+    this.claim.set(by);
   }
 
   /** `next()` registers as itself where it parks, so a dropped one takes its wait back. */

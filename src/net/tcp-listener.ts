@@ -32,7 +32,7 @@ import type { Waker } from "../future/waker.js";
 import { IoError } from "../io/error.js";
 import { DONE, StreamBase, type StreamPoll } from "../stream/index.js";
 import { SourceWait } from "../stream/source-wait.js";
-import { WITHDRAW } from "../stream/stream.js";
+import { CLAIM, Claim, WITHDRAW } from "../stream/stream.js";
 import { pollProceed } from "../task/budget.js";
 import { parseAddr, SocketAddr, type ToSocketAddr } from "./address.js";
 import { netCounters } from "./counters.js";
@@ -238,9 +238,13 @@ class Incoming extends StreamBase<TcpStream> {
   pollNext(cx: Context): StreamPoll<TcpStream> {
     return this.pollAs(cx, this);
   }
-  /** A dropped `next()` of an adapter on this stream parked here: take back what it parked. */
-  override [WITHDRAW](): void {
-    this.listener.unregister(this);
+  private readonly claim = new Claim();
+  override [CLAIM](by: unknown): void {
+    this.claim.set(by);
+  }
+  /** The `next()` of an adapter that parked here last was dropped: take the wait back. */
+  override [WITHDRAW](by: unknown): void {
+    if (this.claim.release(by)) this.listener.unregister(this);
   }
   /** @internal the next connection, parking as `by`. */
   pollAs(cx: Context, by: unknown): StreamPoll<TcpStream> {

@@ -12,9 +12,10 @@
  * them instead (lifecycle.ts).
  *
  * Runtimes share the thread: a task of one may release a lock, send on a channel or notify a task
- * of another. So while any other runtime has a live task, no runtime declares its own tasks
- * asleep (a real deadlock across runtimes then waits instead of being reported); when the last
- * task of a runtime ends, or it closes, the runtimes left idle look again.
+ * of another. So while another runtime can still move (a runnable task, a timer, a bridged
+ * promise, an I/O wait, a signal link), no runtime declares its own tasks asleep; it looks again
+ * when that runtime runs out of work or closes. Runtimes whose tasks are all parked on each other
+ * can none of them move, and each reports its deadlock.
  *
  * The rule: Brigade sees its own reactor (timers, bridged promises, I/O sources). A waker that
  * your code keeps and calls from a callback Brigade cannot see (a raw `setTimeout`, an emitter
@@ -22,17 +23,23 @@
  * `detectDeadlocks: false`. The paused clock's auto-advance follows the same rule.
  */
 import { allAsleep } from "./deadlock.js";
-import { beginShutdown, cleanupsAsleep, giveUp, OPEN, SHUTTING_DOWN } from "./lifecycle.js";
+import { beginShutdown, CLOSED, cleanupsAsleep, giveUp, OPEN, SHUTTING_DOWN } from "./lifecycle.js";
 import { macrotask } from "./macrotask.js";
 import type { Runtime } from "./runtime.js";
 
 /**
  * Every runtime not yet closed, weakly (a runtime dropped without a shutdown must not be kept
- * alive by this set): what {@link othersCanWake} looks through.
+ * alive by this set): what {@link othersCanMove} looks through.
  */
 const runtimes = new Set<WeakRef<Runtime>>();
 
-/** `rt` was made: it may wake the others' tasks until it closes. Returns what `forget` takes. */
+/**
+ * Runtimes whose check found nothing of their own that could wake a task, while another runtime
+ * could still move: they look again when another runtime stops moving (goes idle, or closes).
+ */
+const deferred = new Set<Runtime>();
+
+/** `rt` was made: another runtime's check looks at it until it closes. */
 export function registerRuntime(rt: Runtime): WeakRef<Runtime> {
   const ref = new WeakRef(rt);
   runtimes.add(ref);
@@ -40,28 +47,46 @@ export function registerRuntime(rt: Runtime): WeakRef<Runtime> {
 }
 
 /**
- * `rt` closed, or its last task ended: it can wake nobody else now. Runtimes that found themselves
- * idle while it could still wake them look again.
+ * `rt` has run out of work, or closed (`closed` is then its registration): runtimes whose check
+ * waited on it look again. Costs nothing while none waits.
  */
 export function othersMayBeStuck(rt: Runtime, closed: WeakRef<Runtime> | null): void {
-  if (closed !== null) runtimes.delete(closed);
-  for (const ref of runtimes) {
-    const other = ref.deref();
-    if (other === undefined) runtimes.delete(ref);
-    else if (other !== rt && other.queue.length === 0 && other.live.count > 0) checkIdle(other);
+  if (closed !== null) {
+    runtimes.delete(closed);
+    deferred.delete(rt);
+  }
+  if (deferred.size === 0) return;
+  for (const other of [...deferred]) {
+    if (other === rt) continue;
+    deferred.delete(other);
+    if (other.queue.length === 0) checkIdle(other);
   }
 }
 
 /**
- * Another runtime has a live task, which may wake a task of `rt` through a shared primitive, or a
- * timer (a sleep made there and awaited here fires on its own runtime's wheel).
+ * Another runtime can move by itself: it has a runnable task, or a timer, bridged promise, I/O
+ * wait or AbortSignal link that can wake one; its tasks may then release what a task of `rt`
+ * waits on (a lock, a channel, a `JoinSet`), or fire a sleep made there and awaited here. A
+ * runtime whose tasks are all parked with none of these wakes nobody, so two runtimes deadlocked
+ * on each other are both reported.
  */
-function othersCanWake(rt: Runtime): boolean {
+function othersCanMove(rt: Runtime): boolean {
   for (const ref of runtimes) {
     const other = ref.deref();
     if (other === undefined) runtimes.delete(ref);
-    else if (other !== rt && (other.live.count > 0 || other.timeDriver.liveTimers > 0)) return true;
+    else if (other !== rt && other.lifecycle !== CLOSED && canMove(other)) return true;
   }
+  return false;
+}
+
+function canMove(rt: Runtime): boolean {
+  return rt.queue.length > 0 || !cleanupsCannotWake(rt) || rt.signalLinks > 0;
+}
+
+/** Nothing of `rt`'s own can wake its tasks: stuck, unless another runtime can still move. */
+function stuckUnlessOthers(rt: Runtime): boolean {
+  if (!othersCanMove(rt)) return true;
+  deferred.add(rt);
   return false;
 }
 
@@ -103,25 +128,29 @@ function confirmLater(
 /** `run()`'s main waits, and nothing can wake any task. */
 function mainStuck(rt: Runtime): boolean {
   const main = rt.mainTask;
-  return main !== null && !main.isFinished() && rt.lifecycle === OPEN && nothingCanWake(rt);
+  return (
+    main !== null &&
+    !main.isFinished() &&
+    rt.lifecycle === OPEN &&
+    nothingCanWake(rt) &&
+    stuckUnlessOthers(rt)
+  );
 }
 
 /** Shutting down, and nothing can wake the cleanups still running. */
 function cleanupsStuck(rt: Runtime): boolean {
-  return rt.lifecycle === SHUTTING_DOWN && cleanupsCannotWake(rt);
+  return rt.lifecycle === SHUTTING_DOWN && cleanupsCannotWake(rt) && stuckUnlessOthers(rt);
 }
 
-/** No timer, bridged promise, I/O wait, AbortSignal link or other runtime can wake a task of `rt`. */
+/** No timer, bridged promise, I/O wait or AbortSignal link of its own can wake a task of `rt`. */
 function nothingCanWake(rt: Runtime): boolean {
   return cleanupsCannotWake(rt) && rt.signalLinks === 0;
 }
 
 /**
- * No timer, bridged promise, I/O wait or other runtime's task can wake a task of `rt`. (While
- * shutting down, an AbortSignal can only abort what is already being torn down.)
+ * No timer, bridged promise or I/O wait of its own can wake a task of `rt`. (While shutting down,
+ * an AbortSignal can only abort what is already being torn down.)
  */
 function cleanupsCannotWake(rt: Runtime): boolean {
-  return (
-    rt.timeDriver.liveTimers === 0 && rt.bridges === 0 && rt.ioWaits === 0 && !othersCanWake(rt)
-  );
+  return rt.timeDriver.liveTimers === 0 && rt.bridges === 0 && rt.ioWaits === 0;
 }

@@ -384,8 +384,6 @@ export class Runtime implements Spawner {
   /** @internal */
   taskCompleted(task: Task<any>): void {
     this.live.completed(task);
-    // Its last task gone, this runtime can wake no task of another: those idle may be stuck.
-    if (this.live.count === 0) othersMayBeStuck(this, null);
     if (this.probe !== null) this.probe.completed(task);
     if (this.locations.size > 0) this.locations.delete(task.id);
     const error = task.error;
@@ -495,6 +493,8 @@ export class Runtime implements Spawner {
   /** Nothing is runnable: if main waits on what nothing can wake, a deadlock (idle.ts). */
   private idle(): void {
     checkIdle(this);
+    // Out of work: a runtime whose check waited for this one to stop moving looks again.
+    othersMayBeStuck(this, null);
   }
 
   /** @internal where a fair combinator starts (see `Host.fairStart`). */

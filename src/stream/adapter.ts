@@ -13,6 +13,8 @@
 import { CANCEL, type Cancellable, type Cleanup, cancel } from "../future/cancel.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import {
+  CLAIM,
+  claimFrom,
   DONE,
   disposeOf,
   type Stream,
@@ -68,9 +70,14 @@ export abstract class Adapter<T, U> extends StreamBase<U> implements Cancellable
     return cancel(up);
   }
 
-  /** A dropped `next()` that parked through this adapter: its upstream holds the registration. */
-  override [WITHDRAW](): void {
-    withdrawFrom(this.upstream);
+  /** A `next()` parked through this adapter: its upstream holds the wait. */
+  override [CLAIM](by: unknown): void {
+    claimFrom(this.upstream, by);
+  }
+
+  /** A dropped `next()` that parked through this adapter: its upstream holds the wait. */
+  override [WITHDRAW](by: unknown): void {
+    withdrawFrom(this.upstream, by);
   }
 
   /** For dumps and deadlock reports: which adapter, down to its upstream. */

@@ -27,7 +27,17 @@ import { assertFuture, type Future, FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { rethrowAfter } from "./consume.js";
 import { FuturesUnordered } from "./futures-unordered.js";
-import { DONE, disposeOf, type Stream, StreamBase, type StreamPoll } from "./stream.js";
+import {
+  CLAIM,
+  claimFrom,
+  DONE,
+  disposeOf,
+  type Stream,
+  StreamBase,
+  type StreamPoll,
+  WITHDRAW,
+  withdrawFrom,
+} from "./stream.js";
 
 /**
  * A future tagged with its position, so ordered output can be restored. It never throws: a failure
@@ -139,6 +149,15 @@ export class BufferedStream<T> extends StreamBase<T> implements Cancellable {
 
   override [Symbol.dispose](): void {
     drop(this);
+  }
+
+  /** A `next()` parked through this stream: the upstream may hold its wait (stream.ts, WITHDRAW). */
+  override [CLAIM](by: unknown): void {
+    claimFrom(this.upstream, by);
+  }
+
+  override [WITHDRAW](by: unknown): void {
+    withdrawFrom(this.upstream, by);
   }
 
   /** For dumps and deadlock reports. */

@@ -12,6 +12,8 @@ import { DESCRIBE, type Description } from "../future/describe.js";
 import { PENDING } from "../future/poll.js";
 import { Adapter } from "./adapter.js";
 import {
+  CLAIM,
+  claimFrom,
   DONE,
   disposeOf,
   type Stream,
@@ -82,9 +84,14 @@ export class MergeStream<T> extends StreamBase<T> {
   }
 
   /** A dropped `next()` may have parked on either side. */
-  override [WITHDRAW](): void {
-    withdrawFrom(this.a);
-    withdrawFrom(this.b);
+  override [WITHDRAW](by: unknown): void {
+    withdrawFrom(this.a, by);
+    withdrawFrom(this.b, by);
+  }
+
+  override [CLAIM](by: unknown): void {
+    claimFrom(this.a, by);
+    claimFrom(this.b, by);
   }
 
   override [Symbol.dispose](): void {
@@ -152,9 +159,14 @@ export class ZipStream<A, B> extends StreamBase<[A, B]> {
   }
 
   /** A dropped `next()` may have parked on either side. */
-  override [WITHDRAW](): void {
-    withdrawFrom(this.a);
-    withdrawFrom(this.b);
+  override [WITHDRAW](by: unknown): void {
+    withdrawFrom(this.a, by);
+    withdrawFrom(this.b, by);
+  }
+
+  override [CLAIM](by: unknown): void {
+    claimFrom(this.a, by);
+    claimFrom(this.b, by);
   }
 
   override [Symbol.dispose](): void {

@@ -16,7 +16,7 @@ import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { SourceWait } from "./source-wait.js";
-import { DONE, StreamBase, type StreamPoll } from "./stream.js";
+import { CLAIM, Claim, DONE, StreamBase, type StreamPoll, WITHDRAW } from "./stream.js";
 
 /** An emitter of either kind. */
 export type EventSource =
@@ -92,6 +92,15 @@ class FromEvent<T> extends StreamBase<T> {
     this.registrant = null;
     this.waker = null;
     this.wait.close();
+  }
+
+  private readonly claim = new Claim();
+  /** A `next()` of an adapter on this stream parked here (see stream.ts, WITHDRAW). */
+  override [CLAIM](by: unknown): void {
+    this.claim.set(by);
+  }
+  override [WITHDRAW](by: unknown): void {
+    if (this.claim.release(by)) this.unregister(this);
   }
 
   /** Like `StreamBase.next()`, but dropping the future before its event takes its waker back. */

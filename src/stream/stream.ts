@@ -79,18 +79,49 @@ export { disposeOf };
  *
  * A source that parks on something outside (a channel receiver, a listener's accept queue, a
  * socket) records who parked, so that a dropped poller can take back its own registration
- * (src/stream/source-wait.ts). A stream's source parks as the stream itself. When a `next()` whose
- * last poll parked is dropped, and no newer `next()` of the same stream has parked since, it calls
- * `[WITHDRAW]()` on its stream: each adapter passes it to what it wraps, and the source forgets
- * the registration the stream made. Nothing is added to the path of an item: the `next()` records
- * itself on the stream only when it parks.
+ * (src/stream/source-wait.ts). A source stream parks as itself, since through adapters
+ * (`rx.map(f).next()`) it cannot see the `next()` future. So when a `next()` parks, it tells the
+ * chain: `[CLAIM](itself)` passes down through every adapter, and the source notes that this
+ * future's wait is the one it holds. When a `next()` that parked is dropped, `[WITHDRAW](itself)`
+ * passes down the same way, and the source takes its registration back only if that future made
+ * the latest claim: a newer `next()`, through this chain or another over the same source, keeps
+ * its wait. Both walks happen only when a `next()` parks or is dropped, never for an item.
  */
 export const WITHDRAW: unique symbol = Symbol("brigade.stream.withdraw");
 
+/** See {@link WITHDRAW}: a `next()` parked through this stream. */
+export const CLAIM: unique symbol = Symbol("brigade.stream.claim");
+
+/** @internal pass a claim on to a wrapped stream, if it takes them. */
+export function claimFrom(stream: unknown, by: unknown): void {
+  const c = (stream as { [CLAIM]?: (by: unknown) => void } | null)?.[CLAIM];
+  if (typeof c === "function") c.call(stream, by);
+}
+
 /** @internal pass a withdrawal on to a wrapped stream, if it takes them. */
-export function withdrawFrom(stream: unknown): void {
-  const w = (stream as { [WITHDRAW]?: () => void } | null)?.[WITHDRAW];
-  if (typeof w === "function") w.call(stream);
+export function withdrawFrom(stream: unknown, by: unknown): void {
+  const w = (stream as { [WITHDRAW]?: (by: unknown) => void } | null)?.[WITHDRAW];
+  if (typeof w === "function") w.call(stream, by);
+}
+
+/**
+ * The bookkeeping of a source stream (see {@link WITHDRAW}): which `next()` last claimed the wait
+ * the source holds for this stream.
+ */
+export class Claim {
+  private by: unknown = null;
+
+  /** `by` parked through the chain: the wait is now its. */
+  set(by: unknown): void {
+    this.by = by;
+  }
+
+  /** `by` was dropped: whether the wait was its (and is now nobody's). */
+  release(by: unknown): boolean {
+    if (by === null || by !== this.by) return false;
+    this.by = null;
+    return true;
+  }
 }
 
 /**
@@ -109,9 +140,6 @@ export function withdrawFrom(stream: unknown): void {
  * ```
  */
 export abstract class StreamBase<T> implements Stream<T>, Disposable {
-  /** @internal the `next()` future that parked on this stream last (see {@link WITHDRAW}). */
-  parkedNext: unknown = null;
-
   abstract pollNext(cx: Context): StreamPoll<T>;
 
   /**
@@ -132,11 +160,16 @@ export abstract class StreamBase<T> implements Stream<T>, Disposable {
   [Symbol.dispose](): void {}
 
   /**
-   * The `next()` future that parked on this stream last was dropped: take back what the stream's
-   * poll registered (see {@link WITHDRAW}). A stream that parks nothing outside keeps this no-op;
-   * an adapter passes it on to what it wraps.
+   * The `next()` future `by` parked through this stream (see {@link WITHDRAW}). A stream that parks
+   * nothing outside keeps this no-op; an adapter passes it on to what it wraps.
    */
-  [WITHDRAW](): void {}
+  [CLAIM](_by: unknown): void {}
+
+  /**
+   * The `next()` future `by`, which parked through this stream, was dropped: if it made the latest
+   * claim, take back what the stream's source registered (see {@link WITHDRAW}).
+   */
+  [WITHDRAW](_by: unknown): void {}
 
   /** For dumps and deadlock reports: the stream's kind (adapters add what they wrap). */
   [DESCRIBE](): Description {
@@ -145,12 +178,11 @@ export abstract class StreamBase<T> implements Stream<T>, Disposable {
 }
 
 /**
- * The future behind `stream.next()`: one `pollNext`, passed through. Dropped while parked, and
- * the last `next()` to park on its stream, it withdraws the stream's registration (see
- * {@link WITHDRAW}).
+ * The future behind `stream.next()`: one `pollNext`, passed through. Parked, it claims the
+ * chain's wait; dropped while parked, it withdraws it (see {@link WITHDRAW}).
  */
 export class Next<T> extends FutureBase<T | typeof DONE> implements Disposable {
-  /** The last poll returned `PENDING`. */
+  /** The last poll returned `PENDING`: the chain's source holds a wait of ours. */
   private parked = false;
 
   constructor(private readonly stream: Stream<T>) {
@@ -158,23 +190,20 @@ export class Next<T> extends FutureBase<T | typeof DONE> implements Disposable {
   }
 
   poll(cx: Context): Poll<T | typeof DONE> {
-    const stream = this.stream;
-    const r = stream.pollNext(cx);
+    const r = this.stream.pollNext(cx);
     if (r !== PENDING) {
       this.parked = false;
       return r;
     }
     this.parked = true;
-    if (stream instanceof StreamBase) stream.parkedNext = this;
+    claimFrom(this.stream, this);
     return r;
   }
 
   [Symbol.dispose](): void {
-    const stream = this.stream;
-    if (!this.parked || !(stream instanceof StreamBase) || stream.parkedNext !== this) return;
+    if (!this.parked) return;
     this.parked = false;
-    stream.parkedNext = null;
-    withdrawFrom(stream);
+    withdrawFrom(this.stream, this);
   }
 
   /** For dumps and deadlock reports: the stream it waits on. */

@@ -14,7 +14,7 @@ import type { Poll } from "../future/poll.js";
 import { PENDING } from "../future/poll.js";
 import type { Instant } from "../time/instant.js";
 import type { Interval } from "../time/interval.js";
-import { DONE, disposeOf, StreamBase, type StreamPoll, WITHDRAW } from "./stream.js";
+import { CLAIM, Claim, DONE, disposeOf, StreamBase, type StreamPoll, WITHDRAW } from "./stream.js";
 
 /**
  * What a receiver offers: a message, `undefined` once closed and drained, or `PENDING`; parking
@@ -42,9 +42,13 @@ class ReceiverStream<T> extends StreamBase<T> {
     }
     return r;
   }
-  /** A dropped `next()` that parked here: the receiver forgets the waker this stream parked. */
-  override [WITHDRAW](): void {
-    this.rx?.unregister?.(this);
+  private readonly claim = new Claim();
+  override [CLAIM](by: unknown): void {
+    this.claim.set(by);
+  }
+  /** The `next()` that parked here last was dropped: the receiver forgets this stream's waker. */
+  override [WITHDRAW](by: unknown): void {
+    if (this.claim.release(by)) this.rx?.unregister?.(this);
   }
   override [Symbol.dispose](): void {
     disposeOf(this.rx);

@@ -18,7 +18,9 @@
  *
  * A JoinSet is also a stream (`pollNext(cx)` answers an outcome, `DONE` or `PENDING`), so a
  * combinator or `toAsyncIterable` can take it. The stream's poller is one more waiter, woken by
- * every finished member and kept out of the count above.
+ * every finished member and kept out of the count above. Like any stream handed to a combinator,
+ * the set then belongs to it: dropping the combinator (a `select` loser, say) disposes the set,
+ * and so aborts its tasks.
  */
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
