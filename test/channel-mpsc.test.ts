@@ -538,3 +538,68 @@ describe("mpsc ring memory", () => {
     );
   });
 });
+
+describe("tx.closed(): the receiver is gone", () => {
+  it("a producer racing its work against tx.closed() stops when the receiver is disposed", async () => {
+    let produced = 0;
+    const outcome = await run(
+      asyncBlock(function* () {
+        const [tx, rx] = mpsc.channel<number>(2);
+        const producer = spawn(
+          asyncBlock(function* () {
+            const produce = asyncBlock(function* () {
+              for (;;) {
+                yield* tx.send(produced++);
+              }
+            });
+            // Biased: when the receiver goes, the parked send fails too; closed() is asked first.
+            using first = yield* select.biased(tx.closed(), produce);
+            return first.index === 0 ? "stopped: receiver gone" : "produce ended";
+          }),
+        );
+        for (let i = 0; i < 5; i++) yield* rx.recv();
+        rx[Symbol.dispose]();
+        return yield* producer;
+      }),
+      { clock: "paused" },
+    );
+    expect(outcome).toBe("stopped: receiver gone");
+    expect(produced).toBeGreaterThanOrEqual(5);
+  });
+
+  it("is ready at once once the receiver is closed, for every sender, bounded or not", async () => {
+    await run(
+      asyncBlock(function* () {
+        const [tx, rx] = mpsc.channel<number>(1);
+        const [utx, urx] = mpsc.unboundedChannel<number>();
+        rx.close();
+        urx[Symbol.dispose]();
+        yield* tx.closed();
+        yield* tx.clone().closed();
+        yield* utx.closed();
+      }),
+    );
+  });
+
+  it("a closed() dropped while it waits leaves no waiter, and the others are still told", async () => {
+    const rt = new Runtime();
+    await rt.spawn(
+      asyncBlock(function* () {
+        const [tx, rx] = mpsc.channel<number>(1);
+        const droppedFuture = tx.closed();
+        const dropped = new MockTask(droppedFuture);
+        const kept = new MockTask(tx.closed());
+        expect(dropped.poll()).toBe(PENDING);
+        expect(kept.poll()).toBe(PENDING);
+        expect(Runtime.current().metrics().liveWaiters).toBe(2);
+        droppedFuture[Symbol.dispose]();
+        expect(Runtime.current().metrics().liveWaiters).toBe(1);
+        rx.close();
+        expect(kept.wakes).toBe(1);
+        expect(kept.poll()).toBeUndefined();
+        expect(Runtime.current().metrics().liveWaiters).toBe(0);
+      }),
+    );
+    await rt.shutdown();
+  });
+});

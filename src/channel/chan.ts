@@ -22,7 +22,7 @@ import { FutureBase, type Suspend, stepContext, stepResult } from "../future/fut
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Acquire } from "../sync/permits.js";
 import { Permits } from "../sync/permits.js";
-import { type WaitNode, WaitSlot } from "../sync/waiter.js";
+import { type WaitNode, type WaitQueue, WaitSlot } from "../sync/waiter.js";
 import { pollProceed } from "../task/budget.js";
 import { SendError } from "./errors.js";
 import { RecvIterator } from "./iterate.js";
@@ -48,6 +48,8 @@ export class Chan<T> extends Permits {
   senders = 1;
   /** Whether slots are counted (a bounded channel). */
   readonly bounded: boolean;
+  /** Senders waiting in `tx.closed()` for the receiver to go, made on the first such wait. */
+  closedWaiters: WaitQueue<unknown> | null = null;
 
   constructor(
     /** Slots, or `Infinity` for an unbounded channel. */
@@ -203,6 +205,9 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     this.chan.closePermits();
     // A recv() parked in another task would otherwise sleep forever: nothing can arrive now.
     this.chan.rxSlot.wake();
+    // Senders waiting for the receiver to go (`tx.closed()`) are told.
+    const q = this.chan.closedWaiters;
+    if (q !== null) for (let n = q.head; n !== null; n = q.head) q.grant(n);
   }
 
   /** Whether no more messages can arrive beyond those buffered (all senders or this end closed). */

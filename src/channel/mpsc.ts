@@ -68,9 +68,9 @@ export class Sender<T> extends SenderHandle<T> {
   trySend(value: T): void {
     checkMessage(value, "tx.trySend(value)");
     const chan = this.chan;
-    if (this.closed || chan.closed) {
+    if (this.handleClosed || chan.closed) {
       throw new TrySendError(
-        this.closed
+        this.handleClosed
           ? "trySend on a closed sender"
           : "trySend on a closed channel: the receiver is gone",
         "closed",
@@ -182,7 +182,7 @@ class Send<T> extends FutureBase<void> implements Disposable {
       return r;
     }
     const chan = this.tx.chan;
-    if (chan.permits > 0 && chan.queue.head === null && !chan.closed && !this.tx.closed) {
+    if (chan.permits > 0 && chan.queue.head === null && !chan.closed && !this.tx.handleClosed) {
       if (!pollProceed(cx)) return PENDING;
       chan.permits--;
       this.slow = DONE;
@@ -191,7 +191,7 @@ class Send<T> extends FutureBase<void> implements Disposable {
       chan.push(v);
       return undefined;
     }
-    if (this.tx.closed) {
+    if (this.tx.handleClosed) {
       // A send through a handle already closed fails at once, value handed back, even when the
       // channel is full (it would otherwise wait for a slot only to fail then).
       this.slow = DONE;
@@ -242,13 +242,13 @@ class SendFuture<T> extends Acquire<void> implements SendWaiter {
     const v = this.value as T;
     this.value = undefined;
     const chan = this.tx.chan;
-    if (this.tx.closed || chan.closed) {
+    if (this.tx.handleClosed || chan.closed) {
       // The handle or the receiver closed between the grant and this poll: the receiver may have
       // seen its end already, so pushing now could lose the message. Give the slot back and hand
       // the value back, as `Permit.send` does (see chan.ts, "Closing").
       this.stage = FAILED;
       this.core.releasePermits(1);
-      throw chan.sendError(v, this.tx.closed);
+      throw chan.sendError(v, this.tx.handleClosed);
     }
     this.stage = SPENT;
     chan.push(v);
@@ -258,7 +258,7 @@ class SendFuture<T> extends Acquire<void> implements SendWaiter {
   sendFailed(): Error {
     const v = this.value as T;
     this.value = undefined;
-    return this.tx.chan.sendError(v, this.tx.closed);
+    return this.tx.chan.sendError(v, this.tx.handleClosed);
   }
 
   protected label(): string {
@@ -279,7 +279,7 @@ class ReserveFuture<T> extends Acquire<Permit<T>> implements Permit<T>, SendWait
   }
 
   protected acquired(): Permit<T> {
-    if (this.tx.closed || this.tx.chan.closed) {
+    if (this.tx.handleClosed || this.tx.chan.closed) {
       // Closed between the grant and this poll: a permit nobody can use is no permit.
       this.stage = FAILED;
       this.core.releasePermits(1);
@@ -291,7 +291,7 @@ class ReserveFuture<T> extends Acquire<Permit<T>> implements Permit<T>, SendWait
   /** @internal */
   sendFailed(): Error {
     return new SendError(
-      this.tx.closed
+      this.tx.handleClosed
         ? "reserve on a closed sender"
         : "reserve on a closed channel: the receiver is gone",
       undefined,
@@ -314,9 +314,9 @@ class ReserveFuture<T> extends Acquire<Permit<T>> implements Permit<T>, SendWait
     const chan = this.tx.chan;
     // After the receiver closed, nothing is delivered any more (see chan.ts, "Closing"): the value
     // is handed back.
-    if (this.tx.closed || chan.closed) {
+    if (this.tx.handleClosed || chan.closed) {
       this.releaseHeld();
-      throw chan.sendError(value, this.tx.closed);
+      throw chan.sendError(value, this.tx.handleClosed);
     }
     this.stage = SPENT;
     chan.push(value);
@@ -344,7 +344,7 @@ export class UnboundedSender<T> extends SenderHandle<T> {
    */
   send(value: T): void {
     checkMessage(value, "tx.send(value)");
-    if (this.closed || this.chan.closed) throw this.chan.sendError(value, this.closed);
+    if (this.handleClosed || this.chan.closed) throw this.chan.sendError(value, this.handleClosed);
     this.chan.push(value);
   }
 

@@ -5,6 +5,10 @@
  * pad put away tells the kitchen that no more tickets will come. How a handle sends (waiting for a
  * free slot or not) is left to its subclass.
  */
+import { DESCRIBE, type Description } from "../future/describe.js";
+import type { FutureBase } from "../future/future.js";
+import { QueuedWait } from "../sync/queued-wait.js";
+import { WaitQueue } from "../sync/waiter.js";
 import type { Chan } from "./chan.js";
 
 /**
@@ -20,15 +24,17 @@ import type { Chan } from "./chan.js";
  * ```
  */
 export abstract class SenderHandle<T> implements Disposable {
-  /** @internal */
-  closed = false;
+  /** @internal this handle was closed (`close()` or dispose). */
+  handleClosed = false;
 
   /** @internal */
   constructor(/** @internal */ readonly chan: Chan<T>) {}
 
   /** @internal count one more handle on the channel, for a subclass's `clone()`; its channel. */
   protected cloned(): Chan<T> {
-    if (this.closed) throw new TypeError("tx.clone(): this sender is closed; clone an open one");
+    if (this.handleClosed) {
+      throw new TypeError("tx.clone(): this sender is closed; clone an open one");
+    }
     this.chan.senders++;
     return this.chan;
   }
@@ -44,8 +50,8 @@ export abstract class SenderHandle<T> implements Disposable {
    * ```
    */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.handleClosed) return;
+    this.handleClosed = true;
     // Before the count drops: the receiver must not see the end while our sends still wait.
     this.chan.failWaitersOf(this);
     this.chan.senderClosed();
@@ -63,8 +69,46 @@ export abstract class SenderHandle<T> implements Disposable {
     return this.chan.closed;
   }
 
+  /**
+   * A future ready once the receiver is gone (closed or disposed), at once if it already is:
+   * tokio's `Sender::closed`, for a producer that should stop when nobody listens any more, in a
+   * `select` beside its work. Cancellation safe: dropping it only takes it out of the line.
+   *
+   * @example
+   * ```ts
+   * // Biased, closed() first: a send parked when the receiver goes fails in the same turn.
+   * const r = yield* select.biased(tx.closed(), produceForever(tx));
+   * ```
+   */
+  closed(): FutureBase<void> & Disposable {
+    const chan = this.chan;
+    const q = (chan.closedWaiters ??= new WaitQueue<unknown>()) as WaitQueue<ReceiverGone>;
+    return new ReceiverGone(chan, q);
+  }
+
   /** Same as `close()`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+}
+
+/** The future of `tx.closed()`: a place in the line of senders waiting for the receiver to go. */
+class ReceiverGone extends QueuedWait<void, ReceiverGone> {
+  constructor(
+    private readonly chan: Chan<unknown>,
+    queue: WaitQueue<ReceiverGone>,
+  ) {
+    super(queue);
+  }
+  protected ready(): boolean {
+    return this.chan.closed;
+  }
+  protected take(): void {}
+  protected granted(): void {}
+  protected what(): string {
+    return "tx.closed()";
+  }
+  [DESCRIBE](): Description {
+    return { label: "mpsc tx.closed()", children: [] };
   }
 }
