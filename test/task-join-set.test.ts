@@ -547,3 +547,38 @@ describe("JoinSet", () => {
     });
   });
 });
+
+describe("JoinSet.spawn's AbortHandle", () => {
+  it("aborts that member only: joinNext reports it cancelled and the others' outputs still come", async () => {
+    const got = await run(
+      asyncBlock(function* () {
+        using set = new JoinSet<string>();
+        set.spawn(
+          asyncBlock(function* () {
+            yield* sleep(20);
+            return "stew";
+          }),
+        );
+        const soup = set.spawn(pending<string>(), { name: "soup" });
+        expect(soup.isFinished()).toBe(false);
+        soup.abort();
+        const out: string[] = [];
+        for (;;) {
+          try {
+            const v = yield* set.joinNext();
+            if (v === DONE) break;
+            out.push(v);
+          } catch (e) {
+            out.push(
+              `${(e as JoinError).isCancelled() ? "cancelled" : "failed"} ${(e as JoinError).taskName}`,
+            );
+          }
+        }
+        expect(soup.isFinished()).toBe(true);
+        return out;
+      }),
+      { clock: "paused" },
+    );
+    expect(got).toEqual(["cancelled soup", "stew"]);
+  });
+});

@@ -29,6 +29,7 @@ import { assertFuture, type Future, FutureBase } from "../future/future.js";
 import { DONE, PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { pollProceed } from "./budget.js";
+import type { AbortHandle } from "./join-handle.js";
 import { RuntimeStateError } from "./runtime-state-error.js";
 import { type SpawnOptions, spawnerAmbient } from "./spawn.js";
 import type { Task } from "./task.js";
@@ -79,15 +80,17 @@ export class JoinSet<T> implements Disposable {
   }
 
   /**
-   * Spawn `future` on the current runtime as a member of this set. Throws a `RuntimeStateError`
-   * outside a runtime, or once the set is disposed (the task would outlive its set).
+   * Spawn `future` on the current runtime as a member of this set; returns an `AbortHandle` for
+   * it alone (tokio's `JoinSet::spawn`). Throws a `RuntimeStateError` outside a runtime, or once
+   * the set is disposed (the task would outlive its set).
    *
    * @example
    * ```ts
-   * set.spawn(cookDish("Soup", 1000), { name: "table 3" });
+   * const soup = set.spawn(cookDish("Soup", 1000), { name: "table 3" });
+   * soup.abort(); // the soup only; joinNext() reports it cancelled
    * ```
    */
-  spawn(future: Future<T>, options?: SpawnOptions): void {
+  spawn(future: Future<T>, options?: SpawnOptions): AbortHandle {
     if (this.disposed) {
       throw new RuntimeStateError(
         "JoinSet.spawn() was called on a disposed JoinSet: a disposed set takes no new tasks, since nothing may outlive it",
@@ -107,6 +110,7 @@ export class JoinSet<T> implements Disposable {
     // before it has our pager: file it as finished now, or joinNext would wait for it forever.
     if (task.isFinished()) this.memberFinished(task);
     else task.joinWaker = new MemberWaker(this, task) as unknown as Waker;
+    return task.abortHandle();
   }
 
   /** @internal for dumps: "'a', 'b' and 3 more", or "no task". */
