@@ -12,12 +12,14 @@
  */
 import type { Future } from "../future/future.js";
 import { assertFuture } from "../future/future.js";
+import { checkDuration } from "../time/instant.js";
 import { toAsyncIterable } from "./async-iter.js";
 import { BufferedStream, ForEachConcurrent } from "./buffered.js";
 import { ChunksStream, MergeStream, ZipStream } from "./combine.js";
 import { Fold, ForEach } from "./consume.js";
 import { SkipStream, TakeStream, TakeUntilStream, TakeWhileStream } from "./limit.js";
 import { assertStream, type Stream, StreamBase } from "./stream.js";
+import { ChunksTimeoutStream, ThrottleStream, TimeoutStream } from "./timed.js";
 import { AndThenStream, FilterMapStream, MapStream, SKIP } from "./transform.js";
 
 declare module "./stream.js" {
@@ -69,6 +71,26 @@ declare module "./stream.js" {
      * @example `iter([1, 2, 3]).chunks(2)` yields [1, 2], [3]
      */
     chunks(n: number): StreamBase<T[]>;
+    /**
+     * Arrays of up to `n` items: a chunk goes when it is full, or when its first item has waited
+     * `ms` on the runtime's clock (tokio-stream's `chunks_timeout`), so a slow trickle is still
+     * batched and still delivered.
+     * @example `orders.chunksTimeout(50, 100)` yields batches of at most 50, none older than 100 ms
+     */
+    chunksTimeout(n: number, ms: number): StreamBase<T[]>;
+    /**
+     * The items as they come, but an item later than `ms` after the previous one (or after the
+     * first poll) is preceded by a `TimeoutError` thrown from the stream, once per silence; the
+     * stream goes on (tokio-stream's `timeout`).
+     * @example `readings.timeout(5000)`: a sensor silent for 5 s raises one TimeoutError
+     */
+    timeout(ms: number): StreamBase<T>;
+    /**
+     * The items no faster than one per `ms` on the runtime's clock: after each item the next is
+     * not pulled before `ms` has passed (tokio-stream's `throttle`; the first is not delayed).
+     * @example `retries.throttle(1000)` pulls at most one retry a second
+     */
+    throttle(ms: number): StreamBase<T>;
     /**
      * The items of both streams, as they come; ends when both have ended.
      * @example `tableA.merge(tableB)` yields every order of both tables
@@ -125,6 +147,13 @@ declare module "./stream.js" {
   }
 }
 
+/** A period of the timed adapters: a finite duration in ms (`checkDuration`'s rules, no `Infinity`). */
+function checkPeriod(ms: unknown, where: string): number {
+  const d = checkDuration(ms as number, where);
+  if (d === Number.POSITIVE_INFINITY) throw new RangeError(`${where} must be finite, got Infinity`);
+  return d;
+}
+
 function checkFn(f: unknown, where: string): void {
   if (typeof f !== "function") throw new TypeError(`${where} must be a function, got ${typeof f}`);
 }
@@ -174,6 +203,16 @@ const methods = {
   },
   chunks(this: AnyStream, n: number) {
     return new ChunksStream(this, checkCount(n, "stream.chunks(n): n", 1));
+  },
+  chunksTimeout(this: AnyStream, n: number, ms: number) {
+    const size = checkCount(n, "stream.chunksTimeout(n, ms): n", 1);
+    return new ChunksTimeoutStream(this, size, checkPeriod(ms, "stream.chunksTimeout(n, ms): ms"));
+  },
+  timeout(this: AnyStream, ms: number) {
+    return new TimeoutStream(this, checkPeriod(ms, "stream.timeout(ms): ms"));
+  },
+  throttle(this: AnyStream, ms: number) {
+    return new ThrottleStream(this, checkPeriod(ms, "stream.throttle(ms): ms"));
   },
   merge(this: AnyStream, other: Stream<unknown>) {
     assertStream(other, "stream.merge(other): other");

@@ -1,0 +1,164 @@
+/**
+ * Stream adapters that keep time (tokio-stream's `StreamExt::timeout`, `throttle` and
+ * `chunks_timeout`): a waiter who will not stand at the pass for ever, a runner who takes one plate
+ * out per minute, and a dumbwaiter that goes up when it is full or when its first plate has
+ * waited long enough.
+ *
+ * Each owns one `Sleep` on the runtime's timer wheel, made at its first poll (so a stream made
+ * outside a runtime takes the clock of the one that polls it, and a paused clock drives it) and
+ * re-armed with `reset`, never remade: an adapter costs one timer however many items pass. The
+ * sleep goes with the upstream when the adapter ends, is disposed, or is torn down by its consumer.
+ */
+import { CANCEL, type Cleanup } from "../future/cancel.js";
+import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
+import { PENDING } from "../future/poll.js";
+import { Instant } from "../time/instant.js";
+import type { Sleep } from "../time/sleep.js";
+import { sleepFor } from "../time/sleep.js";
+import { TimeoutError } from "../time/timeout.js";
+import { Adapter } from "./adapter.js";
+import { DONE, type Stream, type StreamPoll } from "./stream.js";
+
+/** What the timed adapters share: the period and the one sleep that measures it. */
+abstract class TimedAdapter<T, U> extends Adapter<T, U> {
+  /** Made at the first poll that needs it. */
+  protected delay: Sleep | null = null;
+
+  constructor(
+    upstream: Stream<T>,
+    protected readonly ms: number,
+  ) {
+    super(upstream);
+  }
+
+  /** Start the period now: the sleep ends `ms` from the runtime's current time. */
+  protected restart(): void {
+    const d = this.delay;
+    if (d === null) this.delay = sleepFor(this.ms);
+    else d.reset(Instant.now().add(this.ms));
+  }
+
+  /** The sleep goes with the upstream. */
+  protected override end(): typeof DONE {
+    this.delay?.[Symbol.dispose]();
+    this.delay = null;
+    return super.end();
+  }
+
+  override [Symbol.dispose](): void {
+    this.end();
+  }
+
+  /** Torn down by its consumer: the sleep goes now, the upstream's cleanup is handed back. */
+  override [CANCEL](): Cleanup | null {
+    this.delay?.[Symbol.dispose]();
+    this.delay = null;
+    return super[CANCEL]();
+  }
+}
+
+/** @internal `stream.timeout(ms)`. */
+export class TimeoutStream<T> extends TimedAdapter<T, T> {
+  /** The deadline counts: no item, and no `TimeoutError`, since it was set. */
+  private watching = false;
+
+  pollNext(cx: Context): StreamPoll<T> {
+    const up = this.upstream;
+    if (up === null) return DONE;
+    // The first poll starts the first period (a stream is lazy: nothing was waited for before).
+    if (this.delay === null) {
+      this.restart();
+      this.watching = true;
+    }
+    const r = up.pollNext(cx);
+    if (r === DONE) return this.end();
+    if (r !== PENDING) {
+      this.restart();
+      this.watching = true;
+      return r;
+    }
+    if (!this.watching || this.delay!.poll(cx) === PENDING) return PENDING;
+    // One error per silence, as tokio-stream: the next period starts with the next item.
+    this.watching = false;
+    throw new TimeoutError(`stream.timeout(${this.ms}): no item came within ${this.ms} ms`);
+  }
+
+  override [DESCRIBE](): Description {
+    return { label: `timeout(${this.ms})`, children: [this.upstream] };
+  }
+}
+
+/** @internal `stream.throttle(ms)`. */
+export class ThrottleStream<T> extends TimedAdapter<T, T> {
+  /** An item was handed out less than `ms` ago (by the sleep's reckoning). */
+  private resting = false;
+
+  pollNext(cx: Context): StreamPoll<T> {
+    const up = this.upstream;
+    if (up === null) return DONE;
+    if (this.resting) {
+      if (this.delay!.poll(cx) === PENDING) return PENDING;
+      this.resting = false;
+    }
+    const r = up.pollNext(cx);
+    if (r === DONE) return this.end();
+    if (r === PENDING) return PENDING;
+    this.restart();
+    this.resting = true;
+    return r;
+  }
+
+  override [DESCRIBE](): Description {
+    return { label: `throttle(${this.ms})`, children: [this.upstream] };
+  }
+}
+
+/** @internal `stream.chunksTimeout(n, ms)`. */
+export class ChunksTimeoutStream<T> extends TimedAdapter<T, T[]> {
+  private chunk: T[] = [];
+
+  constructor(
+    upstream: Stream<T>,
+    private readonly size: number,
+    ms: number,
+  ) {
+    super(upstream, ms);
+  }
+
+  pollNext(cx: Context): StreamPoll<T[]> {
+    for (;;) {
+      const up = this.upstream;
+      const r = up === null ? DONE : up.pollNext(cx);
+      if (r === DONE) {
+        if (up !== null) this.end();
+        return this.flush() ?? DONE;
+      }
+      if (r === PENDING) {
+        // Waiting for more: the chunk goes when its first item has waited `ms`.
+        if (this.chunk.length === 0 || this.delay!.poll(cx) === PENDING) return PENDING;
+        return this.flush()!;
+      }
+      // The first item of a chunk starts its period.
+      if (this.chunk.length === 0) this.restart();
+      this.chunk.push(r);
+      if (this.chunk.length === this.size) return this.flush()!;
+    }
+  }
+
+  private flush(): T[] | null {
+    if (this.chunk.length === 0) return null;
+    const out = this.chunk;
+    this.chunk = [];
+    return out;
+  }
+
+  override [Symbol.dispose](): void {
+    super[Symbol.dispose]();
+    this.chunk = [];
+  }
+
+  override [DESCRIBE](): Description {
+    return { label: `chunksTimeout(${this.size}, ${this.ms})`, children: [this.upstream] };
+  }
+}
