@@ -19,6 +19,7 @@ import {
   mpsc,
   Notify,
   pending,
+  pollFn,
   Runtime,
   run,
   sleep,
@@ -394,5 +395,90 @@ describe("runtimes share the thread", () => {
     );
     expect(err.waiting.map((t) => t.name)).toEqual(["main"]);
     await bystander.shutdown();
+  });
+
+  it("a peer that opted out of the check counts as able to move: its task may be woken unseen", async () => {
+    const peer = new Runtime({ detectDeadlocks: false });
+    const [tx, rx] = mpsc.channel<string>(1);
+    let fired = false;
+    peer.spawn(
+      asyncBlock(function* () {
+        // A wake Brigade cannot see: what the peer opted out of the check for.
+        yield* pollFn((cx) => {
+          if (fired) return undefined;
+          const w = cx.waker;
+          setTimeout(() => {
+            fired = true;
+            w.wake();
+          }, 20);
+          return PENDING;
+        });
+        tx.trySend("order up");
+      }),
+    );
+    const got = await run(
+      asyncBlock(function* () {
+        return yield* rx.recv();
+      }),
+    );
+    expect(got).toBe("order up");
+    await peer.shutdown();
+  });
+
+  it("an open runtime waits for a peer that is shutting down to give up its stuck cleanup (and the lock it holds)", async () => {
+    const lock = new Mutex(0, { name: "pass" });
+    const never = new Notify();
+    const peer = new Runtime();
+    peer.spawn(
+      asyncBlock(function* () {
+        using _held = yield* lock.lock();
+        try {
+          yield* never.notified();
+        } finally {
+          yield* never.notified(); // a cleanup that cannot finish, the guard still held
+        }
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    const peerDone = peer.shutdown().then(
+      () => "closed",
+      (e: Error) => e.name,
+    );
+    const got = await run(
+      asyncBlock(function* () {
+        using _g = yield* lock.lock();
+        return "got the lock";
+      }),
+    );
+    expect(got).toBe("got the lock");
+    expect(await peerDone).toBe("DeadlockError");
+  });
+
+  it("two runtimes shutting down, each cleanup waiting on the other's, both give up", async () => {
+    const fromOne = new Notify();
+    const fromTwo = new Notify();
+    const waitThenTell = (wait: Notify, tell: Notify) =>
+      asyncBlock(function* () {
+        try {
+          yield* pending();
+        } finally {
+          yield* wait.notified(); // the other cleanup would tell us, after its own wait
+          tell.notifyOne();
+        }
+      });
+    const one = new Runtime();
+    const two = new Runtime();
+    one.spawn(waitThenTell(fromTwo, fromOne), { name: "one" });
+    two.spawn(waitThenTell(fromOne, fromTwo), { name: "two" });
+    await new Promise((r) => setImmediate(r));
+    const outcomes = await Promise.all(
+      [one, two].map((rt) =>
+        rt.shutdown().then(
+          () => "closed",
+          (e: Error) => e.name,
+        ),
+      ),
+    );
+    expect(outcomes).toEqual(["DeadlockError", "DeadlockError"]);
   });
 });

@@ -59,6 +59,20 @@ function drawn(page: Page, index: number) {
   }, index);
 }
 
+describe("the timeline page's marks", () => {
+  it("a task that ended cancelled or panicked is marked ✗, a finished one ✔", async () => {
+    const scene = findScene("lock")!;
+    const recordings = await playScene(scene, "paused");
+    const html = renderPage([{ scene, recordings }]);
+    const outcomes = recordings
+      .flatMap((r) => eventsOf(r))
+      .flatMap((e) => (e.kind === "complete" ? [e.outcome] : []));
+    const marks = [...html.matchAll(/<text class="mark complete"[^>]*>(✔|✗)</g)].map((m) => m[1]);
+    expect(outcomes).toContain("cancelled"); // the deadlocked take's chefs are torn down
+    expect(marks).toEqual(outcomes.map((o) => (o === "ok" ? "✔" : "✗")));
+  });
+});
+
 describe("the timeline page (--html) in headless Chromium", () => {
   it("draws one lane per task and one bar per poll for every take of the tour, and explains a bar on hover", async () => {
     const played: PlayedScene[] = [];

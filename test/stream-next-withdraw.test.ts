@@ -185,4 +185,24 @@ describe("a dropped stream next() releases the wait it parked", () => {
         s[Symbol.dispose]();
       }
     }));
+
+  it("a stale next() dropped after a consumer that claims nothing (forEach) parked leaves its wait alone", () =>
+    inTask(function* () {
+      const [tx, rx] = mpsc.channel<number>(4);
+      const s = receiverStream(rx);
+      const stale = s.next();
+      park(stale);
+      const got: number[] = [];
+      const consumer = new MockTask<unknown>(
+        s.forEach((x) => void got.push(x)) as unknown as FutureBase<unknown>,
+      );
+      expect(consumer.poll()).toBe(PENDING); // parks as the stream itself
+      drop(stale);
+      tx.trySend(1);
+      expect(consumer.wakes).toBe(1);
+      expect(consumer.poll()).toBe(PENDING);
+      expect(got).toEqual([1]);
+      tx.close();
+      expect(consumer.poll()).toBeUndefined();
+    }));
 });

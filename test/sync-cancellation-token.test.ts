@@ -683,3 +683,37 @@ describe("CancellationToken: AbortSignal interop", () => {
     );
   });
 });
+
+describe("CancellationToken: a waker that throws during cancel()", () => {
+  it("the rest of the tree is still cancelled and woken, and the first error comes out at the end", () => {
+    const root = new CancellationToken();
+    const child = root.childToken();
+    const grandchild = child.childToken();
+    let woken = 0;
+    const good = grandchild.cancelled();
+    expect(good.poll(new Context(Waker.from(() => woken++)))).toBe(PENDING);
+    const bad = child.cancelled();
+    const failing = Waker.from(() => {
+      throw new Error("waker failed");
+    });
+    expect(bad.poll(new Context(failing))).toBe(PENDING);
+    expect(() => root.cancel()).toThrow("waker failed");
+    expect(grandchild.isCancelled()).toBe(true);
+    expect(woken).toBe(1);
+    expect(root.linkedChildren).toBe(0);
+  });
+});
+
+describe("CancellationToken: a signal that was read", () => {
+  it("keeps its token linked until the token is cancelled, which a dropGuard does on the way out", () => {
+    const root = new CancellationToken();
+    for (let i = 0; i < 100; i++) {
+      const request = root.childToken();
+      using _guard = request.dropGuard();
+      void request.signal; // handed to fetch, say
+    }
+    expect(root.linkedChildren).toBe(0);
+    for (let i = 0; i < 3; i++) void root.childToken().signal; // no guard: kept, as documented
+    expect(root.linkedChildren).toBe(3);
+  });
+});

@@ -215,6 +215,7 @@ class Lines extends StreamBase<string> {
       } finally {
         src.poller = null;
       }
+      if (r === PENDING) this.claim.parked();
     }
     if (r === PENDING) return PENDING;
     if (r === null) {

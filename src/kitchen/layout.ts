@@ -139,7 +139,7 @@ function gapFor(ms: number): number {
 export function layout(recording: Recording): Layout {
   const tasks = tasksOf(recording);
   const laneOf = new Map<number, number>();
-  const lanes: Layout["lanes"] = [{ label: "reactor · bells & timers", task: null }];
+  const lanes: Layout["lanes"] = [{ label: "reactor: bells, timers", task: null }];
   for (const t of tasks) {
     laneOf.set(t.id, lanes.length);
     lanes.push({ label: t.name, task: t.id });

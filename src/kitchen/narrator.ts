@@ -40,6 +40,8 @@ export interface NarrateOptions {
 export interface TimerInfo {
   task: number | null;
   duration: number;
+  /** When it is due, on the runtime's clock (a bell that rings later was held up). */
+  deadline: number;
   /** Still on the reactor (not fired, not cancelled). A fired timer is kept to name its wake. */
   live: boolean;
 }
@@ -151,12 +153,20 @@ export function explainEvent(
     case "wake":
       return `📟 ${wakeCause(ev.by, ev.task, ev.self, who, timers)} → the pager wakes ${who(ev.task)}`;
     case "timer-register":
-      timers.set(ev.timer, { task: ev.task, duration: ev.deadline - ev.at, live: true });
+      timers.set(ev.timer, {
+        task: ev.task,
+        duration: ev.deadline - ev.at,
+        deadline: ev.deadline,
+        live: true,
+      });
       return `⏲  ${ev.task === null ? "a" : `${who(ev.task)} sets a`} ${formatDuration(ev.deadline - ev.at)} timer on the reactor`;
     case "timer-fire": {
       const t = timers.get(ev.timer);
       if (t !== undefined) t.live = false;
-      return `🔔 the bell rings: ${t === undefined ? "a timer" : `the ${formatDuration(t.duration)} timer`} is up`;
+      const late = t === undefined ? 0 : ev.at - t.deadline;
+      // A bell cannot ring while the thread is held: it rings when the poll lets go, late.
+      const when = late >= 1 ? `, ${formatDuration(late)} late (nobody could ring it sooner)` : "";
+      return `🔔 the bell rings: ${t === undefined ? "a timer" : `the ${formatDuration(t.duration)} timer`} is up${when}`;
     }
     case "timer-cancel": {
       const t = timers.get(ev.timer);

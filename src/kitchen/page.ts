@@ -151,7 +151,9 @@ function renderSvg(l: Layout, r: Recording): string {
   }
   for (const m of l.marks) {
     const y = laneY(m.lane);
-    const glyph = m.kind === "spawn" ? "●" : m.kind === "complete" ? "✔" : "⚠";
+    // A task that ended cancelled or panicked is not a dish served: ✗, not ✔.
+    const glyph =
+      m.kind === "spawn" ? "●" : m.kind === "complete" ? (m.detail === "ok" ? "✔" : "✗") : "⚠";
     const text = info.get(m.seq) ?? m.detail;
     parts.push(
       `<text class="mark ${m.kind}" data-seq="${m.seq}" data-info="${esc(text)}" x="${m.x - 4}" y="${y - 13}">${glyph}<title>${esc(text)}</title></text>`,

@@ -232,13 +232,16 @@ class Accept extends FutureBase<TcpStream> implements Disposable {
  * (one-shot, see the module doc); a disposed listener ends it.
  */
 class Incoming extends StreamBase<TcpStream> {
+  /** Which `next()` of an adapter holds the accept wait for this stream (stream.ts, WITHDRAW). */
+  private readonly claim = new Claim();
   constructor(private readonly listener: TcpListener) {
     super();
   }
   pollNext(cx: Context): StreamPoll<TcpStream> {
-    return this.pollAs(cx, this);
+    const r = this.pollAs(cx, this);
+    if (r === PENDING) this.claim.parked();
+    return r;
   }
-  private readonly claim = new Claim();
   override [CLAIM](by: unknown): void {
     this.claim.set(by);
   }

@@ -56,6 +56,7 @@ export function othersMayBeStuck(rt: Runtime, closed: WeakRef<Runtime> | null): 
     deferred.delete(rt);
   }
   if (deferred.size === 0) return;
+  // A copy: a check may defer its runtime again.
   for (const other of [...deferred]) {
     if (other === rt) continue;
     deferred.delete(other);
@@ -74,13 +75,24 @@ function othersCanMove(rt: Runtime): boolean {
   for (const ref of runtimes) {
     const other = ref.deref();
     if (other === undefined) runtimes.delete(ref);
-    else if (other !== rt && other.lifecycle !== CLOSED && canMove(other)) return true;
+    else if (other !== rt && other.lifecycle !== CLOSED && canMove(other, rt)) return true;
   }
   return false;
 }
 
-function canMove(rt: Runtime): boolean {
-  return rt.queue.length > 0 || !cleanupsCannotWake(rt) || rt.signalLinks > 0;
+/** Whether `other` can move by itself, as `rt`'s check sees it. */
+function canMove(other: Runtime, rt: Runtime): boolean {
+  return (
+    other.queue.length > 0 ||
+    !cleanupsCannotWake(other) ||
+    other.signalLinks > 0 ||
+    // Shutting down, it will move or give its cleanups up (dropping what they hold): an open
+    // runtime waits for that. Two runtimes shutting down do not wait for each other, or neither
+    // would ever give up.
+    (other.lifecycle === SHUTTING_DOWN && rt.lifecycle === OPEN && other.live.count > 0) ||
+    // It opted out of the check: its tasks may be woken by what Brigade cannot see.
+    (!other.options.detectDeadlocks && other.live.count > 0)
+  );
 }
 
 /** Nothing of `rt`'s own can wake its tasks: stuck, unless another runtime can still move. */

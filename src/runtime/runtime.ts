@@ -469,6 +469,8 @@ export class Runtime implements Spawner {
     if (timeTurn) longPolls.turnEnded(turnEnd - turnStart, polled, last);
     this.timeDriver.afterTurn(queue.length === 0);
     if (queue.length > 0) {
+      // Timers that afterTurn fired (see TimeDriver.holdThread) may have scheduled a turn already.
+      if (this.turnPending) return;
       this.turnPending = true;
       if (turnEnd - this.sliceStart < SLICE_MS) {
         // Work remains and the slice is young: the next turn follows as a microtask.

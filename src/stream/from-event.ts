@@ -59,7 +59,9 @@ class FromEvent<T> extends StreamBase<T> {
   }
 
   pollNext(cx: Context): StreamPoll<T> {
-    return this.pollAs(cx, this);
+    const r = this.pollAs(cx, this);
+    if (r === PENDING) this.claim.parked();
+    return r;
   }
 
   /** @internal the next event, parking as `by`. */

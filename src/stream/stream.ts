@@ -116,6 +116,15 @@ export class Claim {
     this.by = by;
   }
 
+  /**
+   * The source stream's own poll parked: the wait is nobody's until a `next()` claims it (one
+   * that polled it does so at once). A consumer that parks without claiming (`forEach`,
+   * `collect`, `for await`) then keeps its wait when an older `next()` is dropped.
+   */
+  parked(): void {
+    this.by = null;
+  }
+
   /** `by` was dropped: whether the wait was its (and is now nobody's). */
   release(by: unknown): boolean {
     if (by === null || by !== this.by) return false;

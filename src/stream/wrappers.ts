@@ -27,6 +27,8 @@ export interface PollReceiver<T> {
 
 class ReceiverStream<T> extends StreamBase<T> {
   private rx: PollReceiver<T> | null;
+  /** Which `next()` holds the receiver's wait for this stream (stream.ts, WITHDRAW). */
+  private readonly claim = new Claim();
   constructor(rx: PollReceiver<T>) {
     super();
     this.rx = rx;
@@ -35,14 +37,16 @@ class ReceiverStream<T> extends StreamBase<T> {
     const rx = this.rx;
     if (rx === null) return DONE;
     const r = rx.pollRecv(cx, this);
-    if (r === PENDING) return PENDING;
+    if (r === PENDING) {
+      this.claim.parked();
+      return PENDING;
+    }
     if (r === undefined) {
       this[Symbol.dispose]();
       return DONE;
     }
     return r;
   }
-  private readonly claim = new Claim();
   override [CLAIM](by: unknown): void {
     this.claim.set(by);
   }

@@ -124,11 +124,15 @@ export class CancellationToken {
     // The linked subtree, visited through a work list threaded through `nextSibling`, so a deep
     // tree needs no call stack and no array. Tokens below that are not linked wait on nothing:
     // they find out by looking up.
+    // A waker or abort listener that throws must not leave the rest of the tree uncancelled:
+    // the walk goes on, and the first error is thrown at the end.
+    const failed: { first: { error: unknown } | null } = { first: null };
     let work: CancellationToken | null = this;
     while (work !== null) {
       const t: CancellationToken = work;
-      work = t.cancelOne(t.nextSibling);
+      work = t.cancelOne(t.nextSibling, failed);
     }
+    if (failed.first !== null) throw failed.first.error;
   }
 
   /**
@@ -232,7 +236,9 @@ export class CancellationToken {
    * An `AbortSignal` aborted when this token is cancelled, for APIs that take one (`fetch`,
    * `fromPromise`, Node's streams). Made on first read, already aborted if the token is. Until
    * the token is cancelled, a token whose signal was read is reachable from its parent (the
-   * signal may be listened to by code that holds neither), so read it only where it is used.
+   * signal may be listened to by code that holds neither): read it only where it is used, and
+   * cancel a per-request child once the request is done (a `dropGuard` does it on every way out),
+   * or every finished request stays linked under the parent.
    *
    * @example
    * ```ts
@@ -310,7 +316,10 @@ export class CancellationToken {
    * listener runs, and every token below finds it by looking up, so whatever those run already
    * sees the whole subtree as cancelled.
    */
-  private cancelOne(rest: CancellationToken | null): CancellationToken | null {
+  private cancelOne(
+    rest: CancellationToken | null,
+    failed: { first: { error: unknown } | null },
+  ): CancellationToken | null {
     this.state = CANCELLED;
     this.parent = null;
     this.nextSibling = null;
@@ -327,8 +336,20 @@ export class CancellationToken {
       c = next;
     }
     const q = this.waiters;
-    if (q !== null) for (let n = q.head; n !== null; n = q.head) q.grant(n);
-    this.controller?.abort();
+    if (q !== null) {
+      for (let n = q.head; n !== null; n = q.head) {
+        try {
+          q.grant(n); // off the line before its waker runs: a throw cannot stall the loop
+        } catch (error) {
+          failed.first ??= { error };
+        }
+      }
+    }
+    try {
+      this.controller?.abort();
+    } catch (error) {
+      failed.first ??= { error };
+    }
     return rest;
   }
 }

@@ -64,6 +64,8 @@ export class TimeDriver {
   /** The latest reading of the clock (see `hasPassed`). */
   private lastNow: number;
   private closed = false;
+  /** A paused clock jumped inside a poll (`holdThread`): timers due by now have not fired yet. */
+  private overdue = false;
   /**
    * A timer changed outside this runtime's turns (a task of another runtime awaits a sleep made
    * here): reconcile as the end of a turn would, as if idle; the auto-advance itself checks that
@@ -170,10 +172,29 @@ export class TimeDriver {
   }
 
   /**
+   * @internal the kitchen's blocked stove: a poll holds the thread for `ms` of paused time. The
+   * clock jumps as the real one would while the thread is held, but no timer fires before the poll
+   * is over (nothing can ring on a stuck thread); the end of the turn fires those now due, late.
+   */
+  holdThread(ms: number): void {
+    const clock = this.clock;
+    if (!(clock instanceof PausedClock)) {
+      throw new RuntimeStateError("holdThread(ms): the clock is not paused");
+    }
+    clock.moveTo(this.now() + ms);
+    this.overdue = true;
+  }
+
+  /**
    * Called by the runtime at the end of every turn. Reconciles the host timer; with a paused clock
    * and no runnable task (`idle`), schedules an auto-advance check.
    */
   afterTurn(idle: boolean): void {
+    if (this.overdue) {
+      // The thread was held past some deadlines (see `holdThread`): they ring now.
+      this.overdue = false;
+      this.wheel.advanceTo(Math.floor(this.now()));
+    }
     if (this.dirty) this.sync();
     if (idle && this.clock.paused && this.wheel.size > 0 && !this.advanceQueued && !this.closed) {
       this.advanceQueued = true;

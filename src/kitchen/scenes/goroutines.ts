@@ -53,7 +53,7 @@ export default defineScene({
     {
       label: null,
       main: (k) =>
-        asyncBlock(function* manager() {
+        asyncBlock(function* headChef() {
           k.show(CODE);
           const serveTable = asyncFn(function* serveTable(n: number) {
             yield* sleep(n * 1000);

@@ -16,13 +16,13 @@ export default defineScene({
     {
       label: null,
       main: (k) =>
-        asyncBlock(function* manager() {
+        asyncBlock(function* headChef() {
           const { cookDish } = recipes(k);
           const card = k.watch('cookDish("Pasta", 3)', cookDish("Pasta", 3));
-          k.say('📝 The manager writes a card: cookDish("Pasta", 3). Nobody cooks yet.');
+          k.say('📝 The head chef writes a card: cookDish("Pasta", 3). Nobody cooks yet.');
           yield* sleep(1000);
           k.say(`⏳ At ${clock(k)} the card is still on the counter: polled ${card.polls} times.`);
-          k.say("🧑‍🍳 Now a chef picks it up (yield* card).");
+          k.say("🧑‍🍳 Now the head chef cooks it himself (yield* card): the first poll.");
           const dish = yield* card;
           k.say(`🍽️ Served at ${clock(k)}: ${dish} (polled ${card.polls} times in all).`);
         }),

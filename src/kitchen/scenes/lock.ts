@@ -17,7 +17,7 @@ import { clock } from "./recipes.js";
 
 function kitchen(releaseFirst: boolean) {
   return (k: Kitchen) =>
-    asyncBlock(function* manager() {
+    asyncBlock(function* headChef() {
       const walkIn = new Mutex(["cream", "eggs"], { name: "walk-in key" });
       const [cream, creamArrives] = oneshot.channel<string>();
       const chef1 = spawn(

@@ -1,7 +1,7 @@
 /**
- * Two chefs, two tables: `spawn` hands each table's recipe to its own task. The manager's own card
+ * Two chefs, two tables: `spawn` hands each table's recipe to its own task. The head chef's own card
  * goes on while the chefs cook; each chef is polled on its own, woken by its own timer, and the
- * manager collects both dishes through their join handles.
+ * head chef collects both dishes through their join handles.
  */
 import { asyncBlock, asyncFn } from "../../coroutine/async-fn.js";
 import { spawn } from "../../task/spawn.js";
@@ -22,22 +22,22 @@ function serveTable(k: Kitchen) {
 export default defineScene({
   id: "spawn",
   title: "Two chefs, two tables (spawn)",
-  blurb: "spawn gives each table its own chef (task); the manager awaits their join handles.",
+  blurb: "spawn gives each table its own chef (task); the head chef awaits their join handles.",
   takes: [
     {
       label: null,
       main: (k) =>
-        asyncBlock(function* manager() {
+        asyncBlock(function* headChef() {
           const table = serveTable(k);
           const table1 = spawn(table(1, "Pasta", 3), { name: "table 1" });
           const table2 = spawn(table(2, "Salad", 2), { name: "table 2" });
-          k.say("🧑‍💼 The manager hands table 1 and table 2 to two chefs (spawn).");
+          k.say("🧑‍🍳 The head chef hands table 1 and table 2 to two chefs (spawn).");
           k.say(
-            "🧑‍💼 Nobody has cooked yet: the chefs start when the manager sets his card aside.",
+            "🧑‍🍳 Nobody has cooked yet: the manager polls the new chefs once the head chef sets his own card aside.",
           );
           const first = yield* table1;
           const second = yield* table2;
-          k.say(`🧑‍💼 Both handles are in at ${clock(k)}: ${first}, ${second}.`);
+          k.say(`🧑‍🍳 Both handles are in at ${clock(k)}: ${first}, ${second}.`);
         }),
     },
   ],

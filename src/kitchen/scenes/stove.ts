@@ -11,7 +11,8 @@
  * In paused time a blocked thread must still cost kitchen time, or the delay would not show: the
  * blocking wait spins for a short real moment (enough to trip the long-poll warning) and moves the
  * paused clock forward by the full wait, from inside the poll, as the real world would while the
- * thread was stuck. With `--realtime` it spins for the whole wait.
+ * thread was stuck; the timers that came due meanwhile ring only once the poll is over, late, as
+ * they would on a real stuck thread. With `--realtime` it spins for the whole wait.
  */
 import { asyncBlock, asyncFn } from "../../coroutine/async-fn.js";
 import { spawn } from "../../task/spawn.js";
@@ -36,7 +37,8 @@ function blockThread(ms: number): void {
   while (performance.now() - start < spin) {
     // standing at the stove, watching the water
   }
-  if (driver.paused) driver.advance(ms);
+  // The kitchen's clock moves as the world's would, but no bell can ring until he lets go.
+  if (driver.paused) driver.holdThread(ms);
 }
 
 function soup(k: Kitchen) {
@@ -51,7 +53,7 @@ type Table1 = (k: Kitchen) => Generator<any, void, unknown>;
 
 function kitchen(table1: Table1) {
   return (k: Kitchen) =>
-    asyncBlock(function* manager() {
+    asyncBlock(function* headChef() {
       const serveSoup = soup(k);
       const t2 = spawn(serveSoup(2), { name: "table 2" });
       const t3 = spawn(serveSoup(3), { name: "table 3" });
@@ -64,7 +66,7 @@ function kitchen(table1: Table1) {
       yield* t2;
       yield* t3;
       yield* t1;
-      k.say(`🧑‍💼 Every table served by ${clock(k)}.`);
+      k.say(`🧑‍🍳 Every table served by ${clock(k)}.`);
     });
 }
 
@@ -81,6 +83,11 @@ export default defineScene({
       main: kitchen(function* (k) {
         k.say("🍝 Table 1's chef waits 2 s for his water, standing at the stove (blocking).");
         blockThread(2000);
+        if (currentDriver("stove").paused) {
+          k.say(
+            "   (In paused time he spins 40 real ms for the 2 s: the warning counts real time.)",
+          );
+        }
         k.say(`🍝 Table 1's water boils at ${clock(k)}; the pasta goes in (1 s).`);
         yield* sleep(1000);
         k.say(`🍝 Table 1 gets its pasta at ${clock(k)}.`);
@@ -114,7 +121,9 @@ export default defineScene({
         yield* backRoom<number>(BACK_ROOM, "knead", ms);
         k.say(`🥖 Table 1's dough is back at ${clock(k)}; the stove was never blocked.`);
         if (currentDriver("stove").paused) {
-          k.say("   (The paused clock waits for the back room: its work is real, not virtual.)");
+          k.say(
+            "   (In paused time the back room kneads for 40 real ms, which take no kitchen time: the paused clock stands still while real work is in flight.)",
+          );
         }
       }),
     },
