@@ -60,6 +60,19 @@ function capture() {
   };
 }
 
+describe("README's Quick start", () => {
+  it("shows the tour's opening exactly as `npm run kitchen` prints it", async () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const block = /It begins:\n\n```\n([\s\S]*?)\n```/.exec(readme);
+    expect(block).not.toBeNull();
+    const shown = block![1]!.split("\n");
+    const c = capture();
+    expect(await main(["kitchen"], c.io)).toBe(0);
+    const printed = c.out.join("\n").split("\n");
+    expect(printed.slice(0, shown.length)).toEqual(shown);
+  });
+});
+
 describe("brigade kitchen: bad input", () => {
   it("an unknown scene exits 2 with one line naming the scene and listing the real ones", async () => {
     const r = await cli(["kitchen", "souffle"]);
