@@ -122,6 +122,8 @@ describe("brigade kitchen: bad input", () => {
       ],
       [["kitchen", "--serve", "--explain"], /--serve cannot be combined with --explain/],
       [["kitchen", "join", "--port", "8080"], /--port only applies to --serve/],
+      [["kitchen", "join", "--explain=yes"], /--explain takes no value \(got '--explain=yes'\)/],
+      [["kitchen", "join", "--html="], /--html needs a value/],
     ] as const) {
       const c = capture();
       expect(await main(args, c.io)).toBe(2);
@@ -182,7 +184,12 @@ describe("brigade kitchen: good input", () => {
     const html = join(dir, "k.html");
     const trace = join(dir, "k.json");
     const c = capture();
-    expect(await main(["kitchen", "spawn", "--html", html, "--trace", trace], c.io)).toBe(0);
+    // The inline form (--trace=FILE) works as well as the spaced one.
+    expect(await main(["kitchen", "spawn", "--html", html, `--trace=${trace}`], c.io)).toBe(0);
+    expect(c.err).toEqual([
+      `brigade: wrote the timeline page to ${html}`,
+      `brigade: wrote the Chrome trace to ${trace} (open it in ui.perfetto.dev)`,
+    ]);
     const page = readFileSync(html, "utf8");
     expect(page).toMatch(/^<!doctype html>/);
     expect(page).not.toMatch(/(src|href)="https?:/);

@@ -41,7 +41,9 @@ Options:
   --serve         open a local page (127.0.0.1) to watch scenes play step by step
   --port N        port for --serve (default ${DEFAULT_PORT})
   --list          list the scenes
-  -h, --help      this help`;
+  -h, --help      this help
+
+A value follows its option after a space or an = sign (--html page.html, --html=page.html).`;
 
 /**
  * Parse `argv` (without `node` and the script).
@@ -75,8 +77,18 @@ export function parseArgs(argv: readonly string[]): Command {
   let help = false;
   let portGiven = false;
   for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
+    // `--html FILE` or `--html=FILE`: the inline form is split here.
+    const raw = rest[i]!;
+    const eq = raw.startsWith("--") ? raw.indexOf("=") : -1;
+    const arg = eq < 0 ? raw : raw.slice(0, eq);
+    let inline: string | null = eq < 0 ? null : raw.slice(eq + 1);
     const value = (): string => {
+      if (inline !== null) {
+        const v = inline;
+        inline = null;
+        if (v === "") throw new UsageError(`${arg} needs a value`);
+        return v;
+      }
       const v = rest[++i];
       if (v === undefined || v.startsWith("--")) throw new UsageError(`${arg} needs a value`);
       return v;
@@ -116,6 +128,7 @@ export function parseArgs(argv: readonly string[]): Command {
           throw new UsageError(`unknown option '${arg}' (see brigade kitchen --help)`);
         out.scenes.push(arg);
     }
+    if (inline !== null) throw new UsageError(`${arg} takes no value (got '${raw}')`);
   }
   if (help) return { command: "help" };
   checkCombination(out, portGiven);

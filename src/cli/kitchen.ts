@@ -55,8 +55,15 @@ export async function runKitchen(cmd: KitchenCommand, io: Io): Promise<number> {
     }
     played.push({ scene, recordings });
   }
-  if (cmd.html !== null) await writeOut(cmd.html, "--html", renderPage(played));
-  if (cmd.trace !== null) await writeOut(cmd.trace, "--trace", traceFile(played));
+  // Said on stderr, so that the story on stdout stays the story (`--json | jq` included).
+  if (cmd.html !== null) {
+    await writeOut(cmd.html, "--html", renderPage(played));
+    io.err(`brigade: wrote the timeline page to ${cmd.html}`);
+  }
+  if (cmd.trace !== null) {
+    await writeOut(cmd.trace, "--trace", traceFile(played));
+    io.err(`brigade: wrote the Chrome trace to ${cmd.trace} (open it in ui.perfetto.dev)`);
+  }
   return 0;
 }
 

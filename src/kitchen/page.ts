@@ -62,7 +62,7 @@ export function renderPage(played: readonly PlayedScene[], options: PageOptions 
 <body data-autoplay="${options.autoplay === true ? "1" : "0"}">
 <header><h1>🍳 Brigade kitchen</h1>${back}
 <p class="lead">Every bar is a real poll, every arrow a real wake, recorded from the runtime's instrumentation.</p>
-<p class="legend"><span class="k poll-p"></span>poll → Pending <span class="k poll-r"></span>poll → Ready <span class="k idle"></span>idle (set aside) <span class="k queued"></span>woken, queued <span class="k timer"></span>timer on the reactor <span class="k wake"></span>wake</p>
+<p class="legend"><span class="k poll-p"></span>poll → Pending <span class="k poll-r"></span>poll → Ready <span class="k idle"></span>idle (set aside) <span class="k queued"></span>woken, queued <span class="k timer"></span>timer on the reactor <span class="arrow bell">⟶</span>wake by a bell, a promise or I/O <span class="arrow task">⟶</span>wake by a task</p>
 ${nav.length > 1 ? `<nav>${nav.join("")}</nav>` : ""}</header>
 <main>
 ${sections.join("\n")}
@@ -217,7 +217,7 @@ h1 { margin: 0; font-size: 20px; } h2 { margin: 0 0 2px; font-size: 17px; } h3 {
 .lead, .blurb, .legend { margin: 4px 0; color: var(--muted); }
 .legend { font-size: 12px; } .k { display: inline-block; width: 16px; height: 9px; margin: 0 4px 0 10px; vertical-align: middle; border-radius: 2px; }
 .k.poll-p { background: var(--poll); } .k.poll-r { background: var(--ready); } .k.timer { background: var(--timer); }
-.k.idle { border-top: 2px dashed var(--idle); height: 0; } .k.queued { border-top: 2px solid var(--queued); height: 0; } .k.wake { border-top: 2px solid #e07a2f; height: 0; } .clock { font-size: 12px; }
+.k.idle { border-top: 2px dashed var(--idle); height: 0; } .k.queued { border-top: 2px solid var(--queued); height: 0; } .arrow { margin: 0 4px 0 10px; font-weight: 700; } .arrow.bell { color: #e07a2f; } .arrow.task { color: #8e5bb5; } .clock { font-size: 12px; }
 nav { display: flex; flex-wrap: wrap; gap: 4px 12px; margin: 6px 0; font-size: 13px; }
 a { color: #9a4b12; } .back { float: right; }
 main { padding: 4px 22px 40px; }
