@@ -14,7 +14,7 @@ const CODE = `Brigade (runs below)                       Go (next door)
 ─────────────────────────────────────────  ──────────────────────────────────────
 const serveTable = asyncFn(function* (n) {  func serveTable(n int, wg *sync.WaitGroup) {
   yield* sleep(n * 1000);                     defer wg.Done()
-  say(\`table \${n} served\`);                    time.Sleep(time.Duration(n) * time.Second)
+  say(\`table \${n} served\`);                   time.Sleep(time.Duration(n) * time.Second)
 });                                           fmt.Printf("table %d served\\n", n)
                                             }
 const tables = new JoinSet();
