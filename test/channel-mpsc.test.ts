@@ -4,7 +4,9 @@ import { SendError, TrySendError } from "../src/channel/errors.js";
 import * as mpsc from "../src/channel/mpsc.js";
 import { select } from "../src/combinator/select.js";
 import { asyncBlock } from "../src/coroutine/async-fn.js";
+import { Context } from "../src/future/context.js";
 import { PENDING } from "../src/future/poll.js";
+import { Waker } from "../src/future/waker.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
 import { ReleasedError } from "../src/sync/errors.js";
 import { spawn } from "../src/task/spawn.js";
@@ -601,5 +603,26 @@ describe("tx.closed(): the receiver is gone", () => {
       }),
     );
     await rt.shutdown();
+  });
+});
+
+describe("closing with a waker that throws", () => {
+  it("every tx.closed() is still told, dispose still drops the buffer, and the error comes out", () => {
+    const [tx, rx] = mpsc.channel<number>(2);
+    tx.trySend(7);
+    const failing = new Context(
+      Waker.from(() => {
+        throw new Error("a broken pager");
+      }),
+    );
+    const first = tx.closed();
+    expect(first.poll(failing)).toBe(PENDING);
+    let woken = 0;
+    const second = tx.closed();
+    expect(second.poll(new Context(Waker.from(() => woken++)))).toBe(PENDING);
+    expect(() => rx[Symbol.dispose]()).toThrow("a broken pager");
+    expect(woken).toBe(1);
+    expect(second.poll(new Context(Waker.noop()))).toBeUndefined();
+    expect(rx.length).toBe(0);
   });
 });

@@ -5,17 +5,23 @@
 import { describe, expect, it } from "vitest";
 import {
   asyncBlock,
+  type Context,
   DONE,
   Instant,
   iter,
   mpsc,
+  PENDING,
+  pollProceed,
   Runtime,
   receiverStream,
   run,
-  type StreamBase,
+  StreamBase,
+  type StreamPoll,
   select,
   sleep,
   spawn,
+  time,
+  yieldNow,
 } from "../src/index.js";
 
 /** A stream of `items`, each sent at its time (ms after the start), then closed at `endAt`. */
@@ -193,6 +199,77 @@ describe("a timed adapter torn down by its consumer", () => {
       }),
     );
     expect(left).toEqual([1, 0]);
+    await rt.shutdown();
+  });
+});
+
+describe("the timed adapters against a busy upstream", () => {
+  /** An item on every poll that has budget, as a full channel gives; 0 first, then ones dropped. */
+  class Busy extends StreamBase<number> {
+    i = 0;
+    pollNext(cx: Context): StreamPoll<number> {
+      if (!pollProceed(cx)) return PENDING;
+      return this.i++;
+    }
+  }
+
+  it("an upstream that spends the whole budget on every poll still sees its deadline pass", async () => {
+    const got = await run(
+      asyncBlock(function* () {
+        // The consumer never idles, so the paused clock does not move by itself: another task
+        // moves it while the consumer yields at the end of each budget.
+        const consumer = spawn(
+          asyncBlock(function* () {
+            const out: string[] = [];
+            const timed = new Busy().filter((x) => x === 0).timeout(50);
+            out.push(String(yield* timed.next()));
+            try {
+              yield* timed.next();
+              out.push("no timeout");
+            } catch (e) {
+              out.push((e as Error).name);
+            }
+            timed[Symbol.dispose]();
+            const chunks = new Busy().filter((x) => x === 0).chunksTimeout(10, 50);
+            out.push(JSON.stringify(yield* chunks.next()));
+            chunks[Symbol.dispose]();
+            return out;
+          }),
+        );
+        yield* yieldNow();
+        yield* time.advance(60); // past the timeout's deadline
+        yield* yieldNow();
+        yield* time.advance(60); // past the chunk's
+        return yield* consumer;
+      }),
+      { clock: "paused" },
+    );
+    expect(got).toEqual(["0", "TimeoutError", "[0]"]);
+  });
+});
+
+describe("chunksTimeout after a full chunk", () => {
+  it("holds no timer while no chunk is open, and the next chunk's period starts with its first item", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const seen = await rt.spawn(
+      asyncBlock(function* () {
+        const [tx, rx] = mpsc.unboundedChannel<number>();
+        const s = receiverStream(rx).chunksTimeout(2, 1000);
+        tx.send(1);
+        using waiting = yield* select(s.next(), sleep(10)); // [1] waits, its timer armed
+        tx.send(2);
+        const first = yield* waiting.rest; // full: [1, 2]
+        const timersAfterFull = Runtime.current().metrics().liveTimers;
+        yield* sleep(2000);
+        tx.send(3);
+        const start = Instant.now();
+        const second = yield* s.next();
+        const after = start.elapsed();
+        s[Symbol.dispose]();
+        return { first, timersAfterFull, second, after };
+      }),
+    );
+    expect(seen).toEqual({ first: [1, 2], timersAfterFull: 0, second: [3], after: 1000 });
     await rt.shutdown();
   });
 });

@@ -205,9 +205,19 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     this.chan.closePermits();
     // A recv() parked in another task would otherwise sleep forever: nothing can arrive now.
     this.chan.rxSlot.wake();
-    // Senders waiting for the receiver to go (`tx.closed()`) are told.
+    // Senders waiting for the receiver to go (`tx.closed()`) are told, every one of them even if
+    // a waker throws (the first error is thrown at the end).
     const q = this.chan.closedWaiters;
-    if (q !== null) for (let n = q.head; n !== null; n = q.head) q.grant(n);
+    if (q === null) return;
+    let failure: { error: unknown } | null = null;
+    for (let n = q.head; n !== null; n = q.head) {
+      try {
+        q.grant(n); // off the line before its waker runs: a throw cannot stall the loop
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure !== null) throw failure.error;
   }
 
   /** Whether no more messages can arrive beyond those buffered (all senders or this end closed). */
@@ -236,9 +246,12 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
 
   /** Close, and drop the messages still buffered (a waiting `recv()` is woken and gets `undefined`). */
   [Symbol.dispose](): void {
-    this.close();
-    this.unregister();
-    this.chan.buf.clear();
+    try {
+      this.close();
+    } finally {
+      this.unregister();
+      this.chan.buf.clear();
+    }
   }
 
   /**

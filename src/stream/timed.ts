@@ -13,7 +13,7 @@ import { CANCEL, type Cleanup } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { PENDING } from "../future/poll.js";
-import { Instant } from "../time/instant.js";
+import { nowMs } from "../time/instant.js";
 import type { Sleep } from "../time/sleep.js";
 import { sleepFor } from "../time/sleep.js";
 import { TimeoutError } from "../time/timeout.js";
@@ -36,13 +36,28 @@ abstract class TimedAdapter<T, U> extends Adapter<T, U> {
   protected restart(): void {
     const d = this.delay;
     if (d === null) this.delay = sleepFor(this.ms);
-    else d.reset(Instant.now().add(this.ms));
+    else d.resetAt(nowMs() + this.ms);
+  }
+
+  /**
+   * Whether the period is over. The sleep is polled without spending the task's budget, as
+   * `timeout(ms, future)` polls its own: an upstream that spends the whole budget on every poll
+   * (a busy channel under a `filter` that drops everything) must not keep the deadline from
+   * being seen.
+   */
+  protected elapsed(cx: Context): boolean {
+    return this.delay!.pollTimer(cx, false) !== PENDING;
+  }
+
+  /** The period is not needed now: the sleep leaves the wheel (a new period makes a new one). */
+  protected disarm(): void {
+    this.delay?.[Symbol.dispose]();
+    this.delay = null;
   }
 
   /** The sleep goes with the upstream. */
   protected override end(): typeof DONE {
-    this.delay?.[Symbol.dispose]();
-    this.delay = null;
+    this.disarm();
     return super.end();
   }
 
@@ -52,8 +67,7 @@ abstract class TimedAdapter<T, U> extends Adapter<T, U> {
 
   /** Torn down by its consumer: the sleep goes now, the upstream's cleanup is handed back. */
   override [CANCEL](): Cleanup | null {
-    this.delay?.[Symbol.dispose]();
-    this.delay = null;
+    this.disarm();
     return super[CANCEL]();
   }
 }
@@ -78,7 +92,7 @@ export class TimeoutStream<T> extends TimedAdapter<T, T> {
       this.watching = true;
       return r;
     }
-    if (!this.watching || this.delay!.poll(cx) === PENDING) return PENDING;
+    if (!this.watching || !this.elapsed(cx)) return PENDING;
     // One error per silence, as tokio-stream: the next period starts with the next item.
     this.watching = false;
     throw new TimeoutError(`stream.timeout(${this.ms}): no item came within ${this.ms} ms`);
@@ -136,13 +150,17 @@ export class ChunksTimeoutStream<T> extends TimedAdapter<T, T[]> {
       }
       if (r === PENDING) {
         // Waiting for more: the chunk goes when its first item has waited `ms`.
-        if (this.chunk.length === 0 || this.delay!.poll(cx) === PENDING) return PENDING;
+        if (this.chunk.length === 0 || !this.elapsed(cx)) return PENDING;
         return this.flush()!;
       }
       // The first item of a chunk starts its period.
       if (this.chunk.length === 0) this.restart();
       this.chunk.push(r);
-      if (this.chunk.length === this.size) return this.flush()!;
+      if (this.chunk.length === this.size) {
+        // Full before its time: its timer must not ring for a chunk that is gone.
+        this.disarm();
+        return this.flush()!;
+      }
     }
   }
 

@@ -181,7 +181,11 @@ export class Sleep extends FutureBase<void> implements TimerEntry<TimeDriver>, D
    * ```
    */
   reset(deadline: Instant): void {
-    const at = checkInstant(deadline, "sleep.reset(deadline): deadline").ms;
+    this.resetAt(checkInstant(deadline, "sleep.reset(deadline): deadline").ms);
+  }
+
+  /** @internal `reset` to a time in ms on the sleep's clock, with no `Instant` made. */
+  resetAt(at: number): void {
     const state = this.slot;
     if (state === DROPPED || state === ABANDONED) throw this.misuse("reset");
     if (typeof state !== "number") {
@@ -196,7 +200,7 @@ export class Sleep extends FutureBase<void> implements TimerEntry<TimeDriver>, D
       else driver.register(this, when, null);
       return;
     }
-    const when = tickOf(at, nowMs());
+    const when = tickOf(at, this.driver?.now() ?? nowMs());
     this.when = when;
     if (state !== FOREVER) {
       // Nobody waits (or the poller was already woken): the next poll registers.
