@@ -87,19 +87,42 @@ export class Sender<T> implements Disposable {
     return new Receiver(this.shared, this.shared.tail);
   }
 
-  /** Another sender handle; counts until closed. */
+  /**
+   * Another sender handle; counts until closed.
+   *
+   * @example
+   * ```ts
+   * const expo = tx.clone(); // a second station calling out to the same board
+   * tx.close(); // the board stays open while expo is
+   * ```
+   */
   clone(): Sender<T> {
     if (this.closed) throw new TypeError("tx.clone(): this sender is closed; clone an open one");
     this.shared.senders++;
     return new Sender(this.shared);
   }
 
-  /** How many receivers are subscribed. */
+  /**
+   * How many receivers are subscribed.
+   *
+   * @example
+   * ```ts
+   * const [tx, rx] = broadcast.channel<string>(16);
+   * console.log(tx.receiverCount()); // 1
+   * ```
+   */
   receiverCount(): number {
     return this.shared.receivers;
   }
 
-  /** Close this handle (idempotent); the last one closes the channel. */
+  /**
+   * Close this handle (idempotent); the last one closes the channel.
+   *
+   * @example
+   * ```ts
+   * tx.close(); // the last sender: receivers read the backlog, then recv() gives undefined
+   * ```
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -190,7 +213,14 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     return PENDING;
   }
 
-  /** A message ready now (or `undefined`); throws `RecvLaggedError` as `recv` does. */
+  /**
+   * A message ready now (or `undefined`); throws `RecvLaggedError` as `recv` does.
+   *
+   * @example
+   * ```ts
+   * const order = rx.tryRecv(); // undefined when nothing new is on the board
+   * ```
+   */
   tryRecv(): T | undefined {
     const s = this.shared;
     const next = this.next;
@@ -210,12 +240,26 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     );
   }
 
-  /** Messages sent and not yet read by this receiver (lost ones included). */
+  /**
+   * Messages sent and not yet read by this receiver (lost ones included).
+   *
+   * @example
+   * ```ts
+   * if (rx.length > 10) console.log("this station is falling behind the board");
+   * ```
+   */
   get length(): number {
     return this.shared.tail - this.next;
   }
 
-  /** A new receiver starting from now (not from this one's position). */
+  /**
+   * A new receiver starting from now (not from this one's position).
+   *
+   * @example
+   * ```ts
+   * const late = rx.resubscribe(); // sees only the orders called from now on
+   * ```
+   */
   resubscribe(): Receiver<T> {
     return new Receiver(this.shared, this.shared.tail);
   }

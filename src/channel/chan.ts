@@ -220,12 +220,26 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     if (failure !== null) throw failure.error;
   }
 
-  /** Whether no more messages can arrive beyond those buffered (all senders or this end closed). */
+  /**
+   * Whether no more messages can arrive beyond those buffered (all senders or this end closed).
+   *
+   * @example
+   * ```ts
+   * if (rx.isClosed() && rx.length === 0) console.log("no more tickets will come");
+   * ```
+   */
   isClosed(): boolean {
     return this.closed || this.chan.senders === 0;
   }
 
-  /** Messages buffered now. */
+  /**
+   * Messages buffered now.
+   *
+   * @example
+   * ```ts
+   * console.log(`${rx.length} tickets waiting on the rail`);
+   * ```
+   */
   get length(): number {
     return this.chan.buf.length;
   }

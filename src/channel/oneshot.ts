@@ -78,12 +78,26 @@ export class Sender<T> implements Disposable {
     s.wakeReceiver();
   }
 
-  /** Whether the receiver is closed or gone (a send would fail). */
+  /**
+   * Whether the receiver is closed or gone (a send would fail).
+   *
+   * @example
+   * ```ts
+   * if (!tx.isClosed()) tx.send("Dish: Soup"); // the diner is still waiting
+   * ```
+   */
   isClosed(): boolean {
     return this.shared.state === RX_CLOSED || this.shared.rxClosed;
   }
 
-  /** Close without sending: the receiver throws `ChannelClosedError`. Idempotent. */
+  /**
+   * Close without sending: the receiver throws `ChannelClosedError`. Idempotent.
+   *
+   * @example
+   * ```ts
+   * tx.close(); // out of soup: yield* rx.recv() throws ChannelClosedError
+   * ```
+   */
   close(): void {
     const s = this.shared;
     if (s.state !== EMPTY) return;
@@ -218,7 +232,14 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
     return v;
   }
 
-  /** Whether a value is waiting to be received. */
+  /**
+   * Whether a value is waiting to be received.
+   *
+   * @example
+   * ```ts
+   * if (rx.hasValue()) console.log(rx.tryRecv()); // the dish is at the pass
+   * ```
+   */
   hasValue(): boolean {
     return this.shared.state === SENT;
   }

@@ -123,22 +123,50 @@ export class Sender<T> implements Disposable {
     return changed;
   }
 
-  /** The current value. */
+  /**
+   * The current value.
+   *
+   * @example
+   * ```ts
+   * const special = tx.borrow(); // what the board says now
+   * ```
+   */
   borrow(): T {
     return this.shared.value;
   }
 
-  /** A new receiver; the current value counts as seen. */
+  /**
+   * A new receiver; the current value counts as seen.
+   *
+   * @example
+   * ```ts
+   * const rx2 = tx.subscribe(); // a new waiter; changed() waits for the next special
+   * ```
+   */
   subscribe(): Receiver<T> {
     return new Receiver(this.shared);
   }
 
-  /** How many receivers are open. */
+  /**
+   * How many receivers are open.
+   *
+   * @example
+   * ```ts
+   * if (tx.receiverCount() === 0) console.log("no one is reading the specials board");
+   * ```
+   */
   receiverCount(): number {
     return this.shared.receivers;
   }
 
-  /** Close: receivers' `changed()` throws `ChannelClosedError` once they saw the last value. */
+  /**
+   * Close: receivers' `changed()` throws `ChannelClosedError` once they saw the last value.
+   *
+   * @example
+   * ```ts
+   * tx.close(); // closing time: rx.changed() throws ChannelClosedError after the last special
+   * ```
+   */
   close(): void {
     const s = this.shared;
     if (s.closed) return;
@@ -180,18 +208,40 @@ export class Receiver<T> implements Disposable {
     shared.receivers++;
   }
 
-  /** The current value (does not mark it seen). */
+  /**
+   * The current value (does not mark it seen).
+   *
+   * @example
+   * ```ts
+   * const special = rx.borrow(); // a look at the board; changed() still fires for it
+   * ```
+   */
   borrow(): T {
     return this.shared.value;
   }
 
-  /** The current value, marking it seen. */
+  /**
+   * The current value, marking it seen.
+   *
+   * @example
+   * ```ts
+   * yield* rx.changed();
+   * const special = rx.borrowAndUpdate(); // read it and mark it seen
+   * ```
+   */
   borrowAndUpdate(): T {
     this.seen = this.shared.version;
     return this.shared.value;
   }
 
-  /** Whether a value newer than the last seen is there. */
+  /**
+   * Whether a value newer than the last seen is there.
+   *
+   * @example
+   * ```ts
+   * if (rx.hasChanged()) console.log("new special:", rx.borrowAndUpdate());
+   * ```
+   */
   hasChanged(): boolean {
     return this.shared.version !== this.seen;
   }
@@ -212,7 +262,14 @@ export class Receiver<T> implements Disposable {
     return new Changed(this);
   }
 
-  /** Another receiver at the same position. */
+  /**
+   * Another receiver at the same position.
+   *
+   * @example
+   * ```ts
+   * const rx2 = rx.clone(); // has seen exactly what rx has seen
+   * ```
+   */
   clone(): Receiver<T> {
     const r = new Receiver(this.shared);
     r.seen = this.seen;

@@ -84,7 +84,18 @@ const STATE_NAMES = [
   "spawned as a task",
 ];
 
-/** A future driven by a generator body. */
+/**
+ * A future driven by a generator body.
+ *
+ * @example
+ * ```ts
+ * const cookDish = asyncFn(function* (dish: string, ms: number) {
+ *   yield* sleep(ms);
+ *   return `Dish: ${dish}`;
+ * });
+ * const soup: Coroutine<string> = cookDish("Soup", 1000); // nothing cooks until it is polled
+ * ```
+ */
 export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellable {
   private state = FRESH;
   /**
@@ -154,7 +165,14 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     return this;
   }
 
-  /** One step under an outer `yield*`; the outer driver has set `ambient.cx`. */
+  /**
+   * One step under an outer `yield*`; the outer driver has set `ambient.cx`.
+   *
+   * @example
+   * ```ts
+   * const dish = yield* cookDish("Soup", 1000); // the inner body steps on the outer one's turn
+   * ```
+   */
   override next(): IteratorResult<Suspend, R> {
     let r: IteratorResult<Suspend, R>;
     try {
@@ -193,7 +211,20 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     return SUSPENDED;
   }
 
-  /** The outer async fn is being torn down: tear this body down with it (its finally blocks run). */
+  /**
+   * The outer async fn is being torn down: tear this body down with it (its finally blocks run).
+   *
+   * @example
+   * ```ts
+   * const meal = asyncFn(function* () {
+   *   try {
+   *     yield* cookDish("Soup", 1000); // the meal dropped here: this body's finally runs too
+   *   } finally {
+   *     console.log("burner off");
+   *   }
+   * });
+   * ```
+   */
   override return(): IteratorResult<Suspend, R> {
     let r: IteratorResult<Suspend, R>;
     try {
@@ -315,7 +346,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     return c;
   }
 
-  /** Called by the cleanup when the last `finally` has finished. */
+  /** @internal called by the cleanup when the last `finally` has finished. */
   markCancelled(): void {
     this.state = CANCELLED;
   }

@@ -35,12 +35,30 @@ export class Context {
     }
   }
 
-  /** The waker to keep when returning `PENDING`. */
+  /**
+   * The waker to keep when returning `PENDING`.
+   *
+   * @example
+   * ```ts
+   * const orderUp = pollFn((cx) => {
+   *   if (bell.rang) return "order up";
+   *   bell.waker = cx.waker; // keep the pager: ringing it polls us again
+   *   return PENDING;
+   * });
+   * ```
+   */
   get waker(): Waker {
     return this.pager;
   }
 
-  /** Who is polling: the task (or test harness) that owns the futures polled with this context. */
+  /**
+   * Who is polling: the task (or test harness) that owns the futures polled with this context.
+   *
+   * @example
+   * ```ts
+   * const whoCooks = pollFn((cx) => cx.owner); // the task polling this future
+   * ```
+   */
   get owner(): unknown {
     return this.holder;
   }

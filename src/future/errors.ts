@@ -3,7 +3,18 @@
  * was broken, since these are bugs in the caller's code rather than conditions to handle.
  */
 
-/** A future was polled after completing, polled by a second task, or awaited outside a poll. */
+/**
+ * A future was polled after completing, polled by a second task, or awaited outside a poll.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   soup.poll(cx); // soup already returned its dish
+ * } catch (e) {
+ *   if (e instanceof FutureStateError) console.log(e.message); // names the broken rule
+ * }
+ * ```
+ */
 export class FutureStateError extends Error {
   override name = "FutureStateError";
 }

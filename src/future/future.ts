@@ -77,12 +77,27 @@ export abstract class FutureBase<T> implements Future<T>, Iterator<Suspend, T, u
    * any. A hot leaf (a channel's send and receive, say) repeats this one line in its own class:
    * `override next() { return stepResult(this, this.poll(stepContext())); }`, whose `poll` call
    * then sees one class only.
+   *
+   * @example
+   * ```ts
+   * const dish = yield* cookDish("Soup", 1000); // yield* calls next() until the dish is ready
+   * ```
    */
   next(): IteratorResult<Suspend, T> {
     return stepResult(this, this.poll(stepContext()));
   }
 
-  /** Called by `yield*` when the awaiting generator is torn down: drop this future. */
+  /**
+   * Called by `yield*` when the awaiting generator is torn down: drop this future.
+   *
+   * @example
+   * ```ts
+   * const handle = spawn(asyncBlock(function* () {
+   *   yield* sleep(60_000); // torn down here: yield* calls the sleep's return(), which drops it
+   * }));
+   * handle.abort();
+   * ```
+   */
   return(): IteratorResult<Suspend, T> {
     disposeOf(this);
     return RETURNED as IteratorReturnResult<any>;

@@ -19,20 +19,48 @@
  * ```
  */
 export abstract class Waker {
-  /** Ask for the task behind this waker to be polled again. Safe to call any number of times. */
+  /**
+   * Ask for the task behind this waker to be polled again. Safe to call any number of times.
+   *
+   * @example
+   * ```ts
+   * bell.waker?.wake(); // the dish is up: the chef waiting on it is polled again
+   * ```
+   */
   abstract wake(): void;
 
-  /** Whether waking `other` would wake the same task as waking this one. */
+  /**
+   * Whether waking `other` would wake the same task as waking this one.
+   *
+   * @example
+   * ```ts
+   * if (!this.waker?.willWake(cx.waker)) this.waker = cx.waker; // keep the newest chef's pager
+   * ```
+   */
   willWake(other: Waker): boolean {
     return this === other;
   }
 
-  /** A waker that does nothing when woken. */
+  /**
+   * A waker that does nothing when woken.
+   *
+   * @example
+   * ```ts
+   * const r = soup.poll(new Context(Waker.noop())); // a one-off look, no one to wake
+   * ```
+   */
   static noop(): Waker {
     return NOOP_WAKER;
   }
 
-  /** A waker that calls `fn` on every wake. */
+  /**
+   * A waker that calls `fn` on every wake.
+   *
+   * @example
+   * ```ts
+   * const pager = Waker.from(() => console.log("order up"));
+   * ```
+   */
   static from(fn: () => void): Waker {
     if (typeof fn !== "function") {
       throw new TypeError(`Waker.from(fn): fn must be a function, got ${typeof fn}`);

@@ -63,7 +63,15 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
     this.parkSource = parkSourceOf(inner);
   }
 
-  /** The buffered bytes (reading more if there are none), or an empty view at the end. */
+  /**
+   * The buffered bytes (reading more if there are none), or an empty view at the end.
+   *
+   * @example
+   * ```ts
+   * const bytes = yield* pollFn((cx) => reader.pollFillBuf(cx)); // empty at the end
+   * reader.consume(bytes.length);
+   * ```
+   */
   pollFillBuf(cx: Context): Poll<Uint8Array> {
     if (this.pos >= this.cap) {
       const n = this.inner.pollRead(cx, this.buf);
@@ -75,11 +83,28 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
     return this.buf.subarray(this.pos, this.cap);
   }
 
-  /** Mark `n` buffered bytes as used. */
+  /**
+   * Mark `n` buffered bytes as used.
+   *
+   * @example
+   * ```ts
+   * const bytes = yield* pollFn((cx) => reader.pollFillBuf(cx));
+   * reader.consume(Math.min(bytes.length, 4)); // take the ticket's header, leave the rest buffered
+   * ```
+   */
   consume(n: number): void {
     this.pos = Math.min(this.pos + n, this.cap);
   }
 
+  /**
+   * {@link AsyncRead}: copy buffered bytes into `out`, filling the buffer first when empty;
+   * a read at least as large as the buffer goes straight to the inner reader.
+   *
+   * @example
+   * ```ts
+   * const n = yield* read(reader, buf); // served from the buffer while it holds bytes
+   * ```
+   */
   pollRead(cx: Context, out: Uint8Array): Poll<number> {
     // A read as large as the buffer skips it: no point copying twice.
     if (this.pos >= this.cap && out.length >= this.buf.length) return this.inner.pollRead(cx, out);

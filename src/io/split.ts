@@ -30,7 +30,16 @@ class Shared<T> {
   }
 }
 
-/** What both halves share: the counted reference, the parking protocol, disposal. */
+/**
+ * What both halves share: the counted reference, the parking protocol, disposal.
+ *
+ * @example
+ * ```ts
+ * const [rd, wr] = split(socket);
+ * rd[Symbol.dispose]();
+ * wr[Symbol.dispose](); // the last half disposed disposes the socket
+ * ```
+ */
 abstract class Half<T> implements Disposable, ParksOn {
   protected shared: Shared<T> | null;
   /**
@@ -73,6 +82,14 @@ export class ReadHalf<T extends AsyncRead> extends Half<T> implements AsyncRead 
       this.pollReadOwned = (cx) => (this.inner() as unknown as OwnedRead).pollReadOwned(cx);
     }
   }
+  /**
+   * {@link AsyncRead}: read from the shared object.
+   *
+   * @example
+   * ```ts
+   * const n = yield* read(rd, buf); // read() polls this
+   * ```
+   */
   pollRead(cx: Context, buf: Uint8Array): Poll<number> {
     return this.inner().pollRead(cx, buf);
   }
@@ -98,14 +115,38 @@ export class WriteHalf<T extends AsyncWrite> extends Half<T> implements AsyncWri
         (this.inner() as unknown as OwnedWrite).pollWriteOwned(cx, buf);
     }
   }
+  /**
+   * {@link AsyncWrite}: write to the shared object.
+   *
+   * @example
+   * ```ts
+   * const n = yield* write(wr, buf); // write() polls this
+   * ```
+   */
   pollWrite(cx: Context, buf: Uint8Array): Poll<number> {
     return this.inner().pollWrite(cx, buf);
   }
   /** Present (and used by `copy`) only when the shared object writes without copying. */
   readonly pollWriteOwned?: (cx: Context, buf: Uint8Array) => Poll<number>;
+  /**
+   * {@link AsyncWrite}: flush the shared object.
+   *
+   * @example
+   * ```ts
+   * yield* flush(wr); // flush() polls this
+   * ```
+   */
   pollFlush(cx: Context): Poll<void> {
     return this.inner().pollFlush(cx);
   }
+  /**
+   * {@link AsyncWrite}: shut the shared object's write side down.
+   *
+   * @example
+   * ```ts
+   * yield* shutdown(wr); // the write side is done; the read half reads on
+   * ```
+   */
   pollShutdown(cx: Context): Poll<void> {
     return this.inner().pollShutdown(cx);
   }

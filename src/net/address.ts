@@ -23,11 +23,26 @@ export class SocketAddr {
     readonly port: number,
   ) {}
 
-  /** `"IPv4"` or `"IPv6"`. */
+  /**
+   * `"IPv4"` or `"IPv6"`.
+   *
+   * @example
+   * ```ts
+   * console.log(listener.localAddr().family); // "IPv4" for 127.0.0.1
+   * ```
+   */
   get family(): "IPv4" | "IPv6" {
     return this.ip.includes(":") ? "IPv6" : "IPv4";
   }
 
+  /**
+   * `ip:port`, with the IPv6 address in brackets (`[::1]:7000`).
+   *
+   * @example
+   * ```ts
+   * console.log(`serving on ${listener.localAddr()}`); // "serving on 127.0.0.1:7000"
+   * ```
+   */
   toString(): string {
     return this.family === "IPv6" ? `[${this.ip}]:${this.port}` : `${this.ip}:${this.port}`;
   }

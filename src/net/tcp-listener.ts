@@ -116,7 +116,15 @@ export class TcpListener implements Disposable {
     return new Bind(host, port, backlog);
   }
 
-  /** The address the listener is bound to (with the real port when bound to port 0). */
+  /**
+   * The address the listener is bound to (with the real port when bound to port 0).
+   *
+   * @example
+   * ```ts
+   * const listener = yield* TcpListener.bind("127.0.0.1:0");
+   * console.log(listener.localAddr().port); // the port the system chose
+   * ```
+   */
   localAddr(): SocketAddr {
     return this.local;
   }

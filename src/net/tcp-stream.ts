@@ -163,39 +163,91 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     return new Connect(parseAddr(addr, "TcpStream.connect(addr): addr"));
   }
 
-  /** `read(this, buf)`: what is available, 0 at the end. Cancellation safe. */
+  /**
+   * `read(this, buf)`: what is available, 0 at the end. Cancellation safe.
+   *
+   * @example
+   * ```ts
+   * const buf = new Uint8Array(1024);
+   * const n = yield* stream.read(buf); // 0: the diner hung up
+   * ```
+   */
   read(buf: Uint8Array): FutureBase<number> & Disposable {
     assertBuffer(buf, "stream.read(buf): buf");
     return read(this, buf);
   }
 
-  /** `readExact(this, buf)`: fill `buf` or fail with UnexpectedEof. Not cancellation safe. */
+  /**
+   * `readExact(this, buf)`: fill `buf` or fail with UnexpectedEof. Not cancellation safe.
+   *
+   * @example
+   * ```ts
+   * const header = new Uint8Array(4);
+   * yield* stream.readExact(header);
+   * ```
+   */
   readExact(buf: Uint8Array): FutureBase<void> & Disposable {
     return readExact(this, buf);
   }
 
-  /** `readToEnd(this)`: every byte until the peer closes. Not cancellation safe. */
+  /**
+   * `readToEnd(this)`: every byte until the peer closes. Not cancellation safe.
+   *
+   * @example
+   * ```ts
+   * const order = new TextDecoder().decode(yield* stream.readToEnd());
+   * ```
+   */
   readToEnd(): FutureBase<Uint8Array> & Disposable {
     return readToEnd(this);
   }
 
-  /** `write(this, buf)`: what the socket accepts now. Cancellation safe. */
+  /**
+   * `write(this, buf)`: what the socket accepts now. Cancellation safe.
+   *
+   * @example
+   * ```ts
+   * const n = yield* stream.write(bytes); // may be fewer than bytes.length
+   * ```
+   */
   write(buf: Uint8Array): FutureBase<number> & Disposable {
     assertBuffer(buf, "stream.write(buf): buf");
     return write(this, buf);
   }
 
-  /** `writeAll(this, buf)`: every byte, waiting out backpressure. Not cancellation safe. */
+  /**
+   * `writeAll(this, buf)`: every byte, waiting out backpressure. Not cancellation safe.
+   *
+   * @example
+   * ```ts
+   * yield* stream.writeAll(new TextEncoder().encode("Dish: Soup\n"));
+   * ```
+   */
   writeAll(buf: Uint8Array): FutureBase<void> & Disposable {
     return writeAll(this, buf);
   }
 
-  /** `flush(this)`: wait until Node's write buffer is empty. Cancellation safe. */
+  /**
+   * `flush(this)`: wait until Node's write buffer is empty. Cancellation safe.
+   *
+   * @example
+   * ```ts
+   * yield* stream.flush(); // every byte handed to the kernel
+   * ```
+   */
   flush(): FutureBase<void> & Disposable {
     return flush(this);
   }
 
-  /** `shutdown(this)`: flush, then send FIN (half-close); reading goes on. Cancellation safe. */
+  /**
+   * `shutdown(this)`: flush, then send FIN (half-close); reading goes on. Cancellation safe.
+   *
+   * @example
+   * ```ts
+   * yield* stream.shutdown(); // the bill is sent; still listening for a reply
+   * const reply = yield* stream.readToEnd();
+   * ```
+   */
   shutdown(): FutureBase<void> & Disposable {
     return shutdown(this);
   }
@@ -212,7 +264,14 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     return split(this);
   }
 
-  /** Read into `buf`: the count, 0 when the peer has closed its side. Cancellation safe. */
+  /**
+   * Read into `buf`: the count, 0 when the peer has closed its side. Cancellation safe.
+   *
+   * @example
+   * ```ts
+   * const n = yield* pollFn((cx) => stream.pollRead(cx, buf)); // what stream.read(buf) does
+   * ```
+   */
   pollRead(cx: Context, buf: Uint8Array): Poll<number> {
     if (this.disposed) throw this.closedError("read");
     if (buf.length === 0) return 0;
@@ -238,6 +297,11 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   /**
    * Read without copying (the {@link OwnedRead} fast path `copy` uses): the oldest received
    * bytes, as a chunk the caller now owns; an empty chunk at the end.
+   *
+   * @example
+   * ```ts
+   * const chunk = yield* pollFn((cx) => stream.pollReadOwned(cx)); // empty at the end
+   * ```
    */
   pollReadOwned(cx: Context): Poll<Uint8Array> {
     if (this.disposed) throw this.closedError("read");
@@ -299,6 +363,15 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     return PENDING;
   }
 
+  /**
+   * {@link AsyncWrite}: hand a copy of up to 64 KiB of `buf` to the socket; the count taken, or
+   * `PENDING` while Node's buffer is past its high-water mark. Cancellation safe.
+   *
+   * @example
+   * ```ts
+   * const n = yield* pollFn((cx) => stream.pollWrite(cx, bytes)); // what stream.write(bytes) does
+   * ```
+   */
   pollWrite(cx: Context, buf: Uint8Array): Poll<number> {
     if (!this.writable(cx)) return PENDING;
     if (buf.length === 0) return 0;
@@ -314,6 +387,11 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   /**
    * Write a chunk the caller gives away (the {@link OwnedWrite} fast path `copy` uses): no copy
    * is made, so the caller must never touch `buf` again. Accepts all of it, or PENDING.
+   *
+   * @example
+   * ```ts
+   * yield* pollFn((cx) => stream.pollWriteOwned(cx, chunk)); // chunk is the stream's now
+   * ```
    */
   pollWriteOwned(cx: Context, buf: Uint8Array): Poll<number> {
     if (!this.writable(cx)) return PENDING;
@@ -340,6 +418,14 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     return false;
   }
 
+  /**
+   * {@link AsyncWrite}: ready once Node's write buffer is empty. Cancellation safe.
+   *
+   * @example
+   * ```ts
+   * yield* pollFn((cx) => stream.pollFlush(cx)); // what stream.flush() does
+   * ```
+   */
   pollFlush(cx: Context): Poll<void> {
     if (this.disposed) throw this.closedError("flush");
     if (this.error !== null) throw this.error;
@@ -349,6 +435,14 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     return this.parkWriter(cx);
   }
 
+  /**
+   * {@link AsyncWrite}: flush, then send FIN (half-close); reading goes on. Cancellation safe.
+   *
+   * @example
+   * ```ts
+   * yield* pollFn((cx) => stream.pollShutdown(cx)); // what stream.shutdown() does
+   * ```
+   */
   pollShutdown(cx: Context): Poll<void> {
     if (this.disposed) throw this.closedError("shutdown");
     if (this.error !== null) throw this.error;
@@ -360,12 +454,26 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     return this.parkWriter(cx);
   }
 
-  /** The local end's address. */
+  /**
+   * The local end's address.
+   *
+   * @example
+   * ```ts
+   * console.log(`${stream.localAddr()} -> ${stream.peerAddr()}`);
+   * ```
+   */
   localAddr(): SocketAddr {
     return this.local;
   }
 
-  /** The remote end's address. */
+  /**
+   * The remote end's address.
+   *
+   * @example
+   * ```ts
+   * console.log(`a diner from ${stream.peerAddr().ip}`);
+   * ```
+   */
   peerAddr(): SocketAddr {
     return this.peer;
   }
@@ -398,7 +506,14 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     return this.queued;
   }
 
-  /** Bytes accepted by `pollWrite` that Node has not yet handed to the kernel. */
+  /**
+   * Bytes accepted by `pollWrite` that Node has not yet handed to the kernel.
+   *
+   * @example
+   * ```ts
+   * if (stream.writeBufferLength > 1 << 20) yield* stream.flush(); // let a slow diner catch up
+   * ```
+   */
   get writeBufferLength(): number {
     return this.socket.writableLength;
   }

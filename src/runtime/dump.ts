@@ -18,10 +18,29 @@ export interface TaskSnapshot {
   tree: AwaitNode;
 }
 
-/** A dump of every live task. `toString()` draws them as trees. */
+/**
+ * A dump of every live task. `toString()` draws them as trees.
+ *
+ * @example
+ * ```ts
+ * const dump: TaskDump = rt.dump();
+ * console.log(dump.tasks.length, "chefs at work");
+ * ```
+ */
 export class TaskDump {
   constructor(readonly tasks: readonly TaskSnapshot[]) {}
 
+  /**
+   * Every live task as a tree of what it awaits, one after another; `(no live tasks)` if none.
+   *
+   * @example
+   * ```ts
+   * console.log(String(rt.dump()));
+   * // task 2 'table 1' (idle)
+   * // └─ serveTable
+   * //    └─ sleep until t=3000 ms
+   * ```
+   */
   toString(): string {
     if (this.tasks.length === 0) return "(no live tasks)";
     return this.tasks

@@ -12,10 +12,11 @@
  * them instead (lifecycle.ts).
  *
  * Runtimes share the thread: a task of one may release a lock, send on a channel or notify a task
- * of another. So while another runtime can still move (a runnable task, a timer, a bridged
- * promise, an I/O wait, a signal link), no runtime declares its own tasks asleep; it looks again
- * when that runtime runs out of work or closes. Runtimes whose tasks are all parked on each other
- * can none of them move, and each reports its deadlock.
+ * of another. So while another runtime can still move by itself (a runnable task, a timer, a
+ * bridged promise, an I/O wait, a signal link; or it opted out of the check, or is shutting down
+ * while this one is open), no runtime declares its own tasks asleep; it looks again when that
+ * runtime runs out of work or closes. Runtimes whose tasks are all parked on each other can none
+ * of them move, and each reports its deadlock; two runtimes shutting down never wait on each other.
  *
  * The rule: Brigade sees its own reactor (timers, bridged promises, I/O sources). A waker that
  * your code keeps and calls from a callback Brigade cannot see (a raw `setTimeout`, an emitter

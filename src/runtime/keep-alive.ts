@@ -2,8 +2,8 @@
  * Keeping the host process alive for a wake only the outside world can bring. A runtime never keeps
  * Node running by itself: its timers and sockets do, while they are pending. Two waits have no such
  * handle of their own: a task linked to an `AbortSignal` (an `AbortSignal.timeout` is unref'd by
- * Node, so it lets the process exit before it fires) and `ctrlC()` (a SIGINT listener holds
- * nothing). Without a hold, Node would exit under them with `run()` never settled and no `finally`
+ * Node, so it lets the process exit before it fires) and `ctrlC()` or `signal(name)` (a signal
+ * listener holds nothing). Without a hold, Node would exit under them with `run()` never settled and no `finally`
  * run, where tokio would wait for the signal. Each such wait holds the process while it lasts: one
  * ref'd host interval, shared by every hold, that fires once every 24 days and does nothing.
  */

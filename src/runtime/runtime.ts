@@ -248,7 +248,16 @@ export class Runtime implements Spawner {
     return traceEvents(this.recorded);
   }
 
-  /** The runtime's clock, in milliseconds since it was created (virtual when paused). */
+  /**
+   * The runtime's clock, in milliseconds since it was created (virtual when paused).
+   *
+   * @example
+   * ```ts
+   * const t0 = rt.now();
+   * await rt.spawn(cookDish("Soup", 1000));
+   * console.log(`the soup took ${rt.now() - t0} ms`); // 1000 exactly on a paused clock
+   * ```
+   */
   now(): number {
     return this.timeDriver.now() - this.timeDriver.origin;
   }
@@ -318,7 +327,15 @@ export class Runtime implements Spawner {
     return s as Runtime;
   }
 
-  /** Spawn `future` as a task on this runtime, from anywhere (inside or outside a task). */
+  /**
+   * Spawn `future` as a task on this runtime, from anywhere (inside or outside a task).
+   *
+   * @example
+   * ```ts
+   * const handle = rt.spawn(cookDish("Soup", 1000), { name: "table 1" });
+   * console.log(await handle); // "Dish: Soup"
+   * ```
+   */
   spawn<T>(future: Future<T>, options?: SpawnOptions): JoinHandle<T> {
     assertFuture(future, "rt.spawn(future): future");
     return this.spawnTask(future, options).asHandle();

@@ -80,6 +80,13 @@ const encoder = new TextEncoder();
 
 /**
  * A running watchdog. Made by {@link startWatchdog} or the runtime's `watchdog` option.
+ *
+ * @example
+ * ```ts
+ * const dog = startWatchdog(rt, { thresholdMs: 1000 });
+ * // … a chef blocking the stove for a second is reported on stderr
+ * await dog.stop();
+ * ```
  */
 export class Watchdog {
   private readonly nameInts: Int32Array;
@@ -167,7 +174,14 @@ export class Watchdog {
     Atomics.store(ints, base, id);
   }
 
-  /** Whether the watchdog is still watching. */
+  /**
+   * Whether the watchdog is still watching.
+   *
+   * @example
+   * ```ts
+   * if (dog.running) await dog.stop();
+   * ```
+   */
   get running(): boolean {
     return this.worker !== null;
   }

@@ -77,12 +77,27 @@ export class FuturesUnordered<T> extends StreamBase<T> implements Cancellable {
   private live = 0;
   private waker: Waker | null = null;
 
-  /** How many futures are in the set (not yet finished). */
+  /**
+   * How many futures are in the set (not yet finished).
+   *
+   * @example
+   * ```ts
+   * orders.push(cookDish("Soup", 1000));
+   * console.log(orders.length); // 1 until the soup comes out of next()
+   * ```
+   */
   get length(): number {
     return this.live;
   }
 
-  /** Whether the set holds no future. */
+  /**
+   * Whether the set holds no future.
+   *
+   * @example
+   * ```ts
+   * while (!orders.isEmpty()) serve(yield* orders.next());
+   * ```
+   */
   isEmpty(): boolean {
     return this.live === 0;
   }

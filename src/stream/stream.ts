@@ -56,7 +56,14 @@ export function isStream(value: unknown): value is Stream<unknown> {
   );
 }
 
-/** Throw a clear `TypeError` unless `value` is a stream; `where` names the argument. */
+/**
+ * Throw a clear `TypeError` unless `value` is a stream; `where` names the argument.
+ *
+ * @example
+ * ```ts
+ * assertStream(orders, "merge(a, b): b"); // a TypeError naming b unless it is a stream
+ * ```
+ */
 export function assertStream(value: unknown, where: string): asserts value is Stream<unknown> {
   if (!isStream(value)) {
     const got = value === null ? "null" : typeof value;
@@ -189,6 +196,12 @@ export abstract class StreamBase<T> implements Stream<T>, Disposable {
 /**
  * The future behind `stream.next()`: one `pollNext`, passed through. Parked, it claims the
  * chain's wait; dropped while parked, it withdraws it (see {@link WITHDRAW}).
+ *
+ * @example
+ * ```ts
+ * const ticket = yield* tickets.next(); // a Next: the ticket, or DONE once the stream has ended
+ * if (ticket === DONE) return;
+ * ```
  */
 export class Next<T> extends FutureBase<T | typeof DONE> implements Disposable {
   /** The last poll returned `PENDING`: the chain's source holds a wait of ours. */

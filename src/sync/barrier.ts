@@ -64,7 +64,14 @@ export class Barrier {
     return new BarrierWait(this);
   }
 
-  /** How many have arrived in the current round. */
+  /**
+   * How many have arrived in the current round.
+   *
+   * @example
+   * ```ts
+   * console.log(`${table.arrived()} of 4 diners seated`);
+   * ```
+   */
   arrived(): number {
     return this.queue.length;
   }

@@ -84,7 +84,14 @@ export class Mutex<T = void> extends Lock<T> {
     return this.holdNow(new MutexLock(this, this.trackCaller ? callSite() : null));
   }
 
-  /** Whether some guard holds the lock now. */
+  /**
+   * Whether some guard holds the lock now.
+   *
+   * @example
+   * ```ts
+   * if (pantry.isLocked()) console.log("someone is in the pantry");
+   * ```
+   */
   isLocked(): boolean {
     return this.permits === 0;
   }

@@ -37,12 +37,26 @@ export class OnceCell<T> {
   /** @internal callers waiting while another initialises. */
   readonly queue = new WaitQueue<GetOrInit<T>>();
 
-  /** The value, or `undefined` while not set. */
+  /**
+   * The value, or `undefined` while not set.
+   *
+   * @example
+   * ```ts
+   * const menu = cell.get(); // undefined until set() or the first getOrInit() has written it
+   * ```
+   */
   get(): T | undefined {
     return this.value;
   }
 
-  /** Whether the value is set. */
+  /**
+   * Whether the value is set.
+   *
+   * @example
+   * ```ts
+   * if (!cell.isInitialized()) console.log("the menu is still being written");
+   * ```
+   */
   isInitialized(): boolean {
     return this.state === SET;
   }

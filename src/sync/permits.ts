@@ -44,7 +44,15 @@ export const DROPPED = 4;
 /** Threw (the primitive closed, or a deadlock check fired). */
 export const FAILED = 5;
 
-/** A count of permits and the line of futures waiting for some. */
+/**
+ * A count of permits and the line of futures waiting for some.
+ *
+ * @example
+ * ```ts
+ * const burners = new Semaphore(4); // a Permits: 4 burners and the line of chefs waiting for one
+ * using burner = yield* burners.acquire();
+ * ```
+ */
 export class Permits {
   /** @internal permits free now. */
   permits: number;

@@ -128,12 +128,28 @@ export class RwLock<T> extends Lock<T> {
     return this.holdNow(new RwAccess<T>(this, need, site));
   }
 
-  /** How many read guards are held now. */
+  /**
+   * How many read guards are held now.
+   *
+   * @example
+   * ```ts
+   * using a = yield* menu.read();
+   * using b = yield* menu.read();
+   * console.log(menu.readerCount()); // 2
+   * ```
+   */
   readerCount(): number {
     return this.permits === 0 ? 0 : MAX_PERMITS - this.permits;
   }
 
-  /** Whether a writer holds the lock now. */
+  /**
+   * Whether a writer holds the lock now.
+   *
+   * @example
+   * ```ts
+   * if (menu.isWriteLocked()) console.log("the menu is being rewritten");
+   * ```
+   */
   isWriteLocked(): boolean {
     return this.permits === 0;
   }

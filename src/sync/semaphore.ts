@@ -97,7 +97,16 @@ export class Semaphore extends Permits {
     this.releasePermits(n);
   }
 
-  /** Permits free now. */
+  /**
+   * Permits free now.
+   *
+   * @example
+   * ```ts
+   * const burners = new Semaphore(4);
+   * using burner = yield* burners.acquire();
+   * console.log(burners.availablePermits()); // 3
+   * ```
+   */
   availablePermits(): number {
     return this.permits;
   }
@@ -115,7 +124,15 @@ export class Semaphore extends Permits {
     this.closePermits();
   }
 
-  /** Whether `close()` was called. */
+  /**
+   * Whether `close()` was called.
+   *
+   * @example
+   * ```ts
+   * burners.close();
+   * console.log(burners.isClosed()); // true: acquire() now throws AcquireError
+   * ```
+   */
   isClosed(): boolean {
     return this.closed;
   }

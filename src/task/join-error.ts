@@ -3,7 +3,18 @@
  * the thrown value in `cause`); a task that was aborted ends cancelled (`isCancelled()`).
  */
 
-/** The error a `JoinHandle` throws when its task did not produce a value. */
+/**
+ * The error a `JoinHandle` throws when its task did not produce a value.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   yield* handle;
+ * } catch (e) {
+ *   if (e instanceof JoinError && e.isPanic()) console.log(`${e.taskName} dropped the dish`, e.cause);
+ * }
+ * ```
+ */
 export class JoinError extends Error {
   override name = "JoinError";
   private readonly kind: "panic" | "cancelled";
@@ -29,22 +40,50 @@ export class JoinError extends Error {
     this.taskName = taskName;
   }
 
-  /** A task that threw `cause`. */
+  /**
+   * A task that threw `cause`.
+   *
+   * @example
+   * ```ts
+   * const burnt = JoinError.panic(7, "table 7", new Error("burnt")); // a test's stand-in
+   * ```
+   */
   static panic(taskId: number, taskName: string, cause: unknown): JoinError {
     return new JoinError("panic", taskId, taskName, cause);
   }
 
-  /** A task that was aborted (`cause` is the abort reason, if any). */
+  /**
+   * A task that was aborted (`cause` is the abort reason, if any).
+   *
+   * @example
+   * ```ts
+   * const calledOff = JoinError.cancelled(7, "table 7"); // calledOff.isCancelled() === true
+   * ```
+   */
   static cancelled(taskId: number, taskName: string, cause?: unknown): JoinError {
     return new JoinError("cancelled", taskId, taskName, cause);
   }
 
-  /** Whether the task threw. */
+  /**
+   * Whether the task threw.
+   *
+   * @example
+   * ```ts
+   * if (e instanceof JoinError && e.isPanic()) throw e.cause; // the chef's own error
+   * ```
+   */
   isPanic(): boolean {
     return this.kind === "panic";
   }
 
-  /** Whether the task was aborted. */
+  /**
+   * Whether the task was aborted.
+   *
+   * @example
+   * ```ts
+   * if (e instanceof JoinError && e.isCancelled()) console.log("the order was called off");
+   * ```
+   */
   isCancelled(): boolean {
     return this.kind === "cancelled";
   }

@@ -33,12 +33,28 @@ export class JoinHandle<T> extends FutureBase<T> implements PromiseLike<T>, Disp
     super();
   }
 
-  /** The task's id, unique within its runtime. */
+  /**
+   * The task's id, unique within its runtime.
+   *
+   * @example
+   * ```ts
+   * const handle = spawn(cookDish("Soup", 1000));
+   * console.log(handle.id); // e.g. 2: the manager numbers chefs in order
+   * ```
+   */
   get id(): number {
     return this.task.id;
   }
 
-  /** The task's name. */
+  /**
+   * The task's name.
+   *
+   * @example
+   * ```ts
+   * const handle = spawn(cookDish("Soup", 1000), { name: "table 1" });
+   * console.log(handle.name); // "table 1"
+   * ```
+   */
   get name(): string {
     return this.task.name;
   }
@@ -66,16 +82,41 @@ export class JoinHandle<T> extends FutureBase<T> implements PromiseLike<T>, Disp
     this.task.abort();
   }
 
-  /** Whether the task has finished (with a value, a panic or a cancellation). */
+  /**
+   * Whether the task has finished (with a value, a panic or a cancellation).
+   *
+   * @example
+   * ```ts
+   * if (!handle.isFinished()) console.log("the soup is still on the stove");
+   * ```
+   */
   isFinished(): boolean {
     return this.task.isFinished();
   }
 
-  /** A handle that can abort the task but not await it. */
+  /**
+   * A handle that can abort the task but not await it.
+   *
+   * @example
+   * ```ts
+   * const stop = handle.abortHandle(); // give the waiter a way to call the order off
+   * stop.abort();
+   * ```
+   */
   abortHandle(): AbortHandle {
     return this.task.abortHandle();
   }
 
+  /**
+   * Await the task from native code (`await handle`): its value, or its `JoinError` as a
+   * rejection. Inside a Brigade task use `yield* handle`, which does not leave the runtime.
+   *
+   * @example
+   * ```ts
+   * const rt = new Runtime();
+   * console.log(await rt.spawn(cookDish("Soup", 1000))); // "Dish: Soup"
+   * ```
+   */
   // biome-ignore lint/suspicious/noThenProperty: a JoinHandle is deliberately awaitable from native code.
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
@@ -118,17 +159,40 @@ export class AbortHandle {
   /** @internal */
   constructor(private readonly task: Task<unknown>) {}
 
-  /** The task's id. */
+  /**
+   * The task's id.
+   *
+   * @example
+   * ```ts
+   * const soup = set.spawn(cookDish("Soup", 1000));
+   * console.log(`task ${soup.id} is on the soup`);
+   * ```
+   */
   get id(): number {
     return this.task.id;
   }
 
-  /** Cancel the task (see {@link JoinHandle.abort}). */
+  /**
+   * Cancel the task (see {@link JoinHandle.abort}).
+   *
+   * @example
+   * ```ts
+   * const soup = set.spawn(cookDish("Soup", 1000));
+   * soup.abort(); // the soup only; the rest of the set cooks on
+   * ```
+   */
   abort(): void {
     this.task.abort();
   }
 
-  /** Whether the task has finished. */
+  /**
+   * Whether the task has finished.
+   *
+   * @example
+   * ```ts
+   * if (!soup.isFinished()) soup.abort();
+   * ```
+   */
   isFinished(): boolean {
     return this.task.isFinished();
   }

@@ -74,7 +74,15 @@ export class JoinSet<T> implements Disposable {
   /** Set once by `[Symbol.dispose]`: the set is empty for good and takes no new tasks. */
   private disposed = false;
 
-  /** How many tasks are in the set (running, or finished and not yet taken). */
+  /**
+   * How many tasks are in the set (running, or finished and not yet taken).
+   *
+   * @example
+   * ```ts
+   * set.spawn(cookDish("Soup", 1000));
+   * console.log(set.size); // 1 until joinNext() takes the soup
+   * ```
+   */
   get size(): number {
     return this.members.size;
   }

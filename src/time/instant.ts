@@ -103,11 +103,27 @@ export class Instant {
     return d > 0 ? d : 0;
   }
 
-  /** The time-line value, so that `a < b` compares instants. */
+  /**
+   * The time-line value, so that `a < b` compares instants.
+   *
+   * @example
+   * ```ts
+   * const opened = Instant.now();
+   * if (Instant.now() > opened) console.log("time has passed since opening");
+   * ```
+   */
   valueOf(): number {
     return this.ms;
   }
 
+  /**
+   * `Instant(<ms> ms)`, the point on the time line, for logs and test failures.
+   *
+   * @example
+   * ```ts
+   * console.log(`order taken at ${Instant.now()}`); // e.g. "order taken at Instant(1500 ms)"
+   * ```
+   */
   toString(): string {
     return `Instant(${this.ms} ms)`;
   }

@@ -128,7 +128,16 @@ export class Interval implements Disposable {
     this.delay.reset(Instant.at(this.origin));
   }
 
-  /** The behaviour after missed ticks. */
+  /**
+   * The behaviour after missed ticks.
+   *
+   * @example
+   * ```ts
+   * const rounds = interval(1000);
+   * rounds.setMissedTickBehavior(MissedTickBehavior.Skip);
+   * console.log(rounds.missedTickBehavior()); // "skip"
+   * ```
+   */
   missedTickBehavior(): MissedTickBehavior {
     return this.behavior;
   }
