@@ -11,7 +11,7 @@
  * Run it: `npx tsx examples/chat-server.ts 6142`, then `nc 127.0.0.1 6142` in a few terminals.
  */
 import { pathToFileURL } from "node:url";
-import { asyncFn, DONE, mpsc, Runtime, select, spawn } from "../src/index.js";
+import { asyncFn, DONE, mpsc, Runtime, race, type Selected, select, spawn } from "../src/index.js";
 import { BufReader, ctrlC, IoError, TcpListener, type TcpStream } from "../src/node.js";
 
 const encoder = new TextEncoder();
@@ -51,7 +51,15 @@ const client = asyncFn(function* (conn: TcpStream, room: Room) {
     id = room.join(mailbox);
     room.broadcast(id, `${name} has joined the chat`);
     for (;;) {
-      const first = yield* select(lines.next(), inbox.recv());
+      let first: Selected<string | typeof DONE, string | undefined>;
+      try {
+        first = yield* select(lines.next(), inbox.recv());
+      } catch (e) {
+        // A line that is not UTF-8 is skipped (the stream goes on with the next one), as tokio's
+        // chat logs a decoding error and keeps the client.
+        if (e instanceof IoError && e.kind === "InvalidData") continue;
+        throw e;
+      }
       first[Symbol.dispose](); // drop the other wait; neither loses anything
       if (first.index === 0) {
         if (first.value === DONE) return; // the client hung up
@@ -96,6 +104,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const rt = new Runtime();
   const listener = await rt.spawn(TcpListener.bind({ port: Number(process.argv[2] ?? 6142) }));
   console.log(`chat server on ${listener.localAddr()}; Ctrl-C to stop`);
-  await rt.spawn(select(serveChat(listener), ctrlC()));
+  // race, not select: the accept loop that loses is dropped, which closes the listener.
+  await rt.spawn(race(serveChat(listener), ctrlC()));
   await rt.shutdown();
 }

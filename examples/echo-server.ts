@@ -6,7 +6,7 @@
  * Run it: `npx tsx examples/echo-server.ts 7000`, then `nc 127.0.0.1 7000`.
  */
 import { pathToFileURL } from "node:url";
-import { asyncFn, Runtime, select, spawn } from "../src/index.js";
+import { asyncFn, Runtime, race, spawn } from "../src/index.js";
 import { copy, ctrlC, IoError, TcpListener, type TcpStream } from "../src/node.js";
 
 /** Serve one client: echo, then close our side once theirs is closed. */
@@ -46,6 +46,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const rt = new Runtime();
   const listener = await rt.spawn(TcpListener.bind({ port: Number(process.argv[2] ?? 7000) }));
   console.log(`echo server on ${listener.localAddr()}; Ctrl-C to stop`);
-  await rt.spawn(select(serveEcho(listener), ctrlC()));
+  // race, not select: the accept loop that loses is dropped, which closes the listener.
+  await rt.spawn(race(serveEcho(listener), ctrlC()));
   await rt.shutdown();
 }

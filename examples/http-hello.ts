@@ -2,12 +2,15 @@
  * A minimal HTTP/1.1 server that says hello: the request line and headers are read line by line
  * from a `BufReader`, a body (if any) is skipped by its Content-Length, and connections are kept
  * alive until the client closes them or asks to (`Connection: close`). Enough for curl, Node's
- * `http` client and a load generator; not a real HTTP implementation (no chunked bodies).
+ * `http` client and a load generator; not a real HTTP implementation. What it cannot frame it
+ * refuses and closes (chunked bodies: 501; a bad request line, header or Content-Length: 400; too
+ * many headers: 431; a body over 1 MiB: 413), and a head must arrive within 10 s. One line of a
+ * head is still read whole before it is looked at: a real server caps its length too.
  *
  * Run it: `npx tsx examples/http-hello.ts 8080`, then `curl -i http://127.0.0.1:8080/`.
  */
 import { pathToFileURL } from "node:url";
-import { asyncFn, Runtime, select, spawn } from "../src/index.js";
+import { asyncFn, Runtime, race, spawn, TimeoutError, timeout } from "../src/index.js";
 import { BufReader, ctrlC, IoError, readExact, TcpListener, type TcpStream } from "../src/node.js";
 
 /** What the server answers, as a plain function (the benchmark gives node:http the same one). */
@@ -23,8 +26,18 @@ const REASONS: Record<number, string> = {
   400: "Bad Request",
   404: "Not Found",
   405: "Method Not Allowed",
+  413: "Content Too Large",
+  431: "Request Header Fields Too Large",
+  501: "Not Implemented",
 };
 const encoder = new TextEncoder();
+
+/** A client gets this long to send a whole request head (and an idle connection to start one). */
+const HEAD_TIMEOUT_MS = 10_000;
+/** Header lines in one request, at most. */
+const MAX_HEADERS = 100;
+/** The largest body this server reads (and throws away). */
+const MAX_BODY = 1024 * 1024;
 
 function response(status: number, body: string, close: boolean, head: boolean): Uint8Array {
   const bytes = encoder.encode(body);
@@ -34,6 +47,7 @@ function response(status: number, body: string, close: boolean, head: boolean): 
     `Content-Length: ${bytes.length}`,
     close ? "Connection: close" : "Connection: keep-alive",
   ];
+  if (status === 405) lines.push("Allow: GET, HEAD");
   const headBytes = encoder.encode(`${lines.join("\r\n")}\r\n\r\n`);
   if (head) return headBytes;
   const out = new Uint8Array(headBytes.length + bytes.length);
@@ -42,41 +56,84 @@ function response(status: number, body: string, close: boolean, head: boolean): 
   return out;
 }
 
+/** A request head, or the status that refuses it (the connection is then closed). */
+type Head =
+  | { method: string; path: string; length: number; close: boolean }
+  | { refuse: number }
+  | null;
+
+/** Read one request head: the request line and the headers, up to the blank line. */
+const readHead = asyncFn(function* (reader: BufReader) {
+  let requestLine = yield* reader.readLine();
+  if (requestLine === "") requestLine = yield* reader.readLine(); // one stray CRLF is allowed
+  if (requestLine === null || requestLine === "") return null as Head; // the client closed
+  const parts = requestLine.split(" ");
+  const [method = "", path = "", version = ""] = parts;
+  if (parts.length !== 3 || !/^HTTP\/1\.[01]$/.test(version)) return { refuse: 400 } as Head;
+  let length: number | null = null;
+  let close = version === "HTTP/1.0";
+  for (let n = 0; ; n++) {
+    const line = yield* reader.readLine();
+    if (line === null) return null as Head;
+    if (line === "") break;
+    if (n === MAX_HEADERS) return { refuse: 431 } as Head;
+    const colon = line.indexOf(":");
+    if (colon <= 0) return { refuse: 400 } as Head;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (name === "transfer-encoding") return { refuse: 501 } as Head; // no chunked bodies here
+    if (name === "content-length") {
+      // Digits only, and the same value if repeated: anything else could frame the next request.
+      if (!/^\d+$/.test(value) || (length !== null && length !== Number(value))) {
+        return { refuse: 400 } as Head;
+      }
+      length = Number(value);
+    } else if (name === "connection") {
+      const tokens = value
+        .toLowerCase()
+        .split(",")
+        .map((t) => t.trim());
+      if (tokens.includes("close")) close = true;
+      else if (tokens.includes("keep-alive")) close = false;
+    }
+  }
+  if (length !== null && length > MAX_BODY) return { refuse: 413 } as Head;
+  return { method, path, length: length ?? 0, close } as Head;
+});
+
 /** Serve one connection: request after request until it closes. */
 const serveHttp = asyncFn(function* (conn: TcpStream) {
   conn.setNoDelay(true);
   const reader = new BufReader(conn);
+  const scratch = new Uint8Array(16 * 1024);
   try {
     for (;;) {
-      const requestLine = yield* reader.readLine();
-      if (requestLine === null || requestLine === "") return; // the client closed
-      const [method = "", path = "", version = ""] = requestLine.split(" ");
-      let length = 0;
-      let close = version === "HTTP/1.0";
-      for (
-        let line = yield* reader.readLine();
-        line !== null && line !== "";
-        line = yield* reader.readLine()
-      ) {
-        const colon = line.indexOf(":");
-        const name = line.slice(0, colon).trim().toLowerCase();
-        const value = line.slice(colon + 1).trim();
-        if (name === "content-length") length = Number(value) || 0;
-        else if (name === "connection") close = value.toLowerCase() === "close";
+      // A client that sends half a head and waits (slowloris) is let go after the timeout.
+      const head = yield* timeout(HEAD_TIMEOUT_MS, readHead(reader));
+      if (head === null) return;
+      if ("refuse" in head) {
+        const { refuse } = head;
+        yield* conn.writeAll(response(refuse, `${REASONS[refuse]}\n`, true, false));
+        yield* conn.shutdown();
+        return;
       }
-      if (length > 0) yield* readExact(reader, new Uint8Array(length));
-      const { status, body } = version.startsWith("HTTP/1.")
-        ? handler(method, path)
-        : { status: 400, body: "Bad Request\n" };
-      yield* conn.writeAll(response(status, body, close, method === "HEAD"));
-      if (close) {
+      // The body is read and dropped a piece at a time, never all at once.
+      for (let left = head.length; left > 0; ) {
+        const n = Math.min(left, scratch.length);
+        yield* readExact(reader, scratch.subarray(0, n));
+        left -= n;
+      }
+      const { status, body } = handler(head.method, head.path);
+      yield* conn.writeAll(response(status, body, head.close, head.method === "HEAD"));
+      if (head.close) {
         yield* conn.shutdown();
         return;
       }
     }
   } catch (e) {
-    // A client that hangs up abruptly (a reset) ends its connection, nothing more.
-    if (!(e instanceof IoError)) throw e;
+    // A client that hangs up abruptly (a reset), sends bytes that are not text, or is too slow,
+    // ends its connection, nothing more.
+    if (!(e instanceof IoError) && !(e instanceof TimeoutError)) throw e;
   } finally {
     conn[Symbol.dispose]();
   }
@@ -103,6 +160,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const rt = new Runtime();
   const listener = await rt.spawn(TcpListener.bind({ port: Number(process.argv[2] ?? 8080) }));
   console.log(`http://${listener.localAddr()}/ ; Ctrl-C to stop`);
-  await rt.spawn(select(serve(listener), ctrlC()));
+  // race, not select: the accept loop that loses is dropped, which closes the listener.
+  await rt.spawn(race(serve(listener), ctrlC()));
   await rt.shutdown();
 }

@@ -3,16 +3,19 @@
  * servers; Node's `http` client, curl and a bounded autocannon load for the HTTP server. After each
  * `stop()`, no socket or listener may be left.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn as spawnProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import net from "node:net";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { start as startChat } from "../examples/chat-server.js";
 import { start as startEcho } from "../examples/echo-server.js";
 import { start as startHttp } from "../examples/http-hello.js";
 import { expectNoSocketsLeft } from "./net-testkit.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 expectNoSocketsLeft();
 
@@ -89,6 +92,11 @@ describe("examples/chat-server.ts", () => {
       bob.say("me\r"); // a \r\n ending is a line ending too
       await alice.expectLine("bob: me");
       await dave.expectLine("bob: me");
+      // A line that is not UTF-8 is skipped; the sender stays in the room.
+      bob.socket.write(Buffer.from([0xff, 0xfe, 0x0a]));
+      bob.say("still here");
+      await alice.expectLine("bob: still here");
+      expect(alice.lines).not.toContain("bob has left the chat");
       expect(bob.lines).not.toContain("bob: who wants soup?");
       expect(alice.lines.filter((l) => l.startsWith("alice:"))).toEqual([]);
       bob.socket.end();
@@ -133,6 +141,83 @@ interface AutocannonResult {
   "2xx": number;
   requests: { total: number };
 }
+
+/** Send `raw` bytes on a fresh connection; resolve with everything the server sent before closing. */
+function rawExchange(port: number, raw: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1", () => socket.write(raw));
+    let got = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (d: string) => {
+      got += d;
+    });
+    socket.on("error", reject);
+    socket.on("close", () => resolve(got));
+  });
+}
+
+describe("examples/http-hello.ts refuses what it cannot frame, and closes", () => {
+  it("chunked bodies (501), bad or duplicate Content-Length (400), a body over 1 MiB (413), a bad request line or header (400)", async () => {
+    const server = await startHttp(0);
+    try {
+      const cases: [string, string][] = [
+        ["POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nGET /\r\n0\r\n\r\n", "501"],
+        ["POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde", "400"],
+        ["POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\n", "400"],
+        ["POST / HTTP/1.1\r\nContent-Length: 99999999999999\r\n\r\n", "413"],
+        ["GET /\r\n\r\n", "400"],
+        ["GET / HTTP/1.1\r\nno colon here\r\n\r\n", "400"],
+      ];
+      for (const [raw, status] of cases) {
+        const reply = await rawExchange(server.port, raw);
+        // One response, then the connection is closed (the close event resolved the exchange).
+        expect(reply.match(/^HTTP\/1\.1 (\d+)/m)?.[1]).toBe(status);
+        expect(reply.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+        expect(reply).toMatch(/Connection: close/);
+      }
+      // A keep-alive request after all that is still served normally.
+      const ok = await request(server.port, "GET", "/");
+      expect(ok.status).toBe(200);
+      const tooMany = await request(server.port, "DELETE", "/");
+      expect(tooMany.status).toBe(405);
+      expect(tooMany.headers.allow).toBe("GET, HEAD");
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("the examples, run as programs", () => {
+  it("each exits by itself on Ctrl-C, the accept loop dropped and the port closed", async () => {
+    for (const example of ["echo-server", "chat-server", "http-hello"]) {
+      const child = spawnProcess(
+        process.execPath,
+        ["--import", "tsx", `examples/${example}.ts`, "0"],
+        {
+          cwd: ROOT,
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
+      const ready = new Promise<void>((resolve) => {
+        child.stdout!.once("data", () => resolve());
+      });
+      const exited = new Promise<number | null>((resolve) =>
+        child.on("exit", (code) => resolve(code)),
+      );
+      await ready;
+      // The banner is printed just before the Ctrl-C future is first polled (and its listener
+      // installed); a signal sooner than that would get Node's default exit, not the example's.
+      await new Promise((r) => setTimeout(r, 500));
+      child.kill("SIGINT");
+      const code = await Promise.race([
+        exited,
+        new Promise((r) => setTimeout(() => r("hung"), 10_000)),
+      ]);
+      if (code === "hung") child.kill("SIGKILL");
+      expect([example, code]).toEqual([example, 0]);
+    }
+  }, 60_000);
+});
 
 describe("examples/http-hello.ts", () => {
   it("answers Node's http client: 200 with the body, 404, 405 after a body, HEAD without a body", async () => {

@@ -1,7 +1,8 @@
 /**
  * ctrlC and signal: the closing bell. A future that is ready at the next SIGINT (Ctrl-C in a
  * terminal), or at the next delivery of another process signal (`signal("SIGTERM")`, what a
- * container runtime sends), for servers that shut down gracefully: `select(serve(), ctrlC())`.
+ * container runtime sends), for servers that shut down gracefully: `race(serve(), ctrlC())` (the
+ * serving loop that loses is dropped, and with it the listener).
  *
  * While it waits, Node's default reaction to the signal (exiting) is off, because a listener is
  * installed; the listener is added at the first poll and removed when the future completes or is
@@ -79,7 +80,7 @@ class SignalFuture extends FutureBase<void> implements Disposable {
  *
  * @example
  * ```ts
- * const first = yield* select(serveForever(listener), ctrlC());
+ * yield* race(serveForever(listener), ctrlC()); // the loop is dropped when Ctrl-C comes
  * console.log("closing the kitchen");
  * ```
  */
@@ -96,7 +97,7 @@ export function ctrlC(): FutureBase<void> & Disposable {
  *
  * @example
  * ```ts
- * const stop = yield* select(serveForever(listener), select(ctrlC(), signal("SIGTERM")));
+ * yield* race(serveForever(listener), race(ctrlC(), signal("SIGTERM")));
  * console.log("closing the kitchen");
  * ```
  */
