@@ -40,7 +40,8 @@ class Room {
 
 /** One client, from greeting to goodbye. */
 const client = asyncFn(function* (conn: TcpStream, room: Room) {
-  const lines = new BufReader(conn).lines();
+  // A line longer than 64 KiB is refused (and skipped), not gathered in memory whole.
+  const lines = new BufReader(conn).lines({ maxLength: 64 * 1024 });
   const [mailbox, inbox] = mpsc.unboundedChannel<string>();
   let id = 0;
   let name: string | typeof DONE = DONE;
@@ -55,8 +56,8 @@ const client = asyncFn(function* (conn: TcpStream, room: Room) {
       try {
         first = yield* select(lines.next(), inbox.recv());
       } catch (e) {
-        // A line that is not UTF-8 is skipped (the stream goes on with the next one), as tokio's
-        // chat logs a decoding error and keeps the client.
+        // A line that is not UTF-8, or too long, is skipped (the stream goes on with the next
+        // one), as tokio's chat logs a decoding error and keeps the client.
         if (e instanceof IoError && e.kind === "InvalidData") continue;
         throw e;
       }

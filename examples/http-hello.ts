@@ -4,8 +4,8 @@
  * alive until the client closes them or asks to (`Connection: close`). Enough for curl, Node's
  * `http` client and a load generator; not a real HTTP implementation. What it cannot frame it
  * refuses and closes (chunked bodies: 501; a bad request line, header or Content-Length: 400; too
- * many headers: 431; a body over 1 MiB: 413), and a head must arrive within 10 s. One line of a
- * head is still read whole before it is looked at: a real server caps its length too.
+ * many headers: 431; a body over 1 MiB: 413), a line of the head may hold 8 KiB, and a head must
+ * arrive within 10 s.
  *
  * Run it: `npx tsx examples/http-hello.ts 8080`, then `curl -i http://127.0.0.1:8080/`.
  */
@@ -34,6 +34,8 @@ const encoder = new TextEncoder();
 
 /** A client gets this long to send a whole request head (and an idle connection to start one). */
 const HEAD_TIMEOUT_MS = 10_000;
+/** A line of a request head, at most (a longer one closes the connection, unread). */
+const LINE = { maxLength: 8 * 1024 };
 /** Header lines in one request, at most. */
 const MAX_HEADERS = 100;
 /** The largest body this server reads (and throws away). */
@@ -64,8 +66,8 @@ type Head =
 
 /** Read one request head: the request line and the headers, up to the blank line. */
 const readHead = asyncFn(function* (reader: BufReader) {
-  let requestLine = yield* reader.readLine();
-  if (requestLine === "") requestLine = yield* reader.readLine(); // one stray CRLF is allowed
+  let requestLine = yield* reader.readLine(LINE);
+  if (requestLine === "") requestLine = yield* reader.readLine(LINE); // one stray CRLF is allowed
   if (requestLine === null || requestLine === "") return null as Head; // the client closed
   const parts = requestLine.split(" ");
   const [method = "", path = "", version = ""] = parts;
@@ -73,7 +75,7 @@ const readHead = asyncFn(function* (reader: BufReader) {
   let length: number | null = null;
   let close = version === "HTTP/1.0";
   for (let n = 0; ; n++) {
-    const line = yield* reader.readLine();
+    const line = yield* reader.readLine(LINE);
     if (line === null) return null as Head;
     if (line === "") break;
     if (n === MAX_HEADERS) return { refuse: 431 } as Head;

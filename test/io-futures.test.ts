@@ -308,6 +308,58 @@ describe("BufReader", () => {
     expect(log).toEqual(["ok", "IoError InvalidData", "next", "DONE"]);
   });
 
+  it("lines({ maxLength }) refuses a longer line with InvalidData, skips the rest of it, and goes on", async () => {
+    const text = "ab\nabcdefghijklmnop\ncd\nabcdef\nxy";
+    for (const [piece, buffer] of [
+      [3, 4],
+      [1, 64],
+      [64, 64],
+    ] as const) {
+      const log = await inRuntime(function* () {
+        const reader = new BufReader(
+          new MockReader(new TextEncoder().encode(text), [piece]),
+          buffer,
+        );
+        const lines = reader.lines({ maxLength: 5 });
+        const out: string[] = [];
+        for (let i = 0; i < 8; i++) {
+          try {
+            const line = yield* lines.next();
+            out.push(line === DONE ? "DONE" : line);
+            if (line === DONE) break;
+          } catch (e) {
+            out.push(e instanceof IoError ? `IoError ${e.kind}` : `other ${String(e)}`);
+          }
+        }
+        return out;
+      });
+      expect([piece, buffer, log]).toEqual([
+        piece,
+        buffer,
+        ["ab", "IoError InvalidData", "cd", "IoError InvalidData", "xy", "DONE"],
+      ]);
+    }
+  });
+
+  it("readLine({ maxLength }) throws InvalidData for a longer line; bad options are refused by name", async () => {
+    const got = await inRuntime(function* () {
+      const reader = new BufReader(
+        new MockReader(new TextEncoder().encode("0123456789\n"), [4]),
+        4,
+      );
+      try {
+        return yield* reader.readLine({ maxLength: 8 });
+      } catch (e) {
+        return e instanceof IoError ? `${e.kind}: ${e.message}` : String(e);
+      }
+    });
+    expect(got).toBe("InvalidData: BufReader: a line longer than 8 bytes (options.maxLength)");
+    const reader = new BufReader(new MockReader(new Uint8Array(0)));
+    expect(() => reader.lines({ maxLength: 0 })).toThrow(RangeError);
+    expect(() => reader.readLine({ maxLength: "8" as never })).toThrow(TypeError);
+    expect(() => reader.lines({ maxLength: Number.POSITIVE_INFINITY })).not.toThrow();
+  });
+
   it("readLine() on invalid UTF-8 (a character cut off by the end) throws InvalidData", async () => {
     const bytes = new Uint8Array([0x61, 0xe2, 0x82]); // "a" and two of the three bytes of "€"
     const got = await inRuntime(function* () {

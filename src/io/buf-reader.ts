@@ -126,8 +126,8 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
    * const greeting = yield* reader.readLine();
    * ```
    */
-  readLine(): FutureBase<string | null> & Disposable {
-    return new ReadLine(this);
+  readLine(options?: LineOptions): FutureBase<string | null> & Disposable {
+    return new ReadLine(this, maxLengthOf(options, "reader.readLine(options)"));
   }
 
   /**
@@ -140,8 +140,8 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
    * yield* new BufReader(socket).lines().forEach((line) => console.log(line));
    * ```
    */
-  lines(): StreamBase<string> {
-    return new Lines(this);
+  lines(options?: LineOptions): StreamBase<string> {
+    return new Lines(this, maxLengthOf(options, "reader.lines(options)"));
   }
 
   [Symbol.dispose](): void {
@@ -149,10 +149,45 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
   }
 }
 
+/** Options of `readLine` and `lines`. */
+export interface LineOptions {
+  /**
+   * The longest line accepted, in bytes (without its ending), as tokio's
+   * `LinesCodec::new_with_max_length`: a longer line is an `IoError` of kind `"InvalidData"`
+   * instead of being gathered in memory whole. `lines()` then skips the rest of it and goes on
+   * with the line after; after `readLine()`, what is left of it is still unread (a server closes
+   * the connection). Default: no limit.
+   * @example new BufReader(socket).lines({ maxLength: 8 * 1024 })
+   */
+  maxLength?: number;
+}
+
+function maxLengthOf(options: LineOptions | undefined, where: string): number {
+  if (options === undefined) return Number.POSITIVE_INFINITY;
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`${where}: options must be an object like { maxLength }`);
+  }
+  const max = options.maxLength;
+  if (max === undefined) return Number.POSITIVE_INFINITY;
+  if (typeof max !== "number") {
+    throw new TypeError(`${where}: options.maxLength must be a number, got ${typeof max}`);
+  }
+  if (!(max >= 1) || (!Number.isInteger(max) && max !== Number.POSITIVE_INFINITY)) {
+    throw new RangeError(
+      `${where}: options.maxLength must be an integer of at least 1, got ${max}`,
+    );
+  }
+  return max;
+}
+
 /** Accumulates the bytes of one line across polls. */
 class LineAssembler {
   private parts: Uint8Array[] = [];
   private length = 0;
+  /** A line went past `maxLength`: its bytes are skipped up to the next newline. */
+  private skipping = false;
+
+  constructor(private readonly maxLength = Number.POSITIVE_INFINITY) {}
   /** Fatal: bad bytes are an error, not U+FFFD. A BOM is kept: it is text inside a line. */
   private readonly decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -166,6 +201,23 @@ class LineAssembler {
         return this.length === 0 ? null : this.finish(EMPTY, false);
       }
       const nl = avail.indexOf(NEWLINE);
+      if (this.skipping) {
+        // The rest of a line that was too long: dropped up to its newline.
+        reader.consume(nl >= 0 ? nl + 1 : avail.length);
+        if (nl >= 0) this.skipping = false;
+        continue;
+      }
+      if (this.length + (nl >= 0 ? nl : avail.length) > this.maxLength) {
+        // Too long: not gathered further. What is left of it is skipped by the next polls.
+        reader.consume(nl >= 0 ? nl + 1 : avail.length);
+        this.skipping = nl < 0;
+        this.parts = [];
+        this.length = 0;
+        throw new IoError(
+          "InvalidData",
+          `BufReader: a line longer than ${this.maxLength} bytes (options.maxLength)`,
+        );
+      }
       if (nl >= 0) {
         const tail = avail.slice(0, nl);
         reader.consume(nl + 1);
@@ -204,9 +256,13 @@ class LineAssembler {
 }
 
 class ReadLine extends IoFuture<string | null> {
-  private readonly line = new LineAssembler();
-  constructor(private readonly reader: BufReader) {
+  private readonly line: LineAssembler;
+  constructor(
+    private readonly reader: BufReader,
+    maxLength: number,
+  ) {
     super(reader);
+    this.line = new LineAssembler(maxLength);
   }
   protected step(cx: Context): Poll<string | null> {
     return this.line.pollLine(cx, this.reader);
@@ -214,14 +270,18 @@ class ReadLine extends IoFuture<string | null> {
 }
 
 class Lines extends StreamBase<string> {
-  private readonly line = new LineAssembler();
+  private readonly line: LineAssembler;
   private ended = false;
   /** What the reader parks its pollers on, if it can say who parked (see io-future.ts). */
   private readonly source: ParkSource | null;
   /** Which `next()` of an adapter on this stream holds the reader's wait (stream.ts, WITHDRAW). */
   private readonly claim = new Claim();
-  constructor(private readonly reader: BufReader) {
+  constructor(
+    private readonly reader: BufReader,
+    maxLength: number,
+  ) {
     super();
+    this.line = new LineAssembler(maxLength);
     this.source = parkSourceOf(reader);
   }
   pollNext(cx: Context): StreamPoll<string> {

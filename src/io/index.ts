@@ -2,7 +2,7 @@
  * The io module's barrel: AsyncRead/AsyncWrite and the futures on top of them. Node-only because
  * of `ctrlC`; the rest would run anywhere.
  */
-export { BufReader } from "./buf-reader.js";
+export { BufReader, type LineOptions } from "./buf-reader.js";
 export { copy, copyBidirectional } from "./copy.js";
 export { IoError, type IoErrorKind } from "./error.js";
 export { read, readExact, readToEnd } from "./read.js";
