@@ -47,7 +47,16 @@ const client = asyncFn(function* (conn: TcpStream, room: Room) {
   let name: string | typeof DONE = DONE;
   try {
     yield* conn.writeAll(encoder.encode("Please enter your username:\n"));
-    name = yield* lines.next();
+    // A name that is not text (or too long) is asked for again, as any later line is skipped.
+    for (;;) {
+      try {
+        name = yield* lines.next();
+        break;
+      } catch (e) {
+        if (!(e instanceof IoError && e.kind === "InvalidData")) throw e;
+        yield* conn.writeAll(encoder.encode("Please enter your username:\n"));
+      }
+    }
     if (name === DONE) return;
     id = room.join(mailbox);
     room.broadcast(id, `${name} has joined the chat`);

@@ -67,7 +67,8 @@ type Head =
 /** Read one request head: the request line and the headers, up to the blank line. */
 const readHead = asyncFn(function* (reader: BufReader) {
   let requestLine = yield* reader.readLine(LINE);
-  if (requestLine === "") requestLine = yield* reader.readLine(LINE); // one stray CRLF is allowed
+  // Empty lines before a request are ignored (RFC 9112 §2.2), a few of them.
+  for (let i = 0; requestLine === "" && i < 4; i++) requestLine = yield* reader.readLine(LINE);
   if (requestLine === null || requestLine === "") return null as Head; // the client closed
   const parts = requestLine.split(" ");
   const [method = "", path = "", version = ""] = parts;
@@ -110,7 +111,14 @@ const serveHttp = asyncFn(function* (conn: TcpStream) {
   const scratch = new Uint8Array(16 * 1024);
   try {
     for (;;) {
-      const head = yield* readHead(reader);
+      let head: Head;
+      try {
+        head = yield* readHead(reader);
+      } catch (e) {
+        // A line too long (431, as node:http answers) or not text (400): refused and closed.
+        if (!(e instanceof IoError && e.kind === "InvalidData")) throw e;
+        head = { refuse: /longer than/.test(e.message) ? 431 : 400 };
+      }
       if (head === null) return;
       if ("refuse" in head) {
         const { refuse } = head;

@@ -341,6 +341,28 @@ describe("BufReader", () => {
     }
   });
 
+  it("maxLength counts a line without its ending: n bytes pass with \\n or \\r\\n, n + 1 do not, however split", async () => {
+    const text = "abcd\r\nabcd\nabcde\r\nok\n";
+    for (const piece of [1, 2, 5, 64]) {
+      const log = await inRuntime(function* () {
+        const reader = new BufReader(new MockReader(new TextEncoder().encode(text), [piece]), 64);
+        const out: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          try {
+            const line = yield* reader.readLine({ maxLength: 4 });
+            out.push(line === null ? "END" : line);
+            if (line === null) break;
+          } catch (e) {
+            out.push(e instanceof IoError ? `IoError ${e.kind}` : `other ${String(e)}`);
+          }
+        }
+        return out;
+      });
+      // readLine, like lines(), skips the rest of a refused line: the next call gets the line after.
+      expect([piece, log]).toEqual([piece, ["abcd", "abcd", "IoError InvalidData", "ok", "END"]]);
+    }
+  });
+
   it("readLine({ maxLength }) throws InvalidData for a longer line; bad options are refused by name", async () => {
     const got = await inRuntime(function* () {
       const reader = new BufReader(

@@ -47,6 +47,11 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
   private readonly buf: Uint8Array;
   private pos = 0;
   private cap = 0;
+  /**
+   * @internal a line went past a `maxLength`: its bytes are skipped up to the next newline, by
+   * whichever `readLine` or `lines()` reads next (so a refused line never comes back in pieces).
+   */
+  skippingLine = false;
 
   constructor(
     /** The wrapped reader; disposing the BufReader disposes it. */
@@ -154,9 +159,9 @@ export interface LineOptions {
   /**
    * The longest line accepted, in bytes (without its ending), as tokio's
    * `LinesCodec::new_with_max_length`: a longer line is an `IoError` of kind `"InvalidData"`
-   * instead of being gathered in memory whole. `lines()` then skips the rest of it and goes on
-   * with the line after; after `readLine()`, what is left of it is still unread (a server closes
-   * the connection). Default: no limit.
+   * instead of being gathered in memory whole; the rest of it is skipped, so the next `readLine()`
+   * or `lines()` item is the line after it. The limit counts the line without its ending (`\n` or
+   * `\r\n`). Default: no limit.
    * @example new BufReader(socket).lines({ maxLength: 8 * 1024 })
    */
   maxLength?: number;
@@ -184,9 +189,6 @@ function maxLengthOf(options: LineOptions | undefined, where: string): number {
 class LineAssembler {
   private parts: Uint8Array[] = [];
   private length = 0;
-  /** A line went past `maxLength`: its bytes are skipped up to the next newline. */
-  private skipping = false;
-
   constructor(private readonly maxLength = Number.POSITIVE_INFINITY) {}
   /** Fatal: bad bytes are an error, not U+FFFD. A BOM is kept: it is text inside a line. */
   private readonly decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -201,16 +203,16 @@ class LineAssembler {
         return this.length === 0 ? null : this.finish(EMPTY, false);
       }
       const nl = avail.indexOf(NEWLINE);
-      if (this.skipping) {
+      if (reader.skippingLine) {
         // The rest of a line that was too long: dropped up to its newline.
         reader.consume(nl >= 0 ? nl + 1 : avail.length);
-        if (nl >= 0) this.skipping = false;
+        if (nl >= 0) reader.skippingLine = false;
         continue;
       }
-      if (this.length + (nl >= 0 ? nl : avail.length) > this.maxLength) {
+      if (this.tooLong(avail, nl)) {
         // Too long: not gathered further. What is left of it is skipped by the next polls.
         reader.consume(nl >= 0 ? nl + 1 : avail.length);
-        this.skipping = nl < 0;
+        reader.skippingLine = nl < 0;
         this.parts = [];
         this.length = 0;
         throw new IoError(
@@ -227,6 +229,29 @@ class LineAssembler {
       this.length += avail.length;
       reader.consume(avail.length);
     }
+  }
+
+  /**
+   * Whether the line, with `avail` (up to its newline at `nl`, or all of it), is over `maxLength`.
+   * The limit counts the line without its ending, so a `\r` just before the `\n` is not counted,
+   * nor a last `\r` that a newline in the next bytes may still turn into an ending.
+   */
+  private tooLong(avail: Uint8Array, nl: number): boolean {
+    const max = this.maxLength;
+    if (nl >= 0) {
+      let len = this.length + nl;
+      const before = nl > 0 ? avail[nl - 1] : this.lastByte();
+      if (before === CR) len--;
+      return len > max;
+    }
+    const len = this.length + avail.length;
+    return len > max + 1 || (len === max + 1 && avail[avail.length - 1] !== CR);
+  }
+
+  /** The last byte gathered so far, or -1. */
+  private lastByte(): number {
+    const last = this.parts[this.parts.length - 1];
+    return last === undefined ? -1 : last[last.length - 1]!;
   }
 
   /** The line's text; `ended` says a `\n` ended it (only then is a `\r` before it removed). */

@@ -49,15 +49,20 @@ abstract class TimedAdapter<T, U> extends Adapter<T, U> {
     return this.delay!.pollTimer(cx, false) !== PENDING;
   }
 
-  /** The period is not needed now: the sleep leaves the wheel (a new period makes a new one). */
+  /** The period is not needed now: the sleep leaves the wheel, kept for the next period. */
   protected disarm(): void {
+    this.delay?.disarm();
+  }
+
+  /** Done for good: the sleep goes. */
+  protected release(): void {
     this.delay?.[Symbol.dispose]();
     this.delay = null;
   }
 
   /** The sleep goes with the upstream. */
   protected override end(): typeof DONE {
-    this.disarm();
+    this.release();
     return super.end();
   }
 
@@ -67,7 +72,7 @@ abstract class TimedAdapter<T, U> extends Adapter<T, U> {
 
   /** Torn down by its consumer: the sleep goes now, the upstream's cleanup is handed back. */
   override [CANCEL](): Cleanup | null {
-    this.disarm();
+    this.release();
     return super[CANCEL]();
   }
 }

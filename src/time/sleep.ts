@@ -272,6 +272,18 @@ export class Sleep extends FutureBase<void> implements TimerEntry<TimeDriver>, D
     this.waker = null;
   }
 
+  /**
+   * @internal off the wheel, its waker forgotten, but kept for a later `resetAt` (an adapter whose
+   * period is not needed for now; the sleep object is reused, not remade).
+   */
+  disarm(): void {
+    const state = this.slot;
+    if (state === DROPPED || state === ABANDONED || state === UNSTARTED) return;
+    if (typeof state !== "number") state.wheel.owner.deregister(this);
+    this.slot = DONE;
+    this.waker = null;
+  }
+
   private misuse(what: string): FutureStateError {
     const why =
       this.slot === DONE
