@@ -625,4 +625,29 @@ describe("closing with a waker that throws", () => {
     expect(second.poll(new Context(Waker.noop()))).toBeUndefined();
     expect(rx.length).toBe(0);
   });
+
+  it("every send waiting for a slot is failed (and hands its message back) even if one's waker throws", () => {
+    const [tx, rx] = mpsc.channel<string>(1);
+    tx.trySend("first");
+    const failing = new Context(
+      Waker.from(() => {
+        throw new Error("a broken pager");
+      }),
+    );
+    const broken = tx.send("soup");
+    expect(broken.poll(failing)).toBe(PENDING);
+    let woken = 0;
+    const fine = tx.send("salad");
+    expect(fine.poll(new Context(Waker.from(() => woken++)))).toBe(PENDING);
+    expect(() => rx.close()).toThrow("a broken pager");
+    expect(woken).toBe(1);
+    let err: unknown = null;
+    try {
+      fine.poll(new Context(Waker.noop()));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SendError);
+    expect((err as SendError<string>).value).toBe("salad");
+  });
 });

@@ -202,19 +202,29 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.chan.closePermits();
-    // A recv() parked in another task would otherwise sleep forever: nothing can arrive now.
-    this.chan.rxSlot.wake();
-    // Senders waiting for the receiver to go (`tx.closed()`) are told, every one of them even if
-    // a waker throws (the first error is thrown at the end).
-    const q = this.chan.closedWaiters;
-    if (q === null) return;
+    // Everyone waiting is told, even if a waker throws (the first error is thrown at the end).
     let failure: { error: unknown } | null = null;
-    for (let n = q.head; n !== null; n = q.head) {
-      try {
-        q.grant(n); // off the line before its waker runs: a throw cannot stall the loop
-      } catch (error) {
-        failure ??= { error };
+    try {
+      // Sends waiting for a slot fail now, each handing its message back.
+      this.chan.closePermits();
+    } catch (error) {
+      failure = { error };
+    }
+    try {
+      // A recv() parked in another task would otherwise sleep forever: nothing can arrive now.
+      this.chan.rxSlot.wake();
+    } catch (error) {
+      failure ??= { error };
+    }
+    // Senders waiting for the receiver to go (`tx.closed()`).
+    const q = this.chan.closedWaiters;
+    if (q !== null) {
+      for (let n = q.head; n !== null; n = q.head) {
+        try {
+          q.grant(n); // off the line before its waker runs: a throw cannot stall the loop
+        } catch (error) {
+          failure ??= { error };
+        }
       }
     }
     if (failure !== null) throw failure.error;
