@@ -34,13 +34,13 @@ spawn + finish an empty task           893 ns       188 ns             103 ns   
 a task parked on a channel           2,689 B      2,688 B              227 B         666 B
 a task parked on a 10 s sleep        2,577 B      2,577 B            1,307 B         761 B
 
-Brigade, measured by npm run bench (bench/core.bench.ts, bench/time.bench.ts) on 2026-11-25 on
+Brigade, measured by npm run bench (bench/core.bench.ts, bench/time.bench.ts) on 2026-11-26 on
 the same kind of 2-core VM, medians of 5 rounds, native Node measured beside it in the same run:
 
                                    Brigade    native Node (same run)
-spawn + finish an empty task        837 ns      441 ns
-a task parked on a leaf future       395 B       624 B
-a task parked on a 10 s sleep        419 B       744 B
+spawn + finish an empty task        296 ns      273 ns
+a task parked on a leaf future       306 B       624 B
+a task parked on a 10 s sleep        322 B       744 B
 
 A goroutine is stackful (it starts with its own small stack); a Brigade task is stackless (its
 state is a generator and a few small objects). Run npm run bench for this machine's numbers.`;
