@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { select } from "../src/combinator/select.js";
 import { asyncBlock } from "../src/coroutine/async-fn.js";
+import { Context } from "../src/future/context.js";
 import { PENDING } from "../src/future/poll.js";
+import { Waker } from "../src/future/waker.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
 import { Notify } from "../src/sync/notify.js";
 import { spawn } from "../src/task/spawn.js";
@@ -106,5 +108,26 @@ describe("Notify", () => {
       }),
     );
     expect(log).toEqual(["notify", "woken"]);
+  });
+});
+
+describe("notifyWaiters with a waker that throws", () => {
+  it("every waiter is still notified, and the first error is thrown once all are", () => {
+    const bell = new Notify();
+    const broken = bell.notified();
+    expect(
+      broken.poll(
+        new Context(
+          Waker.from(() => {
+            throw new Error("a broken pager");
+          }),
+        ),
+      ),
+    ).toBe(PENDING);
+    const fine = new MockTask(bell.notified());
+    expect(fine.poll()).toBe(PENDING);
+    expect(() => bell.notifyWaiters()).toThrow("a broken pager");
+    expect(fine.wakes).toBe(1);
+    expect(fine.poll()).toBeUndefined();
   });
 });

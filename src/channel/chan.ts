@@ -216,16 +216,11 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     } catch (error) {
       failure ??= { error };
     }
-    // Senders waiting for the receiver to go (`tx.closed()`).
-    const q = this.chan.closedWaiters;
-    if (q !== null) {
-      for (let n = q.head; n !== null; n = q.head) {
-        try {
-          q.grant(n); // off the line before its waker runs: a throw cannot stall the loop
-        } catch (error) {
-          failure ??= { error };
-        }
-      }
+    try {
+      // Senders waiting for the receiver to go (`tx.closed()`).
+      this.chan.closedWaiters?.grantAll();
+    } catch (error) {
+      failure ??= { error };
     }
     if (failure !== null) throw failure.error;
   }

@@ -96,8 +96,7 @@ class BarrierWait extends QueuedWait<BarrierWaitResult, BarrierWait> {
 
   /** Release everyone who waited; the one who completed the round leads it. */
   protected take(): BarrierWaitResult {
-    const q = this.barrier.queue;
-    for (let h = q.head; h !== null; h = q.head) q.grant(h);
+    this.barrier.queue.grantAll();
     return LEADER;
   }
 

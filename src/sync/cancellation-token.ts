@@ -335,15 +335,10 @@ export class CancellationToken {
       rest = c;
       c = next;
     }
-    const q = this.waiters;
-    if (q !== null) {
-      for (let n = q.head; n !== null; n = q.head) {
-        try {
-          q.grant(n); // off the line before its waker runs: a throw cannot stall the loop
-        } catch (error) {
-          failed.first ??= { error };
-        }
-      }
+    try {
+      this.waiters?.grantAll(); // every waiter told even if a waker throws
+    } catch (error) {
+      failed.first ??= { error };
     }
     try {
       this.controller?.abort();

@@ -73,11 +73,9 @@ export class Notify {
    */
   notifyWaiters(): void {
     this.waitersCalls++;
-    const q = this.queue;
-    for (let n = q.head; n !== null; n = q.head) {
-      n.owner.byOne = false;
-      q.grant(n);
-    }
+    this.queue.grantAll((owner) => {
+      owner.byOne = false;
+    });
   }
 }
 

@@ -101,8 +101,7 @@ export class OnceCell<T> {
   fill(value: T): void {
     this.value = value;
     this.state = SET;
-    const q = this.queue;
-    for (let h = q.head; h !== null; h = q.head) q.grant(h);
+    this.queue.grantAll();
   }
 
   /** @internal the initialiser failed or was dropped: the first waiter takes over. */

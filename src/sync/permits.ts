@@ -91,19 +91,7 @@ export class Permits {
     if (this.closed) return;
     this.closed = true;
     // Every waiter is told, even if a waker throws (the first error is thrown at the end).
-    let failure: { error: unknown } | null = null;
-    let n = this.queue.head;
-    while (n !== null) {
-      const next = n.next;
-      this.onLeave(n.owner);
-      try {
-        this.queue.close(n); // off the line before its waker runs
-      } catch (error) {
-        failure ??= { error };
-      }
-      n = next;
-    }
-    if (failure !== null) throw failure.error;
+    this.queue.closeAll((owner) => this.onLeave(owner));
   }
 
   /** @internal `a` now holds its permits (taken at once, or granted from the line). */

@@ -99,24 +99,39 @@ export class WaitQueue<O = unknown> {
 
   /** Wake every node: each leaves the line IDLE and looks again when polled (a broadcast wake). */
   wakeAll(): void {
-    let n = this.head;
-    while (n !== null) {
-      const next = n.next;
-      this.unlink(n);
-      n.state = IDLE;
-      wakeOf(n);
-      n = next;
-    }
+    this.drain(IDLE, undefined);
   }
 
-  /** Close every node (the primitive closed). */
-  closeAll(): void {
+  /** Grant every node, first to last (`before` sees each owner just before its grant). */
+  grantAll(before?: (owner: O) => void): void {
+    this.drain(GRANTED, before);
+  }
+
+  /** Close every node (the primitive closed; `before` sees each owner just before it leaves). */
+  closeAll(before?: (owner: O) => void): void {
+    this.drain(CLOSED, before);
+  }
+
+  /**
+   * Take every node off the line in `state` and wake it. A waker that throws does not keep the
+   * nodes after it in line: each is told, and the first error is thrown once all are.
+   */
+  private drain(state: number, before: ((owner: O) => void) | undefined): void {
+    let failure: { error: unknown } | null = null;
     let n = this.head;
     while (n !== null) {
       const next = n.next;
-      this.close(n);
+      if (before !== undefined) before(n.owner);
+      this.unlink(n);
+      n.state = state;
+      try {
+        wakeOf(n);
+      } catch (error) {
+        failure ??= { error };
+      }
       n = next;
     }
+    if (failure !== null) throw failure.error;
   }
 
   private unlink(node: WaitNode<O>): void {
