@@ -179,6 +179,20 @@ describe("brigade kitchen: good input", () => {
     );
   });
 
+  it("a scene named twice plays once: `join join` prints what `join` prints", async () => {
+    const once = capture();
+    const twice = capture();
+    expect(await main(["kitchen", "join", "--json"], once.io)).toBe(0);
+    expect(await main(["kitchen", "join", "join", "--json"], twice.io)).toBe(0);
+    const says = (lines: string[]) =>
+      lines
+        .map((l) => JSON.parse(l))
+        .filter((e) => e.type === "say")
+        .map((e) => e.text);
+    expect(twice.out).toHaveLength(once.out.length);
+    expect(says(twice.out)).toEqual(says(once.out));
+  });
+
   it("--html and --trace write a page and a Chrome trace of the scenes played", async () => {
     const dir = mkdtempSync(join(tmpdir(), "brigade-cli-"));
     const html = join(dir, "k.html");

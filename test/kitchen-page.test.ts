@@ -101,6 +101,49 @@ describe("the timeline page (--html) in headless Chromium", () => {
     await page.close();
   });
 
+  it("lane backgrounds run to the panel's edge: a short take fills a wide panel, a long one scrolls", async () => {
+    const scenes = [findScene("select")!, findScene("spawn")!];
+    const played: PlayedScene[] = [];
+    for (const scene of scenes)
+      played.push({ scene, recordings: await playScene(scene, "paused") });
+    const file = `${ARTIFACTS}kitchen-lanes.html`;
+    writeFileSync(file, renderPage(played));
+    for (const width of [1400, 420]) {
+      const page = await browser.newPage({ viewport: { width, height: 800 } });
+      await page.goto(pathToFileURL(file).href);
+      const takes = await page.evaluate(() =>
+        Array.from(document.querySelectorAll("section.take")).map((sec) => {
+          const panel = sec.querySelector(".scroll")!;
+          const lanes = Array.from(sec.querySelectorAll(".lane-bg"));
+          const svg = sec.querySelector("svg")!;
+          return {
+            panel: panel.clientWidth,
+            scroll: panel.scrollWidth,
+            drawn:
+              Math.max(
+                ...Array.from(
+                  svg.querySelectorAll("rect.poll"),
+                  (r) => r.getBoundingClientRect().right,
+                ),
+              ) - svg.getBoundingClientRect().left,
+            lanes: lanes.map((r) => Math.round(r.getBoundingClientRect().width)),
+          };
+        }),
+      );
+      expect(takes.length).toBeGreaterThan(1);
+      for (const t of takes) {
+        // Every lane is as wide as what the panel shows or scrolls over, and every bar is inside it.
+        for (const w of t.lanes) expect(w).toBe(t.scroll);
+        expect(t.scroll).toBeGreaterThanOrEqual(t.panel);
+        expect(t.drawn).toBeLessThanOrEqual(t.scroll);
+      }
+      // The wide window has room to spare; the narrow one scrolls at least one take.
+      if (width === 1400) expect(takes.every((t) => t.scroll === t.panel)).toBe(true);
+      else expect(takes.some((t) => t.scroll > t.panel)).toBe(true);
+      await page.close();
+    }
+  });
+
   it("replays a take step by step: reset hides every bar, each step reveals the next entries in order", async () => {
     const scene = findScene("spawn")!;
     const [r] = await playScene(scene, "paused");

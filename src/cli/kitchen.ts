@@ -67,10 +67,13 @@ export async function runKitchen(cmd: KitchenCommand, io: Io): Promise<number> {
   return 0;
 }
 
-/** The scenes named on the command line (all of them when none is). */
+/**
+ * The scenes named on the command line (all of them when none is), each once: `join join` plays
+ * `join` once, so a trace or recording never holds the same scene twice.
+ */
 function pickScenes(ids: readonly string[]): Scene[] {
   if (ids.length === 0) return [...SCENES];
-  return ids.map((id) => {
+  return [...new Set(ids)].map((id) => {
     const scene = findScene(id);
     if (scene === undefined) {
       throw new UsageError(`unknown scene '${id}' (scenes: ${SCENES.map((s) => s.id).join(", ")})`);

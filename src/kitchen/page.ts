@@ -112,7 +112,7 @@ function renderSvg(l: Layout, r: Recording): string {
     const cls = lane.task === null ? "lane lane-reactor" : "lane task";
     const data = lane.task === null ? "" : ` data-task="${lane.task}"`;
     parts.push(
-      `<g class="${cls}"${data}><rect class="lane-bg" x="0" y="${y}" width="${l.width}" height="${LANE_HEIGHT}"/><text class="lane-label" x="8" y="${laneY(i) + 4}">${esc(truncate(lane.label, 22))}</text></g>`,
+      `<g class="${cls}"${data}><rect class="lane-bg" x="0" y="${y}" width="100%" height="${LANE_HEIGHT}"/><text class="lane-label" x="8" y="${laneY(i) + 4}">${esc(truncate(lane.label, 22))}</text></g>`,
     );
   });
   for (const s of l.spans) {
@@ -159,7 +159,9 @@ function renderSvg(l: Layout, r: Recording): string {
       `<text class="mark ${m.kind}" data-seq="${m.seq}" data-info="${esc(text)}" x="${m.x - 4}" y="${y - 13}">${glyph}<title>${esc(text)}</title></text>`,
     );
   }
-  return `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="${l.width}" height="${l.height}" viewBox="0 0 ${l.width} ${l.height}" data-label-width="${LABEL_WIDTH}">${parts.join("")}</svg>`;
+  // As wide as the panel, or as the take if that is wider (then the panel scrolls); no viewBox, so
+  // a short take is not stretched, and the lane backgrounds (100%) run to the panel's edge.
+  return `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="100%" height="${l.height}" style="min-width: ${l.width}px" data-label-width="${LABEL_WIDTH}">${parts.join("")}</svg>`;
 }
 
 function laneIndex(l: Layout, task: number): number {
