@@ -1,0 +1,244 @@
+/**
+ * TaskLocal: a note clipped to the recipe card. `local.scope(value, future)` makes `value` what
+ * `local.get()` returns while `future` is polled (and while it is torn down), so code deep inside
+ * it (a logger, a tracing helper) can read a request id without every function passing it on:
+ * tokio's `task_local!` and `LocalKey::scope`.
+ *
+ * The value is in scope only during the polls of `future`, exactly: not between them, not in other
+ * tasks, and not in a task spawned from inside (a new chef gets a new card; pass what it needs, or
+ * give its future a scope of its own). Scopes of the same local nest: the innermost wins until it
+ * ends. Each local holds one slot that a scope fills while it polls and restores afterwards, which
+ * is sound because polls never interleave: one poll runs at a time, to its end.
+ */
+import { CANCEL, CancellableFuture, type Cleanup, cancel } from "../future/cancel.js";
+import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
+import { FutureStateError } from "../future/errors.js";
+import { assertFuture, type Future, FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
+import { RuntimeStateError } from "./runtime-state-error.js";
+
+/** A value in scope, boxed so that `undefined` can be one. */
+interface Box<T> {
+  readonly value: T;
+}
+
+/**
+ * A task-local value: set for the duration of a future with {@link TaskLocal.scope}, read with
+ * {@link TaskLocal.get} from anything that future polls.
+ *
+ * @example
+ * ```ts
+ * const requestId = new TaskLocal<string>("requestId");
+ * const log = (msg: string) => console.log(`[${requestId.get()}] ${msg}`);
+ * const handle = asyncFn(function* () {
+ *   log("start"); // [r-42] start
+ *   yield* sleep(10);
+ *   log("done"); // [r-42] done
+ * });
+ * yield* requestId.scope("r-42", handle());
+ * ```
+ */
+export class TaskLocal<T> {
+  /** The box of the innermost scope being polled, or `null` outside every scope. */
+  private current: Box<T> | null = null;
+
+  /**
+   * @param name what errors and task dumps call this local.
+   *
+   * @example
+   * ```ts
+   * const user = new TaskLocal<{ id: number }>("user");
+   * ```
+   */
+  constructor(readonly name: string) {
+    if (typeof name !== "string") {
+      throw new TypeError(`new TaskLocal(name): name must be a string, got ${typeof name}`);
+    }
+  }
+
+  /**
+   * A future that polls `future` with `value` in scope: its output is `future`'s. Dropping it
+   * drops `future`, with `value` still in scope for its `finally` blocks.
+   *
+   * @example
+   * ```ts
+   * const dish = yield* table.scope(7, serve("soup")); // table.get() is 7 inside serve
+   * ```
+   */
+  scope<R>(value: T, future: Future<R>): FutureBase<R> & Disposable {
+    assertFuture(future, `${this.name}.scope(value, future): future`);
+    return new Scoped(this, { value }, future);
+  }
+
+  /**
+   * Call `fn` with `value` in scope, and return what it returns (tokio's `sync_scope`).
+   *
+   * @example
+   * ```ts
+   * const line = requestId.syncScope("r-7", () => format("ready")); // format may call get()
+   * ```
+   */
+  syncScope<R>(value: T, fn: () => R): R {
+    if (typeof fn !== "function") {
+      throw new TypeError(
+        `${this.name}.syncScope(value, fn): fn must be a function, got ${typeof fn}`,
+      );
+    }
+    const outer = this.enter({ value });
+    try {
+      return fn();
+    } finally {
+      this.leave(outer);
+    }
+  }
+
+  /**
+   * The value of the innermost scope being polled. Throws a {@link RuntimeStateError} outside
+   * every scope (tokio panics there); {@link TaskLocal.tryGet} does not.
+   *
+   * @example
+   * ```ts
+   * yield* requestId.scope("r-1", asyncBlock(function* () {
+   *   requestId.get(); // "r-1"
+   * }));
+   * ```
+   */
+  get(): T {
+    const box = this.current;
+    if (box === null) {
+      throw new RuntimeStateError(
+        `task-local '${this.name}' was read outside its scope: only code polled inside ${this.name}.scope(value, future) (or run by syncScope) can read it, and a spawned task does not inherit it`,
+      );
+    }
+    return box.value;
+  }
+
+  /**
+   * The value in scope, or `undefined` outside every scope (tokio's `try_with`).
+   *
+   * @example
+   * ```ts
+   * const id = requestId.tryGet() ?? "no request";
+   * ```
+   */
+  tryGet(): T | undefined {
+    return this.current?.value;
+  }
+
+  /**
+   * Whether a scope of this local is being polled (tells an unset local from one set to
+   * `undefined`).
+   *
+   * @example
+   * ```ts
+   * if (requestId.isSet()) log(requestId.get());
+   * ```
+   */
+  isSet(): boolean {
+    return this.current !== null;
+  }
+
+  /** @internal put `box` in scope; returns what to restore. */
+  enter(box: Box<T>): Box<T> | null {
+    const outer = this.current;
+    this.current = box;
+    return outer;
+  }
+
+  /** @internal end a scope entered with `enter`. */
+  leave(outer: Box<T> | null): void {
+    this.current = outer;
+  }
+}
+
+/** The future of `local.scope(value, future)`. */
+class Scoped<T, R> extends CancellableFuture<R> {
+  private inner: Future<R> | null;
+
+  constructor(
+    private readonly local: TaskLocal<T>,
+    private readonly box: Box<T>,
+    inner: Future<R>,
+  ) {
+    super();
+    this.inner = inner;
+  }
+
+  poll(cx: Context): Poll<R> {
+    const inner = this.inner;
+    if (inner === null) {
+      throw new FutureStateError(`${this.local.name}.scope(…) was polled after it finished`);
+    }
+    const outer = this.local.enter(this.box);
+    let r: Poll<R>;
+    try {
+      r = inner.poll(cx);
+    } catch (e) {
+      this.inner = null;
+      throw e;
+    } finally {
+      this.local.leave(outer);
+    }
+    if (r !== PENDING) this.inner = null;
+    return r;
+  }
+
+  /** Torn down: the inner future's teardown sees the value, now and in any part left to drive. */
+  [CANCEL](): Cleanup | null {
+    const inner = this.inner;
+    if (inner === null) return null;
+    this.inner = null;
+    const outer = this.local.enter(this.box);
+    let rest: Cleanup | null;
+    try {
+      rest = cancel(inner);
+    } finally {
+      this.local.leave(outer);
+    }
+    return rest === null ? null : new ScopedCleanup(this.local, this.box, rest);
+  }
+
+  [DESCRIBE](): Description {
+    return {
+      label: `${this.local.name}.scope`,
+      children: this.inner === null ? [] : [this.inner],
+    };
+  }
+}
+
+/** The rest of a scoped future's teardown, driven with the value still in scope. */
+class ScopedCleanup<T> extends FutureBase<void> implements Cleanup, Disposable {
+  readonly owner: unknown;
+
+  constructor(
+    private readonly local: TaskLocal<T>,
+    private readonly box: Box<T>,
+    private readonly rest: Cleanup,
+  ) {
+    super();
+    this.owner = rest.owner;
+  }
+
+  poll(cx: Context): Poll<void> {
+    const outer = this.local.enter(this.box);
+    try {
+      return this.rest.poll(cx);
+    } finally {
+      this.local.leave(outer);
+    }
+  }
+
+  [Symbol.dispose](): void {
+    const outer = this.local.enter(this.box);
+    try {
+      (this.rest as Partial<Disposable>)[Symbol.dispose]?.();
+    } finally {
+      this.local.leave(outer);
+    }
+  }
+
+  [DESCRIBE](): Description {
+    return { label: `${this.local.name}.scope cleanup`, children: [this.rest] };
+  }
+}
