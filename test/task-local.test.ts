@@ -187,9 +187,9 @@ describe("TaskLocal and cancellation", () => {
   it("a scope dropped by hand disposes its future with the value in scope, once", () => {
     const tag = new TaskLocal<string>("tag");
     const seen: (string | undefined)[] = [];
-    const inner = pollFn<never>(() => PENDING) as Future<never> & Disposable;
+    const inner = pollFn<never>(() => PENDING) as unknown as Future<never> & Disposable;
     let disposed = 0;
-    (inner as unknown as Disposable)[Symbol.dispose] = () => {
+    inner[Symbol.dispose] = () => {
       disposed++;
       seen.push(tag.tryGet());
     };

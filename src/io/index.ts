@@ -4,6 +4,7 @@
  */
 export { BufReader, type LineOptions } from "./buf-reader.js";
 export { copy, copyBidirectional } from "./copy.js";
+export { DuplexStream, duplex } from "./duplex.js";
 export { IoError, type IoErrorKind } from "./error.js";
 export { read, readExact, readToEnd } from "./read.js";
 export { ctrlC, signal } from "./signal.js";
