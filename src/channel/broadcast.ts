@@ -6,7 +6,11 @@
  *
  * Counting: sender handles count as in mpsc (`clone()`, `close()`/dispose); when the last is
  * closed, receivers drain what they have not read and then get `undefined`. Receivers count from
- * `subscribe()` (or `channel()`) until `close()`/dispose; `send` fails when none is left.
+ * `subscribe()` (or `channel()`) until `close()`/dispose; `send` fails when none is left, and
+ * `tx.closed()` is ready.
+ *
+ * A message is let go once every receiver that was subscribed when it was sent has read it (or
+ * closed, or lagged past it), as in tokio: the board does not keep what nobody will read again.
  *
  * `undefined` is not a valid message: `recv()` uses it to say "closed".
  */
@@ -18,18 +22,30 @@ import { pollProceed } from "../task/budget.js";
 import { BorrowedRecv } from "./borrowed-recv.js";
 import { checkCapacity, checkMessage, RecvLaggedError, SendError } from "./errors.js";
 import { RecvIterator } from "./iterate.js";
+import { type ReceiversGone, receiversGone } from "./receivers-gone.js";
 
 /** @internal */
 class Shared<T> {
   readonly ring: (T | undefined)[];
+  /** For each slot of `ring`: how many receivers have yet to read the message in it. */
+  readonly unread: Uint32Array;
   /** Sequence number of the next message; message `k` lives in `ring[k % capacity]`. */
   tail = 0;
   senders = 1;
   receivers = 0;
   readonly queue = new WaitQueue<Receiver<T>>();
+  /** Senders waiting in `tx.closed()` for the last receiver to go, made on the first such wait. */
+  closedWaiters: WaitQueue<ReceiversGone> | null = null;
 
   constructor(readonly capacity: number) {
     this.ring = new Array<T | undefined>(capacity).fill(undefined);
+    this.unread = new Uint32Array(capacity);
+  }
+
+  /** A receiver read message `k` (or gave up on it): the last reader lets it go. */
+  release(k: number): void {
+    const i = k % this.capacity;
+    if (--this.unread[i]! === 0) this.ring[i] = undefined;
   }
 }
 
@@ -44,7 +60,8 @@ class Shared<T> {
  * ```
  */
 export class Sender<T> implements Disposable {
-  private closed = false;
+  /** This handle was closed (`close()` or dispose). */
+  private handleClosed = false;
 
   /** @internal */
   constructor(private readonly shared: Shared<T>) {}
@@ -61,15 +78,17 @@ export class Sender<T> implements Disposable {
   send(value: T): number {
     checkMessage(value, "tx.send(value)");
     const s = this.shared;
-    if (this.closed || s.receivers === 0) {
+    if (this.handleClosed || s.receivers === 0) {
       throw new SendError(
-        this.closed
+        this.handleClosed
           ? "broadcast send on a closed sender (the value is in error.value)"
           : "broadcast send with no receivers (the value is in error.value)",
         value,
       );
     }
-    s.ring[s.tail % s.capacity] = value;
+    const i = s.tail % s.capacity;
+    s.ring[i] = value;
+    s.unread[i] = s.receivers;
     s.tail++;
     s.queue.wakeAll();
     return s.receivers;
@@ -97,7 +116,8 @@ export class Sender<T> implements Disposable {
    * ```
    */
   clone(): Sender<T> {
-    if (this.closed) throw new TypeError("tx.clone(): this sender is closed; clone an open one");
+    if (this.handleClosed)
+      throw new TypeError("tx.clone(): this sender is closed; clone an open one");
     this.shared.senders++;
     return new Sender(this.shared);
   }
@@ -116,6 +136,34 @@ export class Sender<T> implements Disposable {
   }
 
   /**
+   * Whether no receiver is subscribed (a `send` would fail), as tokio's `Sender::is_closed`.
+   *
+   * @example
+   * ```ts
+   * if (tx.isClosed()) return; // nobody is reading the board
+   * ```
+   */
+  isClosed(): boolean {
+    return this.shared.receivers === 0;
+  }
+
+  /**
+   * A future ready once no receiver is subscribed (at once if none is): tokio's `Sender::closed`,
+   * for a producer that should stop when nobody listens any more. Cancel safety: cancel-safe:
+   * dropping it only takes it out of the line.
+   *
+   * @example
+   * ```ts
+   * // Biased: when the last station stops listening, stop calling out orders.
+   * using r = yield* select.biased(tx.closed(), callOrdersForever(tx));
+   * ```
+   */
+  closed(): FutureBase<void> & Disposable {
+    const s = this.shared;
+    return receiversGone(s, () => s.receivers === 0, "broadcast tx.closed()");
+  }
+
+  /**
    * Close this handle (idempotent); the last one closes the channel.
    *
    * @example
@@ -124,8 +172,8 @@ export class Sender<T> implements Disposable {
    * ```
    */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.handleClosed) return;
+    this.handleClosed = true;
     if (--this.shared.senders === 0) this.shared.queue.wakeAll();
   }
 
@@ -199,7 +247,9 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       if (next < s.tail - s.capacity) throw this.lagged(next);
       if (!pollProceed(cx)) return PENDING;
       this.next = next + 1;
-      return s.ring[next % s.capacity];
+      const v = s.ring[next % s.capacity];
+      s.release(next);
+      return v;
     }
     if (s.senders === 0) {
       this.unregister();
@@ -227,7 +277,9 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     if (this.closed || next >= s.tail) return undefined;
     if (next < s.tail - s.capacity) throw this.lagged(next);
     this.next = next + 1;
-    return s.ring[next % s.capacity];
+    const v = s.ring[next % s.capacity];
+    s.release(next);
+    return v;
   }
 
   /** Fell behind the board from `next`: move on to the oldest message kept; the error to throw. */
@@ -238,6 +290,19 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       `the broadcast receiver lagged: ${oldest - next} message(s) were overwritten before it read them`,
       oldest - next,
     );
+  }
+
+  /**
+   * Whether nothing can arrive beyond what this receiver has not read yet: every sender is closed,
+   * or this receiver is. Tells "closed" from "empty" when `tryRecv()` gives `undefined`.
+   *
+   * @example
+   * ```ts
+   * if (rx.tryRecv() === undefined && rx.isClosed()) console.log("the board is taken down");
+   * ```
+   */
+  isClosed(): boolean {
+    return this.closed || this.shared.senders === 0;
   }
 
   /**
@@ -290,10 +355,18 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    const s = this.shared;
     const waker = this.node.waker;
     this.unregister();
-    this.shared.receivers--;
-    waker?.wake();
+    s.receivers--;
+    // Give up the messages it will never read (those overwritten already were let go by the send).
+    for (let k = Math.max(this.next, s.tail - s.capacity); k < s.tail; k++) s.release(k);
+    try {
+      waker?.wake();
+    } finally {
+      // The last receiver is gone: the senders' `tx.closed()` waits end.
+      if (s.receivers === 0) s.closedWaiters?.grantAll();
+    }
   }
 
   /** Same as `close()`. */

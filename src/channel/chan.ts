@@ -26,6 +26,7 @@ import { type WaitNode, type WaitQueue, WaitSlot } from "../sync/waiter.js";
 import { pollProceed } from "../task/budget.js";
 import { SendError } from "./errors.js";
 import { RecvIterator } from "./iterate.js";
+import type { ReceiversGone } from "./receivers-gone.js";
 import { Ring } from "./ring.js";
 
 /** The ring a channel starts with: big enough for a steady trickle, small enough to be free. */
@@ -49,7 +50,7 @@ export class Chan<T> extends Permits {
   /** Whether slots are counted (a bounded channel). */
   readonly bounded: boolean;
   /** Senders waiting in `tx.closed()` for the receiver to go, made on the first such wait. */
-  closedWaiters: WaitQueue<unknown> | null = null;
+  closedWaiters: WaitQueue<ReceiversGone> | null = null;
 
   constructor(
     /** Slots, or `Infinity` for an unbounded channel. */

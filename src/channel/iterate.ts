@@ -22,6 +22,11 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 export class RecvIterator<T> implements AsyncIterableIterator<T> {
   /** The `next()` in progress: calls made meanwhile wait for it, so messages keep their order. */
   private last: Promise<IteratorResult<T, undefined>> | null = null;
+  /**
+   * Ends the `next()` that is waiting for a message (as done), while one is: `return()` takes its
+   * waker back, so nothing else would ever settle it, nor the `next()` calls queued behind it.
+   */
+  private stopWaiting: (() => void) | null = null;
 
   constructor(private readonly rx: PollReceiver<T>) {}
 
@@ -48,21 +53,36 @@ export class RecvIterator<T> implements AsyncIterableIterator<T> {
           r = unconstrained(() => this.rx.pollRecv(cx));
         } catch (e) {
           settled = true;
+          this.stopWaiting = null;
           reject(e);
           return;
         }
-        if (r === PENDING) return;
+        if (r === PENDING) {
+          this.stopWaiting = stop;
+          return;
+        }
         settled = true;
+        this.stopWaiting = null;
         resolve(r === undefined ? DONE : { done: false, value: r });
+      };
+      const stop = (): void => {
+        settled = true;
+        resolve(DONE);
       };
       const cx = new Context(Waker.from(() => queueMicrotask(attempt)));
       attempt();
     });
   }
 
-  /** `break` out of `for await`: stop waiting; the receiver stays open and usable. */
+  /**
+   * `break` out of `for await`: stop waiting; the receiver stays open and usable. A `next()` still
+   * waiting (called by hand, say in a `Promise.race`) is settled as done.
+   */
   return(): Promise<IteratorResult<T, undefined>> {
     this.rx.unregister();
+    const stop = this.stopWaiting;
+    this.stopWaiting = null;
+    stop?.();
     return Promise.resolve(DONE);
   }
 

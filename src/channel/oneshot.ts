@@ -5,7 +5,8 @@
  * `send` throws a `SendError` holding the value.
  *
  * `rx.close()` refuses a value not yet sent, but one already sent stays to be received (as in
- * tokio). Only disposing the receiver throws away a value sent and not received.
+ * tokio). Only disposing the receiver throws away a value sent and not received. Either makes the
+ * sender's `tx.closed()` ready, so work whose answer nobody waits for can stop.
  *
  * Waiting with a deadline in a loop: a combinator drops the future it abandons, and dropping the
  * receiver itself closes the channel. Wait on `rx.recv()` instead, a future that borrows the
@@ -20,6 +21,7 @@ import { QUEUED, WaitNode, WaitQueue } from "../sync/waiter.js";
 import { pollProceed } from "../task/budget.js";
 import { BorrowedRecv } from "./borrowed-recv.js";
 import { ChannelClosedError, SendError } from "./errors.js";
+import { type ReceiversGone, receiversGone } from "./receivers-gone.js";
 
 const EMPTY = 0; // nothing sent yet
 const SENT = 1; // the value waits for the receiver
@@ -34,6 +36,8 @@ class Shared<T> {
   /** The receiver was closed (a value sent before that may still wait in `SENT`). */
   rxClosed = false;
   readonly queue = new WaitQueue<Receiver<T>>();
+  /** Senders waiting in `tx.closed()` for the receiver to go, made on the first such wait. */
+  closedWaiters: WaitQueue<ReceiversGone> | null = null;
 
   wakeReceiver(): void {
     const n = this.queue.head;
@@ -88,6 +92,23 @@ export class Sender<T> implements Disposable {
    */
   isClosed(): boolean {
     return this.shared.state === RX_CLOSED || this.shared.rxClosed;
+  }
+
+  /**
+   * A future ready once the receiver is closed or disposed (at once if it already is): tokio's
+   * `Sender::closed`, for work whose answer nobody waits for any more. Cancel safety: cancel-safe:
+   * dropping it only takes it out of the line.
+   *
+   * @example
+   * ```ts
+   * // Biased: a receiver already gone wins over the work.
+   * using r = yield* select.biased(tx.closed(), cookDish("Soup", 3));
+   * if (r.index === 1) tx.send(r.value); // else the diner left, and `using` drops the cooking
+   * ```
+   */
+  closed(): FutureBase<void> & Disposable {
+    const s = this.shared;
+    return receiversGone(s, () => s.rxClosed, "oneshot tx.closed()");
   }
 
   /**
@@ -208,7 +229,9 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
 
   /**
    * The value if it has arrived (taking it), else `undefined`; throws `ChannelClosedError` if the
-   * sender closed without sending or the receiver was closed before a value was sent.
+   * sender closed without sending, the receiver was closed before a value was sent, or the value
+   * was already received (as tokio's `TryRecvError::Closed`: `undefined` would mean "not yet" and
+   * a caller polling for it would wait forever).
    *
    * @example
    * ```ts
@@ -224,6 +247,9 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
       throw new ChannelClosedError(
         "oneshot tryRecv: the receiver was closed before a value was sent",
       );
+    }
+    if (s.state === TAKEN) {
+      throw new ChannelClosedError("oneshot tryRecv: the value was already received");
     }
     if (s.state !== SENT) return undefined;
     const v = s.value as T;
@@ -262,12 +288,17 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
     s.rxClosed = true;
     if (s.state === EMPTY) s.state = RX_CLOSED;
     const node = this.node;
-    if (node.state === QUEUED) {
-      // A recv() in another task would wait for a send that can no longer come.
-      const w = node.waker;
-      s.queue.remove(node);
-      this.registrant = null;
-      w?.wake();
+    try {
+      if (node.state === QUEUED) {
+        // A recv() in another task would wait for a send that can no longer come.
+        const w = node.waker;
+        s.queue.remove(node);
+        this.registrant = null;
+        w?.wake();
+      }
+    } finally {
+      // The sender's `tx.closed()` waits are told even if the receiver's waker threw.
+      s.closedWaiters?.grantAll();
     }
   }
 

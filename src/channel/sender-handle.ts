@@ -1,15 +1,6 @@
-/**
- * A sender handle of an mpsc channel: what the bounded `Sender` and the `UnboundedSender` share.
- * Each handle is one waiter's order pad: it counts once on the channel's senders, from its creation
- * (`channel()` or `clone()`) until `close()` or dispose (the same thing; idempotent), and the last
- * pad put away tells the kitchen that no more tickets will come. How a handle sends (waiting for a
- * free slot or not) is left to its subclass.
- */
-import { DESCRIBE, type Description } from "../future/describe.js";
 import type { FutureBase } from "../future/future.js";
-import { QueuedWait } from "../sync/queued-wait.js";
-import { WaitQueue } from "../sync/waiter.js";
 import type { Chan } from "./chan.js";
+import { receiversGone } from "./receivers-gone.js";
 
 /**
  * The counting and closing of an mpsc sender handle.
@@ -82,33 +73,11 @@ export abstract class SenderHandle<T> implements Disposable {
    */
   closed(): FutureBase<void> & Disposable {
     const chan = this.chan;
-    const q = (chan.closedWaiters ??= new WaitQueue<unknown>()) as WaitQueue<ReceiverGone>;
-    return new ReceiverGone(chan, q);
+    return receiversGone(chan, () => chan.closed, "mpsc tx.closed()");
   }
 
   /** Same as `close()`. */
   [Symbol.dispose](): void {
     this.close();
-  }
-}
-
-/** The future of `tx.closed()`: a place in the line of senders waiting for the receiver to go. */
-class ReceiverGone extends QueuedWait<void, ReceiverGone> {
-  constructor(
-    private readonly chan: Chan<unknown>,
-    queue: WaitQueue<ReceiverGone>,
-  ) {
-    super(queue);
-  }
-  protected ready(): boolean {
-    return this.chan.closed;
-  }
-  protected take(): void {}
-  protected granted(): void {}
-  protected what(): string {
-    return "tx.closed()";
-  }
-  [DESCRIBE](): Description {
-    return { label: "mpsc tx.closed()", children: [] };
   }
 }

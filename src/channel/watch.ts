@@ -6,7 +6,8 @@
  *
  * Closing: when the sender is closed, `changed()` throws `ChannelClosedError` once nothing unseen
  * is left; `borrow()` still shows the last value. Closing a receiver wakes its own pending
- * `changed()` futures, which then throw `ChannelClosedError` too.
+ * `changed()` futures, which then throw `ChannelClosedError` too. When the last receiver is closed,
+ * `send` fails and the sender's `tx.closed()` is ready.
  */
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
@@ -16,6 +17,7 @@ import { PENDING, type Poll } from "../future/poll.js";
 import { QUEUED, WaitNode, WaitQueue } from "../sync/waiter.js";
 import { pollProceed } from "../task/budget.js";
 import { ChannelClosedError, SendError } from "./errors.js";
+import { type ReceiversGone, receiversGone } from "./receivers-gone.js";
 
 /** @internal */
 class Shared<T> {
@@ -23,6 +25,8 @@ class Shared<T> {
   closed = false;
   receivers = 0;
   readonly queue = new WaitQueue<Changed<T>>();
+  /** The sender's `tx.closed()` waits for the last receiver to go, made on the first such wait. */
+  closedWaiters: WaitQueue<ReceiversGone> | null = null;
 
   constructor(public value: T) {}
 
@@ -160,6 +164,34 @@ export class Sender<T> implements Disposable {
   }
 
   /**
+   * Whether no receiver is open (a `send` would fail), as tokio's `Sender::is_closed`.
+   *
+   * @example
+   * ```ts
+   * if (tx.isClosed()) return; // nobody reads the specials board any more
+   * ```
+   */
+  isClosed(): boolean {
+    return this.shared.receivers === 0;
+  }
+
+  /**
+   * A future ready once no receiver is open (at once if none is): tokio's `Sender::closed`, for a
+   * producer that should stop when nobody watches any more. Cancel safety: cancel-safe: dropping
+   * it only takes it out of the line.
+   *
+   * @example
+   * ```ts
+   * // Biased: when the last reader is gone, stop updating the board.
+   * using r = yield* select.biased(tx.closed(), updateSpecialsForever(tx));
+   * ```
+   */
+  closed(): FutureBase<void> & Disposable {
+    const s = this.shared;
+    return receiversGone(s, () => s.receivers === 0, "watch tx.closed()");
+  }
+
+  /**
    * Close: receivers' `changed()` throws `ChannelClosedError` once they saw the last value.
    *
    * @example
@@ -290,17 +322,33 @@ export class Receiver<T> implements Disposable {
     this.closed = true;
     this.shared.receivers--;
     // The line is shared by every receiver's changed(): wake only ours (O(waiters); close is rare).
+    // Each is told even if a waker throws (the first error is thrown at the end), as WaitQueue's
+    // wakeAll does: one broken pager must not leave the others parked for good.
     const q = this.shared.queue;
+    let failure: { error: unknown } | null = null;
     let n = q.head;
     while (n !== null) {
       const next = n.next;
       if (n.owner.rx === this) {
         const w = n.waker;
         q.remove(n);
-        w?.wake();
+        try {
+          w?.wake();
+        } catch (error) {
+          failure ??= { error };
+        }
       }
       n = next;
     }
+    if (this.shared.receivers === 0) {
+      try {
+        // The last reader is gone: the sender's `tx.closed()` waits end.
+        this.shared.closedWaiters?.grantAll();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure !== null) throw failure.error;
   }
 
   /** Same as `close()`. */
