@@ -186,6 +186,35 @@ describe("all tasks are asleep", () => {
 });
 
 describe("task dump", () => {
+  it("names a task's own turn: a task back in line after yieldNow() shows 'yieldNow()'", async () => {
+    const rt = new Runtime();
+    const start = new Notify();
+    const lines = await rt.spawn(
+      asyncBlock(function* () {
+        const stirrer = spawn(
+          asyncBlock(function* stir() {
+            yield* start.notified(); // waits once, so the runtime keeps it on its list
+            for (;;) yield* yieldNow();
+          }),
+          { name: "stirrer" },
+        );
+        yield* yieldNow();
+        start.notifyOne();
+        yield* yieldNow();
+        yield* yieldNow();
+        const dump = String(rt.dump()).split("\n");
+        stirrer.abort();
+        return dump;
+      }),
+    );
+    expect(lines.slice(lines.indexOf("task 2 'stirrer' (scheduled)"))).toEqual([
+      "task 2 'stirrer' (scheduled)",
+      "└─ stir",
+      "   └─ yieldNow()",
+    ]);
+    await rt.shutdown();
+  });
+
   it("draws every live task's await tree, down to the leaves", async () => {
     const rt = new Runtime({ clock: "paused" });
     const cookDish = asyncFn(function* cookDish(ms: number) {

@@ -6,6 +6,7 @@
 
 import { ambient } from "../future/ambient.js";
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureBase, RETURNED, SUSPENDED, type Suspend } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 
@@ -31,6 +32,11 @@ class YieldNow extends FutureBase<void> {
     cx.waker.wake();
     ambient.suspended = this;
     return SUSPENDED;
+  }
+
+  /** For dumps: what the task waits on is its own turn. */
+  [DESCRIBE](): Description {
+    return { label: "yieldNow()", children: [] };
   }
 }
 
