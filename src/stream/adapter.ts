@@ -51,8 +51,10 @@ export abstract class Adapter<T, U> extends StreamBase<U> implements Cancellable
 
   /** Release the upstream (and whatever served only it); returns `DONE` for the caller to pass on. */
   protected end(): typeof DONE {
-    disposeOf(this.upstream);
+    // Let go first: an upstream whose dispose throws is still never polled or disposed again.
+    const up = this.upstream;
     this.upstream = null;
+    disposeOf(up);
     return DONE;
   }
 

@@ -43,7 +43,16 @@ class FromAsyncIterable<T> extends StreamBase<T> {
   pollNext(cx: Context): StreamPoll<T> {
     switch (this.state) {
       case IDLE: {
-        this.iterator ??= this.iterable[Symbol.asyncIterator]();
+        if (this.iterator === null) {
+          try {
+            this.iterator = this.iterable[Symbol.asyncIterator]();
+          } catch (e) {
+            // No iterator to fetch from, nor to return(): the stream fails once, then has ended
+            // (as `for await` throws once), rather than asking the iterable again at each poll.
+            this.state = ENDED;
+            throw e;
+          }
+        }
         this.state = FETCHING;
         this.waker = cx.waker;
         this.host = ambient.host;
@@ -124,9 +133,14 @@ class FromAsyncIterable<T> extends StreamBase<T> {
     this.waker = null;
     const it = this.iterator;
     this.iterator = null;
-    if (it?.return !== undefined) {
-      // The iterator's own cleanup runs on; a failure there has nobody to report to.
-      Promise.resolve(it.return()).catch(() => {});
+    if (typeof it?.return === "function") {
+      // The iterator's own cleanup runs on; a failure there, sync or async, has nobody to report
+      // to (and must not keep whoever disposes this stream from disposing its other children).
+      try {
+        Promise.resolve(it.return()).catch(() => {});
+      } catch {
+        // See above.
+      }
     }
   }
 }
@@ -174,20 +188,35 @@ class Pump<T> extends FutureBase<void> {
       try {
         r = this.stream.pollNext(cx);
       } catch (e) {
-        this.finish();
-        this.requests.shift()!.reject(e);
-        this.settleRest();
+        this.end(e, true);
         return undefined;
       }
       if (r === PENDING) return PENDING;
       if (r === DONE) {
-        this.finish();
-        this.settleRest();
+        this.end(undefined, false);
         return undefined;
       }
       this.requests.shift()!.resolve({ done: false, value: r });
     }
     return PENDING;
+  }
+
+  /**
+   * The stream failed or ended: release it, then answer every request. A stream whose dispose
+   * throws must not leave the loop waiting for ever: that error goes to the first request, unless
+   * the stream's own error already does.
+   */
+  private end(error: unknown, failed: boolean): void {
+    try {
+      this.finish();
+    } catch (e) {
+      if (!failed) {
+        failed = true;
+        error = e;
+      }
+    }
+    if (failed) this.requests.shift()?.reject(error);
+    this.settleRest();
   }
 
   finish(): void {
@@ -202,8 +231,11 @@ class Pump<T> extends FutureBase<void> {
   }
 
   [Symbol.dispose](): void {
-    this.finish();
-    this.settleRest();
+    try {
+      this.finish();
+    } finally {
+      this.settleRest();
+    }
   }
 }
 
@@ -235,8 +267,11 @@ class StreamIterator<T> implements AsyncIterableIterator<T, undefined, unknown> 
 
   return(): Promise<IteratorResult<T, undefined>> {
     this.handle?.abort();
-    this.pump[Symbol.dispose]();
-    this.stopRuntime();
+    try {
+      this.pump[Symbol.dispose]();
+    } finally {
+      this.stopRuntime();
+    }
     return Promise.resolve({ done: true, value: undefined });
   }
 

@@ -8,7 +8,9 @@
  * requests never turns into an endless pile of work.
  *
  * A future that fails is an item too: its error is thrown when its turn comes (in its position for
- * `buffered`, as it arrives for `bufferUnordered`), and the next poll goes on with the rest.
+ * `buffered`, as it arrives for `bufferUnordered`), and the next poll goes on with the rest. An
+ * error from the upstream itself is thrown when it is pulled, which for `buffered` is ahead of the
+ * futures already in flight (futures-rs' `try_buffered` propagates a stream error at once too).
  * `forEachConcurrent` is finished by the first failure: it drops the other jobs (their `finally`
  * blocks run) and disposes the stream before the error is thrown.
  */
@@ -25,7 +27,15 @@ import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { assertFuture, type Future, FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
-import { rethrowAfter } from "./consume.js";
+import {
+  COMPLETED,
+  DROPPED,
+  FAILED,
+  pollAfterFinish,
+  RUNNING,
+  rethrowAfter,
+  type Stage,
+} from "./consume.js";
 import { FuturesUnordered } from "./futures-unordered.js";
 import {
   CLAIM,
@@ -134,7 +144,12 @@ export class BufferedStream<T> extends StreamBase<T> implements Cancellable {
         this.upstream = null;
         return;
       }
-      assertFuture(f, "buffered(n): each item of the stream");
+      assertFuture(
+        f,
+        this.ordered
+          ? "stream.buffered(n): each item of the stream"
+          : "stream.bufferUnordered(n): each item of the stream",
+      );
       this.inFlight.push(new Indexed(f, this.nextIn++));
     }
   }
@@ -173,7 +188,7 @@ export class BufferedStream<T> extends StreamBase<T> implements Cancellable {
 export class ForEachConcurrent<T> extends CancellableFuture<void> {
   private upstream: Stream<T> | null;
   private readonly inFlight = new FuturesUnordered<unknown>();
-  private done = false;
+  private stage: Stage = RUNNING;
 
   constructor(
     upstream: Stream<T>,
@@ -185,11 +200,14 @@ export class ForEachConcurrent<T> extends CancellableFuture<void> {
   }
 
   poll(cx: Context): Poll<void> {
-    if (this.done) return undefined;
+    if (this.stage !== RUNNING) {
+      throw pollAfterFinish("stream.forEachConcurrent(limit, f)", this.stage);
+    }
     try {
       return this.pollJobs(cx);
     } catch (e) {
       // One job failed (or the stream, or f): the others are cut short and the stream released.
+      this.stage = FAILED;
       rethrowAfter(e, this);
     }
   }
@@ -214,7 +232,7 @@ export class ForEachConcurrent<T> extends CancellableFuture<void> {
       if (r === PENDING) return PENDING;
       if (r === DONE) {
         if (this.upstream !== null) return PENDING;
-        this.done = true;
+        this.stage = COMPLETED;
         return undefined;
       }
     }
@@ -223,7 +241,7 @@ export class ForEachConcurrent<T> extends CancellableFuture<void> {
   }
 
   [CANCEL](): Cleanup | null {
-    this.done = true;
+    if (this.stage === RUNNING) this.stage = DROPPED;
     const owned = [this.inFlight, this.upstream];
     this.upstream = null;
     return cancelAll(owned);

@@ -7,6 +7,7 @@
  * stream that is always ready cannot starve the other one.
  */
 import { ambient } from "../future/ambient.js";
+import { CANCEL, type Cancellable, type Cleanup, cancelAll, drop } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { PENDING } from "../future/poll.js";
@@ -24,7 +25,7 @@ import {
 } from "./stream.js";
 
 /** @internal */
-export class MergeStream<T> extends StreamBase<T> {
+export class MergeStream<T> extends StreamBase<T> implements Cancellable {
   private a: Stream<T> | null;
   private b: Stream<T> | null;
   private bFirst = false;
@@ -94,10 +95,19 @@ export class MergeStream<T> extends StreamBase<T> {
     claimFrom(this.b, by);
   }
 
-  override [Symbol.dispose](): void {
-    disposeOf(this.a);
-    disposeOf(this.b);
+  /**
+   * Torn down by its consumer (an aborted task): both sides go, each on its own, and a side whose
+   * cleanup awaits (an `andThen` step's `finally`) is handed back to be driven there.
+   */
+  [CANCEL](): Cleanup | null {
+    const sides = [this.a, this.b];
     this.a = this.b = null;
+    return cancelAll(sides);
+  }
+
+  /** Both sides go even if one's `finally` throws (the first error is thrown afterwards). */
+  override [Symbol.dispose](): void {
+    drop(this);
   }
 
   /** For dumps and deadlock reports. */
@@ -109,7 +119,7 @@ export class MergeStream<T> extends StreamBase<T> {
 const EMPTY: unique symbol = Symbol("brigade.stream.empty-slot");
 
 /** @internal */
-export class ZipStream<A, B> extends StreamBase<[A, B]> {
+export class ZipStream<A, B> extends StreamBase<[A, B]> implements Cancellable {
   private a: Stream<A> | null;
   private b: Stream<B> | null;
   private itemA: A | typeof EMPTY = EMPTY;
@@ -169,11 +179,17 @@ export class ZipStream<A, B> extends StreamBase<[A, B]> {
     claimFrom(this.b, by);
   }
 
-  override [Symbol.dispose](): void {
-    disposeOf(this.a);
-    disposeOf(this.b);
+  /** Torn down by its consumer: as `merge`'s, the item waiting for its pair goes too. */
+  [CANCEL](): Cleanup | null {
+    const sides = [this.a, this.b];
     this.a = this.b = null;
     this.itemA = this.itemB = EMPTY;
+    return cancelAll(sides);
+  }
+
+  /** Both sides go even if one's `finally` throws (the first error is thrown afterwards). */
+  override [Symbol.dispose](): void {
+    drop(this);
   }
 
   /** For dumps and deadlock reports. */
@@ -216,5 +232,11 @@ export class ChunksStream<T> extends Adapter<T, T[]> {
   override [Symbol.dispose](): void {
     super[Symbol.dispose]();
     this.chunk = [];
+  }
+
+  /** Torn down by its consumer: the items of the chunk being filled go too. */
+  override [CANCEL](): Cleanup | null {
+    this.chunk = [];
+    return super[CANCEL]();
   }
 }

@@ -47,7 +47,8 @@ declare module "./stream.js" {
      */
     andThen<U>(f: (item: T) => Future<U>): StreamBase<U>;
     /**
-     * The first `n` items; the stream is disposed after the last one.
+     * The first `n` items; the stream is disposed after the last one (for `take(0)`, at the first
+     * poll, which pulls nothing).
      * @example `iter([1, 2, 3]).take(2)` yields 1, 2
      */
     take(n: number): StreamBase<T>;
@@ -57,7 +58,8 @@ declare module "./stream.js" {
      */
     takeWhile(pred: (item: T) => boolean): StreamBase<T>;
     /**
-     * Items until `stop` is ready (checked before each item).
+     * Items until `stop` is ready (checked before each item). A `stop` that throws ends the stream
+     * too: its error is thrown once, in place of the next item, then the stream answers `DONE`.
      * @example `ticks.takeUntil(sleep(1000))` ends after a second
      */
     takeUntil(stop: Future<unknown>): StreamBase<T>;
@@ -81,13 +83,14 @@ declare module "./stream.js" {
     /**
      * The items as they come, but an item later than `ms` after the previous one (or after the
      * first poll) is preceded by a `TimeoutError` thrown from the stream, once per silence; the
-     * stream goes on (tokio-stream's `timeout`).
+     * stream goes on (tokio-stream's `timeout`). An error the stream throws counts as an item.
      * @example `readings.timeout(5000)`: a sensor silent for 5 s raises one TimeoutError
      */
     timeout(ms: number): StreamBase<T>;
     /**
      * The items no faster than one per `ms` on the runtime's clock: after each item the next is
-     * not pulled before `ms` has passed (tokio-stream's `throttle`; the first is not delayed).
+     * not pulled before `ms` has passed (tokio-stream's `throttle`; the first is not delayed). An
+     * error the stream throws counts as an item.
      * @example `retries.throttle(1000)` pulls at most one retry a second
      */
     throttle(ms: number): StreamBase<T>;
@@ -119,7 +122,9 @@ declare module "./stream.js" {
      */
     forEach(f: (item: T) => unknown): Future<void> & Disposable;
     /**
-     * A future that runs `f(item)` for every item, up to `limit` at once (all at once when omitted).
+     * A future that runs `f(item)` for every item, up to `limit` at once: an integer of at least 1,
+     * or `undefined` or `Infinity` for no limit. A limit of 0 is refused with a RangeError (where
+     * futures-rs reads 0 as "no limit", a JavaScript 0 is more often a count that came out wrong).
      * When one fails, the others are dropped (their `finally` blocks run) and the error is thrown.
      * @example `yield* listener.incoming().forEachConcurrent(100, (conn) => serve(conn))`
      */
@@ -130,6 +135,8 @@ declare module "./stream.js" {
     /**
      * For a stream of futures: up to `n` in flight, outputs in the order the futures came. A
      * future's error is thrown in its place in that order; polling on gives the items after it.
+     * An error thrown by the stream itself (not by one of its futures) is thrown as soon as it is
+     * pulled, ahead of the outputs still in flight (as futures-rs' `try_buffered`).
      * @example `urls.map((u) => get(u)).buffered(8)`
      */
     buffered<U>(this: StreamBase<Future<U>>, n: number): StreamBase<U>;
@@ -158,9 +165,11 @@ function checkFn(f: unknown, where: string): void {
   if (typeof f !== "function") throw new TypeError(`${where} must be a function, got ${typeof f}`);
 }
 
-function checkCount(n: unknown, where: string, min: number): number {
+function checkCount(n: unknown, where: string, min: number, orElse = ""): number {
   if (typeof n !== "number" || !Number.isInteger(n) || n < min) {
-    throw new RangeError(`${where} must be an integer of at least ${min}, got ${String(n)}`);
+    throw new RangeError(
+      `${where} must be an integer of at least ${min}${orElse}, got ${String(n)}`,
+    );
   }
   return n;
 }
@@ -227,10 +236,15 @@ const methods = {
     return new Fold(this, init, f);
   },
   collect(this: AnyStream) {
-    return new Fold(this, [] as unknown[], (acc, x) => {
-      acc.push(x);
-      return acc;
-    });
+    return new Fold(
+      this,
+      [] as unknown[],
+      (acc, x) => {
+        acc.push(x);
+        return acc;
+      },
+      "stream.collect()",
+    );
   },
   forEach(this: AnyStream, f: (item: unknown) => unknown) {
     checkFn(f, "stream.forEach(f): f");
@@ -242,9 +256,14 @@ const methods = {
     f: (item: unknown) => Future<unknown>,
   ) {
     const n =
-      limit === undefined
+      limit === undefined || limit === Number.POSITIVE_INFINITY
         ? Number.POSITIVE_INFINITY
-        : checkCount(limit, "stream.forEachConcurrent(limit, f): limit", 1);
+        : checkCount(
+            limit,
+            "stream.forEachConcurrent(limit, f): limit",
+            1,
+            " (undefined or Infinity for no limit)",
+          );
     checkFn(f, "stream.forEachConcurrent(limit, f): f");
     return new ForEachConcurrent(this, n, f);
   },

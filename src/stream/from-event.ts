@@ -156,11 +156,13 @@ export function fromEvent<T = unknown>(emitter: EventSource, name: string): Stre
   const ok =
     e !== null &&
     typeof e === "object" &&
-    (typeof e.addEventListener === "function" ||
+    ((typeof e.addEventListener === "function" &&
+      typeof (e as { removeEventListener?: unknown }).removeEventListener === "function") ||
       (typeof e.on === "function" && typeof e.off === "function"));
   if (!ok) {
+    // Both halves are needed: the stream's dispose must be able to take its listener off again.
     throw new TypeError(
-      "fromEvent(emitter, name): emitter must be an EventTarget (addEventListener) or an EventEmitter (on/off)",
+      "fromEvent(emitter, name): emitter must be an EventTarget (addEventListener/removeEventListener) or an EventEmitter (on/off)",
     );
   }
   if (typeof name !== "string") {

@@ -142,12 +142,15 @@ export class FuturesUnordered<T> extends StreamBase<T> implements Cancellable {
 
   private pollChildren(cx: Context): StreamPoll<T> {
     this.waker = cx.waker;
+    // A child may tear the whole set down from inside its poll (disposing whatever owns it): the
+    // array it was in is then no longer the set's, and the rest of this batch is gone with it.
+    const children = this.children;
     // Only the children queued before this poll: the ones they wake go to the next poll.
     let batch = this.size;
     while (batch-- > 0) {
       const index = this.dequeue();
       const slot = this.slots[index];
-      const child = this.children[index];
+      const child = children[index];
       if (slot === undefined) continue; // a wake from a child dropped with the set
       slot.queued = false;
       if (child === null || child === undefined) continue; // a stale wake of a finished child
@@ -156,9 +159,10 @@ export class FuturesUnordered<T> extends StreamBase<T> implements Cancellable {
       try {
         r = child.poll(slot);
       } catch (e) {
-        this.release(index);
+        if (this.children === children) this.release(index);
         throw e;
       }
+      if (this.children !== children) break;
       if (r === PENDING) continue;
       this.release(index);
       return r as T;

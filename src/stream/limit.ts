@@ -19,12 +19,14 @@ export class TakeStream<T> extends Adapter<T, T> {
     private left: number,
   ) {
     super(upstream);
-    if (left <= 0) this.end();
   }
 
   pollNext(cx: Context): StreamPoll<T> {
     const up = this.upstream;
     if (up === null) return DONE;
+    // take(0): nothing wanted, so the source is never polled; it is let go at this first poll,
+    // not when the adapter was made (making a stream does nothing: a receiver stays open till then).
+    if (this.left === 0) return this.end();
     const r = up.pollNext(cx);
     if (r === PENDING) return PENDING;
     if (r === DONE || --this.left === 0) this.end();
@@ -63,7 +65,18 @@ export class TakeUntilStream<T> extends Adapter<T, T> {
     const up = this.upstream;
     if (up === null) return DONE;
     // The stop signal is checked first (as futures-rs does): once it fires, no further item.
-    if (this.stop!.poll(cx) !== PENDING) {
+    const stop = this.stop!;
+    let fired: boolean;
+    try {
+      fired = stop.poll(cx) !== PENDING;
+    } catch (e) {
+      // A stop signal that throws has fired too, and is finished: it is never polled again, the
+      // stream ends, and the error is thrown once in place of the next item.
+      this.stop = null;
+      this.end();
+      throw e;
+    }
+    if (fired) {
       this.stop = null;
       return this.end();
     }
@@ -71,12 +84,16 @@ export class TakeUntilStream<T> extends Adapter<T, T> {
     return r === DONE ? this.end() : r;
   }
 
-  /** The stop signal served only this stream: it goes with the upstream. */
+  /** The stop signal served only this stream: it goes with the upstream (each on its own). */
   protected override end(): typeof DONE {
     const stop = this.stop;
     this.stop = null;
-    if (stop !== null) drop(stop);
-    return super.end();
+    try {
+      if (stop !== null) drop(stop);
+    } finally {
+      super.end();
+    }
+    return DONE;
   }
 
   /** Torn down by its consumer: the stop signal goes too, its cleanup handed back with the rest. */

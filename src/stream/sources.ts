@@ -5,10 +5,10 @@
  * `iter` is always ready, so it spends the task's cooperative budget on every item (as tokio-stream's
  * `iter` does): a loop over a million-item `iter` still gives the other chefs their turn.
  */
-import { drop } from "../future/cancel.js";
+import { CANCEL, type Cancellable, type Cleanup, cancel, drop } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { assertFuture, type Future } from "../future/future.js";
-import { PENDING } from "../future/poll.js";
+import { PENDING, type Poll } from "../future/poll.js";
 import { pollProceed } from "../task/budget.js";
 import { DONE, StreamBase, type StreamPoll } from "./stream.js";
 
@@ -77,7 +77,7 @@ export function empty<T = never>(): StreamBase<T> {
   return new Empty() as StreamBase<T>;
 }
 
-class Once<T> extends StreamBase<T> {
+class Once<T> extends StreamBase<T> implements Cancellable {
   constructor(private future: Future<T> | null) {
     super();
   }
@@ -85,21 +85,35 @@ class Once<T> extends StreamBase<T> {
   pollNext(cx: Context): StreamPoll<T> {
     const f = this.future;
     if (f === null) return DONE;
-    const r = f.poll(cx);
+    let r: Poll<T>;
+    try {
+      r = f.poll(cx);
+    } catch (e) {
+      // A future that threw is finished: its error is the one item, and the stream has ended
+      // (futures-rs' `once` over a fallible future yields the `Err`, then `None`).
+      this.future = null;
+      throw e;
+    }
     if (r === PENDING) return PENDING;
     this.future = null;
     return r;
   }
 
-  override [Symbol.dispose](): void {
+  /** Torn down by its consumer: a future whose `finally` awaits is handed back to be driven. */
+  [CANCEL](): Cleanup | null {
     const f = this.future;
     this.future = null;
-    if (f !== null) drop(f);
+    return cancel(f);
+  }
+
+  override [Symbol.dispose](): void {
+    drop(this);
   }
 }
 
 /**
- * A stream of one item: the output of `future`.
+ * A stream of one item: the output of `future`. If the future throws, its error is that item
+ * (thrown from the stream's poll) and the stream has ended.
  *
  * @example
  * ```ts

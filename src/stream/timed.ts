@@ -8,6 +8,10 @@
  * outside a runtime takes the clock of the one that polls it, and a paused clock drives it) and
  * re-armed with `reset`, never remade: an adapter costs one timer however many items pass. The
  * sleep goes with the upstream when the adapter ends, is disposed, or is torn down by its consumer.
+ *
+ * An error the upstream throws stands in for an item (see stream.ts), as an `Err` does in a
+ * tokio-stream of `Result`s: it ends `timeout`'s silence and takes `throttle`'s turn.
+ * `chunksTimeout` passes it on at once and keeps the chunk it was filling.
  */
 import { CANCEL, type Cleanup } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
@@ -90,7 +94,16 @@ export class TimeoutStream<T> extends TimedAdapter<T, T> {
       this.restart();
       this.watching = true;
     }
-    const r = up.pollNext(cx);
+    let r: StreamPoll<T>;
+    try {
+      r = up.pollNext(cx);
+    } catch (e) {
+      // An error is handed out in place of an item: it ends the silence as an item does (tokio's
+      // `timeout` over a stream of `Result`s resets its deadline on an `Err` too).
+      this.restart();
+      this.watching = true;
+      throw e;
+    }
     if (r === DONE) return this.end();
     if (r !== PENDING) {
       this.restart();
@@ -120,7 +133,15 @@ export class ThrottleStream<T> extends TimedAdapter<T, T> {
       if (this.delay!.poll(cx) === PENDING) return PENDING;
       this.resting = false;
     }
-    const r = up.pollNext(cx);
+    let r: StreamPoll<T>;
+    try {
+      r = up.pollNext(cx);
+    } catch (e) {
+      // An error takes an item's place, and its turn: the next pull waits `ms` after it too.
+      this.restart();
+      this.resting = true;
+      throw e;
+    }
     if (r === DONE) return this.end();
     if (r === PENDING) return PENDING;
     this.restart();
@@ -179,6 +200,12 @@ export class ChunksTimeoutStream<T> extends TimedAdapter<T, T[]> {
   override [Symbol.dispose](): void {
     super[Symbol.dispose]();
     this.chunk = [];
+  }
+
+  /** Torn down by its consumer: the items of the open chunk go with the sleep and the upstream. */
+  override [CANCEL](): Cleanup | null {
+    this.chunk = [];
+    return super[CANCEL]();
   }
 
   override [DESCRIBE](): Description {
