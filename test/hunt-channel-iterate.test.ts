@@ -33,4 +33,20 @@ describe("channel iteration hunt: return() while a next() waits", () => {
     tx.send(1);
     await expect(second).resolves.toEqual({ done: false, value: 1 });
   });
+
+  it("mpsc: next() calls queued behind a waiting one end as done at return(), and take no message sent after", async () => {
+    const [tx, rx] = mpsc.unboundedChannel<number>();
+    const it = rx[Symbol.asyncIterator]();
+    const first = it.next();
+    const second = it.next();
+    await flush();
+    await it.return!();
+    await expect(first).resolves.toEqual({ done: true, value: undefined });
+    await expect(second).resolves.toEqual({ done: true, value: undefined });
+    tx.send(1);
+    await flush();
+    expect(rx.tryRecv()).toBe(1); // still there for whoever reads next
+    tx.send(2);
+    await expect(it.next()).resolves.toEqual({ done: false, value: 2 });
+  });
 });

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { join } from "../src/combinator/join.js";
+import { race } from "../src/combinator/select.js";
 import { asyncBlock, asyncFn } from "../src/coroutine/async-fn.js";
 import { Context } from "../src/future/context.js";
 import { FutureStateError } from "../src/future/errors.js";
@@ -181,6 +182,42 @@ describe("TaskLocal and cancellation", () => {
     await expect(h).rejects.toMatchObject({ name: "JoinError" });
     expect(log).toEqual(["closing r-9", "closed r-9"]);
     expect(requestId.isSet()).toBe(false);
+    await rt.shutdown();
+  });
+
+  it("a race loser dropped inside scopes finishes its awaiting finally detached, still inside every scope", async () => {
+    const rt = new Runtime(PAUSED);
+    const tag = new TaskLocal<string>("tag");
+    const user = new TaskLocal<string>("user");
+    const log: string[] = [];
+    const loser = asyncBlock(function* loser() {
+      try {
+        yield* new Gate("never");
+      } finally {
+        log.push(`before ${tag.tryGet()} ${user.tryGet()}`);
+        yield* sleep(5);
+        log.push(`after ${tag.tryGet()} ${user.tryGet()}`);
+      }
+    });
+    const h = rt.spawn(
+      user.scope(
+        "ada",
+        tag.scope(
+          "outer",
+          tag.scope(
+            "inner",
+            asyncBlock(function* () {
+              yield* race(sleep(1), loser);
+              yield* sleep(100); // the detached cleanup finishes meanwhile
+            }),
+          ),
+        ),
+      ),
+    );
+    await h;
+    await flush();
+    expect(log).toEqual(["before inner ada", "after inner ada"]);
+    expect(tag.isSet() || user.isSet()).toBe(false);
     await rt.shutdown();
   });
 

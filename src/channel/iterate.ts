@@ -27,18 +27,20 @@ export class RecvIterator<T> implements AsyncIterableIterator<T> {
    * waker back, so nothing else would ever settle it, nor the `next()` calls queued behind it.
    */
   private stopWaiting: (() => void) | null = null;
+  /**
+   * Counts `return()` calls: a `next()` queued behind the one in progress remembers the count it
+   * was made under and ends as done if a `return()` came since (a later `next()` reads again).
+   */
+  private returns = 0;
 
   constructor(private readonly rx: PollReceiver<T>) {}
 
   next(): Promise<IteratorResult<T, undefined>> {
     const prev = this.last;
-    const p =
-      prev === null
-        ? this.recvOne()
-        : prev.then(
-            () => this.recvOne(),
-            () => this.recvOne(),
-          );
+    const made = this.returns;
+    const go = (): Promise<IteratorResult<T, undefined>> | IteratorResult<T, undefined> =>
+      made === this.returns ? this.recvOne() : DONE;
+    const p = prev === null ? this.recvOne() : prev.then(go, go);
     this.last = p;
     return p;
   }
@@ -76,9 +78,11 @@ export class RecvIterator<T> implements AsyncIterableIterator<T> {
 
   /**
    * `break` out of `for await`: stop waiting; the receiver stays open and usable. A `next()` still
-   * waiting (called by hand, say in a `Promise.race`) is settled as done.
+   * waiting (called by hand, say in a `Promise.race`) is settled as done, and so are those queued
+   * behind it; a `next()` called after `return()` receives again.
    */
   return(): Promise<IteratorResult<T, undefined>> {
+    this.returns++;
     this.rx.unregister();
     const stop = this.stopWaiting;
     this.stopWaiting = null;

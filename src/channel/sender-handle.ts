@@ -1,3 +1,10 @@
+/**
+ * A sender handle of an mpsc channel: what the bounded `Sender` and the `UnboundedSender` share.
+ * Each handle is one waiter's order pad: it counts once on the channel's senders, from its creation
+ * (`channel()` or `clone()`) until `close()` or dispose (the same thing; idempotent), and the last
+ * pad put away tells the kitchen that no more tickets will come. How a handle sends (waiting for a
+ * free slot or not) is left to its subclass.
+ */
 import type { FutureBase } from "../future/future.js";
 import type { Chan } from "./chan.js";
 import { receiversGone } from "./receivers-gone.js";

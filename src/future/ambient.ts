@@ -10,6 +10,11 @@ import type { Cleanup } from "./cancel.js";
 import type { Context } from "./context.js";
 import type { Future } from "./future.js";
 
+/** Wraps a cleanup about to be detached, so that it runs in the scopes it was dropped in. */
+export interface Carrier {
+  wrap(rest: Cleanup): Cleanup;
+}
+
 /** What a runtime offers to the layers below it. */
 export interface Host {
   /** Finish a dropped future's asynchronous cleanup as a detached task owned by `owner`. */
@@ -52,6 +57,9 @@ export interface Host {
  * teardown was still running disposes it then instead of driving it on. `teardownFailure` keeps
  * the first error a `finally` threw while an inner async fn was torn down, for the driver of the
  * teardown to throw once the unwinding is done (`recordTeardownFailure` in cancel.ts).
+ * `carry` is set by a task-local scope while it polls (src/task/task-local.ts): a cleanup detached
+ * inside the scope (a `race` loser whose `finally` awaits) is wrapped by it, so that it still sees
+ * the scope's values when the runtime drives it later.
  */
 export const ambient: {
   cx: Context | null;
@@ -62,6 +70,7 @@ export const ambient: {
   unwinding: boolean;
   abandoning: boolean;
   teardownFailure: { error: unknown } | null;
+  carry: Carrier | null;
 } = {
   cx: null,
   host: null,
@@ -71,6 +80,7 @@ export const ambient: {
   unwinding: false,
   abandoning: false,
   teardownFailure: null,
+  carry: null,
 };
 
 /**

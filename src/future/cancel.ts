@@ -59,10 +59,15 @@ export function drop(future: unknown): void {
   if (rest !== null) detach(rest);
 }
 
-/** Finish a started cleanup as a detached task of the runtime that owns it. */
+/**
+ * Finish a started cleanup as a detached task of the runtime that owns it, inside the task-local
+ * scopes it was dropped in (`ambient.carry`).
+ */
 function detach(rest: Cleanup): void {
   const host = ambient.host ?? hostOf(rest.owner);
-  if (host !== null) host.spawnCleanup(rest, rest.owner);
+  if (host === null) return;
+  const carry = ambient.carry;
+  host.spawnCleanup(carry === null ? rest : carry.wrap(rest), rest.owner);
 }
 
 /**

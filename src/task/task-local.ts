@@ -10,11 +10,12 @@
  * ends. Each local holds one slot that a scope fills while it polls and restores afterwards, which
  * is sound because polls never interleave: one poll runs at a time, to its end.
  */
+import { ambient, type Carrier } from "../future/ambient.js";
 import { CANCEL, CancellableFuture, type Cleanup, cancel } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
-import { assertFuture, type Future, FutureBase } from "../future/future.js";
+import { assertFuture, disposeOf, type Future, FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { RuntimeStateError } from "./runtime-state-error.js";
 
@@ -68,7 +69,7 @@ export class TaskLocal<T> {
    */
   scope<R>(value: T, future: Future<R>): FutureBase<R> & Disposable {
     assertFuture(future, `${this.name}.scope(value, future): future`);
-    return new Scoped(this, { value }, future);
+    return new Scoped(new Scope(this, { value }), future);
   }
 
   /**
@@ -152,13 +153,48 @@ export class TaskLocal<T> {
   }
 }
 
+/**
+ * One scope of one local: entered around each poll and teardown of what it wraps, and the carrier
+ * (`ambient.carry`) that wraps a cleanup detached inside it, so that the cleanup runs with the
+ * value in scope too when the runtime drives it later (a `race` loser whose `finally` awaits).
+ */
+class Scope<T> implements Carrier {
+  /** The carrier that was current when this scope was entered (innermost entry), to wrap next. */
+  private outerCarry: Carrier | null = null;
+
+  constructor(
+    readonly local: TaskLocal<T>,
+    private readonly box: Box<T>,
+  ) {}
+
+  /** Run `step(a, b)` with the value in scope. */
+  within<A, B, R>(step: (a: A, b: B) => R, a: A, b: B): R {
+    const outerBox = this.local.enter(this.box);
+    const savedOuter = this.outerCarry;
+    this.outerCarry = ambient.carry;
+    ambient.carry = this;
+    try {
+      return step(a, b);
+    } finally {
+      ambient.carry = this.outerCarry;
+      this.outerCarry = savedOuter;
+      this.local.leave(outerBox);
+    }
+  }
+
+  /** A cleanup detached inside this scope: it will run inside it, and inside the scopes around. */
+  wrap(rest: Cleanup): Cleanup {
+    const kept = new ScopedCleanup(this, rest);
+    return this.outerCarry === null ? kept : this.outerCarry.wrap(kept);
+  }
+}
+
 /** The future of `local.scope(value, future)`. */
 class Scoped<T, R> extends CancellableFuture<R> {
   private inner: Future<R> | null;
 
   constructor(
-    private readonly local: TaskLocal<T>,
-    private readonly box: Box<T>,
+    private readonly scope: Scope<T>,
     inner: Future<R>,
   ) {
     super();
@@ -168,17 +204,14 @@ class Scoped<T, R> extends CancellableFuture<R> {
   poll(cx: Context): Poll<R> {
     const inner = this.inner;
     if (inner === null) {
-      throw new FutureStateError(`${this.local.name}.scope(…) was polled after it finished`);
+      throw new FutureStateError(`${this.scope.local.name}.scope(…) was polled after it finished`);
     }
-    const outer = this.local.enter(this.box);
     let r: Poll<R>;
     try {
-      r = inner.poll(cx);
+      r = this.scope.within(pollWith<R>, inner, cx);
     } catch (e) {
       this.inner = null;
       throw e;
-    } finally {
-      this.local.leave(outer);
     }
     if (r !== PENDING) this.inner = null;
     return r;
@@ -189,31 +222,24 @@ class Scoped<T, R> extends CancellableFuture<R> {
     const inner = this.inner;
     if (inner === null) return null;
     this.inner = null;
-    const outer = this.local.enter(this.box);
-    let rest: Cleanup | null;
-    try {
-      rest = cancel(inner);
-    } finally {
-      this.local.leave(outer);
-    }
-    return rest === null ? null : new ScopedCleanup(this.local, this.box, rest);
+    const rest = this.scope.within(cancel, inner, undefined);
+    return rest === null ? null : new ScopedCleanup(this.scope, rest);
   }
 
   [DESCRIBE](): Description {
     return {
-      label: `${this.local.name}.scope`,
+      label: `${this.scope.local.name}.scope`,
       children: this.inner === null ? [] : [this.inner],
     };
   }
 }
 
-/** The rest of a scoped future's teardown, driven with the value still in scope. */
+/** The rest of a teardown begun inside a scope, driven with the value still in scope. */
 class ScopedCleanup<T> extends FutureBase<void> implements Cleanup, Disposable {
   readonly owner: unknown;
 
   constructor(
-    private readonly local: TaskLocal<T>,
-    private readonly box: Box<T>,
+    private readonly scope: Scope<T>,
     private readonly rest: Cleanup,
   ) {
     super();
@@ -221,24 +247,18 @@ class ScopedCleanup<T> extends FutureBase<void> implements Cleanup, Disposable {
   }
 
   poll(cx: Context): Poll<void> {
-    const outer = this.local.enter(this.box);
-    try {
-      return this.rest.poll(cx);
-    } finally {
-      this.local.leave(outer);
-    }
+    return this.scope.within(pollWith<void>, this.rest, cx);
   }
 
   [Symbol.dispose](): void {
-    const outer = this.local.enter(this.box);
-    try {
-      (this.rest as Partial<Disposable>)[Symbol.dispose]?.();
-    } finally {
-      this.local.leave(outer);
-    }
+    this.scope.within(disposeOf, this.rest, undefined);
   }
 
   [DESCRIBE](): Description {
-    return { label: `${this.local.name}.scope cleanup`, children: [this.rest] };
+    return { label: `${this.scope.local.name}.scope cleanup`, children: [this.rest] };
   }
+}
+
+function pollWith<R>(future: Future<R>, cx: Context): Poll<R> {
+  return future.poll(cx);
 }
