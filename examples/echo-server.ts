@@ -22,12 +22,22 @@ const echo = asyncFn(function* (conn: TcpStream) {
   }
 });
 
+/** The client's address, for the task's name; one that reset before it was accepted has none. */
+function clientName(conn: TcpStream): string {
+  try {
+    return conn.peerAddr().toString();
+  } catch (e) {
+    if (!(e instanceof IoError)) throw e;
+    return "(gone)"; // its echo task reads the reset and ends
+  }
+}
+
 /** Accept clients forever, one task each. */
 export const serveEcho = asyncFn(function* (listener: TcpListener) {
   try {
     for (;;) {
       const conn = yield* listener.accept();
-      spawn(echo(conn), { name: `echo ${conn.peerAddr()}` });
+      spawn(echo(conn), { name: `echo ${clientName(conn)}` });
     }
   } finally {
     listener[Symbol.dispose]();

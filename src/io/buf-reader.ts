@@ -59,6 +59,11 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
     capacity = 8192,
   ) {
     assertReader(inner, "new BufReader(inner, capacity): inner");
+    if (typeof capacity !== "number") {
+      throw new TypeError(
+        `new BufReader(inner, capacity): capacity must be a number, got ${typeof capacity === "string" ? JSON.stringify(capacity) : typeof capacity}`,
+      );
+    }
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(
         `new BufReader(inner, capacity): capacity must be an integer of at least 1, got ${String(capacity)}`,
@@ -98,6 +103,13 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
    * ```
    */
   consume(n: number): void {
+    // A negative or fractional count would move `pos` back or off the byte grid, and the next
+    // fill would hand out bytes already used (or garbage): refused, as tokio's `usize` refuses it.
+    if (!Number.isInteger(n) || n < 0) {
+      throw new RangeError(
+        `reader.consume(n): n must be an integer of at least 0, got ${String(n)}`,
+      );
+    }
     this.pos = Math.min(this.pos + n, this.cap);
   }
 
@@ -111,6 +123,9 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
    * ```
    */
   pollRead(cx: Context, out: Uint8Array): Poll<number> {
+    // Nothing asked, nothing to wait for (as `TcpStream.pollRead`): filling first would park an
+    // empty read until the peer sends, forever on an idle connection.
+    if (out.length === 0) return 0;
     // A read as large as the buffer skips it: no point copying twice.
     if (this.pos >= this.cap && out.length >= this.buf.length) return this.inner.pollRead(cx, out);
     const avail = this.pollFillBuf(cx);
@@ -199,8 +214,16 @@ class LineAssembler {
       const avail = reader.pollFillBuf(cx);
       if (avail === PENDING) return PENDING;
       if (avail.length === 0) {
-        // The end: a last line without a newline still counts.
-        return this.length === 0 ? null : this.finish(EMPTY, false);
+        // The end: a last line without a newline still counts. Its last `\r` is text then, not
+        // half an ending, so it counts toward `maxLength` (`tooLong` let it pass while a `\n`
+        // could still follow).
+        if (this.length === 0) return null;
+        if (this.length > this.maxLength) {
+          this.parts = [];
+          this.length = 0;
+          throw this.tooLongError();
+        }
+        return this.finish(EMPTY, false);
       }
       const nl = avail.indexOf(NEWLINE);
       if (reader.skippingLine) {
@@ -215,10 +238,7 @@ class LineAssembler {
         reader.skippingLine = nl < 0;
         this.parts = [];
         this.length = 0;
-        throw new IoError(
-          "InvalidData",
-          `BufReader: a line longer than ${this.maxLength} bytes (options.maxLength)`,
-        );
+        throw this.tooLongError();
       }
       if (nl >= 0) {
         const tail = avail.slice(0, nl);
@@ -246,6 +266,13 @@ class LineAssembler {
     }
     const len = this.length + avail.length;
     return len > max + 1 || (len === max + 1 && avail[avail.length - 1] !== CR);
+  }
+
+  private tooLongError(): IoError {
+    return new IoError(
+      "InvalidData",
+      `BufReader: a line longer than ${this.maxLength} bytes (options.maxLength)`,
+    );
   }
 
   /** The last byte gathered so far, or -1. */

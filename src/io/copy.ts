@@ -99,6 +99,8 @@ class CopyBuffer {
       if (c !== null) {
         const w = writer.pollWriteOwned(cx, c);
         if (w === PENDING) return PENDING;
+        // As in the copying loop: a writer that takes nothing would have this loop spin for ever.
+        if (w === 0) throw new IoError("WriteZero", "copy: the writer accepted 0 bytes");
         this.chunk = w >= c.length ? null : c.subarray(w);
         this.total += w;
         this.needFlush = true;

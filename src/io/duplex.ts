@@ -19,6 +19,8 @@ import { IoError } from "./error.js";
 import type { AsyncRead, AsyncWrite } from "./traits.js";
 
 const EMPTY = new Uint8Array(0);
+/** Taken slots at the front of a tube's queue past which they are dropped (see `take`). */
+const SLOTS_KEPT = 64;
 
 /** One direction of the tube: bytes written by one end, waiting to be read by the other. */
 class Tube {
@@ -69,6 +71,11 @@ class Tube {
     if (this.head === chunks.length) {
       this.chunks = [];
       this.head = 0;
+    } else if (this.head >= SLOTS_KEPT && this.head * 2 >= chunks.length) {
+      // Never quite empty (a reader always a little behind the writer): drop the taken slots, or
+      // the array would grow by one slot per write for as long as the pipe lives.
+      chunks.splice(0, this.head);
+      this.head = 0;
     }
     this.length -= n;
     if (n > 0) this.wakeWriter();
@@ -83,13 +90,21 @@ class Tube {
     this.writeWaker = waker;
   }
 
-  /** The writing end is done: the reader sees the end once the tube is drained. */
+  /**
+   * The writing end is done: the reader sees the end once the tube is drained. A write parked on
+   * the writing end itself (another task's, through a split half) is woken too, to fail.
+   */
   closeWriter(): void {
     this.writerClosed = true;
     this.wakeReader();
+    this.wakeWriter();
   }
 
-  /** The reading end is gone: nothing written can be read any more. */
+  /**
+   * The reading end is gone: nothing written can be read any more. The writer is woken to fail,
+   * and so is a read parked on the reading end itself (another task's), which would otherwise
+   * wait for a writer that may never act.
+   */
   closeReader(): void {
     this.readerClosed = true;
     this.chunks = [];
@@ -97,15 +112,16 @@ class Tube {
     this.offset = 0;
     this.length = 0;
     this.wakeWriter();
+    this.wakeReader();
   }
 
-  private wakeReader(): void {
+  wakeReader(): void {
     const w = this.readWaker;
     this.readWaker = null;
     w?.wake();
   }
 
-  private wakeWriter(): void {
+  wakeWriter(): void {
     const w = this.writeWaker;
     this.writeWaker = null;
     w?.wake();
@@ -204,8 +220,18 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
   }
 
   /**
+   * @internal a split half of this end was disposed: wake whoever is parked on its direction,
+   * to see that (see `split.ts`).
+   */
+  wakeParked(direction: "read" | "write"): void {
+    if (direction === "read") this.incoming.wakeReader();
+    else this.outgoing.wakeWriter();
+  }
+
+  /**
    * Close both directions: the other end reads the end of the stream (after what is in the tube)
-   * and its writes fail with `"BrokenPipe"`. Idempotent.
+   * and its writes fail with `"BrokenPipe"`; a future parked on this end is woken and fails.
+   * Idempotent.
    *
    * @example
    * ```ts

@@ -14,6 +14,10 @@ export type IoErrorKind =
   | "BrokenPipe"
   | "AddrInUse"
   | "AddrNotAvailable"
+  | "PermissionDenied"
+  | "HostUnreachable"
+  | "NetworkUnreachable"
+  | "NetworkDown"
   | "NotConnected"
   | "TimedOut"
   | "UnexpectedEof"
@@ -31,6 +35,12 @@ const KIND_OF_CODE: Record<string, IoErrorKind> = {
   ERR_STREAM_WRITE_AFTER_END: "BrokenPipe",
   EADDRINUSE: "AddrInUse",
   EADDRNOTAVAIL: "AddrNotAvailable",
+  // As Rust's std decodes them: a privileged port, no route to the host or its network.
+  EACCES: "PermissionDenied",
+  EPERM: "PermissionDenied",
+  EHOSTUNREACH: "HostUnreachable",
+  ENETUNREACH: "NetworkUnreachable",
+  ENETDOWN: "NetworkDown",
   ENOTCONN: "NotConnected",
   ETIMEDOUT: "TimedOut",
   EINVAL: "InvalidInput",
@@ -75,7 +85,20 @@ export class IoError extends Error {
     const code = (error as { code?: unknown } | null)?.code;
     const c = typeof code === "string" ? code : undefined;
     const kind = (c !== undefined ? KIND_OF_CODE[c] : undefined) ?? "Other";
-    const text = error instanceof Error ? error.message : String(error);
-    return new IoError(kind, `${doing} failed: ${text}`, { code: c, cause: error });
+    return new IoError(kind, `${doing} failed: ${textOf(error, c)}`, { code: c, cause: error });
   }
+}
+
+/** What an error from Node says; never empty. */
+function textOf(error: unknown, code: string | undefined): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.message !== "") return error.message;
+  // A connect to a name with several addresses (Node's happy eyeballs, on by default since Node
+  // 20) that failed at each of them is an AggregateError with no message of its own: the
+  // attempts' messages say what happened ("connect ECONNREFUSED ::1:7000; connect …").
+  const attempts = (error as { errors?: unknown }).errors;
+  if (Array.isArray(attempts) && attempts.length > 0) {
+    return attempts.map((e) => (e instanceof Error ? e.message : String(e))).join("; ");
+  }
+  return code ?? error.name;
 }

@@ -3,6 +3,9 @@
  * to different tasks (a chat client reads in one chef's hands and writes in another's), which works
  * because the underlying object keeps a separate waker for each direction (as tokio's
  * `TcpStream::into_split`). The object itself is disposed when both halves have been disposed.
+ * A half disposed while a future in another task is parked through it wakes that future (on a
+ * `TcpStream` or a duplex end), which then fails with the half's `TypeError` (used after it was
+ * disposed) instead of waiting for the peer's next event.
  */
 import type { Context } from "../future/context.js";
 import type { Poll } from "../future/poll.js";
@@ -16,6 +19,15 @@ import {
   type OwnedRead,
   type OwnedWrite,
 } from "./traits.js";
+
+/**
+ * A shared object that can wake whoever is parked on one direction (a `TcpStream`, a duplex
+ * end): a half disposed while its other half lives uses it, so that a future parked through the
+ * disposed half in another task sees the disposal now rather than at the peer's next event.
+ */
+interface WakesParked {
+  wakeParked(direction: "read" | "write"): void;
+}
 
 /** Counts the halves still alive; disposes the shared object when none is. */
 class Shared<T> {
@@ -49,7 +61,7 @@ abstract class Half<T> implements Disposable, ParksOn {
   readonly parkSource: ParkSource | null;
   constructor(
     shared: Shared<T>,
-    private readonly kind: string,
+    private readonly kind: "ReadHalf" | "WriteHalf",
   ) {
     this.shared = shared;
     this.parkSource = shared.source;
@@ -60,8 +72,13 @@ abstract class Half<T> implements Disposable, ParksOn {
   }
   [Symbol.dispose](): void {
     const s = this.shared;
+    if (s === null) return;
     this.shared = null;
-    s?.release();
+    s.release();
+    // The last half disposed the object, which woke its waiters; the first must wake its own.
+    if (s.halves > 0) {
+      (s.io as Partial<WakesParked>).wakeParked?.(this.kind === "ReadHalf" ? "read" : "write");
+    }
   }
 }
 

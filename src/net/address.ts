@@ -1,11 +1,11 @@
 /**
- * Socket addresses: where a table is. `"127.0.0.1:8080"`, `"[::1]:80"`, `{ host, port }` or a bare
- * port number (meaning 127.0.0.1) are accepted wherever an address is expected; what comes back is
- * a {@link SocketAddr}, which prints as `host:port`.
+ * Socket addresses: where a table is. `"127.0.0.1:8080"`, `"[::1]:80"`, `{ host, port }`, a bare
+ * port number (meaning 127.0.0.1) or a {@link SocketAddr} (what `localAddr()` returns) are accepted
+ * wherever an address is expected; what comes back is a `SocketAddr`, which prints as `host:port`.
  */
 
 /** An address as users may write it. */
-export type ToSocketAddr = string | number | { host?: string; port: number };
+export type ToSocketAddr = string | number | SocketAddr | { host?: string; port: number };
 
 /**
  * An IP address and port.
@@ -49,7 +49,12 @@ export class SocketAddr {
 }
 
 function checkPort(port: unknown, where: string): number {
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
+  if (typeof port !== "number") {
+    // Quoted: a string "8080" printed bare would read as the valid port it is not.
+    const got = typeof port === "string" ? JSON.stringify(port) : typeof port;
+    throw new TypeError(`${where}: the port must be a number, got ${got}`);
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(
       `${where}: the port must be an integer from 0 to 65535, got ${String(port)}`,
     );
@@ -77,13 +82,15 @@ export function parseAddr(addr: ToSocketAddr, where: string): { host: string; po
     return { host: m[1]!, port: checkPort(Number(m[2]), where) };
   }
   if (addr !== null && typeof addr === "object") {
-    const host = addr.host ?? "127.0.0.1";
+    // A SocketAddr names its host `ip`: read as `{ host?, port }` it meant 127.0.0.1 whatever its
+    // ip, so `connect(listener.localAddr())` missed a listener on any other address.
+    const host = addr instanceof SocketAddr ? addr.ip : (addr.host ?? "127.0.0.1");
     if (typeof host !== "string") {
       throw new TypeError(`${where}: host must be a string, got ${typeof host}`);
     }
     return { host, port: checkPort(addr.port, where) };
   }
   throw new TypeError(
-    `${where} must be "host:port", a port number or { host, port }, got ${addr === null ? "null" : typeof addr}`,
+    `${where} must be "host:port", a port number, a SocketAddr or { host, port }, got ${addr === null ? "null" : typeof addr}`,
   );
 }

@@ -107,7 +107,12 @@ export class TcpListener implements Disposable {
   static bind(addr: ToSocketAddr, options?: BindOptions): FutureBase<TcpListener> & Disposable {
     const where = "TcpListener.bind(addr)";
     const { host, port } = parseAddr(addr, where);
-    const backlog = options?.backlog ?? 1024;
+    const backlog: unknown = options?.backlog ?? 1024;
+    if (typeof backlog !== "number") {
+      throw new TypeError(
+        `TcpListener.bind options.backlog must be a number, got ${typeof backlog === "string" ? JSON.stringify(backlog) : typeof backlog}`,
+      );
+    }
     if (!Number.isInteger(backlog) || backlog < 1) {
       throw new RangeError(
         `TcpListener.bind options.backlog must be an integer of at least 1, got ${String(backlog)}`,

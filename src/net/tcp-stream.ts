@@ -113,8 +113,9 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   private writeRegistrant: unknown = null;
   private readonly readWait = new SourceWait();
   private readonly writeWait = new SourceWait();
-  private readonly local: SocketAddr;
-  private readonly peer: SocketAddr;
+  /** `null` when Node could not tell (the connection was gone before it was wrapped). */
+  private readonly local: SocketAddr | null;
+  private readonly peer: SocketAddr | null;
   /** One callback for every write (no closure per write): a flush may be waiting for it. */
   private readonly onWritten = (): void => {
     if (this.socket.writableLength === 0) this.wakeWriter();
@@ -122,8 +123,11 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
 
   /** @internal streams are made by `connect` and `accept`. */
   constructor(private readonly socket: Socket) {
-    this.local = new SocketAddr(socket.localAddress ?? "", socket.localPort ?? 0);
-    this.peer = new SocketAddr(socket.remoteAddress ?? "", socket.remotePort ?? 0);
+    // Read once, while the socket is open: they are still known after it closes. A client that
+    // reset before it was accepted has no peer any more (getpeername fails), and then there is
+    // no address to give, rather than an empty one.
+    this.local = addressOf(socket.localAddress, socket.localPort);
+    this.peer = addressOf(socket.remoteAddress, socket.remotePort);
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
     socket.on("end", () => {
       this.eof = true;
@@ -455,7 +459,8 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   }
 
   /**
-   * The local end's address.
+   * The local end's address (still known after the stream closed). An {@link IoError} of kind
+   * `"NotConnected"` if the connection was gone before it could be read, as tokio's `local_addr`.
    *
    * @example
    * ```ts
@@ -463,11 +468,13 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
    * ```
    */
   localAddr(): SocketAddr {
-    return this.local;
+    return this.local ?? unknownAddress("localAddr");
   }
 
   /**
-   * The remote end's address.
+   * The remote end's address (still known after the stream closed). An {@link IoError} of kind
+   * `"NotConnected"` for a client that reset before it was accepted (it has no address any more),
+   * as tokio's `peer_addr`; never an empty address.
    *
    * @example
    * ```ts
@@ -475,7 +482,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
    * ```
    */
   peerAddr(): SocketAddr {
-    return this.peer;
+    return this.peer ?? unknownAddress("peerAddr");
   }
 
   /**
@@ -530,6 +537,15 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     this.wakeWriter();
   }
 
+  /**
+   * @internal wake whoever is parked on one direction: a split half was disposed under it (see
+   * `split.ts`). A future parked on the stream itself just polls again and parks again.
+   */
+  wakeParked(direction: "read" | "write"): void {
+    if (direction === "read") this.wakeReader();
+    else this.wakeWriter();
+  }
+
   private closedError(doing: string): IoError {
     return new IoError("NotConnected", `tcp stream: ${doing} after the stream was disposed`);
   }
@@ -578,6 +594,17 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
       w.wake();
     }
   }
+}
+
+function addressOf(ip: string | undefined, port: number | undefined): SocketAddr | null {
+  return ip === undefined || ip === "" || port === undefined ? null : new SocketAddr(ip, port);
+}
+
+function unknownAddress(which: string): never {
+  throw new IoError(
+    "NotConnected",
+    `tcp stream: ${which}(): the address is unknown (the connection closed before it was accepted)`,
+  );
 }
 
 /** @internal count a socket from birth to its handle's close. */
