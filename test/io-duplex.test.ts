@@ -81,6 +81,59 @@ describe("duplex", () => {
     );
   });
 
+  it("any mix of writes and reads on one tube behaves as a bounded byte queue (property, against a model)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1200 }),
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 700 })), { maxLength: 60 }),
+        (capacity, ops) => {
+          const [a, b] = duplex(capacity);
+          const cx = new Context(Waker.noop());
+          const model: number[] = [];
+          let next = 0;
+          for (const [isWrite, size] of ops) {
+            if (isWrite) {
+              const bytes = Uint8Array.from({ length: size }, () => next++ & 0xff);
+              const room = capacity - model.length;
+              const r = a.pollWrite(cx, bytes);
+              if (size === 0) expect(r).toBe(0);
+              else if (room === 0) expect(r).toBe(PENDING);
+              else {
+                expect(r).toBe(Math.min(size, room));
+                model.push(...bytes.subarray(0, r as number));
+              }
+            } else {
+              const buf = new Uint8Array(size);
+              const r = b.pollRead(cx, buf);
+              if (size === 0) expect(r).toBe(0);
+              else if (model.length === 0) expect(r).toBe(PENDING);
+              else {
+                const want = model.splice(0, Math.min(size, model.length));
+                expect(r).toBe(want.length);
+                expect(Array.from(buf.subarray(0, want.length))).toEqual(want);
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a tube that grows while its bytes wrap round its ring keeps them in order", () => {
+    const [a, b] = duplex(1000);
+    const cx = new Context(Waker.noop());
+    const seq = (from: number, n: number) =>
+      Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);
+    expect(a.pollWrite(cx, seq(0, 200))).toBe(200);
+    expect(b.pollRead(cx, new Uint8Array(150))).toBe(150); // 50 bytes left, from offset 150
+    expect(a.pollWrite(cx, seq(200, 150))).toBe(150); // wraps round the first ring
+    expect(a.pollWrite(cx, seq(350, 400))).toBe(400); // does not fit: the ring grows
+    const out = new Uint8Array(600);
+    expect(b.pollRead(cx, out)).toBe(600);
+    expect(out).toEqual(seq(150, 600));
+  });
+
   it("a full tube makes the writer wait, and a read that frees room wakes it", () => {
     const [a, b] = duplex(4);
     const w = counter();
@@ -230,6 +283,26 @@ describe("duplex", () => {
         }),
       ),
     ).rejects.toBeInstanceOf(DeadlockError);
+  });
+
+  it("after its own dispose, every operation on an end is NotConnected, as on a disposed TcpStream", () => {
+    const [a] = duplex(8);
+    a[Symbol.dispose]();
+    const cx = new Context(Waker.noop());
+    const kinds = [
+      () => a.pollRead(cx, new Uint8Array(1)),
+      () => a.pollWrite(cx, new Uint8Array(1)),
+      () => a.pollFlush(cx),
+      () => a.pollShutdown(cx),
+    ].map((op) => {
+      try {
+        op();
+        return "no error";
+      } catch (e) {
+        return e instanceof IoError ? e.kind : String(e);
+      }
+    });
+    expect(kinds).toEqual(["NotConnected", "NotConnected", "NotConnected", "NotConnected"]);
   });
 
   it("refuses a size that is not a whole number of bytes, at least 1", () => {

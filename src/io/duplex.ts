@@ -19,19 +19,18 @@ import { IoError } from "./error.js";
 import type { AsyncRead, AsyncWrite } from "./traits.js";
 
 const EMPTY = new Uint8Array(0);
-/** Taken slots at the front of a tube's queue past which they are dropped (see `take`). */
-const SLOTS_KEPT = 64;
+/** The first store a tube makes, unless its capacity is smaller. */
+const FIRST_STORE = 256;
 
-/** One direction of the tube: bytes written by one end, waiting to be read by the other. */
+/**
+ * One direction of the tube: bytes written by one end, waiting to be read by the other. They are
+ * kept in one ring of bytes, grown by doubling as needed up to `capacity` (made on the first write,
+ * so an idle pipe holds nothing), so a write costs a copy and no allocation, however small.
+ */
 class Tube {
-  /**
-   * Copies of the accepted bytes, oldest first, from `head` on (taken chunks are skipped, not
-   * shifted out: many small writes would make that quadratic); `chunks[head]` is read from
-   * `offset` on.
-   */
-  private chunks: Uint8Array[] = [];
-  private head = 0;
-  private offset = 0;
+  /** The ring; `length` bytes from `start` on, wrapping round at its end. */
+  private store = EMPTY;
+  private start = 0;
   /** Bytes in the tube, at most `capacity`. */
   length = 0;
   /** The writing end shut down or was disposed: once drained, reads see the end. */
@@ -43,11 +42,15 @@ class Tube {
 
   constructor(readonly capacity: number) {}
 
-  /** Accept up to `buf.length` bytes (a copy), as many as fit; the count. */
+  /** Accept up to `buf.length` bytes (copied, so the writer may reuse `buf`), as many as fit. */
   put(buf: Uint8Array): number {
     const n = Math.min(buf.length, this.capacity - this.length);
-    // A copy, so the writer may reuse `buf` at once (a Buffer's own slice() would share memory).
-    this.chunks.push(Uint8Array.prototype.slice.call(buf, 0, n));
+    if (this.length + n > this.store.length) this.grow(this.length + n);
+    const store = this.store;
+    const end = (this.start + this.length) % store.length;
+    const first = Math.min(n, store.length - end);
+    store.set(buf.subarray(0, first), end);
+    if (first < n) store.set(buf.subarray(first, n), 0);
     this.length += n;
     this.wakeReader();
     return n;
@@ -55,31 +58,30 @@ class Tube {
 
   /** Move up to `buf.length` bytes into `buf`; the count. */
   take(buf: Uint8Array): number {
-    let n = 0;
-    const chunks = this.chunks;
-    while (n < buf.length && this.head < chunks.length) {
-      const chunk = chunks[this.head]!;
-      const m = Math.min(buf.length - n, chunk.length - this.offset);
-      buf.set(chunk.subarray(this.offset, this.offset + m), n);
-      n += m;
-      this.offset += m;
-      if (this.offset === chunk.length) {
-        chunks[this.head++] = EMPTY;
-        this.offset = 0;
-      }
-    }
-    if (this.head === chunks.length) {
-      this.chunks = [];
-      this.head = 0;
-    } else if (this.head >= SLOTS_KEPT && this.head * 2 >= chunks.length) {
-      // Never quite empty (a reader always a little behind the writer): drop the taken slots, or
-      // the array would grow by one slot per write for as long as the pipe lives.
-      chunks.splice(0, this.head);
-      this.head = 0;
-    }
+    const n = Math.min(buf.length, this.length);
+    if (n === 0) return 0;
+    const store = this.store;
+    const first = Math.min(n, store.length - this.start);
+    buf.set(store.subarray(this.start, this.start + first), 0);
+    if (first < n) buf.set(store.subarray(0, n - first), first);
+    this.start = (this.start + n) % store.length;
     this.length -= n;
-    if (n > 0) this.wakeWriter();
+    if (this.length === 0) this.start = 0;
+    this.wakeWriter();
     return n;
+  }
+
+  /** A bigger ring for `need` bytes (doubling, at most `capacity`), the bytes kept in order. */
+  private grow(need: number): void {
+    let size = Math.max(this.store.length * 2, Math.min(FIRST_STORE, this.capacity));
+    while (size < need) size *= 2;
+    const next = new Uint8Array(Math.min(size, this.capacity));
+    const old = this.store;
+    const first = Math.min(this.length, old.length - this.start);
+    next.set(old.subarray(this.start, this.start + first), 0);
+    if (first < this.length) next.set(old.subarray(0, this.length - first), first);
+    this.store = next;
+    this.start = 0;
   }
 
   parkReader(waker: Waker): void {
@@ -107,9 +109,8 @@ class Tube {
    */
   closeReader(): void {
     this.readerClosed = true;
-    this.chunks = [];
-    this.head = 0;
-    this.offset = 0;
+    this.store = EMPTY;
+    this.start = 0;
     this.length = 0;
     this.wakeWriter();
     this.wakeReader();
@@ -140,6 +141,9 @@ class Tube {
  * ```
  */
 export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
+  /** This end was disposed: every operation on it fails, as on a disposed `TcpStream`. */
+  private disposed = false;
+
   /** @internal */
   constructor(
     private readonly incoming: Tube,
@@ -157,7 +161,7 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
    */
   pollRead(cx: Context, buf: Uint8Array): Poll<number> {
     const tube = this.incoming;
-    if (tube.readerClosed) throw new IoError("NotConnected", "read on a disposed duplex stream");
+    if (this.disposed) throw this.disposedError("read");
     if (buf.length === 0) return 0;
     if (tube.length === 0 && !tube.writerClosed) {
       tube.parkReader(cx.waker);
@@ -169,7 +173,8 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
 
   /**
    * Put up to `buf.length` bytes into the tube (copied): the count, or `PENDING` while it is full.
-   * Throws an `IoError` (`"BrokenPipe"`) once the other end is disposed, or after `shutdown`.
+   * Throws an `IoError`: `"BrokenPipe"` once the other end is disposed or after `shutdown`,
+   * `"NotConnected"` once this end is disposed.
    *
    * @example
    * ```ts
@@ -178,9 +183,9 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
    */
   pollWrite(cx: Context, buf: Uint8Array): Poll<number> {
     const tube = this.outgoing;
-    if (tube.writerClosed) {
-      throw new IoError("BrokenPipe", "write on a duplex stream after shutdown or dispose");
-    }
+    if (this.disposed) throw this.disposedError("write");
+    if (tube.writerClosed)
+      throw new IoError("BrokenPipe", "write on a duplex stream after shutdown");
     if (tube.readerClosed) {
       throw new IoError("BrokenPipe", "write on a duplex stream whose other end was disposed");
     }
@@ -202,6 +207,7 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
    * ```
    */
   pollFlush(_cx: Context): Poll<void> {
+    if (this.disposed) throw this.disposedError("flush");
     return undefined;
   }
 
@@ -215,6 +221,7 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
    * ```
    */
   pollShutdown(_cx: Context): Poll<void> {
+    if (this.disposed) throw this.disposedError("shutdown");
     if (!this.outgoing.writerClosed) this.outgoing.closeWriter();
     return undefined;
   }
@@ -228,6 +235,10 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
     else this.outgoing.wakeWriter();
   }
 
+  private disposedError(doing: string): IoError {
+    return new IoError("NotConnected", `duplex stream: ${doing} after the stream was disposed`);
+  }
+
   /**
    * Close both directions: the other end reads the end of the stream (after what is in the tube)
    * and its writes fail with `"BrokenPipe"`; a future parked on this end is woken and fails.
@@ -239,6 +250,7 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
    * ```
    */
   [Symbol.dispose](): void {
+    this.disposed = true;
     if (!this.outgoing.writerClosed) this.outgoing.closeWriter();
     if (!this.incoming.readerClosed) this.incoming.closeReader();
   }
@@ -251,7 +263,10 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
  * @example
  * ```ts
  * const [client, server] = duplex(1024);
- * spawn(asyncBlock(function* () { yield* copy(server, server); })); // an echo server
+ * spawn(asyncBlock(function* () { // an echo server: back what it reads, then the end
+ *   yield* copy(server, server);
+ *   yield* shutdown(server);
+ * }));
  * yield* writeAll(client, new TextEncoder().encode("hello"));
  * yield* shutdown(client);
  * const echoed = yield* readToEnd(client); // "hello"
