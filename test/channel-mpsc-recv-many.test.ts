@@ -156,6 +156,47 @@ describe("rx.recvMany", () => {
     expect(rx.tryRecv()).toBe(1);
   });
 
+  it("rx.close() while a batch waits in another task ends it with [] (nothing can arrive)", async () => {
+    const got = await run(
+      asyncBlock(function* () {
+        const [, rx] = mpsc.channel<number>(4);
+        const waiting = spawn(rx.recvMany(4));
+        yield* yieldNow();
+        rx.close();
+        return yield* waiting;
+      }),
+    );
+    expect(got).toEqual([]);
+  });
+
+  it("each batch spends the task's budget: a consumer that always finds messages still lets others run", async () => {
+    const order = await run(
+      asyncBlock(function* () {
+        const [tx, rx] = mpsc.unboundedChannel<number>();
+        const log: string[] = [];
+        const other = spawn(
+          asyncBlock(function* () {
+            log.push("other ran");
+          }),
+        );
+        // Never empty: a batch is always ready, so only the budget can make this loop yield.
+        for (let i = 0; i < 1000; i++) {
+          tx.send(i);
+          yield* rx.recvMany(8);
+          if (log.length > 0) {
+            log.push(`after ${i + 1} batches`);
+            break;
+          }
+        }
+        yield* other;
+        return log;
+      }),
+    );
+    expect(order[0]).toBe("other ran");
+    expect(order[1]).toMatch(/^after \d+ batches$/);
+    expect(Number(/\d+/.exec(order[1]!)![0])).toBeLessThan(1000);
+  });
+
   it("refuses a limit that is not a whole number of at least 1", () => {
     const [, rx] = mpsc.channel<number>(1);
     for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
