@@ -19,9 +19,13 @@
  * - Errors (`'error'`: reset, broken pipe, …) are stored as an {@link IoError} and thrown at the
  *   next poll of either direction, and both directions are woken to see it. Nothing is ever thrown
  *   from an event handler, so nothing becomes an uncaught exception.
- * - Disposing the stream destroys the socket at once: bytes still in Node's write buffer are
- *   discarded, so `flush` or `shutdown` first when they matter (tokio's drop closes the fd the same
- *   way; the difference is that tokio has no user-space buffer to lose).
+ * - Disposing the stream closes it at once for this program: every later operation fails with
+ *   `NotConnected`, and bytes that arrive are dropped. Bytes a write already accepted are still
+ *   sent, then the socket closes (as in tokio, where the kernel sends what `write_all` gave it
+ *   after the drop; without this, Node's user-space write queue would be cut off with a clean FIN,
+ *   a silently truncated stream). Such a socket no longer keeps the process alive (`unref`), and
+ *   counts as live (`liveSockets`) until it has closed. `shutdown` first still tells you when the
+ *   bytes are out.
  *
  * Reader and writer keep separate wakers, so the halves from `split` may live in different tasks.
  * The futures that wait on it (`io/`'s `read`, `writeAll`, …, which this class's methods return)
@@ -319,6 +323,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
 
   /** Node delivered bytes: queue them, and pause the socket once the queue is full. */
   private receive(chunk: Buffer): void {
+    if (this.disposed) return; // still flushing after a dispose: nobody will read this
     this.received[this.tail++] = chunk;
     this.queued += chunk.length;
     if (this.queued > READ_AHEAD && !this.paused) {
@@ -525,13 +530,26 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     return this.socket.writableLength;
   }
 
-  /** Close the connection at once (see the module doc for unflushed bytes). Idempotent. */
+  /**
+   * Close the connection: at once if nothing is left to send, else once the bytes writes accepted
+   * are out (see the module doc). Idempotent.
+   */
   [Symbol.dispose](): void {
     if (this.disposed) return;
     this.disposed = true;
     this.received = [];
     this.head = this.tail = this.offset = this.queued = 0;
-    this.socket.destroy();
+    const socket = this.socket;
+    if (socket.writableLength > 0 && !socket.destroyed) {
+      // Bytes a write accepted are still in Node's queue: send them, then close (what the kernel
+      // does in tokio after a drop; destroying now would cut the stream short with a clean FIN).
+      // Unref'd, so a peer that never reads cannot keep the process alive.
+      socket.unref();
+      socket.resume();
+      socket.destroySoon();
+    } else {
+      socket.destroy();
+    }
     // A task parked on this stream (the other half of a split) must see it closed.
     this.wakeReader();
     this.wakeWriter();
