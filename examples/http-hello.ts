@@ -4,15 +4,26 @@
  * alive until the client closes them or asks to (`Connection: close`). Enough for curl, Node's
  * `http` client and a load generator; not a real HTTP implementation. What it cannot frame it
  * refuses and closes (chunked bodies: 501; a bad request line, header or Content-Length: 400; too
- * many headers: 431; a body over 1 MiB: 413), and a line of the head may hold 8 KiB. It sets no
- * time limit on a head: a client that sends half of one and waits holds its connection (a real
- * server adds one; wrapping `readHead` in `timeout` costs a timer per request, ~6% of this
- * server's throughput, where `node:http` sweeps all connections once a second).
+ * many headers: 431; a body over 1 MiB: 413), and a line of the head may hold 8 KiB.
+ *
+ * Each request head must arrive within 30 s of the server starting to wait for it (idle keep-alive
+ * time included): a client that sends half a head and waits, or sits idle, is cut off. Rather than
+ * a timer per request (`timeout(ms, readHead(...))` costs ~6% of this server's throughput), one
+ * sweeper task looks over every connection's deadline a few times per limit, as `node:http` does
+ * with its `headersTimeout`; a request then costs one clock read.
  *
  * Run it: `npx tsx examples/http-hello.ts 8080`, then `curl -i http://127.0.0.1:8080/`.
  */
 import { pathToFileURL } from "node:url";
-import { asyncFn, Runtime, race, spawn } from "../src/index.js";
+import {
+  type AbortHandle,
+  asyncFn,
+  Instant,
+  interval,
+  Runtime,
+  race,
+  spawn,
+} from "../src/index.js";
 import { BufReader, ctrlC, IoError, readExact, TcpListener, type TcpStream } from "../src/node.js";
 
 /** What the server answers, as a plain function (the benchmark gives node:http the same one). */
@@ -40,6 +51,50 @@ const LINE = { maxLength: 8 * 1024 };
 const MAX_HEADERS = 100;
 /** The largest body this server reads (and throws away). */
 const MAX_BODY = 1024 * 1024;
+/** How long a client may take over a request head, by default (ms). */
+const HEAD_TIMEOUT = 30_000;
+
+/** A connection as the sweeper sees it: the task serving it, and when its head is due. */
+interface Deadline {
+  task: AbortHandle | null;
+  /** When the head being read must be complete (ms on the runtime's clock), or Infinity. */
+  due: number;
+}
+
+/** Every open connection's deadline, and the task that cuts off those past it. */
+class Deadlines {
+  private readonly open = new Set<Deadline>();
+
+  constructor(readonly limit: number) {}
+
+  add(): Deadline {
+    const d: Deadline = { task: null, due: Number.POSITIVE_INFINITY };
+    this.open.add(d);
+    return d;
+  }
+
+  remove(d: Deadline): void {
+    this.open.delete(d);
+  }
+
+  /** Abort the task of every connection whose head is past due (its `finally` closes it). */
+  cutOffLate(now: number): void {
+    for (const d of this.open) {
+      if (d.due > now) continue;
+      this.open.delete(d);
+      d.task?.abort();
+    }
+  }
+}
+
+/** Look over every connection's deadline a few times per limit. */
+const sweep = asyncFn(function* sweep(deadlines: Deadlines) {
+  const every = interval(Math.max(1, Math.min(1000, deadlines.limit / 4)));
+  for (;;) {
+    yield* every.tick();
+    deadlines.cutOffLate(Instant.now().ms);
+  }
+});
 
 function response(status: number, body: string, close: boolean, head: boolean): Uint8Array {
   const bytes = encoder.encode(body);
@@ -104,14 +159,15 @@ const readHead = asyncFn(function* (reader: BufReader) {
   return { method, path, length: length ?? 0, close } as Head;
 });
 
-/** Serve one connection: request after request until it closes. */
-const serveHttp = asyncFn(function* (conn: TcpStream) {
+/** Serve one connection: request after request until it closes, or a head is late. */
+const serveHttp = asyncFn(function* (conn: TcpStream, deadlines: Deadlines, deadline: Deadline) {
   conn.setNoDelay(true);
   const reader = new BufReader(conn);
   const scratch = new Uint8Array(16 * 1024);
   try {
     for (;;) {
       let head: Head;
+      deadline.due = Instant.now().ms + deadlines.limit;
       try {
         head = yield* readHead(reader);
       } catch (e) {
@@ -119,6 +175,7 @@ const serveHttp = asyncFn(function* (conn: TcpStream) {
         if (!(e instanceof IoError && e.kind === "InvalidData")) throw e;
         head = { refuse: /longer than/.test(e.message) ? 431 : 400 };
       }
+      deadline.due = Number.POSITIVE_INFINITY;
       if (head === null) return;
       if ("refuse" in head) {
         const { refuse } = head;
@@ -144,24 +201,38 @@ const serveHttp = asyncFn(function* (conn: TcpStream) {
     // line, ends its connection, nothing more.
     if (!(e instanceof IoError)) throw e;
   } finally {
+    deadlines.remove(deadline);
     conn[Symbol.dispose]();
   }
 });
 
-/** Accept connections forever, one task each. */
-export const serve = asyncFn(function* (listener: TcpListener) {
+/** Accept connections forever, one task each, and cut off those whose head is late. */
+export const serve = asyncFn(function* (listener: TcpListener, headTimeout: number = HEAD_TIMEOUT) {
+  const deadlines = new Deadlines(headTimeout);
+  const sweeper = spawn(sweep(deadlines), { name: "http head deadlines" });
   try {
-    for (;;) spawn(serveHttp(yield* listener.accept()));
+    for (;;) {
+      const conn = yield* listener.accept();
+      const deadline = deadlines.add();
+      deadline.task = spawn(serveHttp(conn, deadlines, deadline)).abortHandle();
+    }
   } finally {
+    sweeper.abort();
     listener[Symbol.dispose]();
   }
 });
 
-/** Start on 127.0.0.1:`port` (0: any free port). `stop()` closes the listener and every client. */
-export async function start(port = 0): Promise<{ port: number; stop: () => Promise<void> }> {
+/**
+ * Start on 127.0.0.1:`port` (0: any free port). `stop()` closes the listener and every client.
+ * `headTimeout` (ms) is how long a client may take over each request head.
+ */
+export async function start(
+  port = 0,
+  headTimeout = HEAD_TIMEOUT,
+): Promise<{ port: number; stop: () => Promise<void> }> {
   const rt = new Runtime();
   const listener = await rt.spawn(TcpListener.bind({ host: "127.0.0.1", port }));
-  rt.spawn(serve(listener), { name: "http accept loop" });
+  rt.spawn(serve(listener, headTimeout), { name: "http accept loop" });
   return { port: listener.localAddr().port, stop: () => rt.shutdown() };
 }
 

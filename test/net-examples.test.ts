@@ -187,6 +187,37 @@ describe("examples/http-hello.ts refuses what it cannot frame, and closes", () =
   });
 });
 
+describe("examples/http-hello.ts cuts off a head that does not arrive in time", () => {
+  it("a client that sends half a head, or nothing, is closed after the limit; the others are served", async () => {
+    const server = await startHttp(0, 100);
+    try {
+      const closedWithout = (first: string) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = net.connect({ port: server.port, host: "127.0.0.1" });
+          let got = "";
+          socket.setEncoding("latin1");
+          socket.on("data", (d: string) => {
+            got += d;
+          });
+          socket.on("error", reject);
+          socket.on("close", () => resolve(got));
+          if (first !== "") socket.write(first);
+        });
+      // Both are cut off with no answer at all (the server never saw a whole request).
+      const [half, idle] = await Promise.all([
+        closedWithout("GET / HTTP/1.1\r\nHost: slow"),
+        closedWithout(""),
+      ]);
+      expect([half, idle]).toEqual(["", ""]);
+      // A client that does send its head in time is answered, on a fresh connection and again.
+      expect((await request(server.port, "GET", "/")).status).toBe(200);
+      expect((await request(server.port, "GET", "/")).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe("the examples, run as programs", () => {
   it("each exits by itself on Ctrl-C, the accept loop dropped and the port closed", async () => {
     for (const example of ["echo-server", "chat-server", "http-hello"]) {
