@@ -24,7 +24,7 @@ describe("source files", () => {
     const files = sources(SRC);
     expect(files.length).toBeGreaterThan(100);
     const bare = files
-      .filter((f) => !/^\/\*\*\n \* \S[^]*?\*\//.test(readFileSync(f, "utf8")))
+      .filter((f) => !/^\/\*\*\n \* \S[\s\S]*?\*\//.test(readFileSync(f, "utf8")))
       .map((f) => relative(SRC, f));
     expect(bare).toEqual([]);
   });

@@ -4,6 +4,9 @@
  * child's index in a ready list and wakes the parent, so 10,000 children cost O(woken) per poll,
  * not O(n) (futures-rs learned this the hard way with `join_all`).
  *
+ * As with `join`, the values of finished children are disposed if the joinAll throws or is dropped
+ * before it completes, and the same future given twice is an error (see children.ts).
+ *
  * A child that wakes itself during its poll is filed for the *next* poll, not this one, so the
  * parent always returns and the task yields (futures-rs issues #2047 and #2387 are that trap).
  */
@@ -15,6 +18,7 @@ import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, type FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
+import { assertDistinct, disposeOutputs } from "./children.js";
 
 /** One child's pager and context in one object. */
 class Slot extends Context {
@@ -120,6 +124,8 @@ export class JoinAll<T> extends CancellableFuture<T[]> {
     this.parentWaker = null;
     const errors = this.errors;
     if (errors !== null) {
+      // The values of the children that finished will never be handed over (see children.ts).
+      disposeOutputs(this.results);
       if (errors.length === 1) throw errors[0];
       throw new AggregateError(errors, `${errors.length} futures in joinAll threw`);
     }
@@ -135,9 +141,15 @@ export class JoinAll<T> extends CancellableFuture<T[]> {
   }
 
   [CANCEL](): Cleanup | null {
+    // Dropped before it completed: what the finished children gave is nobody's now.
+    const abandoned = !this.done;
     this.done = true;
     this.parentWaker = null;
-    return cancelAll(this.children);
+    try {
+      return cancelAll(this.children);
+    } finally {
+      if (abandoned) disposeOutputs(this.results);
+    }
   }
 }
 
@@ -158,5 +170,6 @@ export function joinAll<T>(futures: Iterable<Future<T>>): FutureBase<T[]> & Disp
   }
   const list = Array.from(futures);
   for (let i = 0; i < list.length; i++) assertFuture(list[i], `joinAll(futures): item ${i}`);
+  assertDistinct(list, "joinAll(futures)", "item");
   return new JoinAll(list);
 }

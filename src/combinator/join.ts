@@ -6,8 +6,13 @@
  * Errors:
  * - `join` never abandons a child: every child runs to its end, then the join throws the first
  *   error (an `AggregateError` when several children threw) or returns every value.
- * - `tryJoin` fails fast: the first error drops the children still running (their `finally`
- *   blocks run) and is thrown at once, like `?` on the first `Err`.
+ * - `tryJoin` fails fast: the first error drops the children still running, in argument order
+ *   (each `finally` runs once; one that throws does not stop the others), and is thrown at once,
+ *   like `?` on the first `Err`.
+ *
+ * Values that will never be handed over are disposed, as Rust drops a `join!`'s outputs: those of
+ * the children that finished, when the join throws or is dropped before it completes (a lock
+ * guard one child took is released; see children.ts). The same future given twice is an error.
  *
  * Fairness: each poll starts from the next child in turn, as tokio's `join!` does, so a child that
  * is always ready cannot starve the ones after it of budget.
@@ -19,6 +24,7 @@ import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, type FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
+import { assertDistinct, disposeOutputs } from "./children.js";
 
 /** The output tuple of joining futures of these types. */
 export type JoinOutput<Fs extends readonly Future<unknown>[]> = {
@@ -71,7 +77,11 @@ export class Join<T> extends CancellableFuture<T> {
         this.left--;
         if (this.failFast) {
           this.done = true;
-          this.dropChildren();
+          try {
+            this.dropChildren();
+          } finally {
+            disposeOutputs(this.results);
+          }
           throw e;
         }
         (this.errors ??= []).push(e);
@@ -88,6 +98,7 @@ export class Join<T> extends CancellableFuture<T> {
     const errors = this.errors;
     if (errors !== null) {
       this.errors = null;
+      disposeOutputs(this.results);
       if (errors.length === 1) throw errors[0];
       throw new AggregateError(errors, `${errors.length} futures in ${this.what} threw`);
     }
@@ -103,13 +114,20 @@ export class Join<T> extends CancellableFuture<T> {
   }
 
   [CANCEL](): Cleanup | null {
+    // Dropped before it completed: what the finished children gave is nobody's now.
+    const abandoned = !this.done;
     this.done = true;
-    return cancelAll(this.children);
+    try {
+      return cancelAll(this.children);
+    } finally {
+      if (abandoned) disposeOutputs(this.results);
+    }
   }
 }
 
 function checkAll(futures: readonly unknown[], what: string): Future<unknown>[] {
   for (let i = 0; i < futures.length; i++) assertFuture(futures[i], `${what}: argument ${i}`);
+  assertDistinct(futures, what, "argument");
   return futures.slice() as Future<unknown>[];
 }
 

@@ -9,7 +9,10 @@
  * - `race(...futures)` returns the winner's value and drops every loser (their `finally` blocks
  *   run at once).
  *
- * A child that throws wins too: the error is thrown and the other children are dropped.
+ * A child that throws wins too: the error is thrown and the other children are dropped. Losers are
+ * dropped in argument order, each once; a `finally` that throws does not stop the others, and its
+ * error is thrown after them (an `AggregateError` when several threw), so a `race` winner's value,
+ * which then reaches nobody, is disposed. The same future given twice is an error (children.ts).
  *
  * Fairness: like tokio's `select!`, a select starts polling at a random child (from the runtime's
  * seed, when it has one) and rotates from poll to poll, so no branch is starved by one that is
@@ -22,6 +25,7 @@ import {
   type Cleanup,
   cancel,
   cancelAll,
+  disposeQuietly,
   drop,
   dropAll,
 } from "../future/cancel.js";
@@ -30,6 +34,7 @@ import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, type FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
+import { assertDistinct } from "./children.js";
 
 /** What `select(a, b)` gives: the winner's index and value, and the loser still pending. */
 export type Selected<A, B> =
@@ -55,14 +60,37 @@ export interface SelectedAll<T> {
   [Symbol.dispose](): void;
 }
 
+/**
+ * A loser handed back by `select`/`selectAll`. Once it has completed it lets go of its future: the
+ * value is the caller's now, and disposing the select's result must not reach it (a lock future
+ * is its own guard, so dropping it again would release a lock the caller holds).
+ */
 class RestHandle<T> extends CancellableFuture<T> {
+  private completed = false;
+
   constructor(private inner: Future<T> | null) {
     super();
   }
   poll(cx: Context): Poll<T> {
-    if (this.inner === null)
-      throw new FutureStateError("the rest of a select was polled after it was dropped");
-    return this.inner.poll(cx);
+    const inner = this.inner;
+    if (inner === null) {
+      throw new FutureStateError(
+        `the rest of a select was polled after it ${this.completed ? "completed" : "was dropped"}`,
+      );
+    }
+    let r: Poll<T>;
+    try {
+      r = inner.poll(cx);
+    } catch (e) {
+      this.letGo();
+      throw e;
+    }
+    if (r !== PENDING) this.letGo();
+    return r;
+  }
+  private letGo(): void {
+    this.inner = null;
+    this.completed = true;
   }
   [CANCEL](): Cleanup | null {
     const f = this.inner;
@@ -79,7 +107,9 @@ class SelectResult {
   ) {}
   [Symbol.dispose](): void {
     const rest = this.rest;
-    if (Array.isArray(rest)) for (const f of rest) drop(f);
+    // Each on its own (a copy: `rest` is the caller's array): a `finally` that throws must not
+    // leave the futures after it holding what they hold.
+    if (Array.isArray(rest)) dropAll(rest.slice());
     else drop(rest);
   }
 }
@@ -143,7 +173,13 @@ class Select<T> extends CancellableFuture<T> {
     const children = this.children;
     children[winner] = null;
     if (this.mode === VALUE) {
-      this.dropAll();
+      try {
+        this.dropAll();
+      } catch (e) {
+        // A loser's `finally` threw: that is thrown instead, so the value is nobody's (children.ts).
+        disposeQuietly(value);
+        throw e;
+      }
       return value as T;
     }
     const rest: Future<unknown>[] = [];
@@ -176,6 +212,7 @@ function checkList(futures: readonly unknown[], what: string, min: number): Futu
     );
   }
   for (let i = 0; i < futures.length; i++) assertFuture(futures[i], `${what}: argument ${i}`);
+  assertDistinct(futures, what, "argument");
   return futures.slice() as Future<unknown>[];
 }
 

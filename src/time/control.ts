@@ -11,22 +11,36 @@
  * These act on the runtime whose task calls them, and throw outside a runtime.
  */
 import type { Context } from "../future/context.js";
+import { FutureStateError } from "../future/errors.js";
 import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { currentDriver } from "./driver.js";
 import { checkDuration } from "./instant.js";
 
+/** The clock has not been moved yet. */
+const UNMOVED = 0;
+/** Moved; waiting one turn behind the tasks the fired timers woke. */
+const MOVED = 1;
+/** Returned ready: a further poll is a misuse. */
+const DONE = 2;
+
 /** Moves the clock on its first poll, then steps aside once so the woken tasks run first. */
 class Advance extends FutureBase<void> {
-  private moved = false;
+  private state: typeof UNMOVED | typeof MOVED | typeof DONE = UNMOVED;
 
   constructor(private readonly ms: number) {
     super();
   }
 
   poll(cx: Context): Poll<void> {
-    if (this.moved) return undefined;
-    this.moved = true;
+    if (this.state === MOVED) {
+      this.state = DONE;
+      return undefined;
+    }
+    if (this.state === DONE) {
+      throw new FutureStateError(`time.advance(${this.ms}) was polled after it completed`);
+    }
+    this.state = MOVED;
     currentDriver("time.advance(ms)").advance(this.ms);
     // Queue ourselves behind the tasks the fired timers woke, as tokio's advance does.
     cx.waker.wake();

@@ -15,6 +15,7 @@
  * tick. The interval owns one sleep, reused for every tick; disposing the interval unregisters it.
  */
 import type { Context } from "../future/context.js";
+import { FutureStateError } from "../future/errors.js";
 import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { timeAmbient } from "./driver.js";
@@ -64,6 +65,8 @@ export class Interval implements Disposable {
    */
   private origin: number;
   private n = 0;
+  /** Disposed: its timer is gone, and a tick or a reset is a misuse. */
+  private disposed = false;
 
   /**
    * @internal use `interval` or `intervalAt`. `start` is `NaN` for an interval made outside any
@@ -93,13 +96,15 @@ export class Interval implements Disposable {
 
   /** @internal one poll of a tick future. */
   pollTick(cx: Context): Poll<Instant> {
+    if (this.disposed) throw this.misuse("a tick of it was polled");
     const delay = this.delay;
     if (delay.poll(cx) === PENDING) return PENDING;
+    // The schedule is on the clock of the interval's runtime, which may not be the one polling.
+    const now = delay.clockNow();
     // Made outside a runtime (see the constructor): the rhythm starts now.
-    if (Number.isNaN(this.origin)) this.origin = nowMs();
+    if (Number.isNaN(this.origin)) this.origin = now;
     const period = this.period;
     const due = this.origin + this.n * period;
-    const now = nowMs();
     if (now <= due + MISSED_AFTER_MS || this.behavior === MissedTickBehavior.Burst) {
       this.n++;
     } else if (this.behavior === MissedTickBehavior.Delay) {
@@ -110,7 +115,7 @@ export class Interval implements Disposable {
       // Skip: the first tick of the original rhythm after now.
       this.n += Math.floor((now - due) / period) + 1;
     }
-    delay.reset(Instant.at(this.origin + this.n * period));
+    delay.resetAt(this.origin + this.n * period);
     return Instant.at(due);
   }
 
@@ -123,9 +128,10 @@ export class Interval implements Disposable {
    * ```
    */
   reset(): void {
-    this.origin = nowMs() + this.period;
+    if (this.disposed) throw this.misuse("it was reset");
+    this.origin = this.delay.clockNow() + this.period;
     this.n = 0;
-    this.delay.reset(Instant.at(this.origin));
+    this.delay.resetAt(this.origin);
   }
 
   /**
@@ -165,17 +171,32 @@ export class Interval implements Disposable {
 
   /** Stop ticking: unregisters the interval's timer. */
   [Symbol.dispose](): void {
+    this.disposed = true;
     this.delay[Symbol.dispose]();
+  }
+
+  private misuse(what: string): FutureStateError {
+    return new FutureStateError(`interval(${this.period}): ${what} after it was disposed`);
   }
 }
 
+/** One tick: a one-shot future, as every future is (polled again, it would take the next tick). */
 class Tick extends FutureBase<Instant> {
+  private done = false;
+
   constructor(private readonly interval: Interval) {
     super();
   }
 
   poll(cx: Context): Poll<Instant> {
-    return this.interval.pollTick(cx);
+    if (this.done) {
+      throw new FutureStateError(
+        "interval.tick() was polled after it completed (call tick() again for the next tick)",
+      );
+    }
+    const r = this.interval.pollTick(cx);
+    if (r !== PENDING) this.done = true;
+    return r;
   }
 }
 

@@ -25,7 +25,8 @@
  *   Reset to a finite deadline, it wakes its poller, whose next poll registers it.
  * - `FIRED`: the wheel fired it and woke its poller; the next poll is ready.
  * - `DONE`: returned ready. `reset` makes it `IDLE` again (so an interval can reuse it).
- * - `DROPPED`: disposed. `ABANDONED`: its runtime shut down while it was registered.
+ * - `DROPPED`: disposed. `ABANDONED`: its runtime shut down while it was registered (its poller
+ *   was woken; its next poll throws).
  * - `UNSTARTED`: `sleep(ms)` made outside any runtime (in native code, to hand to `rt.spawn`):
  *   `when` holds the duration, rounded up to a whole ms, and the deadline is fixed by the first
  *   poll, on the clock of the runtime polling it. (tokio refuses to make a sleep outside a
@@ -158,10 +159,16 @@ export class Sleep extends FutureBase<void> implements TimerEntry<TimeDriver>, D
     else probe.fired(this, w);
   }
 
-  /** @internal the driver: the runtime shut down while this sleep was on the wheel. */
+  /**
+   * @internal the driver: the runtime shut down while this sleep was on the wheel. Its poller
+   * (a task of another runtime, or a hand-polled future) is woken, so that its next poll says so
+   * instead of waiting for ever (tokio fires such timers with a shutdown error).
+   */
   abandon(): void {
     this.slot = ABANDONED;
+    const w = this.waker;
     this.waker = null;
+    if (w !== null) w.wake();
   }
 
   /**
@@ -245,6 +252,15 @@ export class Sleep extends FutureBase<void> implements TimerEntry<TimeDriver>, D
               : `sleep until t=${this.when - driver.origin} ms`,
       children: [],
     };
+  }
+
+  /**
+   * @internal now, on the clock the deadline is on: that of the sleep's runtime (which may not be
+   * the runtime polling it), or the current one's before a runtime has polled it.
+   */
+  clockNow(): number {
+    const driver = this.driver;
+    return driver === null ? nowMs() : driver.now();
   }
 
   /** @internal the deadline as a time-line value, without making an Instant. */

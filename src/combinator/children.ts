@@ -1,0 +1,68 @@
+/**
+ * What every combinator owes its children: one owner per recipe card, and no dish left on the
+ * pass. A combinator owns the futures it is given (tokio's `join!` and `select!` take them by
+ * value), so the same future may not be given twice, and the values it gathered but will never
+ * hand over (a `tryJoin` that failed, a `join` dropped half way, a `race` whose loser's `finally`
+ * threw) are disposed, as Rust drops the outputs a dropped `join!` held: a lock guard one child
+ * took is released instead of holding the lock for ever.
+ */
+import { disposeQuietly } from "../future/cancel.js";
+import { FutureStateError } from "../future/errors.js";
+
+/** Up to this many children, pairs are compared directly (no Set allocated). */
+const PAIRWISE_MAX = 16;
+
+/**
+ * Throw a {@link FutureStateError} if the same future appears twice in `futures`: polled by two
+ * branches, it would answer only the waker of the last one, or be polled after it completed.
+ * `what` names the call and `item` its elements ("argument", "item").
+ *
+ * @example
+ * ```ts
+ * const dish = cookDish("Soup", 1000);
+ * join(dish, dish); // FutureStateError: join(...futures): argument 1 is the same future as argument 0
+ * ```
+ */
+export function assertDistinct(futures: readonly unknown[], what: string, item: string): void {
+  const n = futures.length;
+  if (n < 2) return;
+  if (n <= PAIRWISE_MAX) {
+    for (let j = 1; j < n; j++) {
+      for (let i = 0; i < j; i++) {
+        if (futures[i] === futures[j]) throw duplicate(what, item, i, j);
+      }
+    }
+    return;
+  }
+  const seen = new Set<unknown>();
+  for (let j = 0; j < n; j++) {
+    const f = futures[j];
+    if (seen.has(f)) throw duplicate(what, item, futures.indexOf(f), j);
+    seen.add(f);
+  }
+}
+
+function duplicate(what: string, item: string, first: number, again: number): FutureStateError {
+  return new FutureStateError(
+    `${what}: ${item} ${again} is the same future as ${item} ${first} (a future has one owner: make a new one for each branch)`,
+  );
+}
+
+/**
+ * Dispose every value in `outputs` that holds something (emptying the slots), each on its own:
+ * the outputs a combinator gathered and will never hand over. A dispose that throws is ignored,
+ * as for the output of a dropped `JoinHandle`: nobody is left to be told.
+ *
+ * @example
+ * ```ts
+ * // tryJoin(mutex.lock(), failing()): the lock was taken before the other child threw
+ * disposeOutputs(this.results); // the guard is released
+ * ```
+ */
+export function disposeOutputs(outputs: unknown[]): void {
+  for (let i = 0; i < outputs.length; i++) {
+    const value = outputs[i];
+    outputs[i] = undefined;
+    disposeQuietly(value);
+  }
+}
