@@ -235,7 +235,7 @@ export class Receiver<T> implements Disposable {
   closed = false;
 
   /** @internal */
-  constructor(readonly shared: Shared<T>) {
+  constructor(/** @internal */ readonly shared: Shared<T>) {
     this.seen = shared.version;
     shared.receivers++;
   }

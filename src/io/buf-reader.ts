@@ -23,7 +23,7 @@ import { PENDING, type Poll } from "../future/poll.js";
 import { DONE, StreamBase, type StreamPoll } from "../stream/index.js";
 import { CLAIM, Claim, disposeOf, WITHDRAW } from "../stream/stream.js";
 import { IoError } from "./error.js";
-import { IoFuture, type ParkSource, type ParksOn, parkSourceOf } from "./io-future.js";
+import { IoFuture, type ParkSource, parkSourceOf } from "./io-future.js";
 import { type AsyncRead, assertReader } from "./traits.js";
 
 const NEWLINE = 10;
@@ -41,7 +41,9 @@ const EMPTY = new Uint8Array(0);
  * }
  * ```
  */
-export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Disposable, ParksOn {
+export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Disposable {
+  // Also `ParksOn` (io-future.ts), structurally: `parkSource` is marked internal, left out of the
+  // published types, so the class does not name the interface there.
   /** @internal what a future reading through this reader parks on (see io-future.ts). */
   readonly parkSource: ParkSource | null;
   private readonly buf: Uint8Array;

@@ -10,7 +10,7 @@
 import type { Context } from "../future/context.js";
 import type { Poll } from "../future/poll.js";
 import { disposeOf } from "../stream/stream.js";
-import { type ParkSource, type ParksOn, parkSourceOf } from "./io-future.js";
+import { type ParkSource, parkSourceOf } from "./io-future.js";
 import {
   type AsyncRead,
   type AsyncWrite,
@@ -52,7 +52,8 @@ class Shared<T> {
  * wr[Symbol.dispose](); // the last half disposed disposes the socket
  * ```
  */
-abstract class Half<T> implements Disposable, ParksOn {
+abstract class Half<T> implements Disposable {
+  // Also `ParksOn` (io-future.ts), structurally (see BufReader).
   protected shared: Shared<T> | null;
   /**
    * @internal what a future polled through this half parks on (see io-future.ts). Kept after the

@@ -26,7 +26,7 @@ import { budgetForcedYields, leaveBudget } from "../task/budget.js";
 import type { JoinError } from "../task/join-error.js";
 import type { JoinHandle } from "../task/join-handle.js";
 import { RuntimeStateError } from "../task/runtime-state-error.js";
-import { type Spawner, type SpawnOptions, spawnerAmbient } from "../task/spawn.js";
+import { type SpawnOptions, spawnerAmbient } from "../task/spawn.js";
 import { COMPLETE } from "../task/state.js";
 import { Task } from "../task/task.js";
 import { hostNow } from "../time/clock.js";
@@ -87,7 +87,10 @@ const SLICE_MS = 1;
  * await rt.shutdown();
  * ```
  */
-export class Runtime implements Spawner {
+export class Runtime {
+  // A `Spawner` (src/task/spawn.ts) and a `Scheduler` for its tasks, structurally: those members
+  // are marked internal, left out of the published types, so the class does not name the
+  // interfaces there.
   // Fields marked @internal are read and written by the runtime's own files (lifecycle.ts,
   // idle.ts, instrumentation.ts, watchdog.ts); their order is the object's shape: keep it.
   /** @internal tasks ready for a poll, in order. */

@@ -7,7 +7,7 @@
  */
 import { ambient } from "../future/ambient.js";
 import type { Task } from "../task/task.js";
-import { checkWait, currentTask, startWaiting, stopWaiting, type TrackedLock } from "./deadlock.js";
+import { checkWait, currentTask, startWaiting, stopWaiting } from "./deadlock.js";
 import { ReleasedError } from "./errors.js";
 import { Acquire, HELD, Permits } from "./permits.js";
 
@@ -71,7 +71,10 @@ export interface LockOptions {
  * }
  * ```
  */
-export abstract class Lock<T> extends Permits implements TrackedLock {
+export abstract class Lock<T> extends Permits {
+  // A `TrackedLock` for the deadlock checks (src/sync/deadlock.ts), structurally: those members
+  // are marked internal, left out of the published types, so the class does not name the
+  // interface there.
   /** The lock's name, for errors and deadlock reports. */
   readonly name: string;
   /** @internal */

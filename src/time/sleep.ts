@@ -87,7 +87,9 @@ function tickOf(deadline: number, now: number): number {
  * yield* timer;
  * ```
  */
-export class Sleep extends FutureBase<void> implements TimerEntry<TimeDriver>, Disposable {
+export class Sleep extends FutureBase<void> implements Disposable {
+  // A `TimerEntry` on its runtime's wheel, structurally: those members are marked internal, left
+  // out of the published types, so the class does not name the interface there.
   // The wheel's intrusive fields (see wheel.ts). `when` is also the deadline, in whole ms; `slot`
   // is also the state (see the module doc).
   /** @internal */ when: number;
