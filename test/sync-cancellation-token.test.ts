@@ -1,4 +1,6 @@
 import { getEventListeners } from "node:events";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as mpsc from "../src/channel/mpsc.js";
@@ -668,12 +670,32 @@ describe("CancellationToken: AbortSignal interop", () => {
     expect(getEventListeners(ac.signal, "abort")).toHaveLength(0);
   });
 
-  it("fromSignal: a token cancelled by other means takes its listener off the signal", () => {
+  it("fromSignal: a hundred tokens from one signal add one listener; cancelling one leaves the others and the signal alone", () => {
     const ac = new AbortController();
-    const tokens = [1, 2, 3].map(() => CancellationToken.fromSignal(ac.signal));
-    expect(getEventListeners(ac.signal, "abort")).toHaveLength(3);
-    for (const t of tokens) t.cancel();
-    expect(getEventListeners(ac.signal, "abort")).toHaveLength(0);
+    const tokens = Array.from({ length: 100 }, () => CancellationToken.fromSignal(ac.signal));
+    expect(getEventListeners(ac.signal, "abort")).toHaveLength(1);
+    tokens[0]!.cancel();
+    expect(tokens[0]!.isCancelled()).toBe(true);
+    expect(tokens.slice(1).some((t) => t.isCancelled())).toBe(false);
+    expect(ac.signal.aborted).toBe(false);
+    const waiting = new MockTask(tokens[1]!.cancelled());
+    expect(waiting.poll()).toBe(PENDING);
+    ac.abort();
+    expect(tokens.every((t) => t.isCancelled())).toBe(true);
+    expect(waiting.isWoken()).toBe(true);
+  });
+
+  it("fromSignal: a token nothing waits on is not held by a long-lived signal", async () => {
+    setFlagsFromString("--expose_gc");
+    const gc = runInNewContext("gc") as () => void;
+    const ac = new AbortController();
+    const gone = new WeakRef(CancellationToken.fromSignal(ac.signal));
+    const kept = CancellationToken.fromSignal(ac.signal);
+    await new Promise((r) => setTimeout(r, 0));
+    gc();
+    expect(gone.deref()).toBeUndefined();
+    ac.abort();
+    expect(kept.isCancelled()).toBe(true);
   });
 
   it("fromSignal refuses what is not an AbortSignal with a TypeError naming the argument", () => {

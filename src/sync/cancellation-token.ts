@@ -36,6 +36,12 @@ import { assertFuture, type Future, type FutureBase } from "../future/future.js"
 import { Cancelled, RunUntilCancelled } from "./cancellation-waits.js";
 import { WaitQueue } from "./waiter.js";
 
+/**
+ * The one token per signal that `fromSignal` hands out children of (and the signal's one
+ * listener cancels). Weak: a signal that is gone takes its token with it.
+ */
+const SIGNAL_ROOTS = new WeakMap<AbortSignal, CancellationToken>();
+
 /** Cancelled, by itself or an ancestor. Never cleared. */
 const CANCELLED = 1;
 /** In the parent's child list (the parent must reach it to wake what waits on it). */
@@ -74,9 +80,11 @@ export class CancellationToken {
   /**
    * A token cancelled when `signal` aborts (at once if it already has), for code that is handed
    * an `AbortSignal` (a web handler, `run`'s caller) and wants to cancel a tree of tasks with it.
-   * Until then the signal holds the token (through its listener); the listener is taken off when
-   * the token is cancelled by other means, so a long-lived signal does not collect the listeners
-   * of tokens that are done.
+   * Cancelling the token itself touches neither the signal nor other tokens made from it. Each
+   * signal gets one listener, however many tokens are made from it (the tokens are children of
+   * one hidden token per signal): a long-lived shutdown signal shared by every request neither
+   * collects listeners nor trips Node's MaxListeners warning, and a token nothing waits on is
+   * garbage as soon as its owner lets it go.
    *
    * @example
    * ```ts
@@ -97,11 +105,19 @@ export class CancellationToken {
         `CancellationToken.fromSignal(signal): signal must be an AbortSignal, got ${signal === null ? "null" : typeof signal}`,
       );
     }
-    const token = new CancellationToken();
-    if (signal.aborted) token.cancel();
-    else
-      signal.addEventListener("abort", () => token.cancel(), { once: true, signal: token.signal });
-    return token;
+    if (signal.aborted) {
+      const token = new CancellationToken();
+      token.cancel();
+      return token;
+    }
+    let root = SIGNAL_ROOTS.get(signal);
+    if (root === undefined) {
+      const made = new CancellationToken();
+      signal.addEventListener("abort", () => made.cancel(), { once: true });
+      SIGNAL_ROOTS.set(signal, made);
+      root = made;
+    }
+    return root.childToken();
   }
 
   /**
