@@ -24,7 +24,7 @@ import { checkCapacity, checkMessage, RecvLaggedError, SendError } from "./error
 import { RecvIterator } from "./iterate.js";
 import { type ReceiversGone, receiversGone } from "./receivers-gone.js";
 
-/** @internal */
+/** The board every sender and receiver of one channel share (not exported). */
 class Shared<T> {
   readonly ring: (T | undefined)[];
   /** For each slot of `ring`: how many receivers have yet to read the message in it. */
@@ -63,7 +63,7 @@ export class Sender<T> implements Disposable {
   /** This handle was closed (`close()` or dispose). */
   private handleClosed = false;
 
-  /** @internal */
+  /** Not for direct use: made by the library. */
   constructor(private readonly shared: Shared<T>) {}
 
   /**
@@ -204,7 +204,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   private closed = false;
   private readonly node: WaitNode<Receiver<T>>;
 
-  /** @internal */
+  /** Not for direct use: made by the library. */
   constructor(
     private readonly shared: Shared<T>,
     from: number,

@@ -40,7 +40,10 @@ export interface SendWaiter {
   sendFailed(): Error;
 }
 
-/** @internal the state both ends share. Its permits are the free slots of a bounded channel. */
+/**
+ * The state both ends share (not part of the public API). Its permits are the free slots of a
+ * bounded channel.
+ */
 export class Chan<T> extends Permits {
   readonly buf: Ring<T>;
   /** The receiver's waker, when it waits (there is one receiver: no line is needed). */
@@ -122,7 +125,7 @@ export class Chan<T> extends Permits {
 export class Receiver<T> implements Disposable, AsyncIterable<T> {
   private closed = false;
 
-  /** @internal */
+  /** Not for direct use: made by the library. */
   constructor(private readonly chan: Chan<T>) {}
 
   /**

@@ -29,7 +29,7 @@ const TX_CLOSED = 2; // the sender closed without sending
 const RX_CLOSED = 3; // the receiver closed before a value was sent: sends fail
 const TAKEN = 4; // the receiver has the value
 
-/** @internal */
+/** What the two ends of one oneshot channel share (not exported). */
 class Shared<T> {
   state = EMPTY;
   value: T | undefined = undefined;
@@ -55,7 +55,7 @@ class Shared<T> {
  * ```
  */
 export class Sender<T> implements Disposable {
-  /** @internal */
+  /** Not for direct use: made by the library. */
   constructor(private readonly shared: Shared<T>) {}
 
   /**
@@ -153,7 +153,7 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
    */
   registrant: unknown = null;
 
-  /** @internal */
+  /** Not for direct use: made by the library. */
   constructor(private readonly shared: Shared<T>) {
     super();
     this.node = new WaitNode<Receiver<T>>(this);

@@ -25,7 +25,7 @@ export abstract class SenderHandle<T> implements Disposable {
   /** @internal this handle was closed (`close()` or dispose). */
   handleClosed = false;
 
-  /** @internal */
+  /** Not for direct use: made by the library. */
   constructor(/** @internal */ readonly chan: Chan<T>) {}
 
   /** @internal count one more handle on the channel, for a subclass's `clone()`; its channel. */

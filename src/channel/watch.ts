@@ -19,7 +19,7 @@ import { pollProceed } from "../task/budget.js";
 import { ChannelClosedError, SendError } from "./errors.js";
 import { type ReceiversGone, receiversGone } from "./receivers-gone.js";
 
-/** @internal */
+/** The value and version every sender and receiver of one channel share (not exported). */
 class Shared<T> {
   version = 0;
   closed = false;
@@ -46,7 +46,7 @@ class Shared<T> {
  * ```
  */
 export class Sender<T> implements Disposable {
-  /** @internal */
+  /** Not for direct use: made by the library. */
   constructor(private readonly shared: Shared<T>) {}
 
   /**
@@ -234,7 +234,7 @@ export class Receiver<T> implements Disposable {
   /** @internal */
   closed = false;
 
-  /** @internal */
+  /** Not for direct use: made by the library. */
   constructor(/** @internal */ readonly shared: Shared<T>) {
     this.seen = shared.version;
     shared.receivers++;

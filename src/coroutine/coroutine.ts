@@ -111,7 +111,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
   /** The generator function while `FRESH`, then the generator it made. */
   private body: Body<R> | Start<R>;
 
-  /** @internal coroutines are made by `asyncFn` and `asyncBlock`. */
+  /** Not for direct use: coroutines are made by `asyncFn` and `asyncBlock`. */
   constructor(
     start: Start<R>,
     args: readonly unknown[],

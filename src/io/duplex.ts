@@ -144,7 +144,7 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
   /** This end was disposed: every operation on it fails, as on a disposed `TcpStream`. */
   private disposed = false;
 
-  /** @internal */
+  /** Not for direct use: made by the library. */
   constructor(
     private readonly incoming: Tube,
     private readonly outgoing: Tube,

@@ -93,7 +93,7 @@ abstract class Half<T> implements Disposable {
  * ```
  */
 export class ReadHalf<T extends AsyncRead> extends Half<T> implements AsyncRead {
-  /** @internal */
+  /** Not for direct use: made by the library. */
   constructor(shared: Shared<T>) {
     super(shared, "ReadHalf");
     if (typeof (shared.io as Partial<OwnedRead>).pollReadOwned === "function") {
@@ -125,7 +125,7 @@ export class ReadHalf<T extends AsyncRead> extends Half<T> implements AsyncRead 
  * ```
  */
 export class WriteHalf<T extends AsyncWrite> extends Half<T> implements AsyncWrite {
-  /** @internal */
+  /** Not for direct use: made by the library. */
   constructor(shared: Shared<T>) {
     super(shared, "WriteHalf");
     if (typeof (shared.io as Partial<OwnedWrite>).pollWriteOwned === "function") {

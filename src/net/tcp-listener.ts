@@ -75,7 +75,7 @@ export class TcpListener implements Disposable {
   private closed = false;
   private readonly local: SocketAddr;
 
-  /** @internal listeners are made by `bind`; `unlisted` stops counting it in `netMetrics`. */
+  /** Not for direct use: listeners are made by `bind` (`unlisted`: not counted in `netMetrics`). */
   constructor(
     private readonly server: Server,
     private readonly backlog: number,

@@ -125,7 +125,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     if (this.socket.writableLength === 0) this.wakeWriter();
   };
 
-  /** @internal streams are made by `connect` and `accept`. */
+  /** Not for direct use: streams are made by `connect` and `accept`. */
   constructor(private readonly socket: Socket) {
     // Read once, while the socket is open: they are still known after it closes. A client that
     // reset before it was accepted has no peer any more (getpeername fails), and then there is

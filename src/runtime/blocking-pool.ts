@@ -68,7 +68,7 @@ export type BlockingFailure =
 export class BlockingError extends Error {
   override name = "BlockingError";
 
-  /** @internal */
+  /** Not for direct use: made by the library. */
   constructor(
     /** The module, as a URL. */
     readonly module: string,

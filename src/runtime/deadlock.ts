@@ -67,18 +67,32 @@ export function formatWaiting(waiting: readonly WaitingTask[]): string {
 export function allAsleep(tasks: Iterable<Task<any>>): DeadlockError {
   const list = [...tasks];
   const waiting = describeWaiting(list);
-  // A leaf of the user's own making may be woken by a host callback Brigade cannot see: say so.
+  // A leaf of the user's own making, or one that plain code can end (a token, a channel), may be
+  // woken by a host callback Brigade cannot see: say so, or the report reads as a certainty.
   const opaque = opaqueNames(list);
   const hint =
     opaque.length > 0
       ? `\nA future Brigade cannot look into (${opaque.join(", ")}) may be woken by a callback Brigade cannot see (a raw setTimeout, an emitter): bridge the source with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`
-      : "";
+      : waiting.every(endsOnlyInTasks)
+        ? ""
+        : `\nIf a callback Brigade cannot see (a raw setTimeout, an emitter) is meant to end one of these waits (cancel a token, send on a channel, notify), bridge its source with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`;
   return new DeadlockError(
     `all tasks are asleep: main is waiting and nothing can wake any task (no runnable task, no timer, no promise or I/O in flight). Waiting:\n${formatWaiting(waiting)}${hint}`,
     waiting.map((w) => w.name),
     [],
     waiting,
   );
+}
+
+/**
+ * Leaves no host callback can end: `pending()`, and a handle of a task (which is itself listed
+ * among the waiting). A report made only of these is certain.
+ */
+const TASK_ONLY_LEAF = /^(?:pending\(\) \(never ready\)|JoinHandle of )/;
+
+/** Every await chain of the task ends in a leaf only a task could end. */
+function endsOnlyInTasks(w: WaitingTask): boolean {
+  return w.chains.every((c) => TASK_ONLY_LEAF.test(c[c.length - 1]!));
 }
 
 /** The class names of the opaque leaves under the tasks, each once. */

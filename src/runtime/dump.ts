@@ -5,7 +5,7 @@
  * what it is suspended on (src/coroutine/coroutine.ts, "Await chain").
  */
 import { type AwaitNode, describeFuture, drawTree } from "../future/describe.js";
-import { describe as describeState } from "../task/state.js";
+import { describe as describeState, RUNNING } from "../task/state.js";
 import type { Task } from "../task/task.js";
 
 /** One live task in a dump. */
@@ -56,17 +56,27 @@ export class TaskDump {
   }
 }
 
+/**
+ * The tree of a task whose poll is in progress (the dump was taken by that very poll, or by code
+ * it called): its async fns remember the await they were last suspended at, which it may have
+ * passed long ago. What it waits on is known only once the poll returns.
+ */
+const BEING_POLLED: AwaitNode = {
+  label: "(being polled: what it waits on is known when this poll returns)",
+  children: [],
+};
+
 /** Snapshot the given tasks. */
 export function dumpTasks(tasks: Iterable<Task<any>>): TaskDump {
   const out: TaskSnapshot[] = [];
   for (const t of tasks) {
-    const future = t.future; // read once: for an adopted body each read builds a description
-    out.push({
-      id: t.id,
-      name: t.name,
-      state: describeState(t.state),
-      tree: future === null ? { label: "(no future)", children: [] } : describeFuture(future),
-    });
+    const state = t.state;
+    const future = (state & RUNNING) !== 0 ? null : t.future; // read once: it may build a description
+    let tree: AwaitNode;
+    if ((state & RUNNING) !== 0) tree = { ...BEING_POLLED, children: [] };
+    else if (future === null) tree = { label: "(no future)", children: [] };
+    else tree = describeFuture(future);
+    out.push({ id: t.id, name: t.name, state: describeState(state), tree });
   }
   return new TaskDump(out);
 }

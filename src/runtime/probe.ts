@@ -43,8 +43,16 @@ export interface TaskStats {
   done: boolean;
 }
 
+/**
+ * A task's columns, and which of tokio-console's three spans it is in now: polled (`polling` is
+ * this task), scheduled (`wokenAt` ≥ 0: woken, waiting for the executor), or idle (`lastPollEnd`
+ * ≥ 0 and neither of the others: parked on what it awaits). The open span is added by `stats()`,
+ * so a task stuck for a minute shows a minute of idle time while it is still stuck.
+ */
 interface Row extends TaskStats {
+  /** When the task was woken (or spawned), `hostNow()`; -1 while not scheduled. */
   wokenAt: number;
+  /** When its last poll ended, `hostNow()`; -1 before its first. */
   lastPollEnd: number;
   location: string | null;
 }
@@ -69,6 +77,8 @@ export class Probe implements TaskProbe {
   private polling: Task<any> | null = null;
   /** When the poll in progress began (`hostNow()`). */
   private pollStartedAt = 0;
+  /** Between `pollStart` and `pollEnd` of `polling` (which stays set until the turn ends). */
+  private inPoll = false;
   /** Ids of finished tasks whose rows are kept, oldest first. */
   private readonly finished: number[] = [];
 
@@ -142,12 +152,16 @@ export class Probe implements TaskProbe {
       row.wokenAt = -1;
     }
     this.polling = task;
-    this.pollStartedAt = wall;
     this.emit({ kind: "poll-start", at: this.host.now(), wall, task: task.id });
+    // Read after the listeners ran: their time is not the task's (a slow listener would show as
+    // busy time and a long poll of a task that did nothing).
+    this.pollStartedAt = hostNow();
+    this.inPoll = true;
   }
 
   pollEnd(task: Task<any>, result: PollResult): void {
     const wall = hostNow();
+    this.inPoll = false;
     // `polling` stays set until the turn ends: the wakes a finishing task makes (its joiner's)
     // come right after its poll, and are its own.
     const row = this.rows.get(task.id);
@@ -157,6 +171,9 @@ export class Probe implements TaskProbe {
     if (row !== undefined) {
       row.busyMs += duration;
       row.lastPollEnd = wall;
+      // Woken during this poll: it waits for the executor from now, not from the wake (the time
+      // in between is busy time already).
+      if (row.wokenAt >= 0) row.wokenAt = wall;
     }
     let awaiting: string[] | null = null;
     if (result === "pending" && task.future !== null) {
@@ -240,19 +257,31 @@ export class Probe implements TaskProbe {
     });
   }
 
-  /** Per-task statistics, in spawn order. */
+  /**
+   * Per-task statistics, in spawn order. A live task's open span counts up to now, as in
+   * tokio-console: a task parked for a minute shows a minute of idle time while it still waits.
+   */
   stats(): TaskStats[] {
-    return [...this.rows.values()].map((r) => ({
-      id: r.id,
-      name: r.name,
-      polls: r.polls,
-      busyMs: r.busyMs,
-      scheduledMs: r.scheduledMs,
-      idleMs: r.idleMs,
-      wakes: r.wakes,
-      selfWakes: r.selfWakes,
-      done: r.done,
-    }));
+    const now = hostNow();
+    return [...this.rows.values()].map((r) => {
+      let { busyMs, scheduledMs, idleMs } = r;
+      if (!r.done) {
+        if (r.wokenAt >= 0) scheduledMs += now - r.wokenAt;
+        else if (this.inPoll && this.polling?.id === r.id) busyMs += now - this.pollStartedAt;
+        else if (r.lastPollEnd >= 0) idleMs += now - r.lastPollEnd;
+      }
+      return {
+        id: r.id,
+        name: r.name,
+        polls: r.polls,
+        busyMs,
+        scheduledMs,
+        idleMs,
+        wakes: r.wakes,
+        selfWakes: r.selfWakes,
+        done: r.done,
+      };
+    });
   }
 
   /** Where a task was spawned, when known. */

@@ -117,7 +117,7 @@ class TraceBuilder {
   private readonly out: TraceEvent[] = [];
   /** Tasks that have a track (a `thread_name` record). */
   private readonly named = new Set<number>();
-  /** Poll start times by task, µs. */
+  /** Poll start times by task, µs: which tasks are being polled, for `insideSlice`. */
   private readonly pollStart = new Map<number, number>();
   /** The last poll slice of each task, µs: where a finished task's wakes start from. */
   private readonly lastSlice = new Map<number, { start: number; end: number }>();
@@ -275,8 +275,10 @@ class TraceBuilder {
       case "poll-end": {
         const tid = this.track(e.task);
         const dur = Math.max(0, e.duration * 1000);
-        const started = this.pollStart.get(e.task);
-        const start = started ?? ts - dur;
+        const started = this.pollStart.has(e.task);
+        // From the end, not from poll-start: the listeners that ran after poll-start (a console,
+        // this recording) are not part of the poll, and `duration` does not count them.
+        const start = ts - dur;
         this.pollStart.delete(e.task);
         // The slice goes first: an arrow's end binds to the slice enclosing its timestamp.
         this.out.push({
@@ -289,7 +291,7 @@ class TraceBuilder {
           tid,
           args: { task: e.task, result: e.result, awaiting: e.awaiting },
         });
-        this.closeFlows(e.task, start, started !== undefined);
+        this.closeFlows(e.task, start, started);
         this.lastSlice.set(e.task, { start, end: start + dur });
         return;
       }

@@ -100,7 +100,7 @@ export class Watchdog {
   readonly ready: Promise<void>;
   private markReady: () => void = () => {};
 
-  /** @internal */
+  /** Not for direct use: made by the library. */
   constructor(
     private readonly host: WatchdogHost,
     options: Required<Pick<WatchdogOptions, "thresholdMs" | "stderr">> &

@@ -377,7 +377,7 @@ export class CancellationToken {
 export class DropGuard implements Disposable {
   private armed = true;
 
-  /** @internal made by `token.dropGuard()`. */
+  /** Not for direct use: made by `token.dropGuard()`. */
   constructor(private readonly token: CancellationToken) {}
 
   /**

@@ -49,7 +49,7 @@ export function currentTask(owner: unknown): Task<any> | null {
 export function checkWait(task: Task<any>, lock: TrackedLock, heldByTask: boolean): void {
   if (heldByTask) {
     throw new DeadlockError(
-      `task '${task.name}' waits for ${lock.describe()}, which it already holds${taken(lock, task)}: it would wait forever`,
+      `task '${task.name}' waits for ${lock.describe()}, which it already holds${taken(lock, task)}: it would wait forever${HANDED_ON}`,
       [task.name],
       [lock.name],
     );
@@ -65,12 +65,19 @@ export function checkWait(task: Task<any>, lock: TrackedLock, heldByTask: boolea
       );
     }
     throw new DeadlockError(
-      `deadlock: ${steps.join("; ")}: none of them can go on`,
+      `deadlock: ${steps.join("; ")}: none of them can go on${HANDED_ON}`,
       path.map((t) => t.name),
       locks.map((l) => l.name),
     );
   }
 }
+
+/**
+ * JavaScript cannot see a guard move: one handed to another task (sent on a channel, captured by a
+ * spawned task) still counts as held by the task that locked it, and the report is then wrong.
+ */
+const HANDED_ON =
+  " (a guard counts as held by the task that locked it, even once handed to another task)";
 
 function taken(lock: TrackedLock, holder: Task<any>): string {
   const site = lock.siteOf(holder);

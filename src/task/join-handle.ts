@@ -28,7 +28,7 @@ export const SPAWNED_TASK: unique symbol = Symbol("brigade.spawnedTask");
  * ```
  */
 export class JoinHandle<T> extends FutureBase<T> implements PromiseLike<T>, Disposable {
-  /** @internal handles are made by `spawn`. */
+  /** Not for direct use: handles are made by `spawn`. */
   constructor(private readonly task: Task<T>) {
     super();
   }
@@ -156,7 +156,7 @@ Object.defineProperty(JoinHandle, Symbol.hasInstance, {
  * ```
  */
 export class AbortHandle {
-  /** @internal */
+  /** Not for direct use: made by the library. */
   constructor(private readonly task: Task<unknown>) {}
 
   /**

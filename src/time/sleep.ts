@@ -100,7 +100,7 @@ export class Sleep extends FutureBase<void> implements Disposable {
   /** The runtime's time driver whose clock the deadline is on; `null` until a runtime polls it. */
   private driver: TimeDriver | null = timeAmbient.driver;
 
-  /** @internal use `sleep` or `sleepUntil`; `now` is the clock's time when it is made. */
+  /** Not for direct use: use `sleep` or `sleepUntil` (`now` is the clock's time when it is made). */
   constructor(deadline: number, now: number) {
     super();
     this.when = tickOf(deadline, now);
