@@ -18,7 +18,7 @@ export { joinAll } from "./combinator/join-all.js";
 export { race, type Selected, type SelectedAll, select, selectAll } from "./combinator/select.js";
 export { asyncBlock, asyncFn } from "./coroutine/async-fn.js";
 export { Coroutine } from "./coroutine/coroutine.js";
-export { CANCEL, type Cancellable, type Cleanup } from "./future/cancel.js";
+export { CANCEL, type Cancellable, type Cleanup, OWNED } from "./future/cancel.js";
 export { Context } from "./future/context.js";
 export { type AwaitNode, DESCRIBE, type Describable, type Description } from "./future/describe.js";
 export { FutureStateError } from "./future/errors.js";

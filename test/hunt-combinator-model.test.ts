@@ -11,13 +11,15 @@ import { describe, expect, it } from "vitest";
 import { join, tryJoin } from "../src/combinator/join.js";
 import { joinAll } from "../src/combinator/join-all.js";
 import { race, select, selectAll } from "../src/combinator/select.js";
+import { OWNED } from "../src/future/cancel.js";
 import type { Context } from "../src/future/context.js";
 import { FutureBase } from "../src/future/future.js";
 import { PENDING, type Poll } from "../src/future/poll.js";
 import { MockTask } from "./future-testkit.js";
 
-/** A value that holds something, counting its disposals. */
+/** A value that holds something and has one owner (OWNED), counting its disposals. */
 class Held implements Disposable {
+  readonly [OWNED] = true;
   disposed = 0;
   [Symbol.dispose](): void {
     this.disposed++;

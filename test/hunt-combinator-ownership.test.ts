@@ -8,7 +8,7 @@ import { join, tryJoin } from "../src/combinator/join.js";
 import { joinAll } from "../src/combinator/join-all.js";
 import { race, select, selectAll } from "../src/combinator/select.js";
 import { asyncBlock, asyncFn } from "../src/coroutine/async-fn.js";
-import { drop } from "../src/future/cancel.js";
+import { drop, OWNED } from "../src/future/cancel.js";
 import { FutureStateError } from "../src/future/errors.js";
 import { ready } from "../src/future/leaf.js";
 import { PENDING } from "../src/future/poll.js";
@@ -20,6 +20,7 @@ import { Gate, MockTask } from "./future-testkit.js";
 
 /** A value that holds something (a lock guard, a connection): counts its disposals. */
 class Held implements Disposable {
+  readonly [OWNED] = true;
   disposed = 0;
   constructor(readonly name: string) {}
   [Symbol.dispose](): void {

@@ -4,6 +4,7 @@
  * differs from one you merely ignore, and `run(main, { signal })` reports the signal's reason.
  */
 import { describe, expect, it } from "vitest";
+import { OWNED } from "../src/future/cancel.js";
 import {
   asyncBlock,
   JoinError,
@@ -16,8 +17,9 @@ import {
 } from "../src/index.js";
 
 /** An output that counts its disposals, as a lock guard or a socket would release itself. */
-function guard(): { disposed: number; [Symbol.dispose](): void } {
+function guard(): { disposed: number; [OWNED]: true; [Symbol.dispose](): void } {
   return {
+    [OWNED]: true,
     disposed: 0,
     [Symbol.dispose]() {
       this.disposed++;

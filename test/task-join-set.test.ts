@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { asyncBlock } from "../src/coroutine/async-fn.js";
+import { OWNED } from "../src/future/cancel.js";
 import { FutureStateError } from "../src/future/errors.js";
 import { pending, ready } from "../src/future/leaf.js";
 import { DONE as DONE_FROM_POLL } from "../src/future/poll.js";
@@ -16,8 +17,9 @@ import { yieldNow } from "../src/task/yield-now.js";
 import { sleep } from "../src/time/sleep.js";
 import { Gate, MockTask, PENDING } from "./future-testkit.js";
 
-/** An output that holds something: counts how often it is released. */
+/** An output that holds something and has one owner (OWNED): counts how often it is released. */
 class Guard implements Disposable {
+  readonly [OWNED] = true;
   disposed = 0;
   constructor(readonly label: string) {}
   [Symbol.dispose](): void {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { race } from "../src/combinator/select.js";
 import { asyncBlock, asyncFn } from "../src/coroutine/async-fn.js";
+import { OWNED } from "../src/future/cancel.js";
 import { FutureStateError } from "../src/future/errors.js";
 import { ready } from "../src/future/leaf.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
@@ -318,7 +319,9 @@ describe("asyncFn tasks", () => {
 
 describe("a dropped JoinHandle", () => {
   /** An output that counts its disposals. */
+  /** A value with one owner (marked OWNED): left over, it is disposed. */
   class Ticket implements Disposable {
+    readonly [OWNED] = true;
     disposed = 0;
     [Symbol.dispose](): void {
       this.disposed++;

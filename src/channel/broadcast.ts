@@ -14,6 +14,8 @@
  *
  * `undefined` is not a valid message: `recv()` uses it to say "closed".
  */
+
+import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
@@ -402,3 +404,7 @@ export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
   );
   return [new Sender(s), new Receiver(s, 0)];
 }
+
+// One holder each: left over where nobody can take it, it is disposed (see `OWNED`).
+markOwned(Sender);
+markOwned(Receiver);

@@ -15,6 +15,8 @@
  * Memory: the ring starts small and doubles as tickets arrive; the permits, not the ring, bound how
  * many are held. So `channel(1_000_000)` costs nothing until a million tickets are actually waiting.
  */
+
+import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
@@ -406,3 +408,6 @@ class RecvMany<T> extends FutureBase<T[]> implements Disposable {
     this.rx.unregister(this);
   }
 }
+
+// One holder each: left over where nobody can take it, it is disposed (see `OWNED`).
+markOwned(Receiver);

@@ -12,6 +12,8 @@
  * receiver itself closes the channel. Wait on `rx.recv()` instead, a future that borrows the
  * receiver (tokio's `&mut rx`): dropping it only stops waiting.
  */
+
+import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
@@ -330,3 +332,7 @@ export function channel<T>(): [Sender<T>, Receiver<T>] {
   const s = new Shared<T>();
   return [new Sender(s), new Receiver(s)];
 }
+
+// One holder each: left over where nobody can take it, it is disposed (see `OWNED`).
+markOwned(Sender);
+markOwned(Receiver);

@@ -5,6 +5,8 @@
  * pad put away tells the kitchen that no more tickets will come. How a handle sends (waiting for a
  * free slot or not) is left to its subclass.
  */
+
+import { markOwned } from "../future/cancel.js";
 import type { FutureBase } from "../future/future.js";
 import type { Chan } from "./chan.js";
 import { receiversGone } from "./receivers-gone.js";
@@ -88,3 +90,6 @@ export abstract class SenderHandle<T> implements Disposable {
     this.close();
   }
 }
+
+// One holder each: left over where nobody can take it, it is disposed (see `OWNED`).
+markOwned(SenderHandle);

@@ -9,6 +9,8 @@
  * `changed()` futures, which then throw `ChannelClosedError` too. When the last receiver is closed,
  * `send` fails and the sender's `tx.closed()` is ready.
  */
+
+import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
@@ -418,3 +420,7 @@ export function channel<T>(initial: T): [Sender<T>, Receiver<T>] {
   const s = new Shared<T>(initial);
   return [new Sender(s), new Receiver(s)];
 }
+
+// One holder each: left over where nobody can take it, it is disposed (see `OWNED`).
+markOwned(Sender);
+markOwned(Receiver);

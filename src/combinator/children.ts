@@ -3,10 +3,12 @@
  * pass. A combinator owns the futures it is given (tokio's `join!` and `select!` take them by
  * value), so the same future may not be given twice, and the values it gathered but will never
  * hand over (a `tryJoin` that failed, a `join` dropped half way, a `race` whose loser's `finally`
- * threw) are disposed, as Rust drops the outputs a dropped `join!` held: a lock guard one child
- * took is released instead of holding the lock for ever.
+ * threw) are disposed if they are marked `OWNED` (a lock guard, a permit, a socket), as Rust drops
+ * the outputs a dropped `join!` held: a lock guard one child took is released instead of holding
+ * the lock for ever. Unmarked values may be shared (a broadcast message, a `OnceCell`'s value) and
+ * are let go.
  */
-import { disposeQuietly } from "../future/cancel.js";
+import { disposeOwned } from "../future/cancel.js";
 import { FutureStateError } from "../future/errors.js";
 
 /**
@@ -60,6 +62,6 @@ export function disposeOutputs(outputs: unknown[]): void {
   for (let i = 0; i < outputs.length; i++) {
     const value = outputs[i];
     outputs[i] = undefined;
-    disposeQuietly(value);
+    disposeOwned(value);
   }
 }

@@ -79,6 +79,12 @@ export class Join<T> extends CancellableFuture<T> {
           this.done = true;
           try {
             this.dropChildren();
+          } catch (d) {
+            // The failure stays first: a cleanup error must not hide its cause.
+            throw new AggregateError(
+              [e, d],
+              `${this.what} failed, and dropping the other children threw`,
+            );
           } finally {
             disposeOutputs(this.results);
           }

@@ -25,7 +25,6 @@ import {
   type Cleanup,
   cancel,
   cancelAll,
-  disposeQuietly,
   drop,
   dropAll,
 } from "../future/cancel.js";
@@ -34,7 +33,7 @@ import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, type FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
-import { assertDistinct } from "./children.js";
+import { assertDistinct, disposeOutputs } from "./children.js";
 
 /** What `select(a, b)` gives: the winner's index and value, and the loser still pending. */
 export type Selected<A, B> =
@@ -159,7 +158,14 @@ class Select<T> extends CancellableFuture<T> {
       } catch (e) {
         this.done = true;
         children[i] = null;
-        this.dropAll();
+        try {
+          this.dropAll();
+        } catch (d) {
+          throw new AggregateError(
+            [e, d],
+            `${this.what}: a child failed, and dropping the others threw`,
+          );
+        }
         throw e;
       }
       if (r !== PENDING) return this.finish(i, r);
@@ -177,7 +183,7 @@ class Select<T> extends CancellableFuture<T> {
         this.dropAll();
       } catch (e) {
         // A loser's `finally` threw: that is thrown instead, so the value is nobody's (children.ts).
-        disposeQuietly(value);
+        disposeOutputs([value]);
         throw e;
       }
       return value as T;
@@ -185,7 +191,7 @@ class Select<T> extends CancellableFuture<T> {
     const rest: Future<unknown>[] = [];
     for (let i = 0; i < children.length; i++) {
       const c = children[i];
-      if (c !== null && c !== undefined) rest.push(new RestHandle(c));
+      if (c !== null && c !== undefined) rest.push(c instanceof RestHandle ? c : new RestHandle(c));
       children[i] = null;
     }
     return new SelectResult(winner, value, this.mode === PAIR ? rest[0] : rest) as T;

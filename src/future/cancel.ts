@@ -294,3 +294,42 @@ export abstract class CancellableFuture<T>
     return true;
   }
 }
+
+/**
+ * The mark of a value its holder owns alone, so that whoever is left holding it when nobody else
+ * can take it disposes it, as Rust drops what it owns: a lock guard, a permit, a socket, a channel
+ * end (Brigade marks its own), or a value of yours marked the same way. A `join` that failed, a
+ * `race` whose loser threw, a dropped `JoinHandle`, a dropped `buffered` or `zip` dispose the
+ * marked values they gathered and will never hand over. Values without the mark may be shared (a
+ * `OnceCell`'s value, a broadcast message, an object kept elsewhere) and are let go, as Rust drops
+ * a `&T` or one `Arc` of many.
+ *
+ * @example
+ * ```ts
+ * class Connection implements Disposable {
+ *   readonly [OWNED] = true; // one owner: dispose it if it is left over
+ *   [Symbol.dispose]() { this.socket.destroy(); }
+ * }
+ * ```
+ */
+export const OWNED: unique symbol = Symbol("brigade.owned");
+
+/** Whether `value` carries the {@link OWNED} mark. */
+export function isOwned(value: unknown): boolean {
+  return (
+    value !== null && typeof value === "object" && (value as { [OWNED]?: unknown })[OWNED] === true
+  );
+}
+
+/**
+ * Dispose `value` if it is marked {@link OWNED} (quietly, as {@link disposeQuietly}): a value
+ * gathered for someone who will never take it.
+ */
+export function disposeOwned(value: unknown): void {
+  if (isOwned(value)) disposeQuietly(value);
+}
+
+/** Mark every instance of `cls` as {@link OWNED} (on its prototype: no field per object). */
+export function markOwned(cls: { prototype: object }): void {
+  (cls.prototype as { [OWNED]?: boolean })[OWNED] = true;
+}

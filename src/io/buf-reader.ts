@@ -16,6 +16,8 @@
  * returns a one-shot future that keeps the partial line in itself: it is not cancellation safe.
  * `pollRead` is safe, like `read`.
  */
+
+import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import type { FutureBase } from "../future/future.js";
@@ -394,3 +396,6 @@ class NextLine extends IoFuture<string | typeof DONE> {
     return { label: "lines().next()", children: [this.lines] };
   }
 }
+
+// One holder each: left over where nobody can take it, it is disposed (see `OWNED`).
+markOwned(BufReader);

@@ -11,6 +11,8 @@
  *
  * Nothing here touches Node: the tube is a queue of byte chunks and two pagers per direction.
  */
+
+import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
@@ -287,3 +289,6 @@ export function duplex(maxBufSize: number): [DuplexStream, DuplexStream] {
   const bToA = new Tube(maxBufSize);
   return [new DuplexStream(bToA, aToB), new DuplexStream(aToB, bToA)];
 }
+
+// One holder each: left over where nobody can take it, it is disposed (see `OWNED`).
+markOwned(DuplexStream);

@@ -24,6 +24,7 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { ambient, type Host } from "../future/ambient.js";
+import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { FutureStateError } from "../future/errors.js";
 import { FutureBase } from "../future/future.js";
@@ -418,3 +419,6 @@ class Bind extends FutureBase<TcpListener> implements Disposable {
     this.waker = null;
   }
 }
+
+// One holder each: left over where nobody can take it, it is disposed (see `OWNED`).
+markOwned(TcpListener);

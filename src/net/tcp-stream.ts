@@ -34,6 +34,7 @@
  * Reads and writes do not hold the paused clock (see `net/index.ts` for the rule).
  */
 import type { Socket } from "node:net";
+import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
@@ -632,3 +633,6 @@ export function trackSocket(socket: Socket): void {
     netCounters.sockets--;
   });
 }
+
+// One holder each: left over where nobody can take it, it is disposed (see `OWNED`).
+markOwned(TcpStream);

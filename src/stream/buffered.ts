@@ -21,6 +21,7 @@ import {
   type Cleanup,
   cancel,
   cancelAll,
+  disposeOwned,
   drop,
 } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
@@ -140,8 +141,8 @@ export class BufferedStream<T> extends StreamBase<T> implements Cancellable {
       const f = up.pollNext(cx);
       if (f === PENDING) return;
       if (f === DONE) {
-        disposeOf(up);
         this.upstream = null;
+        disposeOf(up);
         return;
       }
       assertFuture(
@@ -158,6 +159,8 @@ export class BufferedStream<T> extends StreamBase<T> implements Cancellable {
   [CANCEL](): Cleanup | null {
     const owned = [this.inFlight, this.upstream];
     this.upstream = null;
+    // Outputs that finished early and will never be handed out: a guard among them is released.
+    for (const r of this.early.values()) if (!r.failed) disposeOwned(r.value);
     this.early.clear();
     return cancelAll(owned);
   }
@@ -220,8 +223,8 @@ export class ForEachConcurrent<T> extends CancellableFuture<void> {
         const r = up.pollNext(cx);
         if (r === PENDING) break;
         if (r === DONE) {
-          disposeOf(up);
           this.upstream = null;
+          disposeOf(up);
           break;
         }
         const work = this.f(r);

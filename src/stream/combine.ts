@@ -7,7 +7,14 @@
  * stream that is always ready cannot starve the other one.
  */
 import { ambient } from "../future/ambient.js";
-import { CANCEL, type Cancellable, type Cleanup, cancelAll, drop } from "../future/cancel.js";
+import {
+  CANCEL,
+  type Cancellable,
+  type Cleanup,
+  cancelAll,
+  disposeOwned,
+  drop,
+} from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { PENDING } from "../future/poll.js";
@@ -67,8 +74,8 @@ export class MergeStream<T> extends StreamBase<T> implements Cancellable {
     if (a === null) return DONE;
     const r = a.pollNext(cx);
     if (r === DONE) {
-      disposeOf(a);
       this.a = null;
+      disposeOf(a);
     }
     return r;
   }
@@ -78,8 +85,8 @@ export class MergeStream<T> extends StreamBase<T> implements Cancellable {
     if (b === null) return DONE;
     const r = b.pollNext(cx);
     if (r === DONE) {
-      disposeOf(b);
       this.b = null;
+      disposeOf(b);
     }
     return r;
   }
@@ -183,6 +190,9 @@ export class ZipStream<A, B> extends StreamBase<[A, B]> implements Cancellable {
   [CANCEL](): Cleanup | null {
     const sides = [this.a, this.b];
     this.a = this.b = null;
+    // An item waiting for its pair will never be handed out: a guard is released.
+    if (this.itemA !== EMPTY) disposeOwned(this.itemA);
+    if (this.itemB !== EMPTY) disposeOwned(this.itemB);
     this.itemA = this.itemB = EMPTY;
     return cancelAll(sides);
   }

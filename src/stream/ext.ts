@@ -10,6 +10,8 @@
  * Each method checks its arguments, wraps `this` in an adapter and returns it: the adapter owns the
  * stream from then on (dispose the adapter, not the stream).
  */
+
+import { disposeOwned } from "../future/cancel.js";
 import type { Future } from "../future/future.js";
 import { assertFuture } from "../future/future.js";
 import { checkDuration } from "../time/instant.js";
@@ -183,7 +185,12 @@ const methods = {
   },
   filter(this: AnyStream, pred: (item: unknown) => boolean) {
     checkFn(pred, "stream.filter(pred): pred");
-    return new FilterMapStream(this, (x) => (pred(x) ? x : SKIP));
+    // A rejected item is dropped, as Rust's filter drops it: disposed if it has one owner (OWNED).
+    return new FilterMapStream(this, (x) => {
+      if (pred(x)) return x;
+      disposeOwned(x);
+      return SKIP;
+    });
   },
   filterMap(this: AnyStream, f: (item: unknown) => unknown) {
     checkFn(f, "stream.filterMap(f): f");

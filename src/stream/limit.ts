@@ -4,7 +4,7 @@
  * behind it is released as soon as the last wanted item has been served, not when the consumer
  * gets round to dropping the adapter.
  */
-import { CANCEL, type Cleanup, cancelAll, drop } from "../future/cancel.js";
+import { CANCEL, type Cleanup, cancelAll, disposeOwned, drop } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import type { Future } from "../future/future.js";
@@ -48,7 +48,12 @@ export class TakeWhileStream<T> extends Adapter<T, T> {
     if (up === null) return DONE;
     const r = up.pollNext(cx);
     if (r === PENDING) return PENDING;
-    if (r === DONE || !this.pred(r)) return this.end();
+    if (r === DONE) return this.end();
+    if (!this.pred(r)) {
+      // The item that stopped it is dropped: disposed if it has one owner (OWNED).
+      disposeOwned(r);
+      return this.end();
+    }
     return r;
   }
 }
@@ -127,6 +132,7 @@ export class SkipStream<T> extends Adapter<T, T> {
       if (r === DONE) return this.end();
       if (r === PENDING || this.left === 0) return r;
       this.left--;
+      disposeOwned(r); // a skipped item is dropped: disposed if it has one owner (OWNED)
     }
   }
 }

@@ -17,7 +17,6 @@ import { CANCEL, type Cleanup } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { PENDING } from "../future/poll.js";
-import { nowMs } from "../time/instant.js";
 import type { Sleep } from "../time/sleep.js";
 import { sleepFor } from "../time/sleep.js";
 import { TimeoutError } from "../time/timeout.js";
@@ -40,7 +39,7 @@ abstract class TimedAdapter<T, U> extends Adapter<T, U> {
   protected restart(): void {
     const d = this.delay;
     if (d === null) this.delay = sleepFor(this.ms);
-    else d.resetAt(nowMs() + this.ms);
+    else d.resetAt(d.clockNow() + this.ms);
   }
 
   /**

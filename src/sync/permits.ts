@@ -18,6 +18,7 @@
  * Hooks on {@link Permits} (`onGrant`, `onRelease`, `onWait`, `onLeave`) let a lock track who holds
  * it for the deadlock checks without a second pass over the queue.
  */
+import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
@@ -238,3 +239,6 @@ export abstract class Acquire<T> extends FutureBase<T> implements Disposable {
     );
   }
 }
+
+// A guard or permit has one holder: left over, it is released (see `OWNED`).
+markOwned(Acquire);

@@ -38,7 +38,7 @@ import {
 import { Coroutine } from "../coroutine/coroutine.js";
 import type { Host } from "../future/ambient.js";
 import { ambient } from "../future/ambient.js";
-import { type Cleanup, disposeQuietly } from "../future/cancel.js";
+import { type Cleanup, disposeOwned, disposeQuietly } from "../future/cancel.js";
 import { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
@@ -492,7 +492,7 @@ export class Task<T> extends Context {
     this.scheduler.taskCompleted(this);
     if ((this.state & (DETACHED | FAILED)) === DETACHED) {
       this.state |= TAKEN;
-      disposeQuietly(outcome);
+      disposeOwned(outcome);
     }
     if (w !== null) w.wake();
     const d = x === null ? null : x.deferred;
@@ -623,7 +623,7 @@ export class Task<T> extends Context {
       this.state |= DETACHED;
     } else if ((this.state & (TAKEN | FAILED)) === 0) {
       this.state |= TAKEN;
-      disposeQuietly(this.slot);
+      disposeOwned(this.slot);
     }
   }
 
