@@ -54,6 +54,13 @@ const MAX_BODY = 1024 * 1024;
 /** How long a client may take over a request head, by default (ms). */
 const HEAD_TIMEOUT = 30_000;
 
+/** A head's time limit is a positive, finite number of ms. */
+function checkHeadTimeout(ms: number): void {
+  if (typeof ms !== "number" || !(ms > 0) || !Number.isFinite(ms)) {
+    throw new RangeError(`headTimeout must be a positive number of ms, got ${String(ms)}`);
+  }
+}
+
 /** A connection as the sweeper sees it: the task serving it, and when its head is due. */
 interface Deadline {
   task: AbortHandle | null;
@@ -65,7 +72,9 @@ interface Deadline {
 class Deadlines {
   private readonly open = new Set<Deadline>();
 
-  constructor(readonly limit: number) {}
+  constructor(readonly limit: number) {
+    checkHeadTimeout(limit);
+  }
 
   add(): Deadline {
     const d: Deadline = { task: null, due: Number.POSITIVE_INFINITY };
@@ -230,6 +239,7 @@ export async function start(
   port = 0,
   headTimeout = HEAD_TIMEOUT,
 ): Promise<{ port: number; stop: () => Promise<void> }> {
+  checkHeadTimeout(headTimeout);
   const rt = new Runtime();
   const listener = await rt.spawn(TcpListener.bind({ host: "127.0.0.1", port }));
   rt.spawn(serve(listener, headTimeout), { name: "http accept loop" });

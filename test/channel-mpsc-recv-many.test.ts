@@ -206,5 +206,9 @@ describe("rx.recvMany", () => {
       /rx\.recvMany\(limit\): limit must be a whole number of messages, at least 1, got 0/,
     );
     expect(() => rx.recvMany("3" as never)).toThrow(TypeError);
+    // Polled by hand, the same rule (a limit of 0 would park for ever with messages ready).
+    expect(() => rx.pollRecvMany(new Context(Waker.noop()), 0)).toThrow(
+      /rx\.pollRecvMany\(cx, limit\): limit must be a whole number of messages, at least 1, got 0/,
+    );
   });
 });

@@ -10,6 +10,7 @@ import { asyncBlock } from "../src/coroutine/async-fn.js";
 import { fromPromise } from "../src/future/from-promise.js";
 import { write } from "../src/io/write.js";
 import { TcpListener } from "../src/net/tcp-listener.js";
+import { netMetrics } from "../src/node.js";
 import { run } from "../src/runtime/runtime.js";
 import { sleep } from "../src/time/sleep.js";
 import { settled } from "./net-testkit.js";
@@ -48,6 +49,35 @@ describe("TcpStream dispose after a write", () => {
     );
     expect(out.accepted).toBeGreaterThan(0);
     expect(out.received).toBe(out.accepted);
+    expect(await settled()).toEqual({ liveSockets: 0, liveListeners: 0 });
+  });
+
+  it("a peer that never reads: once nothing has been sent for a while, the disposed socket gives up and closes (it cannot hold the process)", async () => {
+    const chunk = new Uint8Array(64 * 1024).fill(1);
+    const client = await run(
+      asyncBlock(function* () {
+        using listener = yield* TcpListener.bind({ host: "127.0.0.1", port: 0 });
+        const { port } = listener.localAddr();
+        const peer = net.connect({ port, host: "127.0.0.1" });
+        peer.pause(); // never reads
+        peer.on("error", () => {});
+        const conn = yield* listener.accept();
+        for (;;) {
+          // Backed up for good: the kernel's buffers are full and the peer takes nothing.
+          const n = yield* race(write(conn, chunk), sleep(1500));
+          if (n === undefined) break;
+        }
+        expect(conn.writeBufferLength).toBeGreaterThan(0); // bytes left that can never go
+        conn[Symbol.dispose]();
+        return peer;
+      }),
+    );
+    // Our end closes by itself, though the peer is still connected and still not reading.
+    for (let i = 0; i < 100 && netMetrics().liveSockets > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(netMetrics().liveSockets).toBe(0);
+    client.destroy();
     expect(await settled()).toEqual({ liveSockets: 0, liveListeners: 0 });
   });
 });

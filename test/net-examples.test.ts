@@ -215,6 +215,12 @@ describe("examples/http-hello.ts cuts off a head that does not arrive in time", 
     } finally {
       await server.stop();
     }
+    // A limit that is not a positive number of ms is refused up front.
+    for (const bad of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(startHttp(0, bad)).rejects.toThrow(
+        /headTimeout must be a positive number of ms/,
+      );
+    }
   });
 });
 

@@ -191,13 +191,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    * ```
    */
   recvMany(limit: number): FutureBase<T[]> & Disposable {
-    if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
-      const got = typeof limit === "number" ? String(limit) : typeof limit;
-      const rule = "limit must be a whole number of messages, at least 1";
-      throw typeof limit === "number"
-        ? new RangeError(`rx.recvMany(limit): ${rule}, got ${got}`)
-        : new TypeError(`rx.recvMany(limit): ${rule}, got ${got}`);
-    }
+    checkLimit(limit, "rx.recvMany(limit)");
     return new RecvMany(this, limit);
   }
 
@@ -211,6 +205,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    * ```
    */
   pollRecvMany(cx: Context, limit: number, by: unknown = null): Poll<T[]> {
+    if (by === null) checkLimit(limit, "rx.pollRecvMany(cx, limit)");
     const chan = this.chan;
     const n = Math.min(limit, chan.buf.length);
     if (n > 0) {
@@ -411,3 +406,11 @@ class RecvMany<T> extends FutureBase<T[]> implements Disposable {
 
 // One holder each: left over where nobody can take it, it is disposed (see `OWNED`).
 markOwned(Receiver);
+
+/** A batch's limit is a whole number of messages, at least 1 (`where` names the call). */
+function checkLimit(limit: number, where: string): void {
+  if (typeof limit === "number" && Number.isInteger(limit) && limit >= 1) return;
+  const rule = "limit must be a whole number of messages, at least 1";
+  if (typeof limit !== "number") throw new TypeError(`${where}: ${rule}, got ${typeof limit}`);
+  throw new RangeError(`${where}: ${rule}, got ${limit}`);
+}

@@ -23,9 +23,11 @@
  *   `NotConnected`, and bytes that arrive are dropped. Bytes a write already accepted are still
  *   sent, then the socket closes (as in tokio, where the kernel sends what `write_all` gave it
  *   after the drop; without this, Node's user-space write queue would be cut off with a clean FIN,
- *   a silently truncated stream). Such a socket no longer keeps the process alive (`unref`), and
+ *   a silently truncated stream). While the peer takes them it may take its time; once a second
+ *   passes with nothing sent, the stream gives up and resets the connection, so a peer that never
+ *   reads cannot keep the process alive (a pending write holds Node's event loop). Such a socket
  *   counts as live (`liveSockets`) until it has closed. `shutdown` first still tells you when the
- *   bytes are out.
+ *   bytes are out, or that they could not be.
  *
  * Reader and writer keep separate wakers, so the halves from `split` may live in different tasks.
  * The futures that wait on it (`io/`'s `read`, `writeAll`, …, which this class's methods return)
@@ -123,7 +125,10 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   private readonly peer: SocketAddr | null;
   /** One callback for every write (no closure per write): a flush may be waiting for it. */
   private readonly onWritten = (): void => {
-    if (this.socket.writableLength === 0) this.wakeWriter();
+    if (this.socket.writableLength !== 0) return;
+    // Disposed while bytes were still queued: they are all out now, so close (see dispose).
+    if (this.disposed) this.socket.destroy();
+    else this.wakeWriter();
   };
 
   /** Not for direct use: streams are made by `connect` and `accept`. */
@@ -544,10 +549,10 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     if (socket.writableLength > 0 && !socket.destroyed) {
       // Bytes a write accepted are still in Node's queue: send them, then close (what the kernel
       // does in tokio after a drop; destroying now would cut the stream short with a clean FIN).
-      // Unref'd, so a peer that never reads cannot keep the process alive.
-      socket.unref();
-      socket.resume();
-      socket.destroySoon();
+      // Closed by `onWritten` once the last byte is out (not with `end()`, which would make a
+      // later reset impossible: a connection cannot be reset while its FIN is pending).
+      socket.resume(); // what still arrives is dropped (see `receive`)
+      lingerWhileSending(socket);
     } else {
       socket.destroy();
     }
@@ -613,6 +618,38 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
       w.wake();
     }
   }
+}
+
+/**
+ * How long a disposed stream may go without sending a byte of what it still holds before it gives
+ * up (ms). A pending write keeps Node's event loop alive, so without a limit a peer that never
+ * reads would keep the process from exiting (Ctrl-C included) for as long as it stays connected.
+ */
+const LINGER_MS = 1000;
+
+/**
+ * Watch a disposed socket flush: while bytes keep leaving, let it; once a whole `LINGER_MS` passes
+ * with none sent, reset the connection (an RST, which a peer whose window is shut may not even
+ * see: nothing more can be done for it). The timer does not hold the process by itself.
+ */
+function lingerWhileSending(socket: Socket): void {
+  // Bytes still waiting in Node: fewer than at the last look means some were sent.
+  let left = socket.writableLength;
+  const timer = setInterval(() => {
+    if (socket.destroyed) {
+      clearInterval(timer);
+      return;
+    }
+    const now = socket.writableLength;
+    if (now < left) {
+      left = now;
+      return;
+    }
+    clearInterval(timer);
+    socket.resetAndDestroy();
+  }, LINGER_MS);
+  timer.unref();
+  socket.once("close", () => clearInterval(timer));
 }
 
 function addressOf(ip: string | undefined, port: number | undefined): SocketAddr | null {
