@@ -67,13 +67,15 @@ export function formatWaiting(waiting: readonly WaitingTask[]): string {
 export function allAsleep(tasks: Iterable<Task<any>>): DeadlockError {
   const list = [...tasks];
   const waiting = describeWaiting(list);
+  const names = new Set(waiting.map((w) => w.name));
   // A leaf of the user's own making, or one that plain code can end (a token, a channel), may be
   // woken by a host callback Brigade cannot see: say so, or the report reads as a certainty.
   const opaque = opaqueNames(list);
   const hint =
     opaque.length > 0
       ? `\nA future Brigade cannot look into (${opaque.join(", ")}) may be woken by a callback Brigade cannot see (a raw setTimeout, an emitter): bridge the source with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`
-      : waiting.every(endsOnlyInTasks)
+      : waiting.every((w) => endsOnlyInTasks(w, names)) ||
+          waiting.some((w) => waitsOnHolder(w, names))
         ? ""
         : `\nIf a callback Brigade cannot see (a raw setTimeout, an emitter) is meant to end one of these waits (cancel a token, send on a channel, notify), bridge its source with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`;
   return new DeadlockError(
@@ -84,15 +86,35 @@ export function allAsleep(tasks: Iterable<Task<any>>): DeadlockError {
   );
 }
 
-/**
- * Leaves no host callback can end: `pending()`, and a handle of a task (which is itself listed
- * among the waiting). A report made only of these is certain.
- */
-const TASK_ONLY_LEAF = /^(?:pending\(\) \(never ready\)|JoinHandle of )/;
+/** The leaf no host callback can end. */
+const NEVER = "pending() (never ready)";
+/** A handle of a task: its wait is that task's, and certain only if that task is listed too. */
+const HANDLE = /^JoinHandle of '(.*)'$/;
 
-/** Every await chain of the task ends in a leaf only a task could end. */
-function endsOnlyInTasks(w: WaitingTask): boolean {
-  return w.chains.every((c) => TASK_ONLY_LEAF.test(c[c.length - 1]!));
+/**
+ * Every await chain of `w` ends in `pending()` or in the handle of a task among `listed` (not one
+ * of another runtime, whose wait this report does not show). A report made only of these is certain.
+ */
+function endsOnlyInTasks(w: WaitingTask, listed: ReadonlySet<string>): boolean {
+  return w.chains.every((c) => {
+    const leaf = c[c.length - 1]!;
+    const handle = HANDLE.exec(leaf);
+    return leaf === NEVER || (handle !== null && listed.has(handle[1]!));
+  });
+}
+
+/** A lock's leaf naming its holder: "mutex 'pantry'.lock(), held by task 'table 1'". */
+const HELD_BY = /, held by task '(.*)'$/;
+
+/**
+ * `w` waits for a lock that a task among `listed` holds while it waits too: the classic lock kept
+ * across an await, which the report itself explains; a hint about host callbacks would distract.
+ */
+function waitsOnHolder(w: WaitingTask, listed: ReadonlySet<string>): boolean {
+  return w.chains.some((c) => {
+    const held = HELD_BY.exec(c[c.length - 1]!);
+    return held !== null && listed.has(held[1]!);
+  });
 }
 
 /** The class names of the opaque leaves under the tasks, each once. */

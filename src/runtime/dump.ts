@@ -71,11 +71,13 @@ export function dumpTasks(tasks: Iterable<Task<any>>): TaskDump {
   const out: TaskSnapshot[] = [];
   for (const t of tasks) {
     const state = t.state;
-    const future = (state & RUNNING) !== 0 ? null : t.future; // read once: it may build a description
+    const future = t.future; // read once: for an adopted body each read builds a description
     let tree: AwaitNode;
-    if ((state & RUNNING) !== 0) tree = { ...BEING_POLLED, children: [] };
-    else if (future === null) tree = { label: "(no future)", children: [] };
-    else tree = describeFuture(future);
+    if (future === null) tree = { label: "(no future)", children: [] };
+    else if ((state & RUNNING) !== 0) {
+      // Its name is sure; the awaits below it are not (see BEING_POLLED).
+      tree = { label: describeFuture(future).label, children: [{ ...BEING_POLLED, children: [] }] };
+    } else tree = describeFuture(future);
     out.push({ id: t.id, name: t.name, state: describeState(state), tree });
   }
   return new TaskDump(out);

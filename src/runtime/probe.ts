@@ -216,6 +216,12 @@ export class Probe implements TaskProbe {
   completed(task: Task<any>): void {
     const row = this.rows.get(task.id);
     if (row !== undefined) {
+      // Ended outside its own poll (aborted while parked or queued): close the span it was in.
+      if (this.polling !== task) {
+        const wall = hostNow();
+        if (row.wokenAt >= 0) row.scheduledMs += wall - row.wokenAt;
+        else if (row.lastPollEnd >= 0) row.idleMs += wall - row.lastPollEnd;
+      }
       row.done = true;
       // Keep the columns of the last finished tasks only, so a long instrumented run stays flat.
       this.finished.push(task.id);

@@ -37,8 +37,11 @@ export interface TrackedLock {
   siteOf(task: Task<any>): string | null;
 }
 
-/** The lock each parked task waits on. */
-const waitingOn = new Map<Task<any>, TrackedLock>();
+/**
+ * The lock each parked task waits on. Weak: the graph is global, and a task parked for good in a
+ * runtime dropped without a shutdown must not keep the task, its lock and its runtime alive.
+ */
+const waitingOn = new WeakMap<Task<any>, TrackedLock>();
 
 /** The task being polled, if a task is polling. */
 export function currentTask(owner: unknown): Task<any> | null {
