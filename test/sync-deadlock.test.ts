@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { join } from "../src/combinator/join.js";
 import { joinAll } from "../src/combinator/join-all.js";
 import { select } from "../src/combinator/select.js";
-import { asyncBlock } from "../src/coroutine/async-fn.js";
+import { asyncBlock, asyncFn } from "../src/coroutine/async-fn.js";
 import { DeadlockError } from "../src/runtime/deadlock.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
 import { Mutex } from "../src/sync/mutex.js";
@@ -17,6 +17,26 @@ function causeOf(e: unknown): unknown {
 }
 
 describe("self-deadlock", () => {
+  it("a guard handed to another task, then the same lock again: an error by default, a wait with detectDeadlocks: false", async () => {
+    const handOff = asyncFn(function* () {
+      const m = new Mutex(0, { name: "pass" });
+      const guard = yield* m.lock();
+      // The guard goes to a runner, who puts it back after a while: not a deadlock.
+      spawn(
+        asyncBlock(function* () {
+          yield* sleep(10);
+          guard.release();
+        }),
+      );
+      using _again = yield* m.lock();
+      return "locked again";
+    });
+    await expect(run(handOff(), { clock: "paused" })).rejects.toBeInstanceOf(DeadlockError);
+    await expect(run(handOff(), { clock: "paused", detectDeadlocks: false })).resolves.toBe(
+      "locked again",
+    );
+  });
+
   it("a task that locks a mutex it holds gets a DeadlockError at once, naming the lock and the task", async () => {
     const m = new Mutex(0, { name: "pantry" });
     const err = await run(

@@ -94,8 +94,10 @@ export interface RuntimeOptions {
   spawnLocations?: boolean;
   /**
    * Reject `run()` with a `DeadlockError` when `main` waits and nothing Brigade can see (a task, a
-   * timer, a bridged promise, an I/O source) could ever wake any task. Turn it off if your code
-   * wakes tasks from host callbacks it has not bridged.
+   * timer, a bridged promise, an I/O source) could ever wake any task, and check every lock wait
+   * (a task locking what it holds, a cycle of tasks waiting on each other's locks). Turn it off if
+   * your code wakes tasks from host callbacks it has not bridged, or hands lock guards between
+   * tasks.
    * @default true
    * @example run(main, { detectDeadlocks: false })
    */

@@ -165,6 +165,11 @@ export class Runtime {
   /** @internal this runtime in the set of runtimes whose tasks may wake each other (idle.ts). */
   readonly registration: WeakRef<Runtime>;
 
+  /** @internal whether the deadlock checks are on, for the locks (see `Scheduler`). */
+  get detectsDeadlocks(): boolean {
+    return this.options.detectDeadlocks;
+  }
+
   constructor(options?: RuntimeOptions) {
     this.options = resolveOptions(options);
     this.rng = this.options.seed === undefined ? null : new Rng(this.options.seed);

@@ -115,7 +115,7 @@ export abstract class Lock<T> extends Permits {
     const task = a.task;
     // Inside a join, select or other branching combinator, the task may still go on in another
     // branch (which may be the one holding the lock): its wait proves nothing (deadlock.ts).
-    if (task === null || ambient.branching > 0) return;
+    if (task === null || ambient.branching > 0 || !task.scheduler.detectsDeadlocks) return;
     checkWait(task, this, this.holds(task));
     startWaiting(task, this);
   }

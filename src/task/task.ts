@@ -89,6 +89,8 @@ export interface Scheduler extends Host {
   lostWaker(task: Task<any>): void;
   /** Diagnostics, when attached: `null` costs one check per poll and per wake. */
   readonly probe: TaskProbe | null;
+  /** Whether the deadlock checks are on (`detectDeadlocks`): the locks ask before they check. */
+  readonly detectsDeadlocks: boolean;
 }
 
 /** What the diagnostics layer observes of a task. */
