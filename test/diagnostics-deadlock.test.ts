@@ -11,7 +11,9 @@ import {
   asyncBlock,
   asyncFn,
   DeadlockError,
+  fromEvent,
   fromPromise,
+  interval,
   iter,
   JoinSet,
   join,
@@ -186,6 +188,30 @@ describe("all tasks are asleep", () => {
 });
 
 describe("task dump", () => {
+  it("names the leaves a task waits on: an interval's tick, an event", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const emitter = new EventTarget();
+    rt.spawn(
+      asyncBlock(function* ticking() {
+        const every = interval(60_000);
+        yield* every.tick();
+        yield* every.tick();
+      }),
+      { name: "ticker" },
+    );
+    rt.spawn(
+      asyncBlock(function* listening() {
+        yield* fromEvent(emitter, "order").next();
+      }),
+      { name: "listener" },
+    );
+    await new Promise((r) => setImmediate(r));
+    const text = String(rt.dump());
+    expect(text).toContain("interval(60000).tick()");
+    expect(text).toContain("fromEvent('order').next()");
+    await rt.shutdown();
+  });
+
   it("names a task's own turn: a task back in line after yieldNow() shows 'yieldNow()'", async () => {
     const rt = new Runtime();
     const start = new Notify();

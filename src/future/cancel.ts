@@ -18,6 +18,7 @@
  */
 import { ambient, hostOf } from "./ambient.js";
 import type { Context } from "./context.js";
+import { DESCRIBE, type Description } from "./describe.js";
 import type { Future, Suspend } from "./future.js";
 import { disposeOf, FutureBase, RETURNED, SUSPENDED, stepContext, stepResult } from "./future.js";
 import { PENDING, type Poll } from "./poll.js";
@@ -154,6 +155,12 @@ class AllCleanups extends FutureBase<void> implements Cleanup, Disposable {
     this.rest = cleanups;
     this.left = cleanups.length;
     this.owner = cleanups[0]!.owner;
+  }
+
+  /** For dumps and shutdown reports: the cleanups still running, each with its own waits. */
+  [DESCRIBE](): Description {
+    const left = this.rest.filter((c) => c !== null && c !== undefined);
+    return { label: `cleanups (${left.length} running)`, children: left };
   }
 
   poll(cx: Context): Poll<void> {

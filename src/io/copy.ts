@@ -15,6 +15,7 @@
  * the opposite reader ends, as tokio's does).
  */
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureBase, type Suspend, stepContext, stepResult } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { IoError } from "./error.js";
@@ -140,6 +141,10 @@ class Copy extends FutureBase<number> implements Disposable {
     super();
     this.sources = new TwoSources(reader, writer);
   }
+  /** For dumps and deadlock reports. */
+  [DESCRIBE](): Description {
+    return { label: "copy(reader, writer)", children: [] };
+  }
   /** `yield*`'s step, in this class so that its `poll` call sees one class (see FutureBase). */
   override next(): IteratorResult<Suspend, number> {
     return stepResult(this, this.poll(stepContext()));
@@ -193,6 +198,11 @@ class CopyBidirectional extends FutureBase<[number, number]> implements Disposab
   ) {
     super();
     this.sources = new TwoSources(a, b);
+  }
+
+  /** For dumps and deadlock reports. */
+  [DESCRIBE](): Description {
+    return { label: "copyBidirectional(a, b)", children: [] };
   }
 
   poll(cx: Context): Poll<[number, number]> {

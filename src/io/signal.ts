@@ -12,6 +12,7 @@
  */
 import { constants } from "node:os";
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
@@ -30,6 +31,10 @@ class SignalFuture extends FutureBase<void> implements Disposable {
   private readonly wait = new SourceWait();
   constructor(private readonly name: NodeJS.Signals) {
     super();
+  }
+  /** For dumps and deadlock reports. */
+  [DESCRIBE](): Description {
+    return { label: `signal(${this.name})`, children: [] };
   }
   private readonly onSignal = (): void => {
     if (this.state !== WAITING) return;

@@ -7,6 +7,7 @@
 import { connect as netConnect, type Socket } from "node:net";
 import { ambient, type Host } from "../future/ambient.js";
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
@@ -32,6 +33,11 @@ export class Connect extends FutureBase<TcpStream> implements Disposable {
 
   constructor(private readonly addr: { host: string; port: number }) {
     super();
+  }
+
+  /** For dumps and deadlock reports. */
+  [DESCRIBE](): Description {
+    return { label: `TcpStream.connect(${this.addr.host}:${this.addr.port})`, children: [] };
   }
 
   poll(cx: Context): Poll<TcpStream> {

@@ -26,6 +26,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { ambient, type Host } from "../future/ambient.js";
 import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
@@ -232,6 +233,16 @@ export class TcpListener implements Disposable {
 class Accept extends FutureBase<TcpStream> implements Disposable {
   constructor(private readonly listener: TcpListener) {
     super();
+  }
+  /** For dumps and deadlock reports: the listener's address, while it is known. */
+  [DESCRIBE](): Description {
+    let at = "";
+    try {
+      at = ` on ${this.listener.localAddr()}`;
+    } catch {
+      // A listener that is gone has no address to show.
+    }
+    return { label: `listener.accept()${at}`, children: [] };
   }
   poll(cx: Context): Poll<TcpStream> {
     return this.listener.pollAccept(cx, this);

@@ -12,6 +12,7 @@
  * at once, so a task that then waits on nothing else is reported as deadlocked.
  */
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
@@ -56,6 +57,11 @@ class FromEvent<T> extends StreamBase<T> {
     private readonly name: string,
   ) {
     super();
+  }
+
+  /** @internal the event listened for, for descriptions. */
+  get eventName(): string {
+    return this.name;
   }
 
   pollNext(cx: Context): StreamPoll<T> {
@@ -133,6 +139,10 @@ class FromEvent<T> extends StreamBase<T> {
 class NextEvent<T> extends FutureBase<T | typeof DONE> implements Disposable {
   constructor(private readonly stream: FromEvent<T>) {
     super();
+  }
+  /** For dumps and deadlock reports. */
+  [DESCRIBE](): Description {
+    return { label: `fromEvent('${this.stream.eventName}').next()`, children: [] };
   }
   poll(cx: Context): Poll<T | typeof DONE> {
     return this.stream.pollAs(cx, this);

@@ -15,6 +15,7 @@
  * tick. The interval owns one sleep, reused for every tick; disposing the interval unregisters it.
  */
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
@@ -186,6 +187,11 @@ class Tick extends FutureBase<Instant> {
 
   constructor(private readonly interval: Interval) {
     super();
+  }
+
+  /** For dumps and deadlock reports. */
+  [DESCRIBE](): Description {
+    return { label: `interval(${this.interval.period}).tick()`, children: [] };
   }
 
   poll(cx: Context): Poll<Instant> {
