@@ -46,6 +46,16 @@ describe("a wait only the outside world can end holds the process", () => {
     expect(lines).toEqual(["main: finally", "run rejected: task 'main' was cancelled", "exit 0"]);
   }, 30_000);
 
+  it("a bridged promise that never settles: when Node runs out of work, run() rejects with a DeadlockError naming the wait, instead of Node exiting with run() unsettled", async () => {
+    const lines = await runChild("promise-never-settles");
+    expect(lines).toEqual([
+      "main: finally",
+      "run rejected: DeadlockError: the process ran out of work while main waits: nothing left can wake any task (a promise that never settles, an event that never comes), so Node was about to exit with run() unsettled. Waiting:",
+      "  main → main → fromPromise (a promise in flight)",
+      "exit 0",
+    ]);
+  }, 30_000);
+
   it("run(ctrlC()) waits for the signal, then lets the process end", async () => {
     const lines = await runChild("ctrl-c", (line, pid) => {
       if (line === "waiting for Ctrl-C") setTimeout(() => process.kill(pid, "SIGINT"), 200);

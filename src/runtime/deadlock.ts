@@ -86,6 +86,21 @@ export function allAsleep(tasks: Iterable<Task<any>>): DeadlockError {
   );
 }
 
+/**
+ * The error for a `run()` whose host ran out of work while main still waits (Node's `beforeExit`):
+ * nothing is left anywhere that could wake it, though Brigade counted a wait (a bridged promise, an
+ * I/O source) as one that might. Without it Node would just exit, the `run()` never settled.
+ */
+export function hostIdle(tasks: Iterable<Task<any>>): DeadlockError {
+  const waiting = describeWaiting([...tasks]);
+  return new DeadlockError(
+    `the process ran out of work while main waits: nothing left can wake any task (a promise that never settles, an event that never comes), so Node was about to exit with run() unsettled. Waiting:\n${formatWaiting(waiting)}`,
+    waiting.map((w) => w.name),
+    [],
+    waiting,
+  );
+}
+
 /** The leaf no host callback can end. */
 const NEVER = "pending() (never ready)";
 /** A handle of a task: its wait is that task's, and certain only if that task is listed too. */

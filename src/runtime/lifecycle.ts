@@ -9,8 +9,9 @@
  *   and the promise of `shutdown()` settles. A task spawned now is cancelled before it runs.
  *
  * Shutdown begins with `rt.shutdown()`, when `run()`'s main ends, when the idle check finds every
- * task asleep (idle.ts), or when a task panics unobserved under `unhandledPanic: "shutdown"`. The
- * last two leave a fatal error that `run()` rejects with. As in tokio, the runtime holds no host
+ * task asleep (idle.ts), when the host runs out of work while `run()` waits (Node's `beforeExit`),
+ * or when a task panics unobserved under `unhandledPanic: "shutdown"`. The last three leave a fatal
+ * error that `run()` rejects with. As in tokio, the runtime holds no host
  * handle of its own while idle, so it never keeps a Node process alive.
  *
  * A shutdown that cannot finish is not waited on forever. When every cleanup still running waits
@@ -21,11 +22,18 @@
  * `shutdown()` rejects with an error naming each task and what it waits on: a
  * {@link DeadlockError}, or a {@link ShutdownTimeoutError}.
  */
+
 import type { Future } from "../future/future.js";
 import { JoinError } from "../task/join-error.js";
 import { spawnerAmbient } from "../task/spawn.js";
 import type { Task } from "../task/task.js";
-import { DeadlockError, describeWaiting, formatWaiting, type WaitingTask } from "./deadlock.js";
+import {
+  DeadlockError,
+  describeWaiting,
+  formatWaiting,
+  hostIdle,
+  type WaitingTask,
+} from "./deadlock.js";
 import { othersMayBeStuck } from "./idle.js";
 import { describeType } from "./option-checks.js";
 import type { Runtime } from "./runtime.js";
@@ -213,10 +221,13 @@ export async function runMain<T>(
   const handle = task.asHandle();
   let value: T | undefined;
   let failure: { error: unknown } | null = null;
+  const unwatch = watchHostExit(rt);
   try {
     value = await handle;
   } catch (e) {
     failure = { error: e instanceof JoinError && e.isPanic() ? e.cause : e };
+  } finally {
+    unwatch();
   }
   let unfinished: unknown = null;
   try {
@@ -229,3 +240,41 @@ export async function runMain<T>(
   if (failure !== null) throw failure.error;
   return value as T;
 }
+
+/** The host's event emitter, where there is one (Node): only its `beforeExit` is used. */
+interface ExitingHost {
+  on(event: "beforeExit", listener: () => void): unknown;
+  removeListener(event: "beforeExit", listener: () => void): unknown;
+}
+
+/** The runs whose main is awaited now: one `beforeExit` listener serves them all. */
+const watched = new Set<Runtime>();
+
+/**
+ * While `run()` waits on main: if the host runs out of work (Node's `beforeExit`: no timer,
+ * socket or pending I/O left), nothing can ever wake main, so end the run with a `DeadlockError`
+ * naming what each task waits on, instead of letting Node exit with `run()` never settled. Off
+ * with `detectDeadlocks: false`, and where the host has no such event.
+ */
+function watchHostExit(rt: Runtime): () => void {
+  const host = (globalThis as { process?: Partial<ExitingHost> }).process;
+  if (!rt.options.detectDeadlocks || typeof host?.on !== "function") return noop;
+  const exiting = host as ExitingHost;
+  if (watched.size === 0) exiting.on("beforeExit", onHostIdle);
+  watched.add(rt);
+  return () => {
+    watched.delete(rt);
+    if (watched.size === 0) exiting.removeListener("beforeExit", onHostIdle);
+  };
+}
+
+/** The host has nothing left to do: every run still waiting is stuck for good. */
+function onHostIdle(): void {
+  for (const rt of watched) {
+    if (rt.fatal !== null || rt.drainedPromise !== null) continue;
+    rt.fatal = hostIdle([...rt.liveTasks()].filter((t) => !t.isCleanup));
+    beginShutdown(rt);
+  }
+}
+
+function noop(): void {}
