@@ -4,10 +4,10 @@
  * a last line that ends in `\r`, and `\r\n` split across chunks at every buffer capacity.
  */
 import { describe, expect, it } from "vitest";
-import { asyncBlock, fromPromise, PENDING, run } from "../src/index.js";
-import { BufReader, IoError, read, TcpListener, TcpStream } from "../src/node.js";
+import { fromPromise, PENDING } from "../src/index.js";
+import { BufReader, IoError, read } from "../src/node.js";
 import { MockTask } from "./future-testkit.js";
-import { expectNoSocketsLeft } from "./net-testkit.js";
+import { expectNoSocketsLeft, withPair } from "./net-testkit.js";
 
 expectNoSocketsLeft();
 
@@ -15,24 +15,6 @@ const text = new TextEncoder();
 
 /** Let the loopback deliver what was written (the peer's bytes reach its receive queue). */
 const settle = () => fromPromise(() => new Promise((r) => setTimeout(r, 20)));
-
-/** Run `body(client, server)` on a connected loopback pair; everything is closed afterwards. */
-function withPair<T>(body: (client: TcpStream, server: TcpStream) => Generator<any, T, any>) {
-  return run(
-    asyncBlock(function* () {
-      const listener = yield* TcpListener.bind("127.0.0.1:0");
-      const client = yield* TcpStream.connect(listener.localAddr());
-      const server = yield* listener.accept();
-      try {
-        return yield* body(client, server);
-      } finally {
-        client[Symbol.dispose]();
-        server[Symbol.dispose]();
-        listener[Symbol.dispose]();
-      }
-    }),
-  );
-}
 
 describe("BufReader.consume", () => {
   it("a negative, fractional or NaN count is refused with a RangeError naming n, and the buffered bytes stay where they were", async () => {

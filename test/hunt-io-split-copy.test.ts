@@ -16,7 +16,7 @@ import {
   TcpStream,
   writeAll,
 } from "../src/node.js";
-import { expectNoSocketsLeft } from "./net-testkit.js";
+import { expectNoSocketsLeft, withPair } from "./net-testkit.js";
 
 expectNoSocketsLeft();
 
@@ -29,24 +29,6 @@ function failure(e: unknown): string {
   return e instanceof IoError
     ? `${e.kind}: ${e.message}`
     : `${(e as Error).name}: ${(e as Error).message}`;
-}
-
-/** Run `body(client, server)` on a connected loopback pair; everything is closed afterwards. */
-function withPair<T>(body: (client: TcpStream, server: TcpStream) => Generator<any, T, any>) {
-  return run(
-    asyncBlock(function* () {
-      const listener = yield* TcpListener.bind("127.0.0.1:0");
-      const client = yield* TcpStream.connect(listener.localAddr());
-      const server = yield* listener.accept();
-      try {
-        return yield* body(client, server);
-      } finally {
-        client[Symbol.dispose]();
-        server[Symbol.dispose]();
-        listener[Symbol.dispose]();
-      }
-    }),
-  );
 }
 
 describe("split halves in two tasks", () => {

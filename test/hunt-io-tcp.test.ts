@@ -9,8 +9,8 @@ import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { start as startEcho } from "../examples/echo-server.js";
 import { asyncBlock, fromPromise, Runtime, run, spawn } from "../src/index.js";
-import { IoError, netMetrics, TcpListener, TcpStream } from "../src/node.js";
-import { expectNoSocketsLeft, settled } from "./net-testkit.js";
+import { IoError, netMetrics, TcpListener } from "../src/node.js";
+import { expectNoSocketsLeft, settled, withPair } from "./net-testkit.js";
 
 expectNoSocketsLeft();
 
@@ -92,24 +92,6 @@ describe("a client that resets before it is accepted", () => {
     }
   });
 });
-
-/** Run `body(client, server)` on a connected loopback pair; everything is closed afterwards. */
-function withPair<T>(body: (client: TcpStream, server: TcpStream) => Generator<any, T, any>) {
-  return run(
-    asyncBlock(function* () {
-      const listener = yield* TcpListener.bind("127.0.0.1:0");
-      const client = yield* TcpStream.connect(listener.localAddr());
-      const server = yield* listener.accept();
-      try {
-        return yield* body(client, server);
-      } finally {
-        client[Symbol.dispose]();
-        server[Symbol.dispose]();
-        listener[Symbol.dispose]();
-      }
-    }),
-  );
-}
 
 describe("ends, errors and disposal on a live connection", () => {
   it("the peer half-closes after 3 bytes: readExact(5) throws UnexpectedEof having taken the 3, then read gives 0 and 0 again, and the peer can still be answered", async () => {
