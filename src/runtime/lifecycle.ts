@@ -247,34 +247,53 @@ interface ExitingHost {
   removeListener(event: "beforeExit", listener: () => void): unknown;
 }
 
-/** The runs whose main is awaited now: one `beforeExit` listener serves them all. */
-const watched = new Set<Runtime>();
+/**
+ * The runs whose main is awaited now, each with its poll count at the host's last `beforeExit`
+ * (-1: none seen yet): one `beforeExit` listener serves them all.
+ */
+const watched = new Map<Runtime, number>();
 
 /**
  * While `run()` waits on main: if the host runs out of work (Node's `beforeExit`: no timer,
- * socket or pending I/O left), nothing can ever wake main, so end the run with a `DeadlockError`
- * naming what each task waits on, instead of letting Node exit with `run()` never settled. Off
- * with `detectDeadlocks: false`, and where the host has no such event.
+ * socket or pending I/O left) twice with no poll in between, nothing can ever wake main, so end
+ * the run with a `DeadlockError` naming what each task waits on, instead of letting Node exit
+ * with `run()` never settled. Twice, because the program's own `beforeExit` hooks run in the same
+ * round as this one and may start the very work that wakes main (a logger's flush). Off with
+ * `detectDeadlocks: false`, and where the host has no such event.
  */
 function watchHostExit(rt: Runtime): () => void {
   const host = (globalThis as { process?: Partial<ExitingHost> }).process;
   if (!rt.options.detectDeadlocks || typeof host?.on !== "function") return noop;
   const exiting = host as ExitingHost;
   if (watched.size === 0) exiting.on("beforeExit", onHostIdle);
-  watched.add(rt);
+  watched.set(rt, -1);
   return () => {
     watched.delete(rt);
     if (watched.size === 0) exiting.removeListener("beforeExit", onHostIdle);
   };
 }
 
-/** The host has nothing left to do: every run still waiting is stuck for good. */
+/** The host has nothing left to do: a run that has not moved since the last time is stuck. */
 function onHostIdle(): void {
-  for (const rt of watched) {
-    if (rt.fatal !== null || rt.drainedPromise !== null) continue;
-    rt.fatal = hostIdle([...rt.liveTasks()].filter((t) => !t.isCleanup));
-    beginShutdown(rt);
+  let recheck = false;
+  for (const [rt, pollsThen] of watched) {
+    if (pollsThen !== rt.polls) {
+      // First sight, or it moved since: look again once this round's hooks have had their turn.
+      watched.set(rt, rt.polls);
+      recheck = true;
+    } else if (rt.lifecycle === OPEN) {
+      rt.fatal ??= hostIdle([...rt.liveTasks()].filter((t) => !t.isCleanup));
+      beginShutdown(rt);
+      // Its cleanups run now; if one of them waits on nothing either, the next round says so.
+      watched.set(rt, -1);
+      recheck = true;
+    } else {
+      // Shutting down, and its cleanups wait on nothing that can come: give up on them.
+      giveUp(rt, cleanupsAsleep(rt.liveTasks()));
+    }
   }
+  // One more turn of the loop, so that another `beforeExit` comes if nothing else does.
+  if (recheck) setImmediate(noop);
 }
 
 function noop(): void {}
