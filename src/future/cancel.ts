@@ -330,10 +330,15 @@ export function isOwned(value: unknown): boolean {
 
 /**
  * Dispose `value` if it is marked {@link OWNED} (quietly, as {@link disposeQuietly}): a value
- * gathered for someone who will never take it.
+ * gathered for someone who will never take it. A plain array is looked into, item by item (the
+ * output of a nested `join`, a collected batch), as Rust drops a tuple or a `Vec` with its items.
  */
 export function disposeOwned(value: unknown): void {
-  if (isOwned(value)) disposeQuietly(value);
+  if (Array.isArray(value)) {
+    for (const item of value) disposeOwned(item);
+  } else if (isOwned(value)) {
+    disposeQuietly(value);
+  }
 }
 
 /** Mark every instance of `cls` as {@link OWNED} (on its prototype: no field per object). */

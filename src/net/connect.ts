@@ -37,7 +37,9 @@ export class Connect extends FutureBase<TcpStream> implements Disposable {
 
   /** For dumps and deadlock reports. */
   [DESCRIBE](): Description {
-    return { label: `TcpStream.connect(${this.addr.host}:${this.addr.port})`, children: [] };
+    const { host, port } = this.addr;
+    const at = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`; // IPv6 in brackets
+    return { label: `TcpStream.connect(${at})`, children: [] };
   }
 
   poll(cx: Context): Poll<TcpStream> {

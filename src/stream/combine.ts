@@ -241,12 +241,19 @@ export class ChunksStream<T> extends Adapter<T, T[]> {
 
   override [Symbol.dispose](): void {
     super[Symbol.dispose]();
+    this.dropChunk();
+  }
+
+  /** The items of the open chunk will never be handed out: owned ones are disposed (`OWNED`). */
+  private dropChunk(): void {
+    const chunk = this.chunk;
     this.chunk = [];
+    disposeOwned(chunk);
   }
 
   /** Torn down by its consumer: the items of the chunk being filled go too. */
   override [CANCEL](): Cleanup | null {
-    this.chunk = [];
+    this.dropChunk();
     return super[CANCEL]();
   }
 }

@@ -8,7 +8,14 @@
  * than handing out the accumulator a second time, or passing a failed fold's partial one off as
  * its result.
  */
-import { CANCEL, CancellableFuture, type Cleanup, cancel, cancelAll } from "../future/cancel.js";
+import {
+  CANCEL,
+  CancellableFuture,
+  type Cleanup,
+  cancel,
+  cancelAll,
+  disposeOwned,
+} from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
@@ -78,7 +85,11 @@ export class Fold<T, A> extends CancellableFuture<A> {
 
   /** The stream's own teardown (an `andThen` step whose `finally` awaits) is left to be driven. */
   [CANCEL](): Cleanup | null {
-    if (this.stage === RUNNING) this.stage = DROPPED;
+    // Dropped before it finished: what it gathered is nobody's (a collected guard is released).
+    if (this.stage === RUNNING) {
+      this.stage = DROPPED;
+      disposeOwned(this.acc);
+    }
     this.acc = undefined as A;
     const up = this.upstream;
     this.upstream = null;

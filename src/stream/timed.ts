@@ -13,7 +13,7 @@
  * tokio-stream of `Result`s: it ends `timeout`'s silence and takes `throttle`'s turn.
  * `chunksTimeout` passes it on at once and keeps the chunk it was filling.
  */
-import { CANCEL, type Cleanup } from "../future/cancel.js";
+import { CANCEL, type Cleanup, disposeOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { PENDING } from "../future/poll.js";
@@ -198,12 +198,19 @@ export class ChunksTimeoutStream<T> extends TimedAdapter<T, T[]> {
 
   override [Symbol.dispose](): void {
     super[Symbol.dispose]();
+    this.dropChunk();
+  }
+
+  /** The items of the open chunk will never be handed out: owned ones are disposed (`OWNED`). */
+  private dropChunk(): void {
+    const chunk = this.chunk;
     this.chunk = [];
+    disposeOwned(chunk);
   }
 
   /** Torn down by its consumer: the items of the open chunk go with the sleep and the upstream. */
   override [CANCEL](): Cleanup | null {
-    this.chunk = [];
+    this.dropChunk();
     return super[CANCEL]();
   }
 
