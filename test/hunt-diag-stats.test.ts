@@ -27,7 +27,7 @@ const settle = () => new Promise((r) => setTimeout(r, 0));
 
 describe("taskStats while the task is still waiting", () => {
   it("a task parked since its last poll counts the wait so far as idle time, as tokio-console does", async () => {
-    const rt = new Runtime({ instrument: () => {}, clock: "paused" });
+    const rt = new Runtime({ instrument: () => {}, clock: "paused", onWarning: () => {} });
     const bell = new Notify();
     rt.spawn(
       asyncBlock(function* waiter() {
