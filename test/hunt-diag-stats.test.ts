@@ -46,7 +46,7 @@ describe("taskStats while the task is still waiting", () => {
   });
 
   it("a task woken but not yet polled counts the wait for the executor so far as scheduled time", async () => {
-    const rt = new Runtime({ instrument: () => {}, clock: "paused" });
+    const rt = new Runtime({ instrument: () => {}, clock: "paused", onWarning: () => {} });
     const bell = new Notify();
     let wokenOutsideTurn = false;
     rt.spawn(
@@ -70,7 +70,7 @@ describe("taskStats while the task is still waiting", () => {
 
 describe("taskStats of a task that ended without a last poll", () => {
   it("a task parked for 30 ms and then aborted keeps those 30 ms as idle time", async () => {
-    const rt = new Runtime({ instrument: () => {}, clock: "paused" });
+    const rt = new Runtime({ instrument: () => {}, clock: "paused", onWarning: () => {} });
     const h = rt.spawn(
       asyncBlock(function* parked() {
         yield* new Notify().notified(); // nobody will ring
@@ -90,7 +90,7 @@ describe("taskStats of a task that ended without a last poll", () => {
 
 describe("a wake during the task's own poll", () => {
   it("a task that wakes itself mid-poll is scheduled from the end of that poll, not from the wake: busy and scheduled never overlap", async () => {
-    const rt = new Runtime({ instrument: () => {}, clock: "paused" });
+    const rt = new Runtime({ instrument: () => {}, clock: "paused", onWarning: () => {} });
     /** Rings its own pager first, then works 10 ms before returning pending. */
     const wakeThenWork = () => {
       let woke = false;
