@@ -7,6 +7,7 @@ import {
   asyncBlock,
   asyncFn,
   FuturesUnordered,
+  fromEvent,
   fromPromise,
   oneshot,
   Runtime,
@@ -22,6 +23,26 @@ function kinds(events: RuntimeEvent[], task: number): string[] {
     .filter((e) => "task" in e && e.task === task)
     .map((e) => (e.kind === "poll-end" ? `poll-end:${e.result}` : e.kind));
 }
+
+describe("who woke whom, for I/O sources", () => {
+  it("a task woken by an event its fromEvent stream was waiting for is woken by that event", async () => {
+    const events: RuntimeEvent[] = [];
+    const target = new EventTarget();
+    const rt = new Runtime({ instrument: (e) => events.push(e) });
+    const h = rt.spawn(
+      asyncBlock(function* () {
+        return yield* fromEvent(target, "order").next();
+      }),
+      { name: "listener" },
+    );
+    await new Promise((r) => setImmediate(r));
+    target.dispatchEvent(new Event("order"));
+    await h;
+    const wake = events.find((e) => e.kind === "wake");
+    expect(wake).toMatchObject({ by: { kind: "io", source: "event 'order'" }, self: false });
+    await rt.shutdown();
+  });
+});
 
 describe("instrumentation events", () => {
   it("a task that sleeps once: spawn, poll → pending, wake by a timer, poll → ready, complete", async () => {

@@ -93,3 +93,17 @@ export function hostOf(owner: unknown): Host | null {
   const s = (owner as { scheduler?: Host }).scheduler;
   return s !== undefined && typeof s.spawnCleanup === "function" ? s : null;
 }
+
+/**
+ * Wake `waker` on behalf of `source` (a reactor part: a socket, an emitter, a signal), so that the
+ * instruments can say who woke whom; what was there before is put back.
+ */
+export function wakeAs(source: unknown, waker: { wake(): void }): void {
+  const outer = ambient.waking;
+  ambient.waking = source;
+  try {
+    waker.wake();
+  } finally {
+    ambient.waking = outer;
+  }
+}

@@ -11,6 +11,7 @@
  * open, as tokio's `ctrl_c` holds its runtime: `await run(ctrlC())` waits for the signal.
  */
 import { constants } from "node:os";
+import { wakeAs } from "../future/ambient.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
@@ -44,7 +45,7 @@ class SignalFuture extends FutureBase<void> implements Disposable {
     releaseProcess();
     const w = this.waker;
     this.waker = null;
-    w?.wake();
+    if (w !== null) wakeAs({ kind: "io", source: `signal ${this.name}` }, w);
   };
 
   poll(cx: Context): Poll<void> {

@@ -23,7 +23,7 @@
  * that error is then thrown by every later `accept()`.
  */
 import { createServer, type Server, type Socket } from "node:net";
-import { ambient, type Host } from "../future/ambient.js";
+import { ambient, type Host, wakeAs } from "../future/ambient.js";
 import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
@@ -39,6 +39,9 @@ import { pollProceed } from "../task/budget.js";
 import { parseAddr, SocketAddr, type ToSocketAddr } from "./address.js";
 import { netCounters } from "./counters.js";
 import { TcpStream, trackSocket } from "./tcp-stream.js";
+
+/** Who woke a task waiting to accept, for the instruments. */
+const LISTENER = { kind: "io", source: "listener" } as const;
 
 /** Options of `TcpListener.bind`. */
 export interface BindOptions {
@@ -212,7 +215,7 @@ export class TcpListener implements Disposable {
     if (w !== null) {
       this.waker = null;
       this.registrant = null;
-      w.wake();
+      wakeAs(LISTENER, w);
     }
   }
 

@@ -36,6 +36,7 @@
  * Reads and writes do not hold the paused clock (see `net/index.ts` for the rule).
  */
 import type { Socket } from "node:net";
+import { wakeAs } from "../future/ambient.js";
 import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import type { FutureBase } from "../future/future.js";
@@ -57,6 +58,9 @@ import { pollProceed } from "../task/budget.js";
 import { parseAddr, SocketAddr, type ToSocketAddr } from "./address.js";
 import { Connect } from "./connect.js";
 import { netCounters } from "./counters.js";
+
+/** Who woke a task waiting on a socket, for the instruments. */
+const SOCKET = { kind: "io", source: "socket" } as const;
 
 /** The most one `pollWrite` accepts: bounds what a single call can queue beyond the mark. */
 const MAX_WRITE = 64 * 1024;
@@ -605,7 +609,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     if (w !== null) {
       this.readWaker = null;
       this.readRegistrant = null;
-      w.wake();
+      wakeAs(SOCKET, w);
     }
   }
 
@@ -615,7 +619,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     if (w !== null) {
       this.writeWaker = null;
       this.writeRegistrant = null;
-      w.wake();
+      wakeAs(SOCKET, w);
     }
   }
 }

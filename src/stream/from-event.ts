@@ -11,6 +11,8 @@
  * A `next()` dropped before its event (the loser of a `select`) takes its waker and that wait back
  * at once, so a task that then waits on nothing else is reported as deadlocked.
  */
+
+import { wakeAs } from "../future/ambient.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureBase } from "../future/future.js";
@@ -49,14 +51,17 @@ class FromEvent<T> extends StreamBase<T> {
     const w = this.waker;
     this.waker = null;
     this.registrant = null;
-    w?.wake();
+    if (w !== null) wakeAs(this.source, w);
   };
+  /** Who woke a task waiting here, for the instruments. */
+  private readonly source: { readonly kind: "io"; readonly source: string };
 
   constructor(
     private readonly emitter: EventSource,
     private readonly name: string,
   ) {
     super();
+    this.source = { kind: "io", source: `event '${name}'` };
   }
 
   /** @internal the event listened for, for descriptions. */
