@@ -78,6 +78,9 @@ export class Barrier {
 }
 
 class BarrierWait extends QueuedWait<BarrierWaitResult, BarrierWait> {
+  /** Completed its round on a first poll whose budget was spent: it leads, told on the next poll. */
+  private leads = false;
+
   constructor(private readonly barrier: Barrier) {
     super(barrier.queue);
   }
@@ -100,8 +103,19 @@ class BarrierWait extends QueuedWait<BarrierWaitResult, BarrierWait> {
     return LEADER;
   }
 
+  /**
+   * The arrival that completes a round takes effect on its first poll even when the budget is
+   * spent (else a later `wait()` could complete the round in its place, and this one would count
+   * in the next round); only telling it that it leads waits for the next poll.
+   */
+  protected override takeEarly(): boolean {
+    this.barrier.queue.grantAll();
+    this.leads = true;
+    return true;
+  }
+
   protected granted(): BarrierWaitResult {
-    return FOLLOWER;
+    return this.leads ? LEADER : FOLLOWER;
   }
 
   protected what(): string {

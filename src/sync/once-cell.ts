@@ -219,8 +219,12 @@ class GetOrInit<T> extends FutureBase<T> implements Disposable {
     if (stage === RUNNING) {
       const inner = this.inner;
       this.inner = null;
-      drop(inner);
-      this.cell.handOff();
+      // A teardown that throws must not leave the cell INITIALIZING with nobody on it.
+      try {
+        drop(inner);
+      } finally {
+        this.cell.handOff();
+      }
     } else if (stage === WAITING) {
       const node = this.node!;
       if (node.state === QUEUED) this.cell.queue.remove(node);

@@ -6,6 +6,7 @@
  *
  *   FRESH ──first poll, ready──────────────────────▶ DONE
  *     ├──disposed──▶ DROPPED (never in line: nothing to give back)
+ *     ├──first poll, ready, budget spent, `takeEarly()`──▶ TAKEN ──polled──▶ DONE
  *     └──first poll, must wait──▶ WAITING ──granted, polled──▶ DONE
  *                                    └──disposed──▶ DROPPED (leaves the line; a grant it had
  *                                                            not claimed goes to `dropGranted`)
@@ -24,6 +25,8 @@ const FRESH = 0;
 const WAITING = 1;
 const DONE = 2;
 const DROPPED = 3;
+/** Took effect on a first poll whose budget was spent; completes on the next poll. */
+const TAKEN = 4;
 
 /**
  * A one-time wait in `queue`, whose nodes are owned by futures of type `O` (the subclass itself).
@@ -57,12 +60,24 @@ export abstract class QueuedWait<T, O> extends FutureBase<T> implements Disposab
   protected abstract what(): string;
   /** Dropped after a grant it never claimed: a primitive that must not lose it passes it on. */
   protected dropGranted(): void {}
+  /**
+   * The first poll found the future ready but the task's budget spent. A primitive whose first
+   * poll must take effect at once (a barrier arrival that completes its round) takes it here and
+   * returns true: the output then comes from `granted()` on a later poll. By default nothing is
+   * taken, and the next poll looks again.
+   */
+  protected takeEarly(): boolean {
+    return false;
+  }
 
   poll(cx: Context): Poll<T> {
     switch (this.stage) {
       case FRESH: {
         if (this.ready()) {
-          if (!pollProceed(cx)) return PENDING;
+          if (!pollProceed(cx)) {
+            if (this.takeEarly()) this.stage = TAKEN;
+            return PENDING;
+          }
           this.stage = DONE;
           return this.take();
         }
@@ -83,6 +98,10 @@ export abstract class QueuedWait<T, O> extends FutureBase<T> implements Disposab
         this.stage = DONE;
         return this.granted();
       }
+      case TAKEN:
+        if (!pollProceed(cx)) return PENDING;
+        this.stage = DONE;
+        return this.granted();
       default:
         throw new FutureStateError(
           `${this.what()} was polled after it ${this.stage === DONE ? "completed" : "was dropped"}`,

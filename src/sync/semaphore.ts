@@ -168,7 +168,7 @@ class SemaphoreAcquire extends Acquire<SemaphorePermit> implements SemaphorePerm
   forget(): void {
     if (this.stage !== HELD) {
       throw new ReleasedError(
-        "a semaphore permit was forgotten after it was released or forgotten",
+        "a semaphore permit was forgotten twice, or after release(), or before it was acquired",
       );
     }
     this.stage = SPENT;

@@ -61,6 +61,13 @@ export class WaitQueue<O = unknown> {
   head: WaitNode<O> | null = null;
   tail: WaitNode<O> | null = null;
   length = 0;
+  /**
+   * While a drain runs: the last node it must still take (the tail when it began). A waker may
+   * re-enter the primitive (drop another waiter, or queue a new one) in the middle of a drain;
+   * `unlink` moves this mark back past a node that leaves, so the drain neither follows a link of
+   * a node that left nor takes a node that joined after it began. Null when no drain runs.
+   */
+  private drainEnd: WaitNode<O> | null = null;
 
   /** Join the back of the line with `waker`. The node must be IDLE. */
   push(node: WaitNode<O>, waker: Waker): void {
@@ -118,9 +125,10 @@ export class WaitQueue<O = unknown> {
    */
   private drain(state: number, before: ((owner: O) => void) | undefined): void {
     let failure: { error: unknown } | null = null;
-    let n = this.head;
-    while (n !== null) {
-      const next = n.next;
+    this.drainEnd = this.tail;
+    // The head is read afresh each turn: a wake may have removed the node that was next.
+    while (this.drainEnd !== null) {
+      const n = this.head!;
       if (before !== undefined) before(n.owner);
       this.unlink(n);
       n.state = state;
@@ -129,7 +137,6 @@ export class WaitQueue<O = unknown> {
       } catch (error) {
         failure ??= { error };
       }
-      n = next;
     }
     if (failure !== null) throw failure.error;
   }
@@ -137,6 +144,8 @@ export class WaitQueue<O = unknown> {
   private unlink(node: WaitNode<O>): void {
     const prev = node.prev;
     const next = node.next;
+    // The drain's last node leaves: the one before it is now the last (null: none is left).
+    if (node === this.drainEnd) this.drainEnd = prev;
     if (prev === null) this.head = next;
     else prev.next = next;
     if (next === null) this.tail = prev;
