@@ -36,6 +36,7 @@ import {
   CANCEL,
   type Cancellable,
   type Cleanup,
+  disposeOwned,
   drop,
   recordTeardownFailure,
 } from "../future/cancel.js";
@@ -252,11 +253,16 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
   [CANCEL](): Cleanup | null {
     switch (this.state) {
       case FRESH:
-      case FRESH | ADOPTABLE:
-        // Never started: no generator exists, so there is no finally to run.
+      case FRESH | ADOPTABLE: {
+        // Never started: no generator exists, so there is no finally to run, and no `using` in
+        // the body ever took the arguments. They were moved into the call (as Rust's async fn
+        // takes its arguments): the owned ones (a permit, a socket) are disposed with it.
+        const args = this.ownerOrArgs;
         this.state = CANCELLED;
         this.ownerOrArgs = null;
+        disposeOwned(args);
         return null;
+      }
       case RUNNING:
         return this.tearDown();
       default:

@@ -109,7 +109,7 @@ export class TaskLocal<T> {
     const box = this.current;
     if (box === null) {
       throw new RuntimeStateError(
-        `task-local '${this.name}' was read outside its scope: only code polled inside ${this.name}.scope(value, future) (or run by syncScope) can read it, and a spawned task does not inherit it`,
+        `task-local '${this.name}' was read outside its scope: only code polled inside its scope(value, future) (or run by its syncScope) can read it, and a spawned task does not inherit it`,
       );
     }
     return box.value;
