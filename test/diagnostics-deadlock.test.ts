@@ -285,7 +285,7 @@ describe("task dump", () => {
     expect(String(rt.dump()).split("\n")).toEqual([
       "task 1 'pass' (idle)",
       "└─ kitchen",
-      "   └─ fold",
+      "   └─ collect",
       "      └─ buffered(2)",
       "         ├─ FuturesUnordered (2 in flight)",
       "         │  ├─ item 0",

@@ -122,6 +122,15 @@ describe("a task that adopts its async fn", () => {
     );
     expect(err).toBeInstanceOf(TypeError);
     expect(String(err)).toContain("async fn 'bareYield' yielded 42: use yield* to await a future");
+    // A future yielded without the star is named by its class, not "[object Object]".
+    const forgot = asyncFn(function* forgotStar() {
+      yield sleep(10) as never;
+    });
+    const err2 = await rt.spawn(forgot()).then(
+      () => null,
+      (e: unknown) => (e as JoinError).cause,
+    );
+    expect(String(err2)).toContain("async fn 'forgotStar' yielded a Sleep: use yield*");
     await rt.shutdown();
   });
 

@@ -9,7 +9,7 @@ import { DONE as DONE_FROM_INDEX } from "../src/index.js";
 import { Runtime, run } from "../src/runtime/runtime.js";
 import { DONE, iter, type Stream } from "../src/stream/index.js";
 import { Mutex } from "../src/sync/mutex.js";
-import type { JoinError } from "../src/task/join-error.js";
+import { JoinError } from "../src/task/join-error.js";
 import { JoinSet } from "../src/task/join-set.js";
 import { RuntimeStateError } from "../src/task/runtime-state-error.js";
 import { spawn } from "../src/task/spawn.js";
@@ -547,6 +547,43 @@ describe("JoinSet", () => {
       expect(sizeAfter).toBe(0);
       expect(slow.drops).toBe(1);
     });
+  });
+});
+
+describe("JoinSet.tryJoinNext", () => {
+  it("takes what has finished without waiting, says PENDING while the rest run and DONE once empty, and throws a failed member's JoinError", async () => {
+    const out = await run(
+      asyncBlock(function* () {
+        const set = new JoinSet<string>();
+        const seen: unknown[] = [set.tryJoinNext()]; // empty: DONE
+        set.spawn(
+          asyncBlock(function* () {
+            yield* sleep(10);
+            return "slow";
+          }),
+        );
+        set.spawn(ready("quick"));
+        set.spawn(
+          asyncBlock(function* (): Generator<never, string> {
+            throw new Error("burnt");
+          }),
+        );
+        seen.push(set.tryJoinNext()); // nothing has run yet
+        yield* yieldNow();
+        seen.push(set.tryJoinNext()); // quick finished first
+        try {
+          set.tryJoinNext();
+        } catch (e) {
+          seen.push(e instanceof JoinError && e.isPanic() ? "JoinError: burnt" : e);
+        }
+        seen.push(set.tryJoinNext(), set.size); // slow still cooking
+        yield* sleep(20);
+        seen.push(set.tryJoinNext(), set.tryJoinNext());
+        return seen;
+      }),
+      { clock: "paused" },
+    );
+    expect(out).toEqual([DONE, PENDING, "quick", "JoinError: burnt", PENDING, 1, "slow", DONE]);
   });
 });
 

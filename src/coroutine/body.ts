@@ -100,6 +100,13 @@ export function startBody<R>(
 export function refuseBareYield(body: Body<unknown>, value: unknown, label: string): never {
   body.return(undefined);
   throw new TypeError(
-    `async fn '${label}' yielded ${String(value)}: use yield* to await a future (a bare yield is not an await)`,
+    `async fn '${label}' yielded ${describeYielded(value)}: use yield* to await a future (a bare yield is not an await)`,
   );
+}
+
+/** What a bare `yield` handed over, by its class when it is an object ("a Sleep"). */
+function describeYielded(value: unknown): string {
+  if (value === null || typeof value !== "object") return String(value);
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === "string" && name !== "" && name !== "Object" ? `a ${name}` : "an object";
 }

@@ -98,7 +98,11 @@ export class Fold<T, A> extends CancellableFuture<A> {
 
   /** For dumps and deadlock reports. */
   [DESCRIBE](): Description {
-    return { label: "fold", children: [this.upstream] };
+    // Named as the user wrote it: `collect()` is a fold underneath, but reads as itself in a dump.
+    return {
+      label: this.what === "stream.collect()" ? "collect" : "fold",
+      children: [this.upstream],
+    };
   }
 }
 

@@ -161,6 +161,23 @@ export class JoinSet<T> implements Disposable {
   }
 
   /**
+   * The outcome of a member that has already finished, without waiting (tokio's
+   * `try_join_next`): its output, `PENDING` while none has finished, or `DONE` once the set is
+   * empty. Throws the member's `JoinError` as `joinNext()` does. For a long-lived set (an accept
+   * loop's connections) to let go of finished members as it goes.
+   *
+   * @example
+   * ```ts
+   * // Between accepts: reap the connections that are done, without waiting for the others.
+   * for (let r = set.tryJoinNext(); r !== PENDING && r !== DONE; r = set.tryJoinNext()) {}
+   * ```
+   */
+  tryJoinNext(): T | typeof PENDING | typeof DONE {
+    if (this.finished.length > 0) return this.take();
+    return this.members.size === 0 ? DONE : PENDING;
+  }
+
+  /**
    * The set as a stream: the next outcome, `DONE` once the set is empty, or `PENDING` with
    * `cx.waker` kept until a member finishes. Throws a member's `JoinError` as `joinNext()` does.
    *
