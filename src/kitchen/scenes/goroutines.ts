@@ -38,8 +38,8 @@ Brigade, measured by npm run bench (bench/core.bench.ts, bench/time.bench.ts) on
 the same kind of 2-core VM, medians of 5 rounds, native Node measured beside it in the same run:
 
                                    Brigade    native Node (same run)
-spawn + finish an empty task        282 ns      279 ns
-a task parked on a leaf future       306 B       625 B
+spawn + finish an empty task        289 ns      276 ns
+a task parked on a leaf future       306 B       624 B
 a task parked on a 10 s sleep        322 B       745 B
 
 A goroutine is stackful (it starts with its own small stack); a Brigade task is stackless (its
