@@ -322,7 +322,7 @@ export abstract class CancellableFuture<T>
 export const OWNED: unique symbol = Symbol("brigade.owned");
 
 /** Whether `value` carries the {@link OWNED} mark. */
-export function isOwned(value: unknown): boolean {
+function isOwned(value: unknown): boolean {
   return (
     value !== null && typeof value === "object" && (value as { [OWNED]?: unknown })[OWNED] === true
   );

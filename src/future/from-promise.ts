@@ -5,7 +5,7 @@
  * task; a rejection is thrown to the poller. While the promise is in flight the runtime counts it,
  * so a paused clock never jumps ahead of an answer that is on its way.
  */
-import { ambient, type Host } from "./ambient.js";
+import { ambient, type Host, wakeAs } from "./ambient.js";
 import type { Context } from "./context.js";
 import { DESCRIBE, type Description } from "./describe.js";
 import { FutureStateError } from "./errors.js";
@@ -114,16 +114,13 @@ class FromPromise<T> extends FutureBase<T> implements Disposable {
 
   private settle(state: number, result: unknown): void {
     if (this.state !== WAITING) return;
-    const outerWaking = ambient.waking;
-    ambient.waking = PROMISE_SOURCE;
     this.state = state;
     this.result = result;
     this.host?.bridgeClosed();
     this.host = null;
     const w = this.waker;
     this.waker = null;
-    w?.wake();
-    ambient.waking = outerWaking;
+    if (w !== null) wakeAs(PROMISE_SOURCE, w);
   }
 
   [DESCRIBE](): Description {

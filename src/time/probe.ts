@@ -7,7 +7,7 @@
  * field when nobody watches. Times are on the runtime's clock (ms since it started), like the
  * other runtime events, so `deadline - at` of a registration is the timer's duration.
  */
-import { ambient } from "../future/ambient.js";
+import { wakeAs } from "../future/ambient.js";
 import type { Waker } from "../future/waker.js";
 import { Task } from "../task/task.js";
 import { hostNow } from "./clock.js";
@@ -77,13 +77,7 @@ export function timerProbe(
     fired(entry, waker) {
       const timer = idOf(entry);
       emit({ kind: "timer-fire", at: now(), wall: hostNow(), timer });
-      const outer = ambient.waking;
-      ambient.waking = { kind: "timer", timer };
-      try {
-        waker.wake();
-      } finally {
-        ambient.waking = outer;
-      }
+      wakeAs({ kind: "timer", timer }, waker);
     },
   };
 }
