@@ -30,6 +30,7 @@ import { DONE, PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { pollProceed } from "./budget.js";
 import type { AbortHandle } from "./join-handle.js";
+import { JoinAll, Shutdown } from "./join-set-wait.js";
 import { RuntimeStateError } from "./runtime-state-error.js";
 import { type SpawnOptions, spawnerAmbient } from "./spawn.js";
 import type { Task } from "./task.js";
@@ -85,6 +86,18 @@ export class JoinSet<T> implements Disposable {
    */
   get size(): number {
     return this.members.size;
+  }
+
+  /**
+   * Whether the set has no task left (tokio's `is_empty`).
+   *
+   * @example
+   * ```ts
+   * while (!set.isEmpty()) yield* set.joinNext();
+   * ```
+   */
+  isEmpty(): boolean {
+    return this.members.size === 0;
   }
 
   /**
@@ -288,6 +301,58 @@ export class JoinSet<T> implements Disposable {
   }
 
   /**
+   * Wait for every task in the set and give their outputs in the order they finished (tokio's
+   * `join_all`); the set is empty afterwards. A member that panicked or was cancelled makes it
+   * throw that member's `JoinError` at once: the other members are then aborted (the set is
+   * disposed), and the outputs gathered so far are let go of (disposed if `OWNED`). Dropping the
+   * future disposes the set too. Not cancellation safe: dropped, it loses the outputs it gathered.
+   *
+   * @example
+   * ```ts
+   * for (const dish of ["Pasta", "Salad"]) set.spawn(cookDish(dish, 1000));
+   * const dishes: string[] = yield* set.joinAll(); // ["Dish: Pasta", "Dish: Salad"]
+   * ```
+   */
+  joinAll(): FutureBase<T[]> & Disposable {
+    return new JoinAll(this);
+  }
+
+  /**
+   * Abort every task in the set and wait until each has finished its cleanup (tokio's
+   * `shutdown`); outcomes are discarded (an output that came before the abort is disposed if
+   * `OWNED`). The set stays usable. Lazy, as every future: nothing is aborted before the first
+   * poll. Cancellation safe: dropped, it leaves the members aborted and in the set.
+   *
+   * @example
+   * ```ts
+   * yield* set.shutdown(); // every chef has cleaned their station
+   * console.log(set.isEmpty()); // true
+   * ```
+   */
+  shutdown(): FutureBase<void> & Disposable {
+    return new Shutdown(this);
+  }
+
+  /**
+   * Let every task go on without the set (tokio's `detach_all`): they are no longer aborted when
+   * the set is disposed, and their outcomes can no longer be taken, as when a `JoinHandle` is
+   * dropped (a later panic is reported as unobserved; an output already waiting is disposed if
+   * `OWNED`). Parked `joinNext()` callers get `DONE`.
+   *
+   * @example
+   * ```ts
+   * set.detachAll(); // the deliveries go out whether or not anyone waits for them
+   * ```
+   */
+  detachAll(): void {
+    const tasks = [...this.members];
+    this.members.clear();
+    this.finished.length = 0;
+    for (const task of tasks) task[Symbol.dispose]();
+    this.wakeAll();
+  }
+
+  /**
    * Abort every task in the set; their outcomes (cancelled) can still be taken with `joinNext`.
    *
    * @example
@@ -318,14 +383,11 @@ export class JoinSet<T> implements Disposable {
     // gets an error instead of a task nobody would abort.
     this.disposed = true;
     const tasks = [...this.members];
-    this.members.clear();
-    this.finished.length = 0;
     // Each member is detached as a dropped JoinHandle is (its outcome can no longer be taken, and a
     // panic in its cleanup is reported as unobserved), then aborted. Both steps are idempotent: a
     // finally block that aborts another member during the loop does no harm.
-    for (const task of tasks) task[Symbol.dispose]();
+    this.detachAll();
     for (const task of tasks) task.abort();
-    this.wakeAll();
   }
 }
 
