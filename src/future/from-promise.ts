@@ -2,10 +2,13 @@
  * fromPromise: a bell from next door. Bridges a native Promise into a future, lazily: the promise
  * is created on the first poll, with an `AbortSignal` that fires when the future is dropped, so
  * `fromPromise((signal) => fetch(url, { signal }))` really cancels the request. Settling wakes the
- * task; a rejection is thrown to the poller. While the promise is in flight the runtime counts it,
+ * task; a rejection is thrown to the poller. A value that arrives for a dropped future, or that waits
+ * unpolled when the future is dropped, is disposed if it is `OWNED` (see cancel.ts): nobody else can
+ * ever take it. While the promise is in flight the runtime counts it,
  * so a paused clock never jumps ahead of an answer that is on its way.
  */
 import { ambient, type Host, wakeAs } from "./ambient.js";
+import { disposeOwned } from "./cancel.js";
 import type { Context } from "./context.js";
 import { DESCRIBE, type Description } from "./describe.js";
 import { FutureStateError } from "./errors.js";
@@ -85,7 +88,7 @@ class FromPromise<T> extends FutureBase<T> implements Disposable {
       // promise, told so by the signal, rejects with nobody listening: listen, and let it go.
       this.controller.abort(new DOMException("the future was dropped", "AbortError"));
       try {
-        promise?.then?.(undefined, () => {});
+        promise?.then?.(disposeOwned, () => {});
       } catch {
         // A thenable whose then() throws: there is nothing to listen to.
       }
@@ -113,7 +116,13 @@ class FromPromise<T> extends FutureBase<T> implements Disposable {
   }
 
   private settle(state: number, result: unknown): void {
-    if (this.state !== WAITING) return;
+    if (this.state !== WAITING) {
+      // Dropped while in flight, and the work finished anyway: what it made (a socket, a file
+      // handle) reaches nobody, so an owned value is released, as Rust drops what a dropped future
+      // held.
+      if (this.state === DROPPED && state === FULFILLED) disposeOwned(result);
+      return;
+    }
     this.state = state;
     this.result = result;
     this.host?.bridgeClosed();
@@ -133,15 +142,21 @@ class FromPromise<T> extends FutureBase<T> implements Disposable {
       this.host = null;
       this.controller!.abort(new DOMException("the future was dropped", "AbortError"));
     }
+    const unclaimed = this.state === FULFILLED ? this.result : undefined;
     if (this.state !== TAKEN) this.state = DROPPED;
     this.waker = null;
     this.result = undefined;
+    // Settled but never polled since: the value will never be handed over.
+    disposeOwned(unclaimed);
   }
 }
 
 /**
  * Bridge a Promise into a future. `make` is called on the first poll with a signal that aborts
  * when the future is dropped.
+ *
+ * The output type comes from `make` alone (`NoInfer`): inferred from the place the future is
+ * handed to as well (`timeout(ms, fromPromise(...))`), it came out as `T | PENDING`.
  *
  * @example
  * ```ts
@@ -150,7 +165,7 @@ class FromPromise<T> extends FutureBase<T> implements Disposable {
  */
 export function fromPromise<T>(
   make: (signal: AbortSignal) => PromiseLike<T>,
-): FutureBase<T> & Disposable {
+): FutureBase<NoInfer<T>> & Disposable {
   if (typeof make !== "function") {
     throw new TypeError(
       `fromPromise(make): make must be a function (signal) => promise, got ${typeof make}`,
