@@ -341,6 +341,17 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return new RecvIterator<T>(this);
   }
+
+  /**
+   * @internal for dumps and deadlock reports: what a receive waits for. A receiver whose loop
+   * never ends is most often waiting on a sender somebody forgot to close: say how many are open.
+   */
+  describeWait(call: string): string {
+    const chan = this.chan;
+    if (chan.buf.length > 0 || this.closed || chan.senders === 0) return `mpsc rx.${call}`;
+    const open = chan.senders === 1 ? "1 sender still open" : `${chan.senders} senders still open`;
+    return `mpsc rx.${call}, channel empty, ${open}`;
+  }
 }
 
 class Recv<T> extends FutureBase<T | undefined> implements Disposable {
@@ -351,7 +362,7 @@ class Recv<T> extends FutureBase<T | undefined> implements Disposable {
   }
 
   [DESCRIBE](): Description {
-    return { label: "mpsc rx.recv()", children: [] };
+    return { label: this.rx.describeWait("recv()"), children: [] };
   }
 
   /** `yield*`'s step, in this class so that its `poll` call sees one class (see FutureBase). */
@@ -386,7 +397,7 @@ class RecvMany<T> extends FutureBase<T[]> implements Disposable {
   }
 
   [DESCRIBE](): Description {
-    return { label: `mpsc rx.recvMany(${this.limit})`, children: [] };
+    return { label: this.rx.describeWait(`recvMany(${this.limit})`), children: [] };
   }
 
   poll(cx: Context): Poll<T[]> {
