@@ -8,7 +8,7 @@
  * the lock for ever. Unmarked values may be shared (a broadcast message, a `OnceCell`'s value) and
  * are let go.
  */
-import { disposeOwned } from "../future/cancel.js";
+import { disposeOwned, dropAll } from "../future/cancel.js";
 import { FutureStateError } from "../future/errors.js";
 
 /**
@@ -64,4 +64,35 @@ export function disposeOutputs(outputs: unknown[]): void {
     outputs[i] = undefined;
     disposeOwned(value);
   }
+}
+
+/**
+ * The futures of an iterable, as a list the combinator owns. If the iterable throws half way, the
+ * futures it had already given are the combinator's and nobody else's (the caller never held the
+ * list), so they are dropped, each on its own, as Rust drops what `join_all` had collected when
+ * the iterator panics; the iterable's error is what is thrown. An infinite iterable never ends,
+ * as it would not in Rust.
+ *
+ * @example
+ * ```ts
+ * const list = collect(orders.map((o) => cookDish(o)), "joinAll(futures)");
+ * ```
+ */
+export function collect<T>(futures: Iterable<T>, what: string): T[] {
+  if (Array.isArray(futures)) return futures.slice();
+  const list: T[] = [];
+  try {
+    for (const f of futures) list.push(f);
+  } catch (e) {
+    try {
+      dropAll(list);
+    } catch (d) {
+      throw new AggregateError(
+        [e, d],
+        `${what}: the iterable threw, and dropping the futures it had given threw`,
+      );
+    }
+    throw e;
+  }
+  return list;
 }

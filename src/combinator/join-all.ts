@@ -18,7 +18,7 @@ import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, type FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
-import { assertDistinct, disposeOutputs } from "./children.js";
+import { assertDistinct, collect, disposeOutputs } from "./children.js";
 
 /** One child's pager and context in one object. */
 class Slot extends Context {
@@ -59,6 +59,8 @@ export class JoinAll<T> extends CancellableFuture<T[]> {
   private left: number;
   private errors: unknown[] | null = null;
   private done = false;
+  /** Set when dropped before it completed, for the error of a poll after that. */
+  private dropped = false;
 
   constructor(children: Future<T>[]) {
     super();
@@ -84,7 +86,7 @@ export class JoinAll<T> extends CancellableFuture<T[]> {
   }
 
   private pollChildren(cx: Context): Poll<T[]> {
-    if (this.done) throw new FutureStateError("joinAll was polled after it completed");
+    if (this.done) throw this.pollAfterEnd("joinAll");
     this.parentWaker = cx.waker;
     let slots = this.slots;
     if (slots === null) {
@@ -132,6 +134,12 @@ export class JoinAll<T> extends CancellableFuture<T[]> {
     return this.results;
   }
 
+  private pollAfterEnd(what: string): FutureStateError {
+    return new FutureStateError(
+      `${what} was polled after it ${this.dropped ? "was dropped" : "completed"}: a future that has completed or been dropped must not be polled again`,
+    );
+  }
+
   [DESCRIBE](): Description {
     const live = this.children.filter((c) => c !== null);
     return {
@@ -143,6 +151,7 @@ export class JoinAll<T> extends CancellableFuture<T[]> {
   [CANCEL](): Cleanup | null {
     // Dropped before it completed: what the finished children gave is nobody's now.
     const abandoned = !this.done;
+    if (abandoned) this.dropped = true;
     this.done = true;
     this.parentWaker = null;
     try {
@@ -170,7 +179,7 @@ export function joinAll<T>(futures: Iterable<Future<T>>): FutureBase<T[]> & Disp
       `joinAll(futures): futures must be an iterable of futures, got ${futures === null ? "null" : typeof futures}`,
     );
   }
-  const list = Array.from(futures);
+  const list = collect(futures, "joinAll(futures)");
   for (let i = 0; i < list.length; i++) assertFuture(list[i], `joinAll(futures): item ${i}`);
   assertDistinct(list, "joinAll(futures)", "item");
   return new JoinAll(list);

@@ -39,6 +39,8 @@ export class Join<T> extends CancellableFuture<T> {
   private start = 0;
   private errors: unknown[] | null = null;
   private done = false;
+  /** Set when dropped before it completed, for the error of a poll after that. */
+  private dropped = false;
 
   constructor(
     children: Future<unknown>[],
@@ -62,7 +64,7 @@ export class Join<T> extends CancellableFuture<T> {
   }
 
   private pollChildren(cx: Context): Poll<T> {
-    if (this.done) throw new FutureStateError(`${this.what} was polled after it completed`);
+    if (this.done) throw this.pollAfterEnd(this.what);
     const children = this.children;
     const n = children.length;
     let i = this.start;
@@ -115,6 +117,12 @@ export class Join<T> extends CancellableFuture<T> {
     dropAll(this.children);
   }
 
+  private pollAfterEnd(what: string): FutureStateError {
+    return new FutureStateError(
+      `${what} was polled after it ${this.dropped ? "was dropped" : "completed"}: a future that has completed or been dropped must not be polled again`,
+    );
+  }
+
   [DESCRIBE](): Description {
     return { label: this.what, children: this.children.filter((c) => c !== null) };
   }
@@ -122,6 +130,7 @@ export class Join<T> extends CancellableFuture<T> {
   [CANCEL](): Cleanup | null {
     // Dropped before it completed: what the finished children gave is nobody's now.
     const abandoned = !this.done;
+    if (abandoned) this.dropped = true;
     this.done = true;
     try {
       return cancelAll(this.children);

@@ -33,7 +33,7 @@ import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, type FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
-import { assertDistinct, disposeOutputs } from "./children.js";
+import { assertDistinct, collect, disposeOutputs } from "./children.js";
 
 /** What `select(a, b)` gives: the winner's index and value, and the loser still pending. */
 export type Selected<A, B> =
@@ -122,6 +122,8 @@ class Select<T> extends CancellableFuture<T> {
   private readonly children: (Future<unknown> | null)[];
   private start = 0;
   private done = false;
+  /** Set when dropped before it completed, for the error of a poll after that. */
+  private dropped = false;
 
   constructor(
     children: Future<unknown>[],
@@ -146,7 +148,7 @@ class Select<T> extends CancellableFuture<T> {
   }
 
   private pollChildren(cx: Context): Poll<T> {
-    if (this.done) throw new FutureStateError(`${this.what} was polled after it completed`);
+    if (this.done) throw this.pollAfterEnd(this.what);
     const children = this.children;
     const n = children.length;
     let i = this.start;
@@ -201,11 +203,18 @@ class Select<T> extends CancellableFuture<T> {
     dropAll(this.children);
   }
 
+  private pollAfterEnd(what: string): FutureStateError {
+    return new FutureStateError(
+      `${what} was polled after it ${this.dropped ? "was dropped" : "completed"}: a future that has completed or been dropped must not be polled again`,
+    );
+  }
+
   [DESCRIBE](): Description {
     return { label: this.what, children: this.children.filter((c) => c !== null) };
   }
 
   [CANCEL](): Cleanup | null {
+    if (!this.done) this.dropped = true;
     this.done = true;
     return cancelAll(this.children);
   }
@@ -269,7 +278,7 @@ function makeSelectAll<T>(
     );
   }
   return new Select(
-    checkList(Array.from(futures), "selectAll(futures)", 1),
+    checkList(collect(futures, "selectAll(futures)"), "selectAll(futures)", 1),
     biased,
     FIRST,
     "selectAll",

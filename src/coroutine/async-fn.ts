@@ -37,7 +37,7 @@ export function asyncFn<A extends unknown[], R>(
   // Once per definition, so a task that adopts one of its calls can name the body (body.ts).
   tagLabel(body, label);
   const tagged = labelOfStart(body) === label;
-  return function (this: unknown): Coroutine<R> {
+  return marked(function (this: unknown): Coroutine<R> {
     // The arguments are copied out of `arguments` rather than gathered by a rest parameter, so a
     // call without arguments allocates no array (the shared empty one stands in).
     // biome-ignore lint/complexity/noArguments: a rest parameter allocates an array on every call.
@@ -53,7 +53,13 @@ export function asyncFn<A extends unknown[], R>(
     // bound function carries no tag, so a task does not adopt that call).
     if (this === undefined) return new Coroutine(body as Start<R>, args, label, tagged);
     return new Coroutine(body.bind(this) as Start<R>, args, label);
-  } as (...args: A) => Coroutine<R>;
+  }) as (...args: A) => Coroutine<R>;
+}
+
+/** Mark `call` as made by `asyncFn` (passed as an argument, it keeps its empty name). */
+function marked<F extends Function>(call: F): F {
+  (call as { [MADE_BY_ASYNC_FN]?: true })[MADE_BY_ASYNC_FN] = true;
+  return call;
 }
 
 /**
@@ -78,10 +84,23 @@ export function asyncBlock<R>(body: () => Generator<Suspend, R, unknown>): Corou
 }
 
 /**
+ * The mark of a function made by `asyncFn`. Wrapped again, its calls would hand the outer
+ * coroutine a coroutine where a generator belongs, which fails at the first poll with a message
+ * about neither ("this.body.next is not a function").
+ */
+const MADE_BY_ASYNC_FN: unique symbol = Symbol("brigade.asyncFn");
+
+/**
  * An `async function` (or `async function*`) where a generator function belongs: the most likely
- * slip of someone used to promises. Say so at once, not at the first poll.
+ * slip of someone used to promises. Say so at once, not at the first poll. Likewise a function
+ * that `asyncFn` already made.
  */
 function refuseAsync(body: Function, where: string): void {
+  if ((body as { [MADE_BY_ASYNC_FN]?: true })[MADE_BY_ASYNC_FN] === true) {
+    throw new TypeError(
+      `${where}: body must be a generator function (function* () { ... }), got a function asyncFn already made: call it to get its future instead of wrapping it again`,
+    );
+  }
   const kind = Object.prototype.toString.call(body);
   if (kind === "[object AsyncFunction]" || kind === "[object AsyncGeneratorFunction]") {
     throw new TypeError(

@@ -12,7 +12,12 @@
  * adopts a coroutine only when its label can be read back this way ({@link BLOCK_LABEL} for an
  * untagged body), and checks it again on the generator it gets.
  */
-import type { Suspend } from "../future/future.js";
+import { ambient } from "../future/ambient.js";
+import { recordTeardownFailure } from "../future/cancel.js";
+import { Context } from "../future/context.js";
+import { RETURNED, type Suspend } from "../future/future.js";
+import { PENDING } from "../future/poll.js";
+import { Waker } from "../future/waker.js";
 
 /** The generator an async fn body is compiled to. */
 export type Body<R> = Generator<Suspend, R, unknown>;
@@ -96,12 +101,85 @@ export function startBody<R>(
   return gen;
 }
 
-/** A body yielded something other than a suspension: end it, and say how to await. */
-export function refuseBareYield(body: Body<unknown>, value: unknown, label: string): never {
-  body.return(undefined);
-  throw new TypeError(
+/**
+ * How many `finally` blocks, one inside another, a body is led out of when it is left without
+ * waiting (a refused body, a cleanup given up on): a bound, so a `finally` that loops cannot hang.
+ */
+export const MAX_NESTED_FINALLY = 64;
+
+/**
+ * The error for a body that yielded `value` instead of suspending: a bare yield, or, when the body
+ * is an iterator that is not a generator (no `return`, say an array's), that.
+ */
+export function bareYieldError(body: Body<unknown>, value: unknown, label: string): TypeError {
+  if (typeof (body as Partial<Body<unknown>>).return !== "function") {
+    return new TypeError(
+      `async fn '${label}' must be a generator function (function* () { ... }), but it returned an iterator that is not a generator`,
+    );
+  }
+  return new TypeError(
     `async fn '${label}' yielded ${describeYielded(value)}: use yield* to await a future (a bare yield is not an await)`,
   );
+}
+
+/**
+ * A body yielded something other than a suspension, where there is no coroutine to drop it with
+ * (a body a task adopted, see task.ts; a coroutine drops itself instead, see
+ * `Coroutine.refuseBareYield`): end it now, as a cleanup given up on is ended (cleanup.ts), and
+ * say how to await. Its `finally` blocks run; one that awaits is left at its first await, which
+ * is dropped (its timer, promise or place in a queue released), and so is what a combinator it
+ * awaited was still cleaning up. What they throw is dropped, since the bare yield is the bug to
+ * report.
+ */
+export function refuseBareYield(body: Body<unknown>, value: unknown, label: string): never {
+  const error = bareYieldError(body, value, label);
+  if (typeof body.return !== "function") throw error;
+  const outer = ambient.cx;
+  const outerFailure = ambient.teardownFailure;
+  const wasAbandoning = ambient.abandoning;
+  ambient.cx = new Context(Waker.noop(), null);
+  ambient.abandoning = true;
+  try {
+    for (let i = 0; i < MAX_NESTED_FINALLY; i++) {
+      if (body.return(undefined).done === true) break;
+    }
+  } catch {
+    // A finally threw: the bare yield is still what is reported.
+  } finally {
+    ambient.cx = outer;
+    ambient.abandoning = wasAbandoning;
+    ambient.teardownFailure = outerFailure;
+    ambient.suspended = null;
+  }
+  throw error;
+}
+
+/**
+ * A body being torn down yielded something other than a suspension from one of its `finally`
+ * blocks. Thrown into the body, the TypeError could land in a `catch` and the body run on, a
+ * cancelled task resuming its own code; left alone, the cleanup's driver would take the value for a
+ * suspension that nothing will ever wake. So it is kept as the teardown's failure (the task ends
+ * panicked with it, see `recordTeardownFailure`), and the teardown goes on: `return()` leaves that
+ * block for the enclosing ones, which run, and may await, as any cleanup does. Returns the first
+ * step that is not a bare yield (`finally` blocks that bare-yield again are led out of in turn, up
+ * to a bound).
+ */
+export function returnPastBareYields(
+  body: Body<unknown>,
+  value: unknown,
+  label: string,
+): IteratorResult<Suspend, unknown> {
+  recordTeardownFailure(
+    new TypeError(
+      `async fn '${label}' yielded ${describeYielded(value)} in a finally block while it was torn down: use yield* to await a future (a bare yield is not an await)`,
+    ),
+  );
+  let r = body.return(undefined);
+  for (let i = 1; i < MAX_NESTED_FINALLY && r.done !== true && r.value !== PENDING; i++) {
+    r = body.return(undefined);
+  }
+  // Still yielding bare values (a finally that loops): the body is left for good.
+  return r.done !== true && r.value !== PENDING ? RETURNED : r;
 }
 
 /** What a bare `yield` handed over, by its class when it is an object ("a Sleep"). */

@@ -17,7 +17,8 @@
  * gives the chain down to the leaf ("serveTable → cookDish → sleep") for task dumps and deadlock
  * reports, at the cost of two writes per suspension.
  * - `DONE`: returned or threw; polling again is a bug and throws.
- * - `CANCELLING`: torn down while its `finally` blocks still await; its {@link Cleanup} drives them.
+ * - `CANCELLING`: torn down while its `finally` blocks still await; its cleanup (cleanup.ts)
+ *   drives them.
  * - `CANCELLED`: torn down completely.
  * - `SPAWNED`: handed to a task that drives the generator itself (see "Adoption"); this object is
  *   then only an empty shell, and polling or awaiting it is refused.
@@ -48,13 +49,15 @@ import { PENDING, type Poll } from "../future/poll.js";
 import { Waker } from "../future/waker.js";
 import {
   type Body,
+  bareYieldError,
   labelOfBody,
   labelOfStart,
   NO_ARGS,
-  refuseBareYield,
+  returnPastBareYields,
   type Start,
   startBody,
 } from "./body.js";
+import { CoroutineCleanup } from "./cleanup.js";
 
 export type { Body, Start } from "./body.js";
 
@@ -71,9 +74,6 @@ const SPAWNED = 6;
  * once per definition (a look-up per spawn cost W1 a few percent); every transition drops it.
  */
 const ADOPTABLE = 8;
-
-/** How many awaiting `finally` blocks, one inside another, a cleanup given up on is led out of. */
-const MAX_NESTED_FINALLY = 64;
 
 const STATE_NAMES = [
   "fresh",
@@ -192,10 +192,32 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
       this.state = DONE;
       return r;
     }
-    if (r.value !== PENDING) this.refuseBareYield(r.value);
+    if (r.value !== PENDING) {
+      if (this.state !== CANCELLING) this.refuseBareYield(r.value);
+      return this.unwindPastBareYield(r.value);
+    }
     this.awaiting = ambient.suspended;
     ambient.suspended = this;
     return r;
+  }
+
+  /**
+   * A `finally` of this torn-down body yielded a bare value on a later step: kept as the
+   * teardown's failure, never thrown to the outer body (whose `catch` would let it run on), and
+   * the teardown goes on from there (see `returnPastBareYields`).
+   */
+  private unwindPastBareYield(value: unknown): IteratorResult<Suspend, R> {
+    let r: IteratorResult<Suspend, unknown>;
+    try {
+      r = returnPastBareYields(this.body as Body<R>, value, this.label);
+    } catch (e) {
+      recordTeardownFailure(e);
+      return this.unwound();
+    }
+    if (r.done === true) return this.unwound();
+    this.awaiting = ambient.suspended;
+    ambient.suspended = this;
+    return r as IteratorResult<Suspend, R>;
   }
 
   /**
@@ -230,6 +252,9 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     let r: IteratorResult<Suspend, R>;
     try {
       r = (this.body as Body<R>).return(undefined as R);
+      if (r.done !== true && r.value !== PENDING) {
+        r = returnPastBareYields(this.body as Body<R>, r.value, this.label) as typeof r;
+      }
     } catch (e) {
       // A finally threw: kept for the teardown's driver; the outer body goes on unwinding.
       recordTeardownFailure(e);
@@ -291,6 +316,9 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     let failure = null as { error: unknown } | null;
     try {
       r = (this.body as Body<R>).return(undefined as R);
+      if (r.done !== true && r.value !== PENDING) {
+        r = returnPastBareYields(this.body as Body<R>, r.value, this.label) as typeof r;
+      }
     } catch (e) {
       this.state = CANCELLED;
       throw e;
@@ -394,96 +422,34 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     );
   }
 
-  private refuseBareYield(value: unknown): never {
-    this.state = DONE;
-    refuseBareYield(this.body as Body<R>, value, this.label);
+  /**
+   * The body yielded `value` instead of suspending (a bare `yield`): a bug in it, reported as a
+   * TypeError to whoever polled or awaited it. The body is dropped as a combinator drops a child:
+   * its `finally` blocks run now and, if they await, are finished by a cleanup task of the runtime
+   * (nothing is cut short or left registered); what they throw on the way out is dropped, since the
+   * bare yield is the bug to report.
+   *
+   * @internal also for a task whose adopted body yielded bare:
+   * `Coroutine.resume(body, task, null).refuseBareYield(value)`.
+   */
+  refuseBareYield(value: unknown): never {
+    const error = bareYieldError(this.body as Body<R>, value, this.label);
+    if (typeof (this.body as Body<R>).return !== "function") {
+      this.state = DONE;
+      throw error;
+    }
+    // Awaited by an outer async fn: its cleanup belongs to the task polling that one.
+    if (this.state === DELEGATED) this.ownerOrArgs = ambient.cx === null ? null : ambient.cx.owner;
+    this.state = RUNNING;
+    try {
+      drop(this);
+    } catch {
+      // A finally threw while the body was left: see above.
+    }
+    throw error;
   }
 
   private describeState(): string {
     return STATE_NAMES[this.state] === "delegated" ? "already awaited" : STATE_NAMES[this.state]!;
-  }
-}
-
-/** Drives the `finally` blocks of a torn-down coroutine to their end. */
-class CoroutineCleanup extends FutureBase<void> implements Cleanup {
-  constructor(
-    private readonly body: Body<unknown>,
-    readonly owner: unknown,
-    private readonly coroutine: Coroutine<unknown>,
-    /** What the `finally` blocks are suspended on, for dumps and errors. */
-    private awaiting: unknown,
-    /** The first error a `finally` threw so far (see `recordTeardownFailure`), thrown at the end. */
-    private failure: { error: unknown } | null = null,
-  ) {
-    super();
-  }
-
-  /**
-   * Given up on (a shutdown that could not finish, lifecycle.ts): end the generator now, without
-   * waiting. Each `return()` drops what the `finally` block awaits (`yield*` passes it on), so its
-   * timer, promise or place in a queue is released, and leaves that block; an enclosing `finally`
-   * that awaits again is left the same way.
-   */
-  [Symbol.dispose](): void {
-    const outer = ambient.cx;
-    const wasAbandoning = ambient.abandoning;
-    const outerFailure = ambient.teardownFailure;
-    ambient.cx = new Context(Waker.noop(), this.owner);
-    ambient.abandoning = true;
-    try {
-      for (let i = 0; i < MAX_NESTED_FINALLY; i++) {
-        if (this.body.return(undefined).done === true) break;
-      }
-    } finally {
-      // Given up on: what the finally blocks threw on the way out has nobody to go to.
-      ambient.teardownFailure = outerFailure;
-      ambient.abandoning = wasAbandoning;
-      ambient.cx = outer;
-      ambient.suspended = null;
-      this.awaiting = null;
-      this.coroutine.markCancelled();
-    }
-  }
-
-  [DESCRIBE](): Description {
-    return {
-      label: `${this.coroutine.label} (cleaning up)`,
-      children: this.awaiting === null ? [] : [this.awaiting],
-    };
-  }
-
-  poll(cx: Context): Poll<void> {
-    const outer = ambient.cx;
-    ambient.cx = cx;
-    let r: IteratorResult<Suspend, unknown>;
-    const outerFailure = ambient.teardownFailure;
-    ambient.teardownFailure = null;
-    try {
-      ambient.unwinding = false;
-      r = this.body.next();
-      // An inner async fn finished its cleanup (`Coroutine.unwound`): the teardown goes on outward,
-      // through each async fn that was waiting for it, running their `finally` blocks.
-      while (r.done !== true && ambient.unwinding) {
-        ambient.unwinding = false;
-        r = this.body.return(undefined);
-      }
-    } catch (e) {
-      this.coroutine.markCancelled();
-      throw e;
-    } finally {
-      ambient.unwinding = false;
-      ambient.cx = outer;
-      if (this.failure === null) this.failure = ambient.teardownFailure;
-      ambient.teardownFailure = outerFailure;
-    }
-    this.awaiting = ambient.suspended;
-    ambient.suspended = null; // (see Coroutine.poll)
-    if (r.done === true) {
-      this.awaiting = null;
-      this.coroutine.markCancelled();
-      if (this.failure !== null) throw this.failure.error;
-      return undefined;
-    }
-    return PENDING;
   }
 }

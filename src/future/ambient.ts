@@ -56,7 +56,7 @@ export interface Host {
  * runtime gave up on is being left (a shutdown that could not finish): a combinator whose own
  * teardown was still running disposes it then instead of driving it on. `teardownFailure` keeps
  * the first error a `finally` threw while an inner async fn was torn down, for the driver of the
- * teardown to throw once the unwinding is done (`recordTeardownFailure` in cancel.ts).
+ * teardown to throw once the unwinding is done (`recordTeardownFailure`, below).
  * `carry` is set by a task-local scope while it polls (src/task/task-local.ts): a cleanup detached
  * inside the scope (a `race` loser whose `finally` awaits) is wrapped by it, so that it still sees
  * the scope's values when the runtime drives it later.
@@ -106,4 +106,15 @@ export function wakeAs(source: unknown, waker: { wake(): void }): void {
   } finally {
     ambient.waking = outer;
   }
+}
+
+/**
+ * A `finally` threw (or a dispose did) while an inner future was being torn down under a `yield*`.
+ * Thrown there, the error would land in the outer async fn's `catch` and its body would run on, a
+ * cancelled task resuming its own code. So it is kept (the first one), the unwinding goes on
+ * outward, and the driver of the teardown throws it at the end (`CoroutineCleanup`,
+ * `Coroutine.tearDown`): a panic during drop, reported as one.
+ */
+export function recordTeardownFailure(error: unknown): void {
+  if (ambient.teardownFailure === null) ambient.teardownFailure = { error };
 }

@@ -16,7 +16,7 @@
  *
  * Nothing is ever cut short: Effection's issue #1190 is what happens otherwise.
  */
-import { ambient, hostOf } from "./ambient.js";
+import { ambient, hostOf, recordTeardownFailure } from "./ambient.js";
 import type { Context } from "./context.js";
 import { DESCRIBE, type Description } from "./describe.js";
 import type { Future, Suspend } from "./future.js";
@@ -145,10 +145,20 @@ export function allCleanups(cleanups: Cleanup[]): Cleanup | null {
   return new AllCleanups(cleanups);
 }
 
+/**
+ * The cleanups of several dropped children, driven side by side. One that throws does not stop the
+ * others: they are driven to their end (as Rust goes on dropping a value's other fields when one
+ * field's drop panics), and only then is the error thrown, an `AggregateError` when several threw.
+ * Thrown at once, it would end the task driving this, leaving the other cleanups suspended half
+ * way through their `finally` blocks, still queued for a lock or a permit they would never take
+ * and give back.
+ */
 class AllCleanups extends FutureBase<void> implements Cleanup, Disposable {
   readonly owner: unknown;
   private readonly rest: (Cleanup | null)[];
   private left: number;
+  /** What the cleanups that finished by throwing threw, in the order they did. */
+  private errors: unknown[] | null = null;
 
   constructor(cleanups: Cleanup[]) {
     super();
@@ -175,22 +185,24 @@ class AllCleanups extends FutureBase<void> implements Cleanup, Disposable {
   }
 
   private pollAll(cx: Context): Poll<void> {
-    let error: unknown = null;
-    let failed = false;
     for (let i = 0; i < this.rest.length; i++) {
       const c = this.rest[i];
       if (c === null || c === undefined) continue;
       try {
         if (c.poll(cx) === PENDING) continue;
       } catch (e) {
-        if (!failed) error = e;
-        failed = true;
+        (this.errors ??= []).push(e);
       }
       this.rest[i] = null;
       this.left--;
     }
-    if (failed) throw error;
-    return this.left === 0 ? undefined : PENDING;
+    if (this.left > 0) return PENDING;
+    const errors = this.errors;
+    if (errors !== null) {
+      this.errors = null;
+      throwAll(errors, "cancelling futures");
+    }
+    return undefined;
   }
 
   /** Given up on (see `Task.abandon`): each cleanup left is disposed, each on its own. */
@@ -204,16 +216,8 @@ class AllCleanups extends FutureBase<void> implements Cleanup, Disposable {
   }
 }
 
-/**
- * A `finally` threw while an inner future was being torn down under a `yield*`. Thrown there, the
- * error would land in the outer async fn's `catch` and its body would run on, a cancelled task
- * resuming its own code. So it is kept (the first one), the unwinding goes on outward, and the
- * driver of the teardown throws it at the end (`CoroutineCleanup`, `Coroutine.tearDown`): a panic
- * during drop, reported as one.
- */
-export function recordTeardownFailure(error: unknown): void {
-  if (ambient.teardownFailure === null) ambient.teardownFailure = { error };
-}
+/** Kept beside the rest of the teardown's tools; it lives in ambient.ts, which future.ts can import. */
+export { recordTeardownFailure };
 
 /** `teardown` before `return()`: the future is not being torn down by a `yield*`. */
 const NOT_TORN = 0;
@@ -251,8 +255,9 @@ export abstract class CancellableFuture<T>
   /** `yield*`'s step: poll, or go on with the teardown once it has begun. */
   override next(): IteratorResult<Suspend, T> {
     const t = this.teardown;
-    if (t === NOT_TORN) return stepResult(this, this.poll(stepContext()));
-    if (t === TORN) return RETURNED as IteratorReturnResult<any>;
+    // Once torn down, no teardown step is left: only a body awaiting this future again (in a
+    // `finally`, say) steps it, and its own poll says it was dropped, rather than hand over nothing.
+    if (t === NOT_TORN || t === TORN) return stepResult(this, this.poll(stepContext()));
     if (!this.stepTeardown(t)) return SUSPENDED;
     // Finished on a later step: the async fn above must go on being torn down, not carry on.
     ambient.unwinding = true;
@@ -264,7 +269,16 @@ export abstract class CancellableFuture<T>
     const t = this.teardown;
     if (t === TORN) return RETURNED as IteratorReturnResult<any>;
     if (t === NOT_TORN) {
-      const rest = this[CANCEL]();
+      let rest: Cleanup | null;
+      try {
+        rest = this[CANCEL]();
+      } catch (e) {
+        // A child's `finally` threw as it was dropped: thrown here, it would land in the awaiting
+        // body's `catch` and let it run on. Kept for the teardown's driver instead.
+        this.teardown = TORN;
+        recordTeardownFailure(e);
+        return RETURNED as IteratorReturnResult<any>;
+      }
       if (rest === null) {
         this.teardown = TORN;
         return RETURNED as IteratorReturnResult<any>;

@@ -2,10 +2,10 @@
  * fromPromise: a bell from next door. Bridges a native Promise into a future, lazily: the promise
  * is created on the first poll, with an `AbortSignal` that fires when the future is dropped, so
  * `fromPromise((signal) => fetch(url, { signal }))` really cancels the request. Settling wakes the
- * task; a rejection is thrown to the poller. A value that arrives for a dropped future, or that waits
- * unpolled when the future is dropped, is disposed if it is `OWNED` (see cancel.ts): nobody else can
- * ever take it. While the promise is in flight the runtime counts it,
- * so a paused clock never jumps ahead of an answer that is on its way.
+ * task; a rejection is thrown to the poller. A value that arrives for a dropped future, or that
+ * waits unpolled when the future is dropped, is disposed if it is `OWNED` (see cancel.ts): nobody
+ * else can ever take it. While the promise is in flight the runtime counts it, so a paused clock
+ * never jumps ahead of an answer that is on its way.
  */
 import { ambient, type Host, wakeAs } from "./ambient.js";
 import { disposeOwned } from "./cancel.js";

@@ -10,7 +10,7 @@
  * `poll` surfaces at the `yield*`, so `try`/`catch` works like Rust's `?`. When the generator is
  * torn down (`return()`), `yield*` forwards that to the future's `return()`, which disposes it.
  */
-import { ambient } from "./ambient.js";
+import { ambient, recordTeardownFailure } from "./ambient.js";
 import type { Context } from "./context.js";
 import { FutureStateError } from "./errors.js";
 import { PENDING, type Poll } from "./poll.js";
@@ -99,7 +99,13 @@ export abstract class FutureBase<T> implements Future<T>, Iterator<Suspend, T, u
    * ```
    */
   return(): IteratorResult<Suspend, T> {
-    disposeOf(this);
+    try {
+      disposeOf(this);
+    } catch (e) {
+      // Thrown into the awaiting body, the error would land in its `catch` and let a torn-down
+      // body run on: kept for the teardown's driver, which throws it at the end (a panic in drop).
+      recordTeardownFailure(e);
+    }
     return RETURNED as IteratorReturnResult<any>;
   }
 }
