@@ -11,7 +11,8 @@
  * Shutdown begins with `rt.shutdown()`, when `run()`'s main ends, when the idle check finds every
  * task asleep (idle.ts), when the host runs out of work while `run()` waits (Node's `beforeExit`),
  * or when a task panics unobserved under `unhandledPanic: "shutdown"`. The last three leave a fatal
- * error that `run()` rejects with. As in tokio, the runtime holds no host
+ * error that `run()` rejects with, and so does `shutdown()`: a runtime made with `new Runtime`
+ * that a panic ended must not look as if it closed cleanly. As in tokio, the runtime holds no host
  * handle of its own while idle, so it never keeps a Node process alive.
  *
  * A shutdown that cannot finish is not waited on forever. When every cleanup still running waits
@@ -154,7 +155,9 @@ export function finishShutdown(rt: Runtime, error: Error | null = null): void {
   }
   const drained = rt.drained;
   rt.drained = null;
-  const settle = () => drained?.(error);
+  // What ended the runtime (an unhandled panic, a deadlock) first, as `run()` reports it.
+  const outcome = rt.fatal ?? error;
+  const settle = () => drained?.(outcome);
   const pool = rt.blockingPool;
   if (pool === null) settle();
   else {
@@ -169,6 +172,20 @@ export function cleanupsAsleep(tasks: Iterable<Task<any>>): DeadlockError {
   const waiting = describeWaiting(tasks);
   return new DeadlockError(
     `shutdown could not finish: these cleanups wait on nothing that can wake them (no timer, no promise or I/O in flight), so the runtime closed without them. Waiting:\n${formatWaiting(waiting)}`,
+    waiting.map((w) => w.name),
+    [],
+    waiting,
+  );
+}
+
+/**
+ * The error for cleanups still running when the host ran out of work: what they wait on (a promise
+ * that never settles, an event that never comes) can no longer come.
+ */
+function cleanupsAtExit(tasks: Iterable<Task<any>>): DeadlockError {
+  const waiting = describeWaiting(tasks);
+  return new DeadlockError(
+    `shutdown could not finish: the process ran out of work while these cleanups wait (a promise that never settles, an event that never comes), so Node was about to exit with run() unsettled; the runtime closed without them. Waiting:\n${formatWaiting(waiting)}`,
     waiting.map((w) => w.name),
     [],
     waiting,
@@ -221,19 +238,23 @@ export async function runMain<T>(
   const handle = task.asHandle();
   let value: T | undefined;
   let failure: { error: unknown } | null = null;
+  let unfinished: unknown = null;
+  // Watched until the shutdown settles too: a cleanup that awaits what can no longer come must
+  // not let Node exit with run() unsettled any more than main may.
   const unwatch = watchHostExit(rt);
   try {
-    value = await handle;
-  } catch (e) {
-    failure = { error: e instanceof JoinError && e.isPanic() ? e.cause : e };
+    try {
+      value = await handle;
+    } catch (e) {
+      failure = { error: e instanceof JoinError && e.isPanic() ? e.cause : e };
+    }
+    try {
+      await rt.shutdown({ timeout: shutdownTimeout });
+    } catch (e) {
+      unfinished = e;
+    }
   } finally {
     unwatch();
-  }
-  let unfinished: unknown = null;
-  try {
-    await rt.shutdown({ timeout: shutdownTimeout });
-  } catch (e) {
-    unfinished = e;
   }
   if (rt.fatal !== null) throw rt.fatal;
   if (unfinished !== null) throw unfinished;
@@ -254,12 +275,12 @@ interface ExitingHost {
 const watched = new Map<Runtime, number>();
 
 /**
- * While `run()` waits on main: if the host runs out of work (Node's `beforeExit`: no timer,
- * socket or pending I/O left) twice with no poll in between, nothing can ever wake main, so end
- * the run with a `DeadlockError` naming what each task waits on, instead of letting Node exit
- * with `run()` never settled. Twice, because the program's own `beforeExit` hooks run in the same
- * round as this one and may start the very work that wakes main (a logger's flush). Off with
- * `detectDeadlocks: false`, and where the host has no such event.
+ * While `run()` waits on main, then on the shutdown: if the host runs out of work (Node's
+ * `beforeExit`: no timer, socket or pending I/O left) twice with no poll in between, nothing can
+ * ever wake main (or the cleanups), so end the run with a `DeadlockError` naming what each task
+ * waits on, instead of letting Node exit with `run()` never settled. Twice, because the program's
+ * own `beforeExit` hooks run in the same round as this one and may start the very work that wakes
+ * main (a logger's flush). Off with `detectDeadlocks: false`, and where the host has no such event.
  */
 function watchHostExit(rt: Runtime): () => void {
   const host = (globalThis as { process?: Partial<ExitingHost> }).process;
@@ -289,7 +310,7 @@ function onHostIdle(): void {
       recheck = true;
     } else {
       // Shutting down, and its cleanups wait on nothing that can come: give up on them.
-      giveUp(rt, cleanupsAsleep(rt.liveTasks()));
+      giveUp(rt, cleanupsAtExit(rt.liveTasks()));
     }
   }
   // One more turn of the loop, so that another `beforeExit` comes if nothing else does.

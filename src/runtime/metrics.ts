@@ -24,7 +24,11 @@ export interface RuntimeMetrics {
    * event (src/stream/source-wait.ts). 0 once every such future has been woken or dropped.
    */
   ioWaits: number;
-  /** Times the executor gave Node's event loop a turn because work remained. */
+  /**
+   * Times the executor gave Node's event loop a turn: work remained after a slice of turns, or
+   * turns chained through microtasks (another runtime's wakes, resolved promises) had held it as
+   * long.
+   */
   eventLoopYields: number;
   /** Task polls cut short by the cooperative budget. */
   budgetForcedYields: number;

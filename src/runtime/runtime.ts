@@ -10,6 +10,12 @@
  *   1 ms, and as a macrotask (`setImmediate`) once it is spent, so Node's timers and I/O run at
  *   least every millisecond and a task that yields forever cannot starve them. (A macrotask hop
  *   costs ~1 µs; paying it after every 61 polls would cost more than the polls.)
+ * - The slice lasts across turns that empty the queue, as long as the next one follows within the
+ *   slice (a gap as long as a slice means the event loop has had its chance). Turns chained by wakes
+ *   from microtasks (a promise already resolved, the task of another runtime on the thread: two
+ *   runtimes passing a message back and forth) would otherwise keep Node's timers waiting for ever,
+ *   each turn leaving nothing queued: once such a chain has made `eventInterval` polls and spent
+ *   a slice, the next wake's turn is a macrotask too.
  * - Each task poll starts with a fresh cooperative budget (`task/budget.ts`).
  *
  * The reactor half (timers, promises, I/O) meets this loop only through wakers (DESIGN.md,
@@ -145,6 +151,17 @@ export class Runtime {
   private inSlice = false;
   /** When the current run of back-to-back turns began (`hostNow()`). */
   private sliceStart = 0;
+  /** Polls made in the current slice, over all its turns. */
+  private slicePolls = 0;
+  /** When the last turn ended (`hostNow()`): a later gap this long starts a new slice. */
+  private lastTurnEnd = 0;
+  /** The slice was spent by turns that each emptied the queue: the next turn is a macrotask. */
+  private hopNext = false;
+  /** Ends a spent slice once the event loop has had its turn (see `hopNext`). */
+  private readonly endSliceFn = (): void => {
+    this.hopNext = false;
+    this.inSlice = false;
+  };
   /** @internal the long-poll check (see long-poll.ts). */
   readonly longPolls: LongPollWatch;
   /** @internal the task `run()` drives; its pendency is what makes "all asleep" a deadlock. */
@@ -402,8 +419,19 @@ export class Runtime {
     this.queue.push(task);
     if (!this.ticking && !this.turnPending) {
       this.turnPending = true;
-      microtask(this.tickFn);
+      // One flag read per turn scheduled from outside one, not per wake: see `hopNext`.
+      if (this.hopNext) this.yieldToEventLoop();
+      else microtask(this.tickFn);
     }
+  }
+
+  /** The next turn waits for Node's timers and I/O: a macrotask, which starts a new slice. */
+  private yieldToEventLoop(): void {
+    this.inSlice = false;
+    this.hopNext = false;
+    this.eventLoopYields++;
+    this.probe?.eventLoopYield();
+    macrotask(this.tickFn);
   }
 
   /** @internal */
@@ -444,9 +472,11 @@ export class Runtime {
     // loop's time it may take, and for the long-poll check unless the probe already times every
     // poll (or, while hunting a culprit, each poll is timed on its own).
     const turnStart = hostNow();
-    if (!this.inSlice) {
+    if (!this.inSlice || turnStart - this.lastTurnEnd >= SLICE_MS) {
+      // A new slice: the event loop has just had a turn, or had the time for one since the last.
       this.inSlice = true;
       this.sliceStart = turnStart;
+      this.slicePolls = 0;
     }
     const longPolls = this.longPolls;
     const timeTurn =
@@ -491,7 +521,23 @@ export class Runtime {
       this.ticking = false;
     }
     const turnEnd = hostNow();
+    this.lastTurnEnd = turnEnd;
+    this.slicePolls += polled;
     if (timeTurn) longPolls.turnEnded(turnEnd - turnStart, polled, last);
+    if (
+      queue.length === 0 &&
+      !this.hopNext &&
+      this.slicePolls >= this.options.eventInterval &&
+      turnEnd - this.sliceStart >= SLICE_MS
+    ) {
+      // Turns chained through microtasks, each leaving the queue empty, made a turn's worth of
+      // polls (`eventInterval`) and spent the slice: the rule above, across turns. The next wake's
+      // turn waits for the event loop, unless the loop gets its turn first (see `hopNext`). Queued
+      // before the macrotasks of afterTurn and of the idle check, so that a wake they make (a
+      // paused clock's auto-advance) finds the slice over.
+      this.hopNext = true;
+      macrotask(this.endSliceFn);
+    }
     this.timeDriver.afterTurn(queue.length === 0);
     if (queue.length > 0) {
       // Timers that afterTurn fired (see TimeDriver.holdThread) may have scheduled a turn already.
@@ -502,14 +548,10 @@ export class Runtime {
         microtask(this.tickFn);
       } else {
         // The slice is spent: let Node's timers and I/O run first.
-        this.inSlice = false;
-        this.eventLoopYields++;
-        this.probe?.eventLoopYield();
-        macrotask(this.tickFn);
+        this.yieldToEventLoop();
       }
       return;
     }
-    this.inSlice = false;
     if (this.lifecycle === SHUTTING_DOWN && this.live.count === 0) {
       this.finishShutdown();
     } else {
@@ -613,7 +655,8 @@ export class Runtime {
    * resolve once none is left. Tasks spawned afterwards are aborted at once. Rejects, with the
    * runtime closed all the same, when cleanups cannot finish: they wait on nothing that can wake
    * them (a `DeadlockError`), or `options.timeout` ran out (a `ShutdownTimeoutError`); see
-   * lifecycle.ts.
+   * lifecycle.ts. Rejects too when the runtime ended itself for a fatal error: the `JoinError` of
+   * a panic nothing awaited, under `unhandledPanic: "shutdown"`.
    *
    * @example
    * ```ts

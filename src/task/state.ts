@@ -27,9 +27,10 @@
  *   first time a poll leaves it idle; the task leaves the list when it completes.
  * - `BODY`: the task adopted the async fn it was spawned with and steps its generator itself (see
  *   `task.ts`). Set at spawn; cleared when the task gives the body back to a `Coroutine`.
- * - `DETACHED`: the JoinHandle was dropped before the outcome came: nobody can take the output, so
- *   it is disposed when it comes (a lock guard the task returns is released, as in tokio). Cleared
- *   if the handle is awaited again first; with `TAKEN`, the output was disposed that way.
+ * - `DETACHED`: the JoinHandle was dropped: nobody can take the output, so it is disposed when it
+ *   comes, or at once if it is there (a lock guard the task returns is released, as in tokio).
+ *   Cleared if the handle is awaited again before the outcome; with `TAKEN`, the output was disposed
+ *   that way, and awaiting the handle says so instead of handing it out.
  */
 
 export const SCHEDULED = 1;

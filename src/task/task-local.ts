@@ -9,6 +9,11 @@
  * give its future a scope of its own). Scopes of the same local nest: the innermost wins until it
  * ends. Each local holds one slot that a scope fills while it polls and restores afterwards, which
  * is sound because polls never interleave: one poll runs at a time, to its end.
+ *
+ * One exception to "one poll at a time": `abort()` tears the aborted task's future down at once,
+ * inside the caller's poll (or a native `syncScope`). That teardown is the aborted task's, so the
+ * caller's scopes must not show through: {@link outsideTaskLocals} raises a fence that hides every
+ * scope entered before it, and the aborted task's own scopes, entered behind the fence, still show.
  */
 import { ambient, type Carrier } from "../future/ambient.js";
 import { CANCEL, CancellableFuture, type Cleanup, cancel } from "../future/cancel.js";
@@ -22,6 +27,32 @@ import { RuntimeStateError } from "./runtime-state-error.js";
 /** A value in scope, boxed so that `undefined` can be one. */
 interface Box<T> {
   readonly value: T;
+}
+
+/**
+ * The fence: a local's slot counts only if it was filled while the fence stood where it stands now.
+ * Raised by {@link outsideTaskLocals}, lowered when it returns; scopes nest inside it, so a value
+ * is never reused for a slot still filled.
+ */
+let fence = 0;
+
+/**
+ * Call `fn(a)` with no task-local in scope: the scopes around the call are hidden until it returns;
+ * scopes entered inside it show as usual. For the teardown of an aborted task, which runs inside
+ * whoever called `abort()` but belongs to the aborted task.
+ *
+ * @example
+ * ```ts
+ * requestId.syncScope("r-1", () => outsideTaskLocals(() => requestId.tryGet(), undefined)); // undefined
+ * ```
+ */
+export function outsideTaskLocals<A, R>(fn: (a: A) => R, a: A): R {
+  fence++;
+  try {
+    return fn(a);
+  } finally {
+    fence--;
+  }
 }
 
 /**
@@ -43,6 +74,8 @@ interface Box<T> {
 export class TaskLocal<T> {
   /** The box of the innermost scope being polled, or `null` outside every scope. */
   private current: Box<T> | null = null;
+  /** Where the fence stood when `current` was filled: other than now, it is hidden. */
+  private filledAt = 0;
 
   /**
    * @param name what errors and task dumps call this local.
@@ -86,11 +119,13 @@ export class TaskLocal<T> {
         `${this.name}.syncScope(value, fn): fn must be a function, got ${typeof fn}`,
       );
     }
-    const outer = this.enter({ value });
+    const outer = this.current;
+    const outerAt = this.filledAt;
+    this.enter({ value });
     try {
       return fn();
     } finally {
-      this.leave(outer);
+      this.leave(outer, outerAt);
     }
   }
 
@@ -106,7 +141,7 @@ export class TaskLocal<T> {
    * ```
    */
   get(): T {
-    const box = this.current;
+    const box = this.visible();
     if (box === null) {
       throw new RuntimeStateError(
         `task-local '${this.name}' was read outside its scope: only code polled inside its scope(value, future) (or run by its syncScope) can read it, and a spawned task does not inherit it`,
@@ -124,7 +159,7 @@ export class TaskLocal<T> {
    * ```
    */
   tryGet(): T | undefined {
-    return this.current?.value;
+    return this.visible()?.value;
   }
 
   /**
@@ -137,19 +172,34 @@ export class TaskLocal<T> {
    * ```
    */
   isSet(): boolean {
-    return this.current !== null;
+    return this.visible() !== null;
   }
 
-  /** @internal put `box` in scope; returns what to restore. */
-  enter(box: Box<T>): Box<T> | null {
-    const outer = this.current;
+  /** The innermost scope's box, unless a fence raised since hides it. */
+  private visible(): Box<T> | null {
+    return this.filledAt === fence ? this.current : null;
+  }
+
+  /** @internal the slot to restore when a scope ends: read both before `enter`. */
+  get outerBox(): Box<T> | null {
+    return this.current;
+  }
+
+  /** @internal where the fence stood for `outerBox`. */
+  get outerAt(): number {
+    return this.filledAt;
+  }
+
+  /** @internal put `box` in scope, behind the fence as it stands now. */
+  enter(box: Box<T>): void {
     this.current = box;
-    return outer;
+    this.filledAt = fence;
   }
 
-  /** @internal end a scope entered with `enter`. */
-  leave(outer: Box<T> | null): void {
+  /** @internal end a scope entered with `enter`: put back what `outerBox` and `outerAt` read. */
+  leave(outer: Box<T> | null, outerAt: number): void {
     this.current = outer;
+    this.filledAt = outerAt;
   }
 }
 
@@ -169,7 +219,10 @@ class Scope<T> implements Carrier {
 
   /** Run `step(a, b)` with the value in scope. */
   within<A, B, R>(step: (a: A, b: B) => R, a: A, b: B): R {
-    const outerBox = this.local.enter(this.box);
+    const local = this.local;
+    const outerBox = local.outerBox;
+    const outerAt = local.outerAt;
+    local.enter(this.box);
     const savedOuter = this.outerCarry;
     this.outerCarry = ambient.carry;
     ambient.carry = this;
@@ -178,7 +231,7 @@ class Scope<T> implements Carrier {
     } finally {
       ambient.carry = this.outerCarry;
       this.outerCarry = savedOuter;
-      this.local.leave(outerBox);
+      local.leave(outerBox, outerAt);
     }
   }
 

@@ -76,6 +76,7 @@ import {
   WAKE_SCHEDULE,
   WAKER_TAKEN,
 } from "./state.js";
+import { outsideTaskLocals } from "./task-local.js";
 
 /** What a task needs from the runtime that owns it. */
 export interface Scheduler extends Host {
@@ -411,17 +412,24 @@ export class Task<T> extends Context {
     // not "someone outside": say so to the instruments.
     const outerWaking = ambient.waking;
     if (this.scheduler.probe !== null) ambient.waking = { kind: "task", task: this.id };
+    // The teardown is this task's, though it runs inside whoever called abort() (another task's
+    // poll, a native syncScope): none of the caller's task-locals may show through, nor wrap a
+    // cleanup that the teardown detaches (see task-local.ts).
+    const outerCarry = ambient.carry;
+    ambient.carry = null;
     try {
       // The finally blocks run now, inside the runtime (its timers, spawner and host), even when
       // abort() comes from native code outside any turn.
-      rest = this.scheduler.cancelWithin(this.slot as Future<T> | Cleanup);
+      rest = outsideTaskLocals(this.tearDownWithin, this);
     } catch (e) {
       ambient.waking = outerWaking;
+      ambient.carry = outerCarry;
       // A finally block threw while unwinding: like a panic during drop, it is a panic.
       this.finishPanicked(e);
       return;
     }
     ambient.waking = outerWaking;
+    ambient.carry = outerCarry;
     if (rest === null) {
       this.finishCancelled();
       return;
@@ -429,6 +437,11 @@ export class Task<T> extends Context {
     // Drive the cleanup to its end before reporting cancelled; poll it soon to register its wakers.
     this.slot = rest;
     this.wake();
+  }
+
+  /** Start tearing the task's future down inside its runtime (for {@link outsideTaskLocals}). */
+  private tearDownWithin(this: void, task: Task<any>): Cleanup | null {
+    return task.scheduler.cancelWithin(task.slot as Future<unknown> | Cleanup);
   }
 
   /**
@@ -455,7 +468,10 @@ export class Task<T> extends Context {
 
   /** @internal abort because `signal` did: its reason becomes the `JoinError`'s `cause`. */
   abortFromSignal(signal: AbortSignal): void {
-    if ((this.state & COMPLETE) === 0) this.extras().abortReason = signal.reason;
+    // Only the abort that starts the teardown gives the cause: a signal that fires while an
+    // earlier abort (the handle's, a shutdown's) is being carried out aborts nothing.
+    if ((this.state & (COMPLETE | CANCELLING | CANCEL_REQUESTED)) !== 0) return;
+    this.extras().abortReason = signal.reason;
     this.abort();
   }
 
@@ -624,7 +640,9 @@ export class Task<T> extends Context {
       this.observed = false;
       this.state |= DETACHED;
     } else if ((this.state & (TAKEN | FAILED)) === 0) {
-      this.state |= TAKEN;
+      // Marked as a drop before the outcome is: `await handle` afterwards must not hand out an
+      // output just disposed (a released guard), but say that it was dropped.
+      this.state |= TAKEN | DETACHED;
       disposeOwned(this.slot);
     }
   }
