@@ -55,7 +55,7 @@ import {
   unhandledPanic,
 } from "./lifecycle.js";
 import { LiveTasks } from "./live-tasks.js";
-import { LongPollWatch, longPollMessage } from "./long-poll.js";
+import { LongPollWatch, longPollMessage, MAX_SUSPECTS } from "./long-poll.js";
 import { macrotask } from "./macrotask.js";
 import type { RuntimeMetrics } from "./metrics.js";
 import { microtask } from "./microtask.js";
@@ -171,6 +171,8 @@ export class Runtime {
   /** Draws the first branch of fair combinators when the runtime has no seed. */
   private readonly fairRng = new Rng(0x5eed);
   private readonly locations = new Map<number, string>();
+  /** Ids of tasks that finished in the current turn, whose locations go once the turn is checked. */
+  private readonly finishedLocations: number[] = [];
   /** @internal every event so far, when the `trace` option is on. */
   recorded: RuntimeEvent[] | null = null;
   /** @internal settles the promise of `shutdown()` (rejects when it could not finish). */
@@ -202,13 +204,16 @@ export class Runtime {
         });
       }
     };
-    this.longPolls = new LongPollWatch(this.options.longPollMs, (task, took) =>
-      raiseWarning(
-        this,
-        "long-poll",
-        task,
-        longPollMessage(task, took, this.locations.get(task.id), task === this.mainTask),
-      ),
+    this.longPolls = new LongPollWatch(
+      this.options.longPollMs,
+      (task, took) =>
+        raiseWarning(
+          this,
+          "long-poll",
+          task,
+          longPollMessage(task, took, this.locations.get(task.id), task === this.mainTask),
+        ),
+      (message) => raiseWarning(this, "long-poll", null, message),
     );
     this.timeDriver = new TimeDriver(this.options.clock, {
       isQuiescent: () =>
@@ -438,7 +443,10 @@ export class Runtime {
   taskCompleted(task: Task<any>): void {
     this.live.completed(task);
     if (this.probe !== null) this.probe.completed(task);
-    if (this.locations.size > 0) this.locations.delete(task.id);
+    if (this.locations.size > 0) {
+      if (this.ticking) this.finishedLocations.push(task.id);
+      else this.locations.delete(task.id);
+    }
     const error = task.error;
     if (error !== null && error.isPanic() && !task.observed) {
       // `await handle` calls `then()` a microtask after the await, so a task that panics in the
@@ -447,6 +455,11 @@ export class Runtime {
         if (!task.observed) this.unhandledPanic(task, error);
       });
     }
+  }
+
+  private forgetFinishedLocations(): void {
+    for (const id of this.finishedLocations) this.locations.delete(id);
+    this.finishedLocations.length = 0;
   }
 
   /** A panic nobody awaits: the `unhandledPanic` option says what follows (lifecycle.ts). */
@@ -483,8 +496,8 @@ export class Runtime {
       this.probe === null &&
       longPolls.hunting === 0 &&
       longPolls.thresholdMs !== Number.POSITIVE_INFINITY;
+    const suspects = longPolls.turn;
     let polled = 0;
-    let last: Task<any> | null = null;
     let left = this.options.eventInterval;
     const yieldsBefore = budgetForcedYields();
     try {
@@ -502,9 +515,9 @@ export class Runtime {
           hb[1] = (hb[1]! + 1) | 0;
         }
         // While hunting a culprit, time each poll, unless the probe already times every poll.
+        if (timeTurn && polled < MAX_SUSPECTS) suspects[polled] = task;
         if (longPolls.hunting > 0 && this.probe === null) longPolls.runTimed(task);
         else task.run();
-        last = task;
         polled++;
       }
     } finally {
@@ -523,7 +536,10 @@ export class Runtime {
     const turnEnd = hostNow();
     this.lastTurnEnd = turnEnd;
     this.slicePolls += polled;
-    if (timeTurn) longPolls.turnEnded(turnEnd - turnStart, polled, last);
+    if (timeTurn) longPolls.turnEnded(turnEnd - turnStart, polled, turnEnd);
+    // The spawn locations of the tasks that finished in this turn are kept until its long-poll
+    // check has run: a task that blocks in its last poll is still named with where it was spawned.
+    if (this.finishedLocations.length > 0) this.forgetFinishedLocations();
     if (
       queue.length === 0 &&
       !this.hopNext &&
