@@ -43,7 +43,11 @@ function runChild(mode: string, onLine?: (line: string, pid: number) => void): P
 describe("a wait only the outside world can end holds the process", () => {
   it("run(main, { signal: AbortSignal.timeout(50) }) cancels main at 50 ms instead of letting Node exit first", async () => {
     const lines = await runChild("abort-signal");
-    expect(lines).toEqual(["main: finally", "run rejected: task 'main' was cancelled", "exit 0"]);
+    expect(lines).toEqual([
+      "main: finally",
+      "run rejected: task 'main' was cancelled: its AbortSignal was aborted",
+      "exit 0",
+    ]);
   }, 30_000);
 
   it("a bridged promise that never settles: when Node runs out of work, run() rejects with a DeadlockError naming the wait, instead of Node exiting with run() unsettled", async () => {

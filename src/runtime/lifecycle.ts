@@ -105,7 +105,7 @@ export function beginShutdown(rt: Runtime): void {
   const outerSpawner = spawnerAmbient.current;
   spawnerAmbient.current = rt;
   try {
-    for (const t of rt.liveTasks()) if (!t.isCleanup) t.abort();
+    for (const t of rt.liveTasks()) if (!t.isCleanup) t.abort("the runtime shut down");
   } finally {
     spawnerAmbient.current = outerSpawner;
   }

@@ -387,7 +387,7 @@ export class Runtime {
     if (this.probe !== null || this.options.spawnLocations) this.announce(task);
     this.admit(task);
     if (signal !== undefined) linkSignal(this, task, signal);
-    if (this.lifecycle !== OPEN) task.abort();
+    if (this.lifecycle !== OPEN) task.abort("it was spawned while the runtime shut down");
     return task;
   }
 

@@ -28,11 +28,12 @@ export class JoinError extends Error {
     taskId: number,
     taskName: string,
     cause: unknown,
+    why: string | null,
   ) {
     super(
       kind === "panic"
         ? `task '${taskName}' panicked: ${describeCause(cause)}`
-        : `task '${taskName}' was cancelled`,
+        : `task '${taskName}' was cancelled${why === null ? "" : `: ${why}`}`,
       { cause },
     );
     this.kind = kind;
@@ -49,19 +50,20 @@ export class JoinError extends Error {
    * ```
    */
   static panic(taskId: number, taskName: string, cause: unknown): JoinError {
-    return new JoinError("panic", taskId, taskName, cause);
+    return new JoinError("panic", taskId, taskName, cause, null);
   }
 
   /**
-   * A task that was aborted (`cause` is the abort reason, if any).
+   * A task that was aborted (`cause` is the abort reason, if any; `why` says who aborted it, for
+   * the message).
    *
    * @example
    * ```ts
    * const calledOff = JoinError.cancelled(7, "table 7"); // calledOff.isCancelled() === true
    * ```
    */
-  static cancelled(taskId: number, taskName: string, cause?: unknown): JoinError {
-    return new JoinError("cancelled", taskId, taskName, cause);
+  static cancelled(taskId: number, taskName: string, cause?: unknown, why?: string): JoinError {
+    return new JoinError("cancelled", taskId, taskName, cause, why ?? null);
   }
 
   /**

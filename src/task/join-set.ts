@@ -361,7 +361,7 @@ export class JoinSet<T> implements Disposable {
    * ```
    */
   abortAll(): void {
-    for (const task of [...this.members]) task.abort();
+    for (const task of [...this.members]) task.abort("its JoinSet's abortAll() was called");
   }
 
   /**

@@ -120,6 +120,8 @@ class TaskExtra {
   joinWaker: Waker | null = null;
   /** Why the task was aborted, when an `AbortSignal` gave a reason: the `JoinError`'s `cause`. */
   abortReason: unknown = undefined;
+  /** Who aborted the task ("the runtime shut down"), for the `JoinError`'s message. */
+  abortWhy: string | null = null;
   /**
    * The runtime of a task that awaits this one from another runtime: to it, this task is an
    * outside source that will wake it (a bridge, so its idle check sees no deadlock), until the
@@ -384,11 +386,14 @@ export class Task<T> extends Context {
 
   /**
    * Cancel the task: its future is torn down at once (its `finally` blocks run), even while it
-   * waits. A task aborted from inside its own poll is torn down when that poll returns.
+   * waits. A task aborted from inside its own poll is torn down when that poll returns. `why` ends
+   * the `JoinError`'s message: the runtime passes its own ("the runtime shut down").
    */
-  abort(): void {
+  abort(why = "abort() was called on its handle"): void {
     const s = this.state;
     if ((s & (COMPLETE | CANCELLING | CANCEL_REQUESTED)) !== 0) return;
+    // The first abort says why (the JoinError's message): once begun, later ones change nothing.
+    this.extras().abortWhy = why;
     if ((s & RUNNING) !== 0) {
       this.state = s | CANCEL_REQUESTED;
       return;
@@ -472,12 +477,15 @@ export class Task<T> extends Context {
     // earlier abort (the handle's, a shutdown's) is being carried out aborts nothing.
     if ((this.state & (COMPLETE | CANCELLING | CANCEL_REQUESTED)) !== 0) return;
     this.extras().abortReason = signal.reason;
-    this.abort();
+    this.abort("its AbortSignal was aborted");
   }
 
   private finishCancelled(): void {
-    const reason = this.extra === null ? undefined : this.extra.abortReason;
-    const error = JoinError.cancelled(this.id, this.name, reason);
+    const x = this.extra;
+    const error =
+      x === null
+        ? JoinError.cancelled(this.id, this.name)
+        : JoinError.cancelled(this.id, this.name, x.abortReason, x.abortWhy ?? undefined);
     this.state |= FAILED;
     this.complete(error);
   }
