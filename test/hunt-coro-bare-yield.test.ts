@@ -17,7 +17,7 @@ import { MockTask } from "./future-testkit.js";
 const BARE = /async fn 'careless' yielded 5: use yield\* to await a future/;
 
 describe("a bare yield whose finally awaits", () => {
-  it("a spawned body yields 5, its finally starts an await: the task panics with the bare-yield TypeError", async () => {
+  it("a spawned body yields 5, its finally starts an await: the task panics with the bare-yield TypeError, and a cleanup task finishes the finally", async () => {
     const log: string[] = [];
     const careless = asyncFn(function* careless() {
       try {
@@ -36,11 +36,12 @@ describe("a bare yield whose finally awaits", () => {
     expect(cause).toBeInstanceOf(TypeError);
     expect(String(cause)).toMatch(BARE);
     expect(log).toEqual(["finally started"]);
-    expect(rt.metrics().liveTimers).toBe(0);
     await rt.shutdown();
+    expect(log).toEqual(["finally started", "finally finished"]);
+    expect(rt.metrics().liveTimers).toBe(0);
   });
 
-  it("a spawned body yields 5 and its finally awaits a join whose child's finally awaits: nothing of either is left on the wheel", async () => {
+  it("a spawned body yields 5 and its finally awaits a join whose child's finally awaits: both finish, and nothing is left on the wheel", async () => {
     const log: string[] = [];
     const slowToClean = asyncFn(function* slowToClean() {
       try {
@@ -64,9 +65,10 @@ describe("a bare yield whose finally awaits", () => {
       (e: unknown) => (e as JoinError).cause,
     );
     expect(String(cause)).toMatch(BARE);
-    expect(rt.metrics().liveTimers).toBe(0);
-    expect(log).toEqual(["child finally started"]);
+    expect(log).toEqual([]);
     await rt.shutdown();
+    expect(log).toEqual(["child finally started", "child finally finished"]);
+    expect(rt.metrics().liveTimers).toBe(0);
   });
 
   it("an awaited async fn yields 5, its finally starts an await: the caller catches the TypeError at once, and a cleanup task finishes the finally", async () => {

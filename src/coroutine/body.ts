@@ -12,12 +12,9 @@
  * adopts a coroutine only when its label can be read back this way ({@link BLOCK_LABEL} for an
  * untagged body), and checks it again on the generator it gets.
  */
-import { ambient } from "../future/ambient.js";
 import { recordTeardownFailure } from "../future/cancel.js";
-import { Context } from "../future/context.js";
 import { RETURNED, type Suspend } from "../future/future.js";
 import { PENDING } from "../future/poll.js";
-import { Waker } from "../future/waker.js";
 
 /** The generator an async fn body is compiled to. */
 export type Body<R> = Generator<Suspend, R, unknown>;
@@ -120,38 +117,6 @@ export function bareYieldError(body: Body<unknown>, value: unknown, label: strin
   return new TypeError(
     `async fn '${label}' yielded ${describeYielded(value)}: use yield* to await a future (a bare yield is not an await)`,
   );
-}
-
-/**
- * A body yielded something other than a suspension, where there is no coroutine to drop it with
- * (a body a task adopted, see task.ts; a coroutine drops itself instead, see
- * `Coroutine.refuseBareYield`): end it now, as a cleanup given up on is ended (cleanup.ts), and
- * say how to await. Its `finally` blocks run; one that awaits is left at its first await, which
- * is dropped (its timer, promise or place in a queue released), and so is what a combinator it
- * awaited was still cleaning up. What they throw is dropped, since the bare yield is the bug to
- * report.
- */
-export function refuseBareYield(body: Body<unknown>, value: unknown, label: string): never {
-  const error = bareYieldError(body, value, label);
-  if (typeof body.return !== "function") throw error;
-  const outer = ambient.cx;
-  const outerFailure = ambient.teardownFailure;
-  const wasAbandoning = ambient.abandoning;
-  ambient.cx = new Context(Waker.noop(), null);
-  ambient.abandoning = true;
-  try {
-    for (let i = 0; i < MAX_NESTED_FINALLY; i++) {
-      if (body.return(undefined).done === true) break;
-    }
-  } catch {
-    // A finally threw: the bare yield is still what is reported.
-  } finally {
-    ambient.cx = outer;
-    ambient.abandoning = wasAbandoning;
-    ambient.teardownFailure = outerFailure;
-    ambient.suspended = null;
-  }
-  throw error;
 }
 
 /**

@@ -27,14 +27,7 @@
  * `instanceof JoinHandle` answers true for a task. Typed as a `JoinHandle`, nothing else shows.
  */
 
-import {
-  type Body,
-  labelOfBody,
-  labelOfStart,
-  refuseBareYield,
-  type Start,
-  startBody,
-} from "../coroutine/body.js";
+import { type Body, labelOfBody, labelOfStart, type Start, startBody } from "../coroutine/body.js";
 import { Coroutine } from "../coroutine/coroutine.js";
 import type { Host } from "../future/ambient.js";
 import { ambient } from "../future/ambient.js";
@@ -369,7 +362,9 @@ export class Task<T> extends Context {
       ambient.cx = outer;
     }
     if (r.done === true) return r.value;
-    if (r.value !== PENDING) refuseBareYield(body, r.value, labelOfBody(body));
+    // A bare yield: the body is dropped as a nested one is, so a `finally` that awaits is finished
+    // by a cleanup task rather than left at its first await (see `Coroutine.refuseBareYield`).
+    if (r.value !== PENDING) Coroutine.resume(body, this, null).refuseBareYield(r.value);
     this.aux = ambient.suspended;
     ambient.suspended = null;
     return PENDING;
