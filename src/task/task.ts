@@ -545,7 +545,14 @@ export class Task<T> extends Context {
       if ((s & COMPLETE) === 0)
         this.state = s & ~DETACHED; // awaited again: the output is wanted
       else if ((s & (DETACHED | TAKEN)) === (DETACHED | TAKEN)) reject(this.outputDropped());
-      else if (this.error === null) resolve(this.output);
+      else if ((s & TAKEN) !== 0 && this.error === null) {
+        // `yield* handle` took the output: handing it out again would give it two owners.
+        reject(
+          new FutureStateError(
+            `JoinHandle of task '${this.name}' was awaited after yield* took its output: an output is taken once`,
+          ),
+        );
+      } else if (this.error === null) resolve(this.output);
       else reject(this.error);
     }
     return d.promise as Promise<T>;
