@@ -449,10 +449,14 @@ export class Runtime {
     }
     const error = task.error;
     if (error !== null && error.isPanic() && !task.observed) {
-      // `await handle` calls `then()` a microtask after the await, so a task that panics in the
-      // turn it was spawned in may be awaited yet: look again once that microtask has run.
+      // `await handle` calls `then()` a job after the await begins, and that job may itself be
+      // queued behind one the await needs first (a handle aborted from native code panics at
+      // once, inside `abort()`, before the caller's `await h` has run): look again two microtask
+      // hops later, once `then()` has had its chance.
       queueMicrotask(() => {
-        if (!task.observed) this.unhandledPanic(task, error);
+        queueMicrotask(() => {
+          if (!task.observed) this.unhandledPanic(task, error);
+        });
       });
     }
   }
