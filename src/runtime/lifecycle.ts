@@ -25,6 +25,7 @@
  */
 
 import type { Future } from "../future/future.js";
+import { BY_SHUTDOWN } from "../task/abort-why.js";
 import { JoinError } from "../task/join-error.js";
 import { spawnerAmbient } from "../task/spawn.js";
 import type { Task } from "../task/task.js";
@@ -105,7 +106,7 @@ export function beginShutdown(rt: Runtime): void {
   const outerSpawner = spawnerAmbient.current;
   spawnerAmbient.current = rt;
   try {
-    for (const t of rt.liveTasks()) if (!t.isCleanup) t.abort("the runtime shut down");
+    for (const t of rt.liveTasks()) if (!t.isCleanup) t.abort(BY_SHUTDOWN);
   } finally {
     spawnerAmbient.current = outerSpawner;
   }

@@ -24,10 +24,12 @@
  * Around the loop, each in its own file: shutdown and `run()`'s main (lifecycle.ts), the "all
  * asleep" check when the queue empties (idle.ts), and how diagnostics attach (instrumentation.ts).
  */
+
 import { ambient } from "../future/ambient.js";
 import { type Cleanup, cancel } from "../future/cancel.js";
 import type { Future } from "../future/future.js";
 import { assertFuture } from "../future/future.js";
+import { SPAWNED_IN_SHUTDOWN } from "../task/abort-why.js";
 import { budgetForcedYields, leaveBudget } from "../task/budget.js";
 import type { JoinError } from "../task/join-error.js";
 import type { JoinHandle } from "../task/join-handle.js";
@@ -387,7 +389,7 @@ export class Runtime {
     if (this.probe !== null || this.options.spawnLocations) this.announce(task);
     this.admit(task);
     if (signal !== undefined) linkSignal(this, task, signal);
-    if (this.lifecycle !== OPEN) task.abort("it was spawned while the runtime shut down");
+    if (this.lifecycle !== OPEN) task.abort(SPAWNED_IN_SHUTDOWN);
     return task;
   }
 

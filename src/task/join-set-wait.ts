@@ -13,8 +13,10 @@ import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { FutureBase } from "../future/future.js";
 import { DONE, PENDING, type Poll } from "../future/poll.js";
+import { BY_JOIN_ALL, BY_SET_DISPOSED } from "./abort-why.js";
 import { JoinError } from "./join-error.js";
 import type { JoinSet } from "./join-set.js";
+import { RuntimeStateError } from "./runtime-state-error.js";
 
 /** Not polled yet. */
 const IDLE = 0;
@@ -26,6 +28,8 @@ const ENDED = 2;
 /** The future behind `JoinSet.joinAll()`. */
 export class JoinAll<T> extends FutureBase<T[]> implements Disposable {
   private state = IDLE;
+  /** The set's `detaches` at the first poll (see `JoinSet.detaches`). */
+  private detaches = 0;
   private waiting: (FutureBase<T | typeof DONE> & Disposable) | null = null;
   private outputs: T[] = [];
 
@@ -46,7 +50,10 @@ export class JoinAll<T> extends FutureBase<T[]> implements Disposable {
         "JoinSet.joinAll() future was polled after it completed or was dropped: a future is awaited once",
       );
     }
-    this.state = WAITING;
+    if (this.state === IDLE) {
+      this.state = WAITING;
+      this.detaches = this.set.detaches;
+    }
     for (;;) {
       if (this.waiting === null) this.waiting = this.set.joinNext();
       let r: T | typeof DONE | typeof PENDING;
@@ -55,12 +62,18 @@ export class JoinAll<T> extends FutureBase<T[]> implements Disposable {
       } catch (e) {
         // A member panicked or was cancelled: the rest are called off, as tokio's join_all does.
         this.waiting = null;
-        this.end();
+        this.end(BY_JOIN_ALL);
         throw e;
       }
       if (r === PENDING) return PENDING;
       this.waiting = null;
       if (r === DONE) {
+        if (this.set.detaches !== this.detaches) {
+          // Emptied by detachAll() or a dispose, not by its members finishing: what came so far is
+          // not every member's output, and must not pass for it.
+          this.end(BY_SET_DISPOSED);
+          throw letGo("joinAll");
+        }
         const outputs = this.outputs;
         this.outputs = [];
         this.state = ENDED;
@@ -79,11 +92,13 @@ export class JoinAll<T> extends FutureBase<T[]> implements Disposable {
     const next = this.waiting;
     this.waiting = null;
     next?.[Symbol.dispose]();
-    this.end();
+    this.end(BY_SET_DISPOSED);
   }
 
-  private end(): void {
+  /** The members still running are called off, `why` (abort-why.ts) saying why. */
+  private end(why: number): void {
     this.state = ENDED;
+    this.set.abortMembers(why);
     this.set[Symbol.dispose]();
     const outputs = this.outputs;
     this.outputs = [];
@@ -94,6 +109,8 @@ export class JoinAll<T> extends FutureBase<T[]> implements Disposable {
 /** The future behind `JoinSet.shutdown()`. */
 export class Shutdown<T> extends FutureBase<void> implements Disposable {
   private state = IDLE;
+  /** The set's `detaches` at the first poll (see `JoinSet.detaches`). */
+  private detaches = 0;
   private waiting: (FutureBase<T | typeof DONE> & Disposable) | null = null;
 
   constructor(private readonly set: JoinSet<T>) {
@@ -115,7 +132,8 @@ export class Shutdown<T> extends FutureBase<void> implements Disposable {
     }
     if (this.state === IDLE) {
       this.state = WAITING;
-      this.set.abortAll();
+      this.detaches = this.set.detaches;
+      this.set.beginShutdown();
     }
     for (;;) {
       if (this.waiting === null) this.waiting = this.set.joinNext();
@@ -126,13 +144,15 @@ export class Shutdown<T> extends FutureBase<void> implements Disposable {
         this.waiting = null;
         // A member that was cancelled (or had panicked already): its outcome is discarded.
         if (e instanceof JoinError) continue;
-        this.state = ENDED;
+        this.end();
         throw e;
       }
       if (r === PENDING) return PENDING;
       this.waiting = null;
       if (r === DONE) {
-        this.state = ENDED;
+        this.end();
+        // Emptied by detachAll() or a dispose: members let go of may still be cleaning up.
+        if (this.set.detaches !== this.detaches) throw letGo("shutdown");
         return;
       }
       // A member that finished before its abort landed: nobody will take its output.
@@ -143,9 +163,21 @@ export class Shutdown<T> extends FutureBase<void> implements Disposable {
   /** Dropped while members still clean up: they stay aborted, and stay in the set. */
   [Symbol.dispose](): void {
     if (this.state === ENDED) return;
-    this.state = ENDED;
     const next = this.waiting;
     this.waiting = null;
     next?.[Symbol.dispose]();
+    this.end();
   }
+
+  private end(): void {
+    if (this.state === WAITING) this.set.endShutdown();
+    this.state = ENDED;
+  }
+}
+
+/** The error of a wait whose set was emptied under it by `detachAll()` or a dispose. */
+function letGo(what: string): RuntimeStateError {
+  return new RuntimeStateError(
+    `JoinSet.${what}() waited while the set's members were let go of (detachAll() or a dispose): it cannot tell how they end`,
+  );
 }

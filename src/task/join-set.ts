@@ -28,6 +28,7 @@ import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, FutureBase } from "../future/future.js";
 import { DONE, PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
+import { BY_ABORT_ALL, BY_SET_DISPOSED, BY_SET_SHUTDOWN } from "./abort-why.js";
 import { pollProceed } from "./budget.js";
 import type { AbortHandle } from "./join-handle.js";
 import { JoinAll, Shutdown } from "./join-set-wait.js";
@@ -74,6 +75,13 @@ export class JoinSet<T> implements Disposable {
   private streamWaker: Waker | null = null;
   /** Set once by `[Symbol.dispose]`: the set is empty for good and takes no new tasks. */
   private disposed = false;
+  /** How many `shutdown()` futures are under way: members spawned meanwhile are aborted at once. */
+  private shuttingDown = 0;
+  /**
+   * @internal how many times the members were let go of (`detachAll`, dispose): a `joinAll()` or
+   * `shutdown()` that sees it change knows the set ran empty without its members finishing.
+   */
+  detaches = 0;
 
   /**
    * How many tasks are in the set (running, or finished and not yet taken).
@@ -130,7 +138,10 @@ export class JoinSet<T> implements Disposable {
     // A task can finish inside spawnTask (an already aborted signal, a runtime shutting down)
     // before it has our pager: file it as finished now, or joinNext would wait for it forever.
     if (task.isFinished()) this.memberFinished(task);
-    else task.joinWaker = new MemberWaker(this, task) as unknown as Waker;
+    else {
+      task.joinWaker = new MemberWaker(this, task) as unknown as Waker;
+      if (this.shuttingDown > 0) task.abort(BY_SET_SHUTDOWN);
+    }
     return task.abortHandle();
   }
 
@@ -345,6 +356,7 @@ export class JoinSet<T> implements Disposable {
    * ```
    */
   detachAll(): void {
+    this.detaches++;
     const tasks = [...this.members];
     this.members.clear();
     this.finished.length = 0;
@@ -361,7 +373,26 @@ export class JoinSet<T> implements Disposable {
    * ```
    */
   abortAll(): void {
-    for (const task of [...this.members]) task.abort("its JoinSet's abortAll() was called");
+    this.abortMembers(BY_ABORT_ALL);
+  }
+
+  /** @internal abort every member, `why` (a code from abort-why.ts) saying who did. */
+  abortMembers(why: number): void {
+    for (const task of [...this.members]) task.abort(why);
+  }
+
+  /**
+   * @internal a `shutdown()` begins (it aborts every member): until it ends, a member spawned into
+   * the set (by a cleanup, say) is aborted at once, or the shutdown would wait on it for ever.
+   */
+  beginShutdown(): void {
+    this.shuttingDown++;
+    this.abortMembers(BY_SET_SHUTDOWN);
+  }
+
+  /** @internal the `shutdown()` that began ended (done, failed or dropped). */
+  endShutdown(): void {
+    this.shuttingDown--;
   }
 
   /**
@@ -387,7 +418,7 @@ export class JoinSet<T> implements Disposable {
     // panic in its cleanup is reported as unobserved), then aborted. Both steps are idempotent: a
     // finally block that aborts another member during the loop does no harm.
     this.detachAll();
-    for (const task of tasks) task.abort();
+    for (const task of tasks) task.abort(BY_SET_DISPOSED);
   }
 }
 

@@ -31,7 +31,11 @@
  *   comes, or at once if it is there (a lock guard the task returns is released, as in tokio).
  *   Cleared if the handle is awaited again before the outcome; with `TAKEN`, the output was disposed
  *   that way, and awaiting the handle says so instead of handing it out.
+ * - `ABORT_WHY`: three bits saying who aborted the task (abort-why.ts), for its `JoinError`. Set by
+ *   the first abort; later ones change nothing.
  */
+
+import { WHY_MASK } from "./abort-why.js";
 
 export const SCHEDULED = 1;
 export const RUNNING = 2;
@@ -48,8 +52,11 @@ export const TAKEN = 1024;
 export const BODY = 2048;
 export const LISTED = 4096;
 export const DETACHED = 8192;
+/** Bits 14 to 16: who aborted the task, a code from abort-why.ts (0 until an abort says). */
+export const ABORT_WHY = WHY_MASK;
 /** Every mark bit. */
-export const MARKS = OBSERVED | CLEANUP | WAKER_TAKEN | FAILED | TAKEN | BODY | LISTED | DETACHED;
+export const MARKS =
+  OBSERVED | CLEANUP | WAKER_TAKEN | FAILED | TAKEN | BODY | LISTED | DETACHED | ABORT_WHY;
 
 /** What a wake must do, given the state before it. */
 export const WAKE_IGNORE = 0; // complete, already queued, or already notified

@@ -44,6 +44,7 @@ import {
 } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
+import { abortWhy, BY_HANDLE, BY_SIGNAL, WHY_MASK, WHY_SHIFT } from "./abort-why.js";
 import { pollProceed, resetBudget } from "./budget.js";
 import { JoinError } from "./join-error.js";
 import { AbortHandle, type JoinHandle, SPAWNED_TASK } from "./join-handle.js";
@@ -113,8 +114,6 @@ class TaskExtra {
   joinWaker: Waker | null = null;
   /** Why the task was aborted, when an `AbortSignal` gave a reason: the `JoinError`'s `cause`. */
   abortReason: unknown = undefined;
-  /** Who aborted the task ("the runtime shut down"), for the `JoinError`'s message. */
-  abortWhy: string | null = null;
   /**
    * The runtime of a task that awaits this one from another runtime: to it, this task is an
    * outside source that will wake it (a bridge, so its idle check sees no deadlock), until the
@@ -381,14 +380,16 @@ export class Task<T> extends Context {
 
   /**
    * Cancel the task: its future is torn down at once (its `finally` blocks run), even while it
-   * waits. A task aborted from inside its own poll is torn down when that poll returns. `why` ends
-   * the `JoinError`'s message: the runtime passes its own ("the runtime shut down").
+   * waits. A task aborted from inside its own poll is torn down when that poll returns. `why` is a
+   * code from abort-why.ts, for the `JoinError`'s message: the runtime passes its own
+   * ("the runtime shut down").
    */
-  abort(why = "abort() was called on its handle"): void {
-    const s = this.state;
+  abort(why: number = BY_HANDLE): void {
+    let s = this.state;
     if ((s & (COMPLETE | CANCELLING | CANCEL_REQUESTED)) !== 0) return;
     // The first abort says why (the JoinError's message): once begun, later ones change nothing.
-    this.extras().abortWhy = why;
+    s = (s & ~WHY_MASK) | (why << WHY_SHIFT);
+    this.state = s;
     if ((s & RUNNING) !== 0) {
       this.state = s | CANCEL_REQUESTED;
       return;
@@ -472,15 +473,12 @@ export class Task<T> extends Context {
     // earlier abort (the handle's, a shutdown's) is being carried out aborts nothing.
     if ((this.state & (COMPLETE | CANCELLING | CANCEL_REQUESTED)) !== 0) return;
     this.extras().abortReason = signal.reason;
-    this.abort("its AbortSignal was aborted");
+    this.abort(BY_SIGNAL);
   }
 
   private finishCancelled(): void {
-    const x = this.extra;
-    const error =
-      x === null
-        ? JoinError.cancelled(this.id, this.name)
-        : JoinError.cancelled(this.id, this.name, x.abortReason, x.abortWhy ?? undefined);
+    const reason = this.extra === null ? undefined : this.extra.abortReason;
+    const error = JoinError.cancelled(this.id, this.name, reason, abortWhy(this.state));
     this.state |= FAILED;
     this.complete(error);
   }
