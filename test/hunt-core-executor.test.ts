@@ -125,4 +125,17 @@ describe("turns chained through microtasks do not starve Node's timers", () => {
     expect(h.isFinished()).toBe(true);
     await rt.shutdown();
   });
+
+  it("a task woken only from setImmediate callbacks (the loop turns between every wake) never has its turn put off to a macrotask", async () => {
+    const rt = new Runtime();
+    const nextMacrotask = () => fromPromise(() => new Promise<void>((r) => setImmediate(r)));
+    await rt.spawn(
+      asyncBlock(function* () {
+        for (let i = 0; i < 3000; i++) yield* nextMacrotask();
+      }),
+    );
+    // Every turn followed an event-loop turn: there was never a chain of microtask turns to break.
+    expect(rt.metrics().eventLoopYields).toBe(0);
+    await rt.shutdown();
+  });
 });

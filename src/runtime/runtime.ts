@@ -14,8 +14,9 @@
  *   slice (a gap as long as a slice means the event loop has had its chance). Turns chained by wakes
  *   from microtasks (a promise already resolved, the task of another runtime on the thread: two
  *   runtimes passing a message back and forth) would otherwise keep Node's timers waiting for ever,
- *   each turn leaving nothing queued: once such a chain has made `eventInterval` polls and spent
- *   a slice, the next wake's turn is a macrotask too.
+ *   each turn leaving nothing queued: once such a chain has made `eventInterval` polls, a
+ *   macrotask is queued that ends the slice; if the slice is spent before it has run (the event
+ *   loop had no turn), the next wake's turn is a macrotask too.
  * - Each task poll starts with a fresh cooperative budget (`task/budget.ts`).
  *
  * The reactor half (timers, promises, I/O) meets this loop only through wakers (DESIGN.md,
@@ -159,8 +160,11 @@ export class Runtime {
   private lastTurnEnd = 0;
   /** The slice was spent by turns that each emptied the queue: the next turn is a macrotask. */
   private hopNext = false;
-  /** Ends a spent slice once the event loop has had its turn (see `hopNext`). */
+  /** `endSliceFn` is queued as a macrotask and has not run: the event loop has not had a turn. */
+  private enderQueued = false;
+  /** Ends the slice once the event loop has had its turn (see `hopNext`). */
   private readonly endSliceFn = (): void => {
+    this.enderQueued = false;
     this.hopNext = false;
     this.inSlice = false;
   };
@@ -546,19 +550,20 @@ export class Runtime {
     // The spawn locations of the tasks that finished in this turn are kept until its long-poll
     // check has run: a task that blocks in its last poll is still named with where it was spawned.
     if (this.finishedLocations.length > 0) this.forgetFinishedLocations();
-    if (
-      queue.length === 0 &&
-      !this.hopNext &&
-      this.slicePolls >= this.options.eventInterval &&
-      turnEnd - this.sliceStart >= SLICE_MS
-    ) {
-      // Turns chained through microtasks, each leaving the queue empty, made a turn's worth of
-      // polls (`eventInterval`) and spent the slice: the rule above, across turns. The next wake's
-      // turn waits for the event loop, unless the loop gets its turn first (see `hopNext`). Queued
-      // before the macrotasks of afterTurn and of the idle check, so that a wake they make (a
-      // paused clock's auto-advance) finds the slice over.
-      this.hopNext = true;
-      macrotask(this.endSliceFn);
+    if (queue.length === 0 && !this.hopNext && this.slicePolls >= this.options.eventInterval) {
+      // Turns that each left the queue empty made a turn's worth of polls (`eventInterval`) in
+      // this slice. Whether the event loop had a turn between them (wakes from I/O or
+      // `setImmediate` callbacks) or not (turns chained through microtasks) is told by a macrotask
+      // that ends the slice when it runs. If the slice is spent before it has run, the turns are
+      // starving the loop: the rule above, across turns, and the next wake's turn waits for the
+      // loop. Queued before the macrotasks of afterTurn and of the idle check, so that a wake they
+      // make (a paused clock's auto-advance) finds the slice over.
+      if (!this.enderQueued) {
+        this.enderQueued = true;
+        macrotask(this.endSliceFn);
+      } else if (turnEnd - this.sliceStart >= SLICE_MS) {
+        this.hopNext = true;
+      }
     }
     this.timeDriver.afterTurn(queue.length === 0);
     if (queue.length > 0) {
