@@ -16,7 +16,7 @@
  * ends panicked, as a panic during drop does.
  */
 import { ambient } from "../future/ambient.js";
-import type { Cleanup } from "../future/cancel.js";
+import { bothFailed, type Cleanup } from "../future/cancel.js";
 import { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureBase, type Suspend } from "../future/future.js";
@@ -102,7 +102,9 @@ export class CoroutineCleanup extends FutureBase<void> implements Cleanup {
       }
     } catch (e) {
       this.coroutine.markCancelled();
-      throw e;
+      // A finally failed earlier in this teardown (recorded, the unwinding went on): both count.
+      const first = this.failure ?? ambient.teardownFailure;
+      throw first === null ? e : bothFailed(first.error, e);
     } finally {
       ambient.unwinding = false;
       ambient.cx = outer;

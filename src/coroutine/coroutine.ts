@@ -34,6 +34,7 @@
  */
 import { ambient, hostOf } from "../future/ambient.js";
 import {
+  bothFailed,
   CANCEL,
   type Cancellable,
   type Cleanup,
@@ -321,7 +322,9 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
       }
     } catch (e) {
       this.state = CANCELLED;
-      throw e;
+      // An inner finally failed first (recorded, the unwinding went on): both are reported.
+      const first = ambient.teardownFailure as { error: unknown } | null;
+      throw first === null ? e : bothFailed(first.error, e);
     } finally {
       failure = ambient.teardownFailure;
       ambient.teardownFailure = outerFailure;

@@ -137,6 +137,19 @@ function throwAll(errors: unknown[], what: string): never {
 }
 
 /**
+ * The error of a teardown in which `later` was thrown by a `finally` after an earlier one had
+ * already failed (kept as the teardown's failure): both, so the first is not lost.
+ *
+ * @example
+ * ```ts
+ * throw first === null ? e : bothFailed(first.error, e);
+ * ```
+ */
+export function bothFailed(earlier: unknown, later: unknown): AggregateError {
+  return new AggregateError([earlier, later], "2 finally blocks threw while tearing down");
+}
+
+/**
  * Combine the cleanups of several children into one, or `null` when none is left.
  */
 export function allCleanups(cleanups: Cleanup[]): Cleanup | null {
