@@ -67,29 +67,35 @@ export function disposeOutputs(outputs: unknown[]): void {
 }
 
 /**
- * The futures of an iterable, as a list the combinator owns. If the iterable throws half way, the
+ * The futures of an iterable, as a list the combinator owns, checked by `check`. If the iterable
+ * throws half way, or what it gave fails the check (a non-future, the same future twice), the
  * futures it had already given are the combinator's and nobody else's (the caller never held the
- * list), so they are dropped, each on its own, as Rust drops what `join_all` had collected when
- * the iterator panics; the iterable's error is what is thrown. An infinite iterable never ends,
- * as it would not in Rust.
+ * list), so they are dropped, each on its own, as Rust drops what `join_all` had collected when the
+ * iterator panics; the iterable's or the check's error is what is thrown. An array stays its
+ * caller's: nothing in it is dropped. An infinite iterable never ends, as it would not in Rust.
  *
  * @example
  * ```ts
- * const list = collect(orders.map((o) => cookDish(o)), "joinAll(futures)");
+ * const list = collect(orders.map((o) => cookDish(o)), "joinAll(futures)", checkItems);
  * ```
  */
-export function collect<T>(futures: Iterable<T>, what: string): T[] {
-  if (Array.isArray(futures)) return futures.slice();
+export function collect<T>(futures: Iterable<T>, what: string, check: (list: T[]) => void): T[] {
+  if (Array.isArray(futures)) {
+    const copy = futures.slice();
+    check(copy);
+    return copy;
+  }
   const list: T[] = [];
   try {
     for (const f of futures) list.push(f);
+    check(list);
   } catch (e) {
     try {
       dropAll(list);
     } catch (d) {
       throw new AggregateError(
         [e, d],
-        `${what}: the iterable threw, and dropping the futures it had given threw`,
+        `${what}: the iterable failed, and dropping the futures it had given threw`,
       );
     }
     throw e;

@@ -179,8 +179,9 @@ export function joinAll<T>(futures: Iterable<Future<T>>): FutureBase<T[]> & Disp
       `joinAll(futures): futures must be an iterable of futures, got ${futures === null ? "null" : typeof futures}`,
     );
   }
-  const list = collect(futures, "joinAll(futures)");
-  for (let i = 0; i < list.length; i++) assertFuture(list[i], `joinAll(futures): item ${i}`);
-  assertDistinct(list, "joinAll(futures)", "item");
+  const list = collect(futures, "joinAll(futures)", (l) => {
+    for (let i = 0; i < l.length; i++) assertFuture(l[i], `joinAll(futures): item ${i}`);
+    assertDistinct(l, "joinAll(futures)", "item");
+  });
   return new JoinAll(list);
 }

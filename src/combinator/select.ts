@@ -278,7 +278,7 @@ function makeSelectAll<T>(
     );
   }
   return new Select(
-    checkList(collect(futures, "selectAll(futures)"), "selectAll(futures)", 1),
+    collect(futures, "selectAll(futures)", (l) => checkList(l, "selectAll(futures)", 1)),
     biased,
     FIRST,
     "selectAll",
