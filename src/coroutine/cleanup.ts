@@ -58,12 +58,15 @@ export class CoroutineCleanup extends FutureBase<void> implements Cleanup {
     const outerFailure = ambient.teardownFailure;
     ambient.cx = new Context(Waker.noop(), this.owner);
     ambient.abandoning = true;
+    ambient.teardownFailure = null;
+    let failed: { error: unknown } | null = null;
     try {
       for (let i = 0; i < MAX_NESTED_FINALLY; i++) {
         if (this.body.return(undefined).done === true) break;
       }
     } finally {
-      // Given up on: what the finally blocks threw on the way out has nobody to go to.
+      // What an inner finally threw on the way out is thrown to whoever gave up (Task.abandon).
+      failed = ambient.teardownFailure as { error: unknown } | null;
       ambient.teardownFailure = outerFailure;
       ambient.abandoning = wasAbandoning;
       ambient.cx = outer;
@@ -71,6 +74,7 @@ export class CoroutineCleanup extends FutureBase<void> implements Cleanup {
       this.awaiting = null;
       this.coroutine.markCancelled();
     }
+    if (failed !== null) throw failed.error;
   }
 
   [DESCRIBE](): Description {

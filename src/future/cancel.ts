@@ -218,14 +218,23 @@ class AllCleanups extends FutureBase<void> implements Cleanup, Disposable {
     return undefined;
   }
 
-  /** Given up on (see `Task.abandon`): each cleanup left is disposed, each on its own. */
+  /**
+   * Given up on (see `Task.abandon`): each cleanup left is disposed, each on its own; what they
+   * threw on the way out is thrown afterwards, for the one who gave up to report.
+   */
   [Symbol.dispose](): void {
+    let errors: unknown[] | null = null;
     for (let i = 0; i < this.rest.length; i++) {
       const c = this.rest[i];
       this.rest[i] = null;
-      disposeQuietly(c);
+      try {
+        disposeOf(c);
+      } catch (e) {
+        (errors ??= []).push(e);
+      }
     }
     this.left = 0;
+    if (errors !== null) throwAll(errors, "leaving cleanups given up on");
   }
 }
 

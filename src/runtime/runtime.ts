@@ -472,6 +472,15 @@ export class Runtime {
     this.finishedLocations.length = 0;
   }
 
+  /** @internal a cleanup given up on threw as it was left (see `Task.abandon`). */
+  cleanupLeftFailed(task: Task<any>, error: unknown): void {
+    if (this.options.unhandledPanic === "ignore") return;
+    const detail = error instanceof Error && error.stack ? error.stack : String(error);
+    console.error(
+      `brigade: task '${task.name}' was given up on while cleaning up, and a finally block threw as it was left: ${detail}`,
+    );
+  }
+
   /** A panic nobody awaits: the `unhandledPanic` option says what follows (lifecycle.ts). */
   private unhandledPanic(task: Task<any>, error: JoinError): void {
     unhandledPanic(this, task, error);

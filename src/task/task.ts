@@ -31,11 +31,12 @@ import { type Body, labelOfBody, labelOfStart, type Start, startBody } from "../
 import { Coroutine } from "../coroutine/coroutine.js";
 import type { Host } from "../future/ambient.js";
 import { ambient } from "../future/ambient.js";
-import { type Cleanup, disposeOwned, disposeQuietly } from "../future/cancel.js";
+import { type Cleanup, disposeOwned } from "../future/cancel.js";
 import { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import {
+  disposeOf,
   type Future,
   FutureBase,
   type Suspend,
@@ -84,6 +85,8 @@ export interface Scheduler extends Host {
   lostWaker(task: Task<any>): void;
   /** Diagnostics, when attached: `null` costs one check per poll and per wake. */
   readonly probe: TaskProbe | null;
+  /** A cleanup given up on threw as it was left: nobody awaits it, so say so (or not). */
+  cleanupLeftFailed(task: Task<any>, error: unknown): void;
   /** Whether the deadlock checks are on (`detectDeadlocks`): the locks ask before they check. */
   readonly detectsDeadlocks: boolean;
 }
@@ -454,7 +457,13 @@ export class Task<T> extends Context {
     if ((this.state & COMPLETE) !== 0) return;
     const rest = this.slot;
     this.finishCancelled();
-    disposeQuietly(rest);
+    try {
+      disposeOf(rest);
+    } catch (e) {
+      // What a `finally` threw as it was left: the task already ended cancelled, and nobody
+      // awaits the cleanup, so it goes where an unobserved panic goes.
+      this.scheduler.cleanupLeftFailed(this, e);
+    }
   }
 
   private finishReady(value: T): void {
