@@ -76,6 +76,12 @@ export function parseArgs(argv: readonly string[]): Command {
   };
   let help = false;
   let portGiven = false;
+  /** Options that take a value may be given once: `--trace a --trace b` would drop one silently. */
+  const given = new Set<string>();
+  const once = (name: string): void => {
+    if (given.has(name)) throw new UsageError(`${name} is given twice; give it once`);
+    given.add(name);
+  };
   for (let i = 0; i < rest.length; i++) {
     // `--html FILE` or `--html=FILE`: the inline form is split here.
     const raw = rest[i]!;
@@ -90,7 +96,11 @@ export function parseArgs(argv: readonly string[]): Command {
         return v;
       }
       const v = rest[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`${arg} needs a value`);
+      // An empty argument (`--html ""`, an unset shell variable) names no file: the current
+      // directory would be taken for it.
+      if (v === undefined || v === "" || v.startsWith("--")) {
+        throw new UsageError(`${arg} needs a value`);
+      }
       return v;
     };
     switch (arg) {
@@ -114,12 +124,15 @@ export function parseArgs(argv: readonly string[]): Command {
         help = true;
         break;
       case "--html":
+        once(arg);
         out.html = value();
         break;
       case "--trace":
+        once(arg);
         out.trace = value();
         break;
       case "--port":
+        once(arg);
         out.port = parsePort(value());
         portGiven = true;
         break;
@@ -136,11 +149,28 @@ export function parseArgs(argv: readonly string[]): Command {
 }
 
 /**
- * `--serve` plays the scenes in the page, chosen there, so the options that shape a terminal run
- * would be silently ignored beside it: refuse them, and `--port` without `--serve`, by name.
+ * `--serve` plays the scenes in the page, chosen there, and `--list` plays nothing, so the options
+ * that shape a terminal run would be silently ignored beside them: refuse them, and `--port`
+ * without `--serve`, by name.
  */
 function checkCombination(cmd: KitchenCommand, portGiven: boolean): void {
-  if (cmd.serve) {
+  if (cmd.list) {
+    const ignored = [
+      cmd.scenes.length > 0 ? `scene names (${cmd.scenes.join(", ")})` : null,
+      cmd.explain ? "--explain" : null,
+      cmd.realtime ? "--realtime" : null,
+      cmd.html !== null ? "--html" : null,
+      cmd.trace !== null ? "--trace" : null,
+      cmd.json ? "--json" : null,
+      cmd.serve ? "--serve" : null,
+      portGiven ? "--port" : null,
+    ].filter((x) => x !== null);
+    if (ignored.length > 0) {
+      throw new UsageError(
+        `--list cannot be combined with ${ignored.join(", ")}: it only lists the scenes`,
+      );
+    }
+  } else if (cmd.serve) {
     const ignored = [
       cmd.scenes.length > 0 ? `scene names (${cmd.scenes.join(", ")})` : null,
       cmd.explain ? "--explain" : null,

@@ -6,13 +6,13 @@
  * a failure to write afterwards is still reported as bad input (one line, exit code 2).
  */
 import { constants } from "node:fs";
-import { access, stat, writeFile } from "node:fs/promises";
+import { access, open, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import "../kitchen/node-host.js";
 import { failureLine, Narrator } from "../kitchen/narrator.js";
 import { renderPage } from "../kitchen/page.js";
 import { playTake, SceneFailedError } from "../kitchen/play.js";
-import type { Recording } from "../kitchen/recording.js";
+import type { Entry, Recording } from "../kitchen/recording.js";
 import type { PlayedScene, Scene } from "../kitchen/scene.js";
 import { findScene, SCENES } from "../kitchen/scenes/index.js";
 import { type KitchenServer, ListenError, serveKitchen } from "../kitchen/server.js";
@@ -37,6 +37,10 @@ export async function runKitchen(cmd: KitchenCommand, io: Io): Promise<number> {
   }
   const scenes = pickScenes(cmd.scenes);
   if (cmd.serve) return serve(cmd, io);
+  if (cmd.html !== null && cmd.trace !== null && resolve(cmd.html) === resolve(cmd.trace)) {
+    // The trace would be written over the page: one of the two files would be lost.
+    throw new UsageError(`--html and --trace both name ${cmd.html}: give each its own file`);
+  }
   if (cmd.html !== null) await checkWritable(cmd.html, "--html");
   if (cmd.trace !== null) await checkWritable(cmd.trace, "--trace");
   const played: PlayedScene[] = [];
@@ -97,9 +101,13 @@ async function playOne(
   const recordings: Recording[] = [];
   if (cmd.json) {
     for (const take of scene.takes) {
-      const r = await playTake(scene, take, clock);
+      const line = (e: Entry) => JSON.stringify({ scene: scene.id, take: take.label, ...e });
+      // On the real clock each entry is printed as it happens, as the story is; paused, at once.
+      const r = cmd.realtime
+        ? await playTake(scene, take, clock, (e) => io.out(line(e)))
+        : await playTake(scene, take, clock);
       recordings.push(r);
-      for (const e of r.entries) io.out(JSON.stringify({ scene: r.scene, take: r.take, ...e }));
+      if (!cmd.realtime) for (const e of r.entries) io.out(line(e));
       if (r.failure !== null) {
         io.out(JSON.stringify({ scene: r.scene, take: r.take, type: "failure", error: r.failure }));
       }
@@ -148,28 +156,44 @@ async function serve(cmd: KitchenCommand, io: Io): Promise<number> {
   return 0;
 }
 
-/** Fail early, with one line, if `file` cannot be written. */
+/**
+ * Fail early, with one line, if `file` cannot be written. The permission bits (`access`) are asked
+ * first for a clear reason, but they let root write anywhere, and a read-only mount or a directory
+ * like /proc still refuses: the file is then opened for real. One this check creates is removed
+ * again, so a run that fails leaves nothing behind, and an existing one is opened without being
+ * cut short.
+ */
 async function checkWritable(file: string, option: string): Promise<void> {
   const path = resolve(file);
+  let exists = true;
   try {
     const s = await stat(path);
     if (s.isDirectory()) throw new UsageError(`${option} ${file}: is a directory`);
     await access(path, constants.W_OK);
-    return;
   } catch (e) {
     if (e instanceof UsageError) throw e;
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
       throw new UsageError(`${option} ${file}: cannot write it (${errorCode(e)})`);
     }
+    exists = false;
+  }
+  if (!exists) {
+    try {
+      const dir = await stat(dirname(path));
+      if (!dir.isDirectory()) throw new Error("ENOTDIR");
+      await access(dirname(path), constants.W_OK);
+    } catch (e) {
+      throw new UsageError(
+        `${option} ${file}: cannot write it (${errorCode(e) === "ENOENT" ? "no such directory" : errorCode(e)})`,
+      );
+    }
   }
   try {
-    const dir = await stat(dirname(path));
-    if (!dir.isDirectory()) throw new Error("ENOTDIR");
-    await access(dirname(path), constants.W_OK);
+    const handle = await open(path, exists ? "a" : "wx");
+    await handle.close();
+    if (!exists) await unlink(path);
   } catch (e) {
-    throw new UsageError(
-      `${option} ${file}: cannot write it (${errorCode(e) === "ENOENT" ? "no such directory" : errorCode(e)})`,
-    );
+    throw new UsageError(`${option} ${file}: cannot write it (${errorCode(e)})`);
   }
 }
 

@@ -28,8 +28,28 @@ const processIo: Io = {
   err: (t) => {
     if (!stderrClosed) process.stderr.write(`${t}\n`);
   },
-  isTTY: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
+  isTTY: colorWanted(process.stdout.isTTY === true, process.env),
 };
+
+/**
+ * Whether to paint the story: only on a terminal, and not when the reader says no. `NO_COLOR` says
+ * no when it is set to anything but the empty string (no-color.org: an empty value is as if unset),
+ * and a `dumb` terminal cannot show escapes at all.
+ *
+ * @example
+ * ```ts
+ * colorWanted(true, { NO_COLOR: "1" }); // false
+ * colorWanted(true, { NO_COLOR: "" }); // true
+ * ```
+ */
+export function colorWanted(
+  isTTY: boolean,
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
+  if (!isTTY) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  return env.TERM !== "dumb";
+}
 
 /**
  * Run the command line `argv` (without `node` and the script); resolves with the exit code.

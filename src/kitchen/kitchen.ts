@@ -14,6 +14,7 @@ import { FutureStateError } from "../future/errors.js";
 import { type Future, FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { RuntimeEvent } from "../runtime/events.js";
+import { timeAmbient } from "../time/driver.js";
 import type { ClockMode, Entry, Recording } from "./recording.js";
 
 /**
@@ -56,6 +57,13 @@ export class Kitchen {
   }
 
   private record(event: RuntimeEvent): void {
+    // The scene's clock starts at its first poll, on the clock of the runtime polling it (ticking
+    // now, so its driver is the ambient one). Taken here rather than from inside the scene's main
+    // future, so no wrapper of the kitchen's own shows up in await chains and deadlock reports.
+    if (this.clock === null && event.kind === "poll-start" && timeAmbient.driver !== null) {
+      const driver = timeAmbient.driver;
+      this.attachClock(() => driver.now());
+    }
     const at = this.now();
     if (event.kind === "poll-start") this.currentTask = event.task;
     else if (event.kind === "poll-end") this.currentTask = null;
@@ -64,8 +72,8 @@ export class Kitchen {
 
   /**
    * Read time from `clock` from now on (the runtime's clock, in ms): the scene starts at its
-   * current reading. Called once, from the scene's first poll (see `play.ts`); until then the scene
-   * is at 0.
+   * current reading. The notebook calls it itself at the first poll it hears of (the clock of the
+   * runtime that polls it); a later call changes nothing. Until then the scene is at 0.
    *
    * @example
    * ```ts

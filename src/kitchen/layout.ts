@@ -8,6 +8,8 @@
  * its length (1 s and 4 s stay distinguishable; a quiet minute does not push everything off-page).
  *
  * Lanes, top to bottom: the reactor (bells and timers), then one lane per task in spawn order.
+ * Every shape that lasts (a poll, a timer, an idle or queued span) keeps the sequence numbers of
+ * the entries that start and end it, so a replay can draw it only as far as it has got.
  */
 import type { RuntimeEvent } from "../runtime/events.js";
 import { type Recording, tasksOf } from "./recording.js";
@@ -41,6 +43,8 @@ export interface Span {
   /** `idle`: waiting for its pager; `queued`: woken, waiting for the manager. */
   kind: "idle" | "queued";
   seq: number;
+  /** Sequence number of the entry that ends it (the wake, the poll); past the last one if none. */
+  endSeq: number;
 }
 
 /** A timer on the reactor lane, from registration to its bell (or cancellation). */
@@ -52,6 +56,8 @@ export interface TimerBar {
   duration: number;
   seq: number;
   ended: "fired" | "cancelled" | "open";
+  /** Sequence number of its bell or cancellation; past the last entry while still open. */
+  endSeq: number;
   /** Its row on the reactor's lane: timers alive at the same time get different rows. */
   row: number;
 }
@@ -184,7 +190,14 @@ export function layout(recording: Recording): Layout {
       case "poll-start": {
         const q = queuedSince.get(ev.task);
         if (q !== undefined && x > q.x) {
-          spans.push({ task: ev.task, x1: q.x, x2: x, kind: "queued", seq: q.seq });
+          spans.push({
+            task: ev.task,
+            x1: q.x,
+            x2: x,
+            kind: "queued",
+            seq: q.seq,
+            endSeq: entry.seq,
+          });
         }
         queuedSince.delete(ev.task);
         const bar: PollBar = {
@@ -219,7 +232,14 @@ export function layout(recording: Recording): Layout {
         if (to === undefined) break;
         const idle = idleSince.get(ev.task);
         if (idle !== undefined) {
-          spans.push({ task: ev.task, x1: idle.x, x2: x, kind: "idle", seq: idle.seq });
+          spans.push({
+            task: ev.task,
+            x1: idle.x,
+            x2: x,
+            kind: "idle",
+            seq: idle.seq,
+            endSeq: entry.seq,
+          });
           idleSince.delete(ev.task);
         }
         if (!queuedSince.has(ev.task) && !openPoll.has(ev.task)) {
@@ -241,6 +261,7 @@ export function layout(recording: Recording): Layout {
           duration: ev.deadline - ev.at,
           seq: entry.seq,
           ended: "open",
+          endSeq: -1,
           row: freeRow(openTimers),
         };
         openTimers.set(ev.timer, t);
@@ -255,6 +276,7 @@ export function layout(recording: Recording): Layout {
           openTimers.delete(ev.timer);
           t.x2 = x;
           t.ended = ev.kind === "timer-fire" ? "fired" : "cancelled";
+          t.endSeq = entry.seq;
         }
         fireX.set(ev.timer, x);
         x += STEP;
@@ -280,9 +302,13 @@ export function layout(recording: Recording): Layout {
   }
   // Whatever is still open when the recording ends runs to the right edge.
   const end = x + 12;
-  for (const t of openTimers.values()) t.x2 = end;
+  const afterLast = (recording.entries.at(-1)?.seq ?? -1) + 1;
+  for (const t of openTimers.values()) {
+    t.x2 = end;
+    t.endSeq = afterLast;
+  }
   for (const [task, idle] of idleSince) {
-    spans.push({ task, x1: idle.x, x2: end, kind: "idle", seq: idle.seq });
+    spans.push({ task, x1: idle.x, x2: end, kind: "idle", seq: idle.seq, endSeq: afterLast });
   }
   for (const bar of openPoll.values()) bar.width = Math.max(BAR_MIN, end - bar.x);
   return {

@@ -36,6 +36,13 @@ export interface NarrateOptions {
   explain?: boolean;
 }
 
+/**
+ * How late a bell must ring to be called late: past Node's own timer slack (a real-clock bell rings
+ * 1–2 ms after its deadline on an idle thread), and at the runtime's default long-poll threshold,
+ * the shortest hold of the thread it calls blocking.
+ */
+const LATE_MS = 10;
+
 /** A timer as earlier events described it. */
 export interface TimerInfo {
   task: number | null;
@@ -97,9 +104,30 @@ export class Narrator {
 export function narrate(recording: Recording, options: NarrateOptions = {}): Line[] {
   const narrator = new Narrator(options);
   const out: Line[] = [];
-  for (const entry of recording.entries) out.push(...narrator.feed(entry));
-  if (recording.failure !== null) out.push(failureLine(recording));
+  const gaveUp = recording.failure === null ? -1 : gaveUpAt(recording);
+  for (const entry of recording.entries) {
+    // The failure is told where run() gave up on main, before the teardown it caused: otherwise
+    // the cards torn up (and the wakes their cleanups ring) would come with no reason given.
+    if (entry.seq === gaveUp) out.push({ ...failureLine(recording), seq: gaveUp });
+    out.push(...narrator.feed(entry));
+  }
+  if (recording.failure !== null && gaveUp < 0) out.push(failureLine(recording));
   return out;
+}
+
+/**
+ * The seq of the event where `run()` gave up on its main task (main's card torn up), or -1: a
+ * failed take's error (a deadlock report, say) is why that happened and what follows it.
+ */
+function gaveUpAt(recording: Recording): number {
+  let main: number | null = null;
+  for (const e of recording.entries) {
+    if (e.type !== "event") continue;
+    const ev = e.event;
+    if (main === null && ev.kind === "spawn" && ev.parent === null && !ev.cleanup) main = ev.task;
+    if (ev.kind === "complete" && ev.task === main) return ev.outcome === "cancelled" ? e.seq : -1;
+  }
+  return -1;
 }
 
 /**
@@ -164,8 +192,11 @@ export function explainEvent(
       const t = timers.get(ev.timer);
       if (t !== undefined) t.live = false;
       const late = t === undefined ? 0 : ev.at - t.deadline;
-      // A bell cannot ring while the thread is held: it rings when the poll lets go, late.
-      const when = late >= 1 ? `, ${formatDuration(late)} late (nobody could ring it sooner)` : "";
+      // A bell cannot ring while the thread is held: it rings when the poll lets go, late. On the
+      // real clock every bell rings a millisecond or two after its deadline (Node's timers fire
+      // after it, never before): that is not a held thread, and is not called late.
+      const when =
+        late >= LATE_MS ? `, ${formatDuration(late)} late (nobody could ring it sooner)` : "";
       return `🔔 the bell rings: ${t === undefined ? "a timer" : `the ${formatDuration(t.duration)} timer`} is up${when}`;
     }
     case "timer-cancel": {

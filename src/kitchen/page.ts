@@ -5,11 +5,21 @@
  * the pager to the chef it woke, the future tree, and the story with the machinery under it.
  * Hovering anything shows the event behind it. A small player replays the take step by step: every
  * drawn element carries the sequence number of the entry it comes from, and the player hides those
- * not reached yet.
+ * not reached yet. A shape that lasts also carries the entry that ends it: until the replay gets
+ * there it is drawn only up to the current step, a poll still in progress is hollow, a bell that has
+ * not rung is not shown, and a future-tree node says what its polls so far said.
  *
  * Everything is rendered here, as strings; the inline script only hides, shows and explains.
  */
-import { LABEL_WIDTH, LANE_HEIGHT, type Layout, laneY, layout, TIMER_ROWS } from "./layout.js";
+import {
+  BAR_MIN,
+  LABEL_WIDTH,
+  LANE_HEIGHT,
+  type Layout,
+  laneY,
+  layout,
+  TIMER_ROWS,
+} from "./layout.js";
 import { explainEvent, formatDuration, formatTime, narrate, type TimerInfo } from "./narrator.js";
 import type { Recording } from "./recording.js";
 import type { PlayedScene } from "./scene.js";
@@ -62,7 +72,7 @@ export function renderPage(played: readonly PlayedScene[], options: PageOptions 
 <body data-autoplay="${options.autoplay === true ? "1" : "0"}">
 <header><h1>🍳 Brigade kitchen</h1>${back}
 <p class="lead">Every bar is a real poll, every arrow a real wake, recorded from the runtime's instrumentation.</p>
-<p class="legend"><span class="k poll-p"></span>poll → Pending <span class="k poll-r"></span>poll → Ready <span class="k idle"></span>idle (set aside) <span class="k queued"></span>woken, queued <span class="k timer"></span>timer on the reactor <span class="arrow bell">⟶</span>wake by a bell, a promise or I/O <span class="arrow task">⟶</span>wake by a task</p>
+<p class="legend"><span class="k poll-p"></span>poll → Pending <span class="k poll-r"></span>poll → Ready <span class="k poll-o"></span>poll still running (replay) <span class="k idle"></span>idle (set aside) <span class="k queued"></span>woken, queued <span class="k timer"></span>timer on the reactor <span class="arrow bell">⟶</span>wake by a bell, a promise or I/O <span class="arrow task">⟶</span>wake by a task</p>
 ${nav.length > 1 ? `<nav>${nav.join("")}</nav>` : ""}</header>
 <main>
 ${sections.join("\n")}
@@ -77,6 +87,7 @@ ${sections.join("\n")}
 function renderTake(id: string, blurb: string, name: string, r: Recording): string {
   const l = layout(r);
   const tree = futureTree(r.entries);
+  const states = nodeStates(r);
   const clock = r.clock === "paused" ? "paused clock" : "real clock";
   return `<section class="take" id="${id}" data-scene="${esc(r.scene)}">
 <h2>${esc(name)}</h2>
@@ -91,13 +102,14 @@ function renderTake(id: string, blurb: string, name: string, r: Recording): stri
 <label><input type="checkbox" class="machinery" checked> machinery</label>
 </div>
 <div class="scroll">${renderSvg(l, r)}</div>
-${tree.length > 0 ? `<div class="tree"><h3>Future tree</h3>${tree.map(renderNode).join("")}</div>` : ""}
+${tree.length > 0 ? `<div class="tree"><h3>Future tree</h3>${tree.map((n) => renderNode(n, states)).join("")}</div>` : ""}
 ${renderStory(r)}
 </section>`;
 }
 
 function renderSvg(l: Layout, r: Recording): string {
   const info = eventTexts(r);
+  const afterLast = (r.entries.at(-1)?.seq ?? -1) + 1;
   const parts: string[] = [];
   parts.push(
     `<defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" fill="#e07a2f"/></marker></defs>`,
@@ -118,7 +130,7 @@ function renderSvg(l: Layout, r: Recording): string {
   for (const s of l.spans) {
     const y = laneY(laneIndex(l, s.task));
     parts.push(
-      `<line class="span ${s.kind}" data-seq="${s.seq}" x1="${s.x1}" x2="${s.x2}" y1="${y}" y2="${y}"><title>${s.kind === "idle" ? "idle: set aside, waiting for its pager" : "woken: waiting for the manager to poll it"}</title></line>`,
+      `<line class="span ${s.kind}" data-seq="${s.seq}" data-end="${s.endSeq}" data-x1="${s.x1}" data-x2="${s.x2}" data-min="0" x1="${s.x1}" x2="${s.x2}" y1="${y}" y2="${y}"><title>${s.kind === "idle" ? "idle: set aside, waiting for its pager" : "woken: waiting for the manager to poll it"}</title></line>`,
     );
   }
   for (const t of l.timers) {
@@ -126,14 +138,14 @@ function renderSvg(l: Layout, r: Recording): string {
     const text = info.get(t.seq) ?? `${formatDuration(t.duration)} timer`;
     const width = Math.max(2, t.x2 - t.x1);
     parts.push(
-      `<g class="timer ${t.ended}" data-seq="${t.seq}" data-info="${esc(`${text} (${t.ended})`)}"><rect x="${t.x1}" y="${y - 3.5}" width="${width}" height="7" rx="3"/>${width > 34 ? `<text class="timer-label" x="${t.x1 + 4}" y="${y + 3}">${esc(formatDuration(t.duration))}</text>` : ""}${t.ended === "fired" ? `<text x="${t.x2 - 5}" y="${y + 4}" class="bell">🔔</text>` : ""}<title>${esc(text)}</title></g>`,
+      `<g class="timer ${t.ended}" data-seq="${t.seq}" data-end="${t.endSeq}" data-info="${esc(`${text} (${t.ended})`)}"><rect data-x1="${t.x1}" data-x2="${t.x1 + width}" data-min="2" x="${t.x1}" y="${y - 3.5}" width="${width}" height="7" rx="3"/>${width > 34 ? `<text class="timer-label" x="${t.x1 + 4}" y="${y + 3}">${esc(formatDuration(t.duration))}</text>` : ""}${t.ended === "fired" ? `<text x="${t.x2 - 5}" y="${y + 4}" class="bell" data-seq="${t.endSeq}">🔔</text>` : ""}<title>${esc(text)}</title></g>`,
     );
   }
   for (const p of l.polls) {
     const y = laneY(laneIndex(l, p.task)) - 10;
     const text = `${info.get(p.seq) ?? "poll"} at ${formatDuration(p.at)}${p.endSeq >= 0 ? `\n${info.get(p.endSeq) ?? ""}` : ""}`;
     parts.push(
-      `<rect class="poll ${p.result}" data-seq="${p.seq}" data-task="${p.task}" data-info="${esc(text)}" x="${p.x}" y="${y}" width="${p.width}" height="20" rx="3"><title>${esc(text)}</title></rect>`,
+      `<rect class="poll ${p.result}" data-seq="${p.seq}" data-end="${p.endSeq < 0 ? afterLast : p.endSeq}" data-x1="${p.x}" data-x2="${p.x + p.width}" data-min="${BAR_MIN}" data-task="${p.task}" data-info="${esc(text)}" x="${p.x}" y="${y}" width="${p.width}" height="20" rx="3"><title>${esc(text)}</title></rect>`,
     );
   }
   for (const w of l.wakes) {
@@ -161,7 +173,9 @@ function renderSvg(l: Layout, r: Recording): string {
   }
   // As wide as the panel, or as the take if that is wider (then the panel scrolls); no viewBox, so
   // a short take is not stretched, and the lane backgrounds (100%) run to the panel's edge.
-  return `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="100%" height="${l.height}" style="min-width: ${l.width}px" data-label-width="${LABEL_WIDTH}">${parts.join("")}</svg>`;
+  // Where the replay has got to, on the x axis, for each entry: a shape still open is drawn to here.
+  const xs = [...l.xOfSeq].sort((a, b) => a[0] - b[0]);
+  return `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="100%" height="${l.height}" style="min-width: ${l.width}px" data-label-width="${LABEL_WIDTH}" data-xs="${esc(JSON.stringify(xs))}">${parts.join("")}</svg>`;
 }
 
 function laneIndex(l: Layout, task: number): number {
@@ -181,8 +195,41 @@ function eventTexts(r: Recording): Map<number, string> {
   return out;
 }
 
-function renderNode(n: TreeNode): string {
-  return `<div class="tree-node ${n.result}" data-seq="${n.firstSeq}"><div class="tree-label">${esc(n.label)}</div><div class="tree-status">${esc(nodeStatus(n))}</div>${n.children.length > 0 ? `<div class="tree-children">${n.children.map(renderNode).join("")}</div>` : ""}</div>`;
+/**
+ * What each watched future's status line said after each of its polls, as `[seq, text]` pairs by
+ * node: a replay shows the line of the last poll it has reached, not the future's final state.
+ */
+function nodeStates(r: Recording): Map<number, [number, string][]> {
+  const out = new Map<number, [number, string][]>();
+  const sofar = new Map<number, TreeNode>();
+  for (const e of r.entries) {
+    if (e.type !== "watch") continue;
+    let n = sofar.get(e.node);
+    if (n === undefined) {
+      n = {
+        node: e.node,
+        label: e.label,
+        polls: 0,
+        result: e.result,
+        doneAt: null,
+        firstSeq: e.seq,
+        children: [],
+      };
+      sofar.set(e.node, n);
+      out.set(e.node, []);
+    }
+    n.polls++;
+    n.result = e.result;
+    if (e.result !== "pending") n.doneAt = e.at;
+    out.get(e.node)!.push([e.seq, nodeStatus(n)]);
+  }
+  return out;
+}
+
+function renderNode(n: TreeNode, states: Map<number, [number, string][]>): string {
+  const steps = esc(JSON.stringify(states.get(n.node) ?? []));
+  const children = n.children.map((c) => renderNode(c, states)).join("");
+  return `<div class="tree-node ${n.result}" data-seq="${n.firstSeq}"><div class="tree-label">${esc(n.label)}</div><div class="tree-status" data-states="${steps}">${esc(nodeStatus(n))}</div>${n.children.length > 0 ? `<div class="tree-children">${children}</div>` : ""}</div>`;
 }
 
 function renderStory(r: Recording): string {
@@ -218,7 +265,7 @@ header { padding: 14px 22px 6px; border-bottom: 1px solid #e6dccb; background: #
 h1 { margin: 0; font-size: 20px; } h2 { margin: 0 0 2px; font-size: 17px; } h3 { margin: 8px 0 4px; font-size: 14px; }
 .lead, .blurb, .legend { margin: 4px 0; color: var(--muted); }
 .legend { font-size: 12px; } .k { display: inline-block; width: 16px; height: 9px; margin: 0 4px 0 10px; vertical-align: middle; border-radius: 2px; }
-.k.poll-p { background: var(--poll); } .k.poll-r { background: var(--ready); } .k.timer { background: var(--timer); }
+.k.poll-p { background: var(--poll); } .k.poll-o { background: #fff; border: 1.5px solid var(--poll); } .k.poll-r { background: var(--ready); } .k.timer { background: var(--timer); }
 .k.idle { border-top: 2px dashed var(--idle); height: 0; } .k.queued { border-top: 2px solid var(--queued); height: 0; } .arrow { margin: 0 4px 0 10px; font-weight: 700; } .arrow.bell { color: #e07a2f; } .arrow.task { color: #8e5bb5; } .clock { font-size: 12px; }
 nav { display: flex; flex-wrap: wrap; gap: 4px 12px; margin: 6px 0; font-size: 13px; }
 a { color: #9a4b12; } .back { float: right; }
@@ -236,6 +283,7 @@ svg.timeline { display: block; font-size: 11px; }
 rect.poll { fill: var(--poll); } rect.poll.ready { fill: var(--ready); } rect.poll.panic { fill: var(--panic); }
 rect.poll:hover, .timer:hover rect, path.wake:hover { filter: brightness(1.3); cursor: help; }
 .span { stroke-width: 2; } .span.idle { stroke: var(--idle); stroke-dasharray: 4 3; } .span.queued { stroke: var(--queued); }
+rect.poll.open { fill: #fff; stroke: var(--poll); stroke-width: 1.5; }
 .timer rect { fill: var(--timer); } .timer.cancelled rect { fill: #ccc; } .bell { font-size: 9px; }
 .timer-label { font-size: 8px; fill: #5a4020; }
 path.wake { fill: none; stroke: #e07a2f; stroke-width: 1.6; } path.wake.from-task { stroke: #8e5bb5; }
@@ -244,7 +292,7 @@ path.wake { fill: none; stroke: #e07a2f; stroke-width: 1.6; } path.wake.from-tas
 .now { outline: 2px solid #e07a2f; }
 .tree { margin: 8px 0; }
 .tree-node { display: inline-block; vertical-align: top; margin: 3px; padding: 4px 8px; border: 1.5px solid #8a7a66; border-radius: 6px; background: #fff; }
-.tree-node.ready { border-color: var(--ready); } .tree-label { font-weight: 600; } .tree-status { font-size: 12px; color: var(--muted); }
+.tree-node.ready { border-color: var(--ready); } .tree-node.open { border-color: #8a7a66; } .tree-label { font-weight: 600; } .tree-status { font-size: 12px; color: var(--muted); }
 .tree-children { display: flex; gap: 4px; margin-top: 4px; }
 ol.story { list-style: none; padding: 0; margin: 8px 0; font: 13px/1.5 ui-monospace, "DejaVu Sans Mono", monospace; }
 li.line { display: flex; gap: 12px; } li.line .t { color: var(--muted); min-width: 72px; text-align: right; }
@@ -269,6 +317,41 @@ const SCRIPT = `
   var autoplay = document.body.getAttribute("data-autoplay") === "1";
   document.querySelectorAll("section.take").forEach(function (sec) {
     var els = Array.prototype.slice.call(sec.querySelectorAll("[data-seq]"));
+    var svg = sec.querySelector("svg.timeline");
+    var xs = svg ? JSON.parse(svg.getAttribute("data-xs") || "[]") : [];
+    var shapes = Array.prototype.slice.call(sec.querySelectorAll("[data-x2]"));
+    var statuses = Array.prototype.slice.call(sec.querySelectorAll("[data-states]"));
+    // The x the replay has reached: that of the last drawn entry at or before limit.
+    function xAt(limit) {
+      var x = xs.length > 0 ? xs[0][1] : 0;
+      for (var i = 0; i < xs.length && xs[i][0] <= limit; i++) x = xs[i][1];
+      return x;
+    }
+    // A shape whose ending entry is not reached yet is drawn only up to the replay's x.
+    function grow(limit, whole) {
+      var now = xAt(limit);
+      shapes.forEach(function (el) {
+        var owner = el.closest("[data-end]");
+        var open = !whole && owner !== null && +owner.getAttribute("data-end") > limit;
+        var x1 = +el.getAttribute("data-x1");
+        var x2 = +el.getAttribute("data-x2");
+        if (open) x2 = Math.min(x2, Math.max(x1 + +el.getAttribute("data-min"), now));
+        if (el.tagName === "line") el.setAttribute("x2", String(x2));
+        else el.setAttribute("width", String(x2 - x1));
+        if (owner !== null) owner.classList.toggle("open", open);
+      });
+      statuses.forEach(function (el) {
+        var states = JSON.parse(el.getAttribute("data-states"));
+        var text = states.length > 0 ? states[0][1] : "";
+        var done = false;
+        for (var i = 0; i < states.length && states[i][0] <= limit; i++) {
+          text = states[i][1];
+          done = i === states.length - 1;
+        }
+        el.textContent = text;
+        el.parentNode.classList.toggle("open", !whole && !done);
+      });
+    }
     var seqs = Array.from(new Set(els.map(function (el) { return +el.getAttribute("data-seq"); }))).sort(function (a, b) { return a - b; });
     var range = sec.querySelector("input[type=range]");
     var info = sec.querySelector(".stepinfo");
@@ -284,6 +367,7 @@ const SCRIPT = `
         el.classList.toggle("later", s > limit);
         el.classList.toggle("now", s === limit && step < seqs.length && el.tagName === "LI");
       });
+      grow(limit, step >= seqs.length);
       range.value = String(step);
       info.textContent = "step " + step + " / " + seqs.length;
       sec.setAttribute("data-step", String(step));

@@ -4,10 +4,8 @@
  * are the same on every machine) or, with `--realtime`, on the real one.
  */
 
-import { asyncBlock } from "../coroutine/async-fn.js";
-import type { Future } from "../future/future.js";
 import type { RunOptions } from "../runtime/options.js";
-import { Runtime, run } from "../runtime/runtime.js";
+import { run } from "../runtime/runtime.js";
 import { Kitchen } from "./kitchen.js";
 import type { ClockMode, Entry, Recording } from "./recording.js";
 import type { Scene, Take } from "./scene.js";
@@ -57,7 +55,7 @@ export async function playTake(
   if (clock === "paused") options.clock = "paused";
   let failure: string | null = null;
   try {
-    await run(onTheClock(k, take.main(k)), options as RunOptions);
+    await run(take.main(k), options as RunOptions);
   } catch (e) {
     if (take.fails !== true) throw new SceneFailedError(scene.id, e);
     failure = describeError(e);
@@ -93,13 +91,4 @@ export async function playScene(scene: Scene, clock: ClockMode): Promise<Recordi
 export function describeError(e: unknown): string {
   if (e instanceof Error) return e.name === "Error" ? e.message : `${e.name}: ${e.message}`;
   return String(e);
-}
-
-/** The scene's main future, reading the clock of the runtime that polls it first. */
-function onTheClock<T>(k: Kitchen, main: Future<T>): Future<T> {
-  return asyncBlock(function* scene() {
-    const driver = Runtime.current().timeDriver;
-    k.attachClock(() => driver.now());
-    return yield* main;
-  });
 }

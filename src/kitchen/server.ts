@@ -78,7 +78,9 @@ export function serveKitchen(options: { port: number }): Promise<KitchenServer> 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
   if (req.method !== "GET" && req.method !== "HEAD") {
-    send(res, 405, "text/plain", "only GET here");
+    // A 405 must say what is allowed (RFC 9110, 15.5.6).
+    res.setHeader("allow", "GET, HEAD");
+    send(res, 405, "text/plain", "only GET and HEAD here");
     return;
   }
   if (path === "/") {

@@ -27,7 +27,9 @@ export default defineScene({
             yield* sleep(3000);
             return "Cocktail";
           });
-          k.say("   (select starts each poll at a random drink, so that neither is always first.)");
+          k.say(
+            "   (select picks a random drink to poll first, then takes turns, so neither always wins a tie.)",
+          );
           const first = yield* select(coffee, cocktail);
           k.say(`🥇 First drink served at ${clock(k)}: ${first.value}.`);
           k.say("   select handed back the other drink, still unfinished (rest).");
