@@ -392,7 +392,7 @@ class NextLine extends IoFuture<string | typeof DONE> {
   }
 
   /** For dumps and deadlock reports. */
-  [DESCRIBE](): Description {
+  override [DESCRIBE](): Description {
     return { label: "lines().next()", children: [this.lines] };
   }
 }

@@ -11,7 +11,9 @@
  * believed the socket could still wake somebody. Only the registration this future made is taken
  * back: another future on the same source may have parked since, and its waker stays.
  */
+
 import type { Context } from "../future/context.js";
+import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureBase } from "../future/future.js";
 import type { Poll } from "../future/poll.js";
 
@@ -94,6 +96,15 @@ export abstract class IoFuture<T> extends FutureBase<T> implements Disposable {
 
   /** One poll of the reader or writer. */
   protected abstract step(cx: Context): Poll<T>;
+
+  /**
+   * For dumps and deadlock reports: the operation, named as it was called ("writeAll()"), a leaf
+   * whose waker is the reader's or writer's own (not one Brigade cannot look into).
+   */
+  [DESCRIBE](): Description {
+    const name = this.constructor.name;
+    return { label: `${name.charAt(0).toLowerCase()}${name.slice(1)}()`, children: [] };
+  }
 
   poll(cx: Context): Poll<T> {
     const src = this.source;

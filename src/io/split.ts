@@ -2,7 +2,8 @@
  * split: one pipe, two handles. The read half and the write half of one reader-writer can be moved
  * to different tasks (a chat client reads in one chef's hands and writes in another's), which works
  * because the underlying object keeps a separate waker for each direction (as tokio's
- * `TcpStream::into_split`). The object itself is disposed when both halves have been disposed.
+ * `TcpStream::into_split`). The object itself is disposed when both halves have been disposed;
+ * disposing the write half alone sends no end (`shutdown(writeHalf)` does).
  * A half disposed while a future in another task is parked through it wakes that future (on a
  * `TcpStream` or a duplex end), which then fails with the half's `TypeError` (used after it was
  * disposed) instead of waiting for the peer's next event.
@@ -116,12 +117,15 @@ export class ReadHalf<T extends AsyncRead> extends Half<T> implements AsyncRead 
 }
 
 /**
- * The writing half from {@link split}.
+ * The writing half from {@link split}. Disposing it does not half-close the stream (tokio's
+ * `OwnedWriteHalf` does, on drop): the peer sees the end only once the reading half is gone too,
+ * or after `yield* shutdown(wr)`, which a disposal cannot wait for.
  *
  * @example
  * ```ts
  * const [rd, wr] = split(stream);
  * yield* writeAll(wr, bytes);
+ * yield* shutdown(wr); // the peer's read sees the end; rd still reads
  * ```
  */
 export class WriteHalf<T extends AsyncWrite> extends Half<T> implements AsyncWrite {
@@ -176,7 +180,7 @@ export class WriteHalf<T extends AsyncWrite> extends Half<T> implements AsyncWri
  * @example
  * ```ts
  * const [reader, writer] = split(socket);
- * spawn(copy(reader, process.stdoutWriter));
+ * spawn(copy(reader, otherSocket)); // what comes in goes on to the other socket
  * yield* writeAll(writer, hello);
  * ```
  */

@@ -7,7 +7,8 @@
  *
  * Both sources already spend the cooperative budget and keep their own waker, so the wrappers add
  * nothing per item but a call. A broadcast receiver that lagged throws its `RecvLaggedError` from
- * `pollNext`; the stream stays usable and goes on from the oldest message still kept.
+ * `pollNext`; the stream stays usable and goes on from the oldest message still kept (for a
+ * consumer in a task; a native `for await` ends at any error, and disposes the stream).
  */
 import type { Context } from "../future/context.js";
 import type { Poll } from "../future/poll.js";
@@ -61,7 +62,9 @@ class ReceiverStream<T> extends StreamBase<T> {
 }
 
 /**
- * The messages of a channel receiver as a stream, ending when every sender is gone.
+ * The messages of a channel receiver as a stream, ending when every sender is gone. A broadcast
+ * receiver's lag is thrown once and the stream goes on; a native `for await` over the stream ends
+ * there instead (it disposes a stream that throws): iterate the receiver itself to go on.
  *
  * @example
  * ```ts
