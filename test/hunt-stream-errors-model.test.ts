@@ -2,7 +2,8 @@
  * Stream adapters whose closures throw, against a model: arrays of items and errors. An adapter
  * that goes on after an error (`map`, `filter`, `filterMap`, `takeWhile`, `andThen`, `chunks`,
  * `take`, `skip`, `buffered`) hands the error out in place of the item and goes on with the next
- * one, and an error from upstream passes through it untouched; `take` and `skip` count items,
+ * one, and an error from upstream passes through it untouched (`chunks` first hands out the
+ * items it gathered before it, as a short chunk); `take` and `skip` count items,
  * not errors. fast-check builds random pipelines over random items from a source that answers
  * PENDING at random points; `next()` must give what the model computes, then `DONE` for good,
  * with the source disposed exactly once and never polled after. `collect()` over the same
@@ -141,8 +142,12 @@ function applyModel(entries: Entry[], ops: Op[]): Entry[] {
       case "chunksSum": {
         let chunk: number[] = [];
         for (const e of xs) {
-          if ("err" in e) out.push(e);
-          else {
+          if ("err" in e) {
+            // The items gathered before the error come out first, as a short chunk.
+            if (chunk.length > 0) out.push({ ok: chunk.reduce((a, b) => a + b, 0) });
+            chunk = [];
+            out.push(e);
+          } else {
             chunk.push(e.ok);
             if (chunk.length === op.n) {
               out.push({ ok: chunk.reduce((a, b) => a + b, 0) });

@@ -211,6 +211,8 @@ export class ZipStream<A, B> extends StreamBase<[A, B]> implements Cancellable {
 /** @internal */
 export class ChunksStream<T> extends Adapter<T, T[]> {
   private chunk: T[] = [];
+  /** An upstream error that came while a chunk was open: thrown after that chunk is handed out. */
+  private failed: { error: unknown } | null = null;
 
   constructor(
     upstream: Stream<T>,
@@ -220,9 +222,24 @@ export class ChunksStream<T> extends Adapter<T, T[]> {
   }
 
   pollNext(cx: Context): StreamPoll<T[]> {
+    const f = this.failed;
+    if (f !== null) {
+      this.failed = null;
+      throw f.error;
+    }
     for (;;) {
       const up = this.upstream;
-      const r = up === null ? DONE : up.pollNext(cx);
+      let r: StreamPoll<T>;
+      try {
+        r = up === null ? DONE : up.pollNext(cx);
+      } catch (e) {
+        // The items before the error come first, in order, as they would one by one.
+        if (this.chunk.length === 0) throw e;
+        this.failed = { error: e };
+        const partial = this.chunk;
+        this.chunk = [];
+        return partial;
+      }
       if (r === PENDING) return PENDING;
       if (r === DONE) {
         if (up !== null) this.end();

@@ -71,14 +71,16 @@ declare module "./stream.js" {
      */
     skip(n: number): StreamBase<T>;
     /**
-     * Arrays of `n` items; the last one may be shorter.
+     * Arrays of `n` items; the last one may be shorter, and so may one cut short by an error from
+     * upstream, which comes right after it (items keep their order around errors).
      * @example `iter([1, 2, 3]).chunks(2)` yields [1, 2], [3]
      */
     chunks(n: number): StreamBase<T[]>;
     /**
      * Arrays of up to `n` items: a chunk goes when it is full, or when its first item has waited
      * `ms` on the runtime's clock (tokio-stream's `chunks_timeout`), so a slow trickle is still
-     * batched and still delivered.
+     * batched and still delivered. An error from upstream cuts the open chunk short: it goes
+     * first, then the error.
      * @example `orders.chunksTimeout(50, 100)` yields batches of at most 50, none older than 100 ms
      */
     chunksTimeout(n: number, ms: number): StreamBase<T[]>;

@@ -156,6 +156,8 @@ export class ThrottleStream<T> extends TimedAdapter<T, T> {
 /** @internal `stream.chunksTimeout(n, ms)`. */
 export class ChunksTimeoutStream<T> extends TimedAdapter<T, T[]> {
   private chunk: T[] = [];
+  /** An upstream error that came while a chunk was open: thrown after that chunk is handed out. */
+  private failed: { error: unknown } | null = null;
 
   constructor(
     upstream: Stream<T>,
@@ -166,9 +168,23 @@ export class ChunksTimeoutStream<T> extends TimedAdapter<T, T[]> {
   }
 
   pollNext(cx: Context): StreamPoll<T[]> {
+    const f = this.failed;
+    if (f !== null) {
+      this.failed = null;
+      throw f.error;
+    }
     for (;;) {
       const up = this.upstream;
-      const r = up === null ? DONE : up.pollNext(cx);
+      let r: StreamPoll<T>;
+      try {
+        r = up === null ? DONE : up.pollNext(cx);
+      } catch (e) {
+        // The items before the error come first, in order, as they would one by one.
+        if (this.chunk.length === 0) throw e;
+        this.failed = { error: e };
+        this.disarm();
+        return this.flush()!;
+      }
       if (r === DONE) {
         if (up !== null) this.end();
         return this.flush() ?? DONE;
