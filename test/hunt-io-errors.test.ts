@@ -138,13 +138,15 @@ describe("error messages", () => {
     expect(e.code).toBe("ECONNREFUSED");
     // Before the fix: "connect to kitchen.test:N failed: " and nothing after it.
     expect(e.message).toBe(
-      `connect to kitchen.test:${closedPort} failed: connect ECONNREFUSED 127.0.0.1:${closedPort}; connect ECONNREFUSED 127.0.0.2:${closedPort}`,
+      `connect to kitchen.test:${closedPort} failed: nothing is listening there (connect ECONNREFUSED 127.0.0.1:${closedPort}; connect ECONNREFUSED 127.0.0.2:${closedPort})`,
     );
   });
 
   it("an error with no message and no attempts falls back to its code, then its name", () => {
     const coded = Object.assign(new Error(""), { code: "ECONNRESET" });
-    expect(IoError.from(coded, "read").message).toBe("read failed: ECONNRESET");
+    expect(IoError.from(coded, "read").message).toBe(
+      "read failed: the peer reset the connection (ECONNRESET)",
+    );
     expect(IoError.from(new TypeError(""), "read").message).toBe("read failed: TypeError");
   });
 });

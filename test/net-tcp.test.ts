@@ -377,6 +377,10 @@ describe("errors arrive as typed IoErrors at the awaiting future", () => {
               out.push("read ok");
             } catch (e) {
               out.push((e as IoError).kind);
+              // The message says which connection, and what the code means.
+              expect((e as IoError).message).toMatch(
+                /^tcp stream 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ failed: the peer reset the connection \(read ECONNRESET\)$/,
+              );
             }
             try {
               yield* conn.writeAll(new Uint8Array(10));

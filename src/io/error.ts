@@ -46,6 +46,19 @@ const KIND_OF_CODE: Record<string, IoErrorKind> = {
   EINVAL: "InvalidInput",
 };
 
+/** What the common codes mean, in words, ahead of Node's terse message. */
+const MEANING_OF_CODE: Record<string, string> = {
+  ECONNREFUSED: "nothing is listening there",
+  ECONNRESET: "the peer reset the connection",
+  ECONNABORTED: "the connection was aborted",
+  EPIPE: "the peer has closed the connection",
+  EADDRINUSE: "the address is already in use",
+  EHOSTUNREACH: "no route to the host",
+  ENETUNREACH: "no route to the network",
+  ETIMEDOUT: "the connection timed out",
+  ENOTFOUND: "the host name did not resolve",
+};
+
 /**
  * An I/O failure with a kind to match on.
  *
@@ -85,7 +98,13 @@ export class IoError extends Error {
     const code = (error as { code?: unknown } | null)?.code;
     const c = typeof code === "string" ? code : undefined;
     const kind = (c !== undefined ? KIND_OF_CODE[c] : undefined) ?? "Other";
-    return new IoError(kind, `${doing} failed: ${textOf(error, c)}`, { code: c, cause: error });
+    const meaning = c !== undefined ? MEANING_OF_CODE[c] : undefined;
+    const text = textOf(error, c);
+    return new IoError(
+      kind,
+      `${doing} failed: ${meaning === undefined ? text : `${meaning} (${text})`}`,
+      { code: c, cause: error },
+    );
   }
 }
 

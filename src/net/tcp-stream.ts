@@ -156,7 +156,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
       this.wakeWriter();
     });
     socket.on("error", (e) => {
-      this.error ??= IoError.from(e, "tcp stream");
+      this.error ??= IoError.from(e, `tcp stream ${this.describeEnds()}`);
       this.wakeReader();
       this.wakeWriter();
     });
@@ -498,6 +498,11 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
    */
   peerAddr(): SocketAddr {
     return this.peer ?? unknownAddress("peerAddr");
+  }
+
+  /** "127.0.0.1:51000 -> 127.0.0.1:4000", for error messages; `?` for an end not known. */
+  private describeEnds(): string {
+    return `${this.local === null ? "?" : String(this.local)} -> ${this.peer === null ? "?" : String(this.peer)}`;
   }
 
   /**
