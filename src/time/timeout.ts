@@ -11,7 +11,12 @@
 import { ambient } from "../future/ambient.js";
 import { CANCEL, CancellableFuture, type Cleanup, cancel, drop } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
-import { DESCRIBE, type Description } from "../future/describe.js";
+import {
+  awaitChains,
+  DESCRIBE,
+  type Description,
+  describeFuture,
+} from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, type FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
@@ -74,9 +79,13 @@ class Timeout<T> extends CancellableFuture<T> {
       return r;
     }
     if (this.delay.pollTimer(cx, false) === PENDING) return PENDING;
+    // Named before it is dropped: what it was waiting on when the deadline came.
+    const waiting = awaitChains(describeFuture(inner))[0]!.join(" → ");
     this.inner = null;
     drop(inner);
-    throw new TimeoutError(`${this.what}: the deadline passed before the future finished`);
+    throw new TimeoutError(
+      `${this.what}: the deadline passed before the future finished (it was waiting on: ${waiting})`,
+    );
   }
 
   private finish(): void {
