@@ -9,6 +9,7 @@ const inner = asyncFn(function* inner() {
   try {
     yield* pending();
   } finally {
+    // biome-ignore lint/correctness/noUnsafeFinally: a finally that throws, on purpose.
     throw new Error("first: inner finally");
   }
 });
@@ -22,6 +23,7 @@ async function causeOf(outerAwaits: boolean): Promise<string> {
         yield* inner();
       } finally {
         if (outerAwaits) yield* sleep(1);
+        // biome-ignore lint/correctness/noUnsafeFinally: a finally that throws, on purpose.
         throw new Error("second: outer finally");
       }
     }),

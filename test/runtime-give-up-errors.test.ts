@@ -23,6 +23,7 @@ describe("a cleanup given up on", () => {
             yield* fromPromise(() => new Promise<void>(() => {}));
           }
         } finally {
+          // biome-ignore lint/correctness/noUnsafeFinally: a finally that throws, on purpose.
           throw new Error("flush failed while closing");
         }
       }),

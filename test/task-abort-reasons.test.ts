@@ -51,8 +51,9 @@ describe("a cancelled task's JoinError says who cancelled it", () => {
       () => null,
       (err: JoinError) => err,
     );
-    expect(e?.message).toBe("task 'tart' was cancelled: its AbortSignal was aborted");
-    expect((e?.cause as Error).message).toBe("client went away");
+    expect(e).toBeInstanceOf(Error);
+    expect(e!.message).toBe("task 'tart' was cancelled: its AbortSignal was aborted");
+    expect((e!.cause as Error).message).toBe("client went away");
     await rt.shutdown();
   });
 

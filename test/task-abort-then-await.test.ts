@@ -17,6 +17,7 @@ describe("abort() from native code, then await handle", () => {
         try {
           yield* pending();
         } finally {
+          // biome-ignore lint/correctness/noUnsafeFinally: a finally that throws, on purpose.
           throw new Error("close failed");
         }
       }),

@@ -11,12 +11,7 @@
 import { ambient } from "../future/ambient.js";
 import { CANCEL, CancellableFuture, type Cleanup, cancel, drop } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
-import {
-  awaitChains,
-  DESCRIBE,
-  type Description,
-  describeFuture,
-} from "../future/describe.js";
+import { awaitChains, DESCRIBE, type Description, describeFuture } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, type FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
