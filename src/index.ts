@@ -73,6 +73,7 @@ export {
   once,
   type PollReceiver,
   receiverStream,
+  type ScanStep,
   type Stream,
   StreamBase,
   type StreamPoll,

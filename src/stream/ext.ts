@@ -17,9 +17,18 @@ import { assertFuture } from "../future/future.js";
 import { checkDuration } from "../time/instant.js";
 import { toAsyncIterable } from "./async-iter.js";
 import { BufferedStream, ForEachConcurrent } from "./buffered.js";
+import { ChainStream } from "./chain.js";
 import { ChunksStream, MergeStream, ZipStream } from "./combine.js";
 import { Fold, ForEach } from "./consume.js";
+import { FlattenUnorderedStream } from "./flatten-unordered.js";
 import { SkipStream, TakeStream, TakeUntilStream, TakeWhileStream } from "./limit.js";
+import {
+  EnumerateStream,
+  InspectStream,
+  type ScanStep,
+  ScanStream,
+  SkipWhileStream,
+} from "./stateful.js";
 import { assertStream, type Stream, StreamBase } from "./stream.js";
 import { ChunksTimeoutStream, ThrottleStream, TimeoutStream } from "./timed.js";
 import { AndThenStream, FilterMapStream, MapStream, SKIP } from "./transform.js";
@@ -109,6 +118,57 @@ declare module "./stream.js" {
      */
     zip<U>(other: Stream<U>): StreamBase<[T, U]>;
     /**
+     * Each item passed on unchanged after `f` has looked at it (a log line, a counter). A throw
+     * from `f` is handed out in place of the item, which is dropped; the stream goes on.
+     * @example `orders.inspect((o) => console.log("order", o.id))` yields the orders
+     */
+    inspect(f: (item: T) => unknown): StreamBase<T>;
+    /**
+     * Each item with its position, from 0: `[index, item]`. Errors pass through uncounted.
+     * @example `iter(["a", "b"]).enumerate()` yields [0, "a"], [1, "b"]
+     */
+    enumerate(): StreamBase<[number, T]>;
+    /**
+     * A running state: `f(state, item)` returns `[nextState, out]` to hand out `out`, or
+     * `undefined` (or `DONE`) to end the stream there, as futures-rs' scan ends on `None`. A plain
+     * function, like `filterMap`'s and `takeWhile`'s, rather than futures-rs' future of an
+     * `Option` (an async step per item is `andThen`'s job); `undefined` means "no item" as it does
+     * for `filterMap`, and here there is none ever after. The state goes in and comes back out
+     * because a JavaScript function cannot change a number it was given in place, as Rust's
+     * `&mut S` can. The item that ended it is dropped (OWNED), as `takeWhile` drops the one that
+     * stopped it. A throw from `f` is handed out in place of the item, the state unchanged.
+     * @example `iter([1, 2, 3]).scan(0, (sum, x) => [sum + x, sum + x])` yields 1, 3, 6
+     */
+    scan<S, U>(init: S, f: (state: S, item: T) => ScanStep<S, U>): StreamBase<U>;
+    /**
+     * Drops items while `pred` holds; from the first item for which it fails, every item passes
+     * (`pred` is not called again).
+     * @example `iter([1, 2, 5, 1]).skipWhile((x) => x < 3)` yields 5, 1
+     */
+    skipWhile(pred: (item: T) => boolean): StreamBase<T>;
+    /**
+     * Every item of this stream, then every item of `other` (not polled before this one ends).
+     * @example `iter([1, 2]).chain(iter([3]))` yields 1, 2, 3
+     */
+    chain(other: Stream<T>): StreamBase<T>;
+    /**
+     * For a stream of streams: their items merged as they come, from at most `limit` inner
+     * streams at once (an integer of at least 1, or `undefined` or `Infinity` for no limit);
+     * futures-rs' `flatten_unordered`. Only the inner streams that were woken are polled, one that
+     * is always ready cannot starve the others, and the outer stream is not pulled while `limit`
+     * are in flight. An inner stream's error is handed out as an item and that stream is dropped;
+     * the outer stream's error likewise (the inner streams in flight are still drained).
+     * @example `streamsOfLines.flattenUnordered(100)` yields lines from up to 100 streams at once
+     */
+    flattenUnordered<U>(this: StreamBase<Stream<U>>, limit: number | undefined): StreamBase<U>;
+    /**
+     * Each item through `f` to an inner stream, whose items are merged as they come, from at most
+     * `limit` at once (see `flattenUnordered`); futures-rs' `flat_map_unordered`. A throw from `f`
+     * (or a value of `f` that is not a stream) is handed out in place of that item only.
+     * @example `listener.incoming().flatMapUnordered(100, (conn) => new BufReader(conn).lines())`
+     */
+    flatMapUnordered<U>(limit: number | undefined, f: (item: T) => Stream<U>): StreamBase<U>;
+    /**
      * A future of the last accumulator, after `f` has seen every item.
      * @example `yield* iter([1, 2, 3]).fold(0, (a, x) => a + x)` is 6
      */
@@ -178,6 +238,13 @@ function checkCount(n: unknown, where: string, min: number, orElse = ""): number
   return n;
 }
 
+/** A concurrency limit: an integer of at least 1, or `undefined` or `Infinity` for none. */
+function checkLimit(limit: unknown, where: string): number {
+  return limit === undefined || limit === Number.POSITIVE_INFINITY
+    ? Number.POSITIVE_INFINITY
+    : checkCount(limit, where, 1, " (undefined or Infinity for no limit)");
+}
+
 type AnyStream = StreamBase<any>;
 
 const methods = {
@@ -189,7 +256,15 @@ const methods = {
     checkFn(pred, "stream.filter(pred): pred");
     // A rejected item is dropped, as Rust's filter drops it: disposed if it has one owner (OWNED).
     return new FilterMapStream(this, (x) => {
-      if (pred(x)) return x;
+      let keep: boolean;
+      try {
+        keep = pred(x);
+      } catch (e) {
+        // The predicate only looked at the item (Rust's `&T`): failing, it drops it all the same.
+        disposeOwned(x);
+        throw e;
+      }
+      if (keep) return x;
       disposeOwned(x);
       return SKIP;
     });
@@ -239,6 +314,42 @@ const methods = {
   zip(this: AnyStream, other: Stream<unknown>) {
     assertStream(other, "stream.zip(other): other");
     return new ZipStream(this, other);
+  },
+  inspect(this: AnyStream, f: (item: unknown) => unknown) {
+    checkFn(f, "stream.inspect(f): f");
+    return new InspectStream(this, f);
+  },
+  enumerate(this: AnyStream) {
+    return new EnumerateStream(this);
+  },
+  scan(
+    this: AnyStream,
+    init: unknown,
+    f: (state: unknown, item: unknown) => ScanStep<unknown, unknown>,
+  ) {
+    checkFn(f, "stream.scan(init, f): f");
+    return new ScanStream(this, init, f);
+  },
+  skipWhile(this: AnyStream, pred: (item: unknown) => boolean) {
+    checkFn(pred, "stream.skipWhile(pred): pred");
+    return new SkipWhileStream(this, pred);
+  },
+  chain(this: AnyStream, other: Stream<unknown>) {
+    assertStream(other, "stream.chain(other): other");
+    return new ChainStream(this, other);
+  },
+  flattenUnordered(this: AnyStream, limit: number | undefined) {
+    const n = checkLimit(limit, "stream.flattenUnordered(limit): limit");
+    return new FlattenUnorderedStream(this, n, null, "flattenUnordered");
+  },
+  flatMapUnordered(
+    this: AnyStream,
+    limit: number | undefined,
+    f: (item: unknown) => Stream<unknown>,
+  ) {
+    const n = checkLimit(limit, "stream.flatMapUnordered(limit, f): limit");
+    checkFn(f, "stream.flatMapUnordered(limit, f): f");
+    return new FlattenUnorderedStream(this, n, f, "flatMapUnordered");
   },
   fold(this: AnyStream, init: unknown, f: (acc: unknown, item: unknown) => unknown) {
     checkFn(f, "stream.fold(init, f): f");

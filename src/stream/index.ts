@@ -8,6 +8,7 @@ export { fromAsyncIterable, toAsyncIterable } from "./async-iter.js";
 export { type EventSource, fromEvent } from "./from-event.js";
 export { FuturesUnordered } from "./futures-unordered.js";
 export { empty, iter, once, streamPollFn } from "./sources.js";
+export type { ScanStep } from "./stateful.js";
 export {
   assertStream,
   DONE,
