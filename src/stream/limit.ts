@@ -49,7 +49,15 @@ export class TakeWhileStream<T> extends Adapter<T, T> {
     const r = up.pollNext(cx);
     if (r === PENDING) return PENDING;
     if (r === DONE) return this.end();
-    if (!this.pred(r)) {
+    let keep: boolean;
+    try {
+      keep = this.pred(r);
+    } catch (e) {
+      // The predicate only looked at the item (Rust's `&T`): failing, it drops it all the same.
+      disposeOwned(r);
+      throw e;
+    }
+    if (!keep) {
       // The item that stopped it is dropped: disposed if it has one owner (OWNED).
       disposeOwned(r);
       return this.end();
