@@ -11,7 +11,7 @@
 import { ambient } from "../future/ambient.js";
 import { CANCEL, CancellableFuture, type Cleanup, cancel, drop } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
-import { awaitChains, DESCRIBE, type Description, describeFuture } from "../future/describe.js";
+import { DESCRIBE, type Describable, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, type FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
@@ -75,11 +75,11 @@ class Timeout<T> extends CancellableFuture<T> {
     }
     if (this.delay.pollTimer(cx, false) === PENDING) return PENDING;
     // Named before it is dropped: what it was waiting on when the deadline came.
-    const waiting = awaitChains(describeFuture(inner))[0]!.join(" → ");
+    const waiting = firstChain(inner);
     this.inner = null;
     drop(inner);
     throw new TimeoutError(
-      `${this.what}: the deadline passed before the future finished (it was waiting on: ${waiting})`,
+      `${this.what}: the deadline passed before the future finished${waiting === null ? "" : ` (it was waiting on: ${waiting})`}`,
     );
   }
 
@@ -98,6 +98,31 @@ class Timeout<T> extends CancellableFuture<T> {
   [DESCRIBE](): Description {
     return { label: this.what, children: this.inner === null ? [] : [this.inner] };
   }
+}
+
+/**
+ * The first await chain under `future` ("fetchFlour → mutex 'pantry'..."), following only the
+ * first child at each step, so its cost is the depth and not the size of the tree; `null` if a
+ * future's `[DESCRIBE]` throws (the timeout must still fire and drop it).
+ */
+function firstChain(future: unknown): string | null {
+  const labels: string[] = [];
+  let node: unknown = future;
+  try {
+    for (let depth = 0; depth < 32 && node !== null && typeof node === "object"; depth++) {
+      const describe = (node as Partial<Describable>)[DESCRIBE];
+      if (describe === undefined) {
+        labels.push((node as object).constructor?.name ?? "future");
+        break;
+      }
+      const d = describe.call(node);
+      labels.push(d.label);
+      node = d.children[0] ?? null;
+    }
+  } catch {
+    return null;
+  }
+  return labels.join(" → ");
 }
 
 /**
