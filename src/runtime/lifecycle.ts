@@ -106,7 +106,7 @@ export function beginShutdown(rt: Runtime): void {
   const outerSpawner = spawnerAmbient.current;
   spawnerAmbient.current = rt;
   try {
-    for (const t of rt.liveTasks()) if (!t.isCleanup) t.abort(BY_SHUTDOWN);
+    for (const t of rt.liveTasks()) if (!t.isCleanup) t.abortAs(BY_SHUTDOWN);
   } finally {
     spawnerAmbient.current = outerSpawner;
   }

@@ -393,7 +393,7 @@ export class Runtime {
     if (this.probe !== null || this.options.spawnLocations) this.announce(task);
     this.admit(task);
     if (signal !== undefined) linkSignal(this, task, signal);
-    if (this.lifecycle !== OPEN) task.abort(SPAWNED_IN_SHUTDOWN);
+    if (this.lifecycle !== OPEN) task.abortAs(SPAWNED_IN_SHUTDOWN);
     return task;
   }
 

@@ -140,7 +140,7 @@ export class JoinSet<T> implements Disposable {
     if (task.isFinished()) this.memberFinished(task);
     else {
       task.joinWaker = new MemberWaker(this, task) as unknown as Waker;
-      if (this.shuttingDown > 0) task.abort(BY_SET_SHUTDOWN);
+      if (this.shuttingDown > 0) task.abortAs(BY_SET_SHUTDOWN);
     }
     return task.abortHandle();
   }
@@ -378,7 +378,7 @@ export class JoinSet<T> implements Disposable {
 
   /** @internal abort every member, `why` (a code from abort-why.ts) saying who did. */
   abortMembers(why: number): void {
-    for (const task of [...this.members]) task.abort(why);
+    for (const task of [...this.members]) task.abortAs(why);
   }
 
   /**
@@ -418,7 +418,7 @@ export class JoinSet<T> implements Disposable {
     // panic in its cleanup is reported as unobserved), then aborted. Both steps are idempotent: a
     // finally block that aborts another member during the loop does no harm.
     this.detachAll();
-    for (const task of tasks) task.abort(BY_SET_DISPOSED);
+    for (const task of tasks) task.abortAs(BY_SET_DISPOSED);
   }
 }
 

@@ -383,11 +383,19 @@ export class Task<T> extends Context {
 
   /**
    * Cancel the task: its future is torn down at once (its `finally` blocks run), even while it
-   * waits. A task aborted from inside its own poll is torn down when that poll returns. `why` is a
-   * code from abort-why.ts, for the `JoinError`'s message: the runtime passes its own
-   * ("the runtime shut down").
+   * waits. A task aborted from inside its own poll is torn down when that poll returns. This is
+   * the handle's `abort()`: whatever it is called with (`emitter.once("close", h.abort.bind(h))`
+   * passes an argument) it says the handle aborted the task.
    */
-  abort(why: number = BY_HANDLE): void {
+  abort(): void {
+    this.abortAs(BY_HANDLE);
+  }
+
+  /**
+   * @internal abort, `why` (a code from abort-why.ts) saying who did, for the `JoinError`'s
+   * message: the runtime passes its own ("the runtime shut down").
+   */
+  abortAs(why: number): void {
     let s = this.state;
     if ((s & (COMPLETE | CANCELLING | CANCEL_REQUESTED)) !== 0) return;
     // The first abort says why (the JoinError's message): once begun, later ones change nothing.
@@ -482,7 +490,7 @@ export class Task<T> extends Context {
     // earlier abort (the handle's, a shutdown's) is being carried out aborts nothing.
     if ((this.state & (COMPLETE | CANCELLING | CANCEL_REQUESTED)) !== 0) return;
     this.extras().abortReason = signal.reason;
-    this.abort(BY_SIGNAL);
+    this.abortAs(BY_SIGNAL);
   }
 
   private finishCancelled(): void {
