@@ -52,3 +52,37 @@ describe("joinAll over an iterable that gives something other than distinct futu
     expect(conn.closed).toBe(true);
   });
 });
+
+describe("collect() drops what a re-iterable collection holds when an item fails the check", () => {
+  it("joinAll(a Set with a future and a non-future) throws, and the future the caller's Set still holds is left alone, as for an array", () => {
+    const conn = new Conn();
+    const f = ready(conn);
+    const set = new Set<unknown>([f, 42]);
+    expect(() => joinAll(set as Set<never>)).toThrow(TypeError);
+    // Today: f is dropped (its output disposed) although the caller still holds it in `set`,
+    // while the same mistake with an array leaves it alone.
+    expect(conn.closed).toBe(false);
+  });
+
+  it("selectAll(map.values()) with a non-future leaves the map's futures alone", () => {
+    const conn = new Conn();
+    const f = ready(conn);
+    const pending = new Map<string, unknown>([
+      ["a", f],
+      ["b", "not a future"],
+    ]);
+    expect(() => selectAll(pending.values() as never)).toThrow(TypeError);
+    expect(conn.closed).toBe(false);
+  });
+
+  it("a generator that yields a Disposable that is not a future: the check fails, and the non-future is not disposed (not the combinator's)", () => {
+    const guard = new Conn();
+    function* gives() {
+      yield ready(1);
+      yield guard as never;
+    }
+    expect(() => joinAll(gives())).toThrow(TypeError);
+    // Today: dropAll disposes every item, the guard included.
+    expect(guard.closed).toBe(false);
+  });
+});

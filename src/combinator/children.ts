@@ -67,12 +67,13 @@ export function disposeOutputs(outputs: unknown[]): void {
 }
 
 /**
- * The futures of an iterable, as a list the combinator owns, checked by `check`. If the iterable
+ * The futures of an iterable, as a list the combinator owns, checked by `check`. If a generator
  * throws half way, or what it gave fails the check (a non-future, the same future twice), the
- * futures it had already given are the combinator's and nobody else's (the caller never held the
- * list), so they are dropped, each on its own, as Rust drops what `join_all` had collected when the
- * iterator panics; the iterable's or the check's error is what is thrown. An array stays its
- * caller's: nothing in it is dropped. An infinite iterable never ends, as it would not in Rust.
+ * futures it had already made are the combinator's and nobody else's (the caller never held them),
+ * so they are dropped, each on its own, as Rust drops what `join_all` had collected when the
+ * iterator panics; the generator's or the check's error is what is thrown. Any other iterable (an
+ * array, a `Set`, a `Map`'s values) may still be its caller's: nothing in it is dropped, nor is an
+ * item that is not a future at all. An infinite iterable never ends, as it would not in Rust.
  *
  * @example
  * ```ts
@@ -85,13 +86,15 @@ export function collect<T>(futures: Iterable<T>, what: string, check: (list: T[]
     check(copy);
     return copy;
   }
+  const made = Object.prototype.toString.call(futures) === "[object Generator]";
   const list: T[] = [];
   try {
     for (const f of futures) list.push(f);
     check(list);
   } catch (e) {
+    if (!made) throw e;
     try {
-      dropAll(list);
+      dropAll(list.filter(isFuture));
     } catch (d) {
       throw new AggregateError(
         [e, d],
@@ -101,4 +104,9 @@ export function collect<T>(futures: Iterable<T>, what: string, check: (list: T[]
     throw e;
   }
   return list;
+}
+
+/** Whether `x` is a future (it can be polled): only futures are dropped (see {@link collect}). */
+function isFuture(x: unknown): boolean {
+  return typeof (x as { poll?: unknown } | null)?.poll === "function";
 }
