@@ -312,6 +312,9 @@ class LineAssembler {
 }
 
 class ReadLine extends IoFuture<string | null> {
+  protected what(): string {
+    return "readLine()";
+  }
   private readonly line: LineAssembler;
   constructor(
     private readonly reader: BufReader,
@@ -381,6 +384,9 @@ class Lines extends StreamBase<string> {
 }
 
 class NextLine extends IoFuture<string | typeof DONE> {
+  protected what(): string {
+    return "lines().next()";
+  }
   constructor(
     private readonly lines: Lines,
     reader: BufReader,

@@ -97,13 +97,15 @@ export abstract class IoFuture<T> extends FutureBase<T> implements Disposable {
   /** One poll of the reader or writer. */
   protected abstract step(cx: Context): Poll<T>;
 
+  /** The operation, named as it was called ("writeAll()"): a literal, which a minifier keeps. */
+  protected abstract what(): string;
+
   /**
-   * For dumps and deadlock reports: the operation, named as it was called ("writeAll()"), a leaf
-   * whose waker is the reader's or writer's own (not one Brigade cannot look into).
+   * For dumps and deadlock reports: the operation, a leaf whose waker is the reader's or writer's
+   * own (not one Brigade cannot look into).
    */
   [DESCRIBE](): Description {
-    const name = this.constructor.name;
-    return { label: `${name.charAt(0).toLowerCase()}${name.slice(1)}()`, children: [] };
+    return { label: this.what(), children: [] };
   }
 
   poll(cx: Context): Poll<T> {

@@ -16,6 +16,9 @@ import { IoFuture } from "./io-future.js";
 import { type AsyncRead, assertBuffer, assertReader } from "./traits.js";
 
 class Read extends IoFuture<number> {
+  protected what(): string {
+    return "read()";
+  }
   constructor(
     private readonly reader: AsyncRead,
     private readonly buf: Uint8Array,
@@ -45,6 +48,9 @@ export function read(reader: AsyncRead, buf: Uint8Array): FutureBase<number> & D
 }
 
 class ReadExact extends IoFuture<void> {
+  protected what(): string {
+    return "readExact()";
+  }
   private filled = 0;
   constructor(
     private readonly reader: AsyncRead,
@@ -86,6 +92,9 @@ export function readExact(reader: AsyncRead, buf: Uint8Array): FutureBase<void> 
 }
 
 class ReadToEnd extends IoFuture<Uint8Array> {
+  protected what(): string {
+    return "readToEnd()";
+  }
   private buf = new Uint8Array(8192);
   private filled = 0;
   constructor(private readonly reader: AsyncRead) {

@@ -15,6 +15,9 @@ import { IoFuture } from "./io-future.js";
 import { type AsyncWrite, assertBuffer, assertWriter } from "./traits.js";
 
 class Write extends IoFuture<number> {
+  protected what(): string {
+    return "write()";
+  }
   constructor(
     private readonly writer: AsyncWrite,
     private readonly buf: Uint8Array,
@@ -42,6 +45,9 @@ export function write(writer: AsyncWrite, buf: Uint8Array): FutureBase<number> &
 }
 
 class WriteAll extends IoFuture<void> {
+  protected what(): string {
+    return "writeAll()";
+  }
   private written = 0;
   constructor(
     private readonly writer: AsyncWrite,
@@ -81,6 +87,9 @@ export function writeAll(writer: AsyncWrite, buf: Uint8Array): FutureBase<void> 
 }
 
 class Flush extends IoFuture<void> {
+  protected what(): string {
+    return "flush()";
+  }
   constructor(private readonly writer: AsyncWrite) {
     super(writer);
   }
@@ -104,6 +113,9 @@ export function flush(writer: AsyncWrite): FutureBase<void> & Disposable {
 }
 
 class Shutdown extends IoFuture<void> {
+  protected what(): string {
+    return "shutdown()";
+  }
   constructor(private readonly writer: AsyncWrite) {
     super(writer);
   }
