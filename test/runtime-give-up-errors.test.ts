@@ -45,3 +45,51 @@ describe("a cleanup given up on", () => {
     );
   });
 });
+
+describe("the cleanups of a dropped join, given up on after one of them had already failed", () => {
+  it("a timeout drops joinAll(a, b); a's cleanup throws after 1 ms, b's never ends; the shutdown gives up: a's error is reported", async () => {
+    const { joinAll } = await import("../src/combinator/join-all.js");
+    const { timeout } = await import("../src/time/timeout.js");
+    const { sleep } = await import("../src/time/sleep.js");
+    const errors: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => {
+      errors.push(a.map(String).join(" "));
+    });
+    const rt = new Runtime();
+    const a = asyncBlock(function* () {
+      try {
+        yield* pending();
+      } finally {
+        yield* sleep(1);
+        // biome-ignore lint/correctness/noUnsafeFinally: a finally that throws, on purpose.
+        throw new Error("a's cleanup failed");
+      }
+    });
+    const b = asyncBlock(function* () {
+      try {
+        yield* pending();
+      } finally {
+        yield* fromPromise(() => new Promise<void>(() => {}));
+      }
+    });
+    const h = rt.spawn(
+      asyncBlock(function* () {
+        try {
+          yield* timeout(5, joinAll([a, b]));
+        } catch {
+          // the TimeoutError: the join's cleanups go on as a detached task
+        }
+        return "timed out";
+      }),
+    );
+    expect(await h).toBe("timed out");
+    // a's cleanup has thrown by now (recorded in AllCleanups.errors, waiting for b).
+    await new Promise((r) => setTimeout(r, 30));
+    const shut = await rt.shutdown({ timeout: 10 }).then(
+      () => "ok",
+      (e: Error) => `${e.name}: ${e.message}`,
+    );
+    // Today: AllCleanups[Symbol.dispose] throws only what the disposals threw, not `this.errors`.
+    expect([shut, ...errors].join("\n")).toContain("a's cleanup failed");
+  });
+});

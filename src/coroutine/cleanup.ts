@@ -60,10 +60,15 @@ export class CoroutineCleanup extends FutureBase<void> implements Cleanup {
     ambient.abandoning = true;
     ambient.teardownFailure = null;
     let failed: { error: unknown } | null = null;
+    // What a finally threw before the teardown was given up on comes first.
+    const errors: unknown[] = this.failure === null ? [] : [this.failure.error];
+    this.failure = null;
     try {
       for (let i = 0; i < MAX_NESTED_FINALLY; i++) {
         if (this.body.return(undefined).done === true) break;
       }
+    } catch (e) {
+      errors.push(e);
     } finally {
       // What an inner finally threw on the way out is thrown to whoever gave up (Task.abandon).
       failed = ambient.teardownFailure as { error: unknown } | null;
@@ -74,7 +79,11 @@ export class CoroutineCleanup extends FutureBase<void> implements Cleanup {
       this.awaiting = null;
       this.coroutine.markCancelled();
     }
-    if (failed !== null) throw failed.error;
+    if (failed !== null) errors.splice(errors.length === 0 ? 0 : 1, 0, failed.error);
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) {
+      throw new AggregateError(errors, `${errors.length} finally blocks threw while tearing down`);
+    }
   }
 
   [DESCRIBE](): Description {

@@ -223,7 +223,9 @@ class AllCleanups extends FutureBase<void> implements Cleanup, Disposable {
    * threw on the way out is thrown afterwards, for the one who gave up to report.
    */
   [Symbol.dispose](): void {
-    let errors: unknown[] | null = null;
+    // What the cleanups that already ended by throwing threw comes first.
+    let errors: unknown[] | null = this.errors;
+    this.errors = null;
     for (let i = 0; i < this.rest.length; i++) {
       const c = this.rest[i];
       this.rest[i] = null;
