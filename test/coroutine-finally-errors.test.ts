@@ -51,3 +51,51 @@ describe("two finally blocks of one torn-down body both throw", () => {
     expect(await causeOf(true)).toContain("first: inner finally");
   });
 });
+
+const innermost = asyncFn(function* innermost() {
+  try {
+    yield* pending();
+  } finally {
+    // biome-ignore lint/correctness/noUnsafeFinally: a finally that throws, on purpose.
+    throw new Error("one: innermost finally");
+  }
+});
+
+const middle = asyncFn(function* middle() {
+  try {
+    yield* innermost();
+  } finally {
+    // biome-ignore lint/correctness/noUnsafeFinally: a finally that throws, on purpose.
+    throw new Error("two: middle finally");
+  }
+});
+
+describe("three nested finally blocks of one torn-down task all throw", () => {
+  it("the task is aborted: its JoinError's cause names all three errors, and says three", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const h = rt.spawn(
+      asyncBlock(function* () {
+        try {
+          yield* middle();
+        } finally {
+          // biome-ignore lint/correctness/noUnsafeFinally: a finally that throws, on purpose.
+          throw new Error("three: outer finally");
+        }
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    h.abort();
+    const cause = await Promise.resolve(h).then(
+      () => null,
+      (e: JoinError) => e.cause,
+    );
+    await rt.shutdown();
+    const text =
+      cause instanceof AggregateError
+        ? `${cause.message}: ${cause.errors.map((x: Error) => x.message).join(" + ")}`
+        : String(cause);
+    expect(text).toBe(
+      "3 finally blocks threw while tearing down: one: innermost finally + two: middle finally + three: outer finally",
+    );
+  });
+});

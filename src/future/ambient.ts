@@ -111,10 +111,30 @@ export function wakeAs(source: unknown, waker: { wake(): void }): void {
 /**
  * A `finally` threw (or a dispose did) while an inner future was being torn down under a `yield*`.
  * Thrown there, the error would land in the outer async fn's `catch` and its body would run on, a
- * cancelled task resuming its own code. So it is kept (the first one), the unwinding goes on
- * outward, and the driver of the teardown throws it at the end (`CoroutineCleanup`,
- * `Coroutine.tearDown`): a panic during drop, reported as one.
+ * cancelled task resuming its own code. So it is kept, the unwinding goes on outward, and the
+ * driver of the teardown throws it at the end (`CoroutineCleanup`, `Coroutine.tearDown`): a panic
+ * during drop, reported as one. A later one joins it: several are a {@link TeardownErrors}.
  */
 export function recordTeardownFailure(error: unknown): void {
-  if (ambient.teardownFailure === null) ambient.teardownFailure = { error };
+  const f = ambient.teardownFailure;
+  if (f === null) ambient.teardownFailure = { error };
+  else f.error = teardownErrors(f.error, error);
+}
+
+/** The errors of several `finally` blocks that threw while one future was torn down, in order. */
+export class TeardownErrors extends AggregateError {
+  override name = "TeardownErrors";
+}
+
+/**
+ * `earlier` (one error, or the errors so far) and `later`, as one error: nothing is lost.
+ *
+ * @example
+ * ```ts
+ * throw teardownErrors(first.error, e); // "2 finally blocks threw while tearing down"
+ * ```
+ */
+export function teardownErrors(earlier: unknown, later: unknown): TeardownErrors {
+  const all = earlier instanceof TeardownErrors ? [...earlier.errors, later] : [earlier, later];
+  return new TeardownErrors(all, `${all.length} finally blocks threw while tearing down`);
 }

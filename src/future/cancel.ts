@@ -16,7 +16,7 @@
  *
  * Nothing is ever cut short: Effection's issue #1190 is what happens otherwise.
  */
-import { ambient, hostOf, recordTeardownFailure } from "./ambient.js";
+import { ambient, hostOf, recordTeardownFailure, teardownErrors } from "./ambient.js";
 import type { Context } from "./context.js";
 import { DESCRIBE, type Description } from "./describe.js";
 import type { Future, Suspend } from "./future.js";
@@ -146,7 +146,7 @@ function throwAll(errors: unknown[], what: string): never {
  * ```
  */
 export function bothFailed(earlier: unknown, later: unknown): AggregateError {
-  return new AggregateError([earlier, later], "2 finally blocks threw while tearing down");
+  return teardownErrors(earlier, later);
 }
 
 /**
