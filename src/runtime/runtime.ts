@@ -476,8 +476,9 @@ export class Runtime {
   cleanupLeftFailed(task: Task<any>, error: unknown): void {
     if (this.options.unhandledPanic === "ignore") return;
     const detail = error instanceof Error && error.stack ? error.stack : String(error);
+    const who = task.isCleanup ? "the cleanup of a dropped future" : `task '${task.name}'`;
     console.error(
-      `brigade: task '${task.name}' was given up on while cleaning up, and a finally block threw as it was left: ${detail}`,
+      `brigade: ${who} was given up on while cleaning up, and a finally block threw as it was left: ${detail}`,
     );
   }
 
