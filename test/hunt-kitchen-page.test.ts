@@ -135,3 +135,46 @@ describe("the timeline player (order scene) shows only what has happened", () =>
     ]);
   });
 });
+
+describe("the timeline player's hover texts while stepping (order scene)", () => {
+  it("at the step where the first timer is registered, hovering it does not say it fired yet", async () => {
+    const reg = recording.entries.find(
+      (e) => e.type === "event" && e.event.kind === "timer-register",
+    )!;
+    await stepTo(reg.seq);
+    const hover = await page.$eval(
+      `section.take g.timer[data-seq="${reg.seq}"]`,
+      (g) => `${g.getAttribute("data-info")} | ${g.querySelector("title")?.textContent}`,
+    );
+    expect(hover).not.toMatch(/fired|cancelled/);
+    expect(hover).toMatch(/set, not rung yet/);
+  });
+
+  it("at the step where the last poll has started, hovering its (hollow) bar does not tell its result", async () => {
+    const start = recording.entries
+      .filter((e) => e.type === "event" && e.event.kind === "poll-start")
+      .at(-1)!;
+    await stepTo(start.seq);
+    const hover = await page.$eval(
+      `section.take rect.poll[data-seq="${start.seq}"]`,
+      (r) => `${r.classList.contains("open")} | ${r.getAttribute("data-info")}`,
+    );
+    expect(hover.startsWith("true")).toBe(true); // the bar is drawn as still running
+    expect(hover).not.toMatch(/Ready|Pending/);
+    expect(hover).toMatch(/still running/);
+  });
+
+  it("at the last step every hover text says how it ended", async () => {
+    await page.evaluate(() => {
+      const sec = document.querySelector("section.take")!;
+      const range = sec.querySelector("input[type=range]") as HTMLInputElement;
+      range.value = range.max;
+      range.dispatchEvent(new Event("input"));
+    });
+    const infos = await page.$$eval("section.take g.timer", (gs) =>
+      gs.map((g) => g.getAttribute("data-info")),
+    );
+    expect(infos.length).toBeGreaterThan(0);
+    expect(infos.every((t) => /\((fired|cancelled|open)\)$/.test(t ?? ""))).toBe(true);
+  });
+});

@@ -138,14 +138,15 @@ function renderSvg(l: Layout, r: Recording): string {
     const text = info.get(t.seq) ?? `${formatDuration(t.duration)} timer`;
     const width = Math.max(2, t.x2 - t.x1);
     parts.push(
-      `<g class="timer ${t.ended}" data-seq="${t.seq}" data-end="${t.endSeq}" data-info="${esc(`${text} (${t.ended})`)}"><rect data-x1="${t.x1}" data-x2="${t.x1 + width}" data-min="2" x="${t.x1}" y="${y - 3.5}" width="${width}" height="7" rx="3"/>${width > 34 ? `<text class="timer-label" x="${t.x1 + 4}" y="${y + 3}">${esc(formatDuration(t.duration))}</text>` : ""}${t.ended === "fired" ? `<text x="${t.x2 - 5}" y="${y + 4}" class="bell" data-seq="${t.endSeq}">🔔</text>` : ""}<title>${esc(text)}</title></g>`,
+      `<g class="timer ${t.ended}" data-seq="${t.seq}" data-end="${t.endSeq}" data-ended="${t.ended}" data-info="${esc(`${text} (${t.ended})`)}" data-info-done="${esc(`${text} (${t.ended})`)}" data-info-open="${esc(`${text} (set, not rung yet)`)}"><rect data-x1="${t.x1}" data-x2="${t.x1 + width}" data-min="2" x="${t.x1}" y="${y - 3.5}" width="${width}" height="7" rx="3"/>${width > 34 ? `<text class="timer-label" x="${t.x1 + 4}" y="${y + 3}">${esc(formatDuration(t.duration))}</text>` : ""}${t.ended === "fired" ? `<text x="${t.x2 - 5}" y="${y + 4}" class="bell" data-seq="${t.endSeq}">🔔</text>` : ""}<title>${esc(text)}</title></g>`,
     );
   }
   for (const p of l.polls) {
     const y = laneY(laneIndex(l, p.task)) - 10;
-    const text = `${info.get(p.seq) ?? "poll"} at ${formatDuration(p.at)}${p.endSeq >= 0 ? `\n${info.get(p.endSeq) ?? ""}` : ""}`;
+    const begun = `${info.get(p.seq) ?? "poll"} at ${formatDuration(p.at)}`;
+    const text = `${begun}${p.endSeq >= 0 ? `\n${info.get(p.endSeq) ?? ""}` : ""}`;
     parts.push(
-      `<rect class="poll ${p.result}" data-seq="${p.seq}" data-end="${p.endSeq < 0 ? afterLast : p.endSeq}" data-x1="${p.x}" data-x2="${p.x + p.width}" data-min="${BAR_MIN}" data-task="${p.task}" data-info="${esc(text)}" x="${p.x}" y="${y}" width="${p.width}" height="20" rx="3"><title>${esc(text)}</title></rect>`,
+      `<rect class="poll ${p.result}" data-seq="${p.seq}" data-end="${p.endSeq < 0 ? afterLast : p.endSeq}" data-x1="${p.x}" data-x2="${p.x + p.width}" data-min="${BAR_MIN}" data-task="${p.task}" data-info="${esc(text)}" data-info-done="${esc(text)}" data-info-open="${esc(`${begun}\n(still running)`)}" x="${p.x}" y="${y}" width="${p.width}" height="20" rx="3"><title>${esc(text)}</title></rect>`,
     );
   }
   for (const w of l.wakes) {
@@ -338,7 +339,18 @@ const SCRIPT = `
         if (open) x2 = Math.min(x2, Math.max(x1 + +el.getAttribute("data-min"), now));
         if (el.tagName === "line") el.setAttribute("x2", String(x2));
         else el.setAttribute("width", String(x2 - x1));
-        if (owner !== null) owner.classList.toggle("open", open);
+        if (owner !== null) {
+          owner.classList.toggle("open", open);
+          // Hover texts and a timer's end say only what the replay has reached.
+          var said = owner.getAttribute(open ? "data-info-open" : "data-info-done");
+          if (said !== null) {
+            owner.setAttribute("data-info", said);
+            var title = owner.querySelector("title");
+            if (title !== null) title.textContent = said;
+          }
+          var ended = owner.getAttribute("data-ended");
+          if (ended && ended !== "open") owner.classList.toggle(ended, !open);
+        }
       });
       statuses.forEach(function (el) {
         var states = JSON.parse(el.getAttribute("data-states"));
