@@ -10,7 +10,7 @@
  * subclass rather than shared here: a shared call site sees every stream class of a pipeline, V8
  * then stops inlining it, and a pipeline of eight adapters ran 1.8× slower that way.
  */
-import { CANCEL, type Cancellable, type Cleanup, cancel, disposeOwned } from "../future/cancel.js";
+import { CANCEL, type Cancellable, type Cleanup, cancel } from "../future/cancel.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import {
   CLAIM,
@@ -85,23 +85,5 @@ export abstract class Adapter<T, U> extends StreamBase<U> implements Cancellable
   /** For dumps and deadlock reports: which adapter, down to its upstream. */
   override [DESCRIBE](): Description {
     return { label: streamLabel(this), children: this.upstream === null ? [] : [this.upstream] };
-  }
-}
-
-/**
- * Call `f(item)`; if it throws, the item is dropped (disposed if OWNED) before the error goes on:
- * a function that only looks at the item (a predicate, Rust's `&T`) drops it all the same.
- *
- * @example
- * ```ts
- * if (!callOrDrop(this.pred, item)) return SKIP;
- * ```
- */
-export function callOrDrop<T, R>(f: (item: T) => R, item: T): R {
-  try {
-    return f(item);
-  } catch (e) {
-    disposeOwned(item);
-    throw e;
   }
 }

@@ -15,7 +15,6 @@ import { disposeOwned } from "../future/cancel.js";
 import type { Future } from "../future/future.js";
 import { assertFuture } from "../future/future.js";
 import { checkDuration } from "../time/instant.js";
-import { callOrDrop } from "./adapter.js";
 import { toAsyncIterable } from "./async-iter.js";
 import { BufferedStream, ForEachConcurrent } from "./buffered.js";
 import { ChainStream } from "./chain.js";
@@ -257,7 +256,15 @@ const methods = {
     checkFn(pred, "stream.filter(pred): pred");
     // A rejected item is dropped, as Rust's filter drops it: disposed if it has one owner (OWNED).
     return new FilterMapStream(this, (x) => {
-      if (callOrDrop(pred, x)) return x;
+      let keep: boolean;
+      try {
+        keep = pred(x);
+      } catch (e) {
+        // The predicate only looked at the item (Rust's `&T`): failing, it drops it all the same.
+        disposeOwned(x);
+        throw e;
+      }
+      if (keep) return x;
       disposeOwned(x);
       return SKIP;
     });

@@ -9,7 +9,7 @@ import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import type { Future } from "../future/future.js";
 import { PENDING } from "../future/poll.js";
-import { Adapter, callOrDrop } from "./adapter.js";
+import { Adapter } from "./adapter.js";
 import { DONE, type Stream, type StreamPoll } from "./stream.js";
 
 /** @internal */
@@ -49,7 +49,15 @@ export class TakeWhileStream<T> extends Adapter<T, T> {
     const r = up.pollNext(cx);
     if (r === PENDING) return PENDING;
     if (r === DONE) return this.end();
-    if (!callOrDrop(this.pred, r)) {
+    let keep: boolean;
+    try {
+      keep = this.pred(r);
+    } catch (e) {
+      // The predicate only looked at the item (Rust's `&T`): failing, it drops it all the same.
+      disposeOwned(r);
+      throw e;
+    }
+    if (!keep) {
       // The item that stopped it is dropped: disposed if it has one owner (OWNED).
       disposeOwned(r);
       return this.end();

@@ -18,8 +18,18 @@
 import { CANCEL, type Cleanup, disposeOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { PENDING } from "../future/poll.js";
-import { Adapter, callOrDrop } from "./adapter.js";
+import { Adapter } from "./adapter.js";
 import { DONE, type Stream, type StreamPoll } from "./stream.js";
+
+/** Call `f(item)`; if it throws, the item is dropped (disposed if OWNED) before the error goes on. */
+function callOrDrop<T, R>(f: (item: T) => R, item: T): R {
+  try {
+    return f(item);
+  } catch (e) {
+    disposeOwned(item);
+    throw e;
+  }
+}
 
 /** @internal */
 export class InspectStream<T> extends Adapter<T, T> {
