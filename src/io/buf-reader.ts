@@ -157,7 +157,8 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
   /**
    * The lines as a stream (cancellation safe), each without its `\n` or `\r\n`; the last line
    * counts without a newline. A line that is not valid UTF-8 is thrown as an `IoError` of kind
-   * `"InvalidData"`, and the stream goes on with the next line. The stream borrows the reader.
+   * `"InvalidData"`, and the stream goes on with the next line. An error of the reader itself (a
+   * reset connection) is thrown once, and then the stream ends. The stream borrows the reader.
    *
    * @example
    * ```ts
@@ -208,6 +209,8 @@ function maxLengthOf(options: LineOptions | undefined, where: string): number {
 class LineAssembler {
   private parts: Uint8Array[] = [];
   private length = 0;
+  /** The reader threw (its own error, not a line's): see `Lines.pollNext`. */
+  readFailed = false;
   constructor(private readonly maxLength = Number.POSITIVE_INFINITY) {}
   /** Fatal: bad bytes are an error, not U+FFFD. A BOM is kept: it is text inside a line. */
   private readonly decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -215,7 +218,14 @@ class LineAssembler {
   /** One step: a full line, `null` at the end with nothing pending, or PENDING. */
   pollLine(cx: Context, reader: BufReader): Poll<string | null> {
     for (;;) {
-      const avail = reader.pollFillBuf(cx);
+      let avail: Uint8Array | typeof PENDING;
+      try {
+        avail = reader.pollFillBuf(cx);
+      } catch (e) {
+        // The reader itself failed (a reset connection): it would throw again at every read.
+        this.readFailed = true;
+        throw e;
+      }
       if (avail === PENDING) return PENDING;
       if (avail.length === 0) {
         // The end: a last line without a newline still counts. Its last `\r` is text then, not
@@ -344,7 +354,9 @@ class Lines extends StreamBase<string> {
     this.source = parkSourceOf(reader);
   }
   pollNext(cx: Context): StreamPoll<string> {
-    if (this.ended) return DONE;
+    // After the reader's own error (thrown once), the stream has ended: a failed socket would
+    // throw it at every read, and a consumer that goes on after errors would spin on it.
+    if (this.ended || this.line.readFailed) return DONE;
     const src = this.source;
     let r: string | null | typeof PENDING;
     if (src === null || src.poller !== null) {
