@@ -122,7 +122,7 @@ export interface RuntimeOptions {
 /** A diagnostic the runtime raised (also sent to instrument listeners as a "warning" event). */
 export interface RuntimeWarning {
   kind: "long-poll" | "lost-waker";
-  /** The task's name. */
+  /** The task's name; `""` when the message names several (a slow turn's suspects). */
   task: string;
   message: string;
 }

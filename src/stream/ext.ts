@@ -156,8 +156,9 @@ declare module "./stream.js" {
      * streams at once (an integer of at least 1, or `undefined` or `Infinity` for no limit);
      * futures-rs' `flatten_unordered`. Only the inner streams that were woken are polled, one that
      * is always ready cannot starve the others, and the outer stream is not pulled while `limit`
-     * are in flight. An inner stream's error is handed out as an item and that stream is dropped;
-     * the outer stream's error likewise (the inner streams in flight are still drained).
+     * are in flight. An error of an inner stream or of the outer one is an item, as for every
+     * adapter: it is handed out and that stream goes on (a stream that failed for good, such as
+     * `lines()` after its reader's error, ends by itself).
      * @example `streamsOfLines.flattenUnordered(100)` yields lines from up to 100 streams at once
      */
     flattenUnordered<U>(this: StreamBase<Stream<U>>, limit: number | undefined): StreamBase<U>;

@@ -65,7 +65,15 @@ export class EnumerateStream<T> extends Adapter<T, [number, T]> {
   }
 }
 
-/** What a `scan` function returns: the next state and the item to hand out, or an end. */
+/**
+ * What a `scan` function returns: the next state and the item to hand out, or an end.
+ *
+ * @example
+ * ```ts
+ * const runningTotal = (sum: number, bill: number): ScanStep<number, number> =>
+ *   bill < 0 ? undefined : [sum + bill, sum + bill]; // a negative bill ends the stream
+ * ```
+ */
 export type ScanStep<S, U> = readonly [state: S, item: U] | undefined | typeof DONE;
 
 /** @internal */
