@@ -71,9 +71,10 @@ export function disposeOutputs(outputs: unknown[]): void {
  * throws half way, or what it gave fails the check (a non-future, the same future twice), the
  * futures it had already made are the combinator's and nobody else's (the caller never held them),
  * so they are dropped, each on its own, as Rust drops what `join_all` had collected when the
- * iterator panics; the generator's or the check's error is what is thrown. Any other iterable (an
- * array, a `Set`, a `Map`'s values) may still be its caller's: nothing in it is dropped, nor is an
- * item that is not a future at all. An infinite iterable never ends, as it would not in Rust.
+ * iterator panics; the generator's or the check's error is what is thrown. What a generator yields
+ * is taken as made by it, even a future the caller also holds (each is dropped once). Any other
+ * iterable (an array, a `Set`, a `Map`'s values) may still be its caller's: nothing in it is
+ * dropped, nor is an item that is not a future at all. An infinite iterable never ends, as it would not in Rust.
  *
  * @example
  * ```ts
@@ -94,7 +95,7 @@ export function collect<T>(futures: Iterable<T>, what: string, check: (list: T[]
   } catch (e) {
     if (!made) throw e;
     try {
-      dropAll(list.filter(isFuture));
+      dropAll([...new Set(list.filter(isFuture))]);
     } catch (d) {
       throw new AggregateError(
         [e, d],

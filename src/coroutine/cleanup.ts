@@ -80,10 +80,15 @@ export class CoroutineCleanup extends FutureBase<void> implements Cleanup {
       this.coroutine.markCancelled();
     }
     if (failed !== null) errors.splice(errors.length === 0 ? 0 : 1, 0, failed.error);
-    if (errors.length === 1) throw errors[0];
-    if (errors.length > 1) {
-      throw new AggregateError(errors, `${errors.length} finally blocks threw while tearing down`);
-    }
+    if (errors.length > 0) throw errors.reduce((all, e) => bothFailed(all, e));
+  }
+
+  /** The failures kept so far and those recorded in this step, as one (none lost). */
+  private mergedFailure(recorded: { error: unknown } | null): { error: unknown } | null {
+    const kept = this.failure;
+    if (recorded === null || recorded === kept) return kept;
+    if (kept === null) return recorded;
+    return { error: bothFailed(kept.error, recorded.error) };
   }
 
   [DESCRIBE](): Description {
@@ -115,13 +120,13 @@ export class CoroutineCleanup extends FutureBase<void> implements Cleanup {
       }
     } catch (e) {
       this.coroutine.markCancelled();
-      // A finally failed earlier in this teardown (recorded, the unwinding went on): both count.
-      const first = this.failure ?? ambient.teardownFailure;
-      throw first === null ? e : bothFailed(first.error, e);
+      // Finally blocks failed earlier in this teardown (recorded, the unwinding went on): all count.
+      const earlier = this.mergedFailure(ambient.teardownFailure);
+      throw earlier === null ? e : bothFailed(earlier.error, e);
     } finally {
       ambient.unwinding = false;
       ambient.cx = outer;
-      if (this.failure === null) this.failure = ambient.teardownFailure;
+      this.failure = this.mergedFailure(ambient.teardownFailure);
       ambient.teardownFailure = outerFailure;
     }
     this.awaiting = ambient.suspended;

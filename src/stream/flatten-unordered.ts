@@ -156,6 +156,8 @@ export class FlattenUnorderedStream<S, T> extends StreamBase<T> implements Cance
   private readonly inFlight = new FuturesUnordered<InnerNext<T>>();
   /** Items and errors handed out since this stream last answered `PENDING`. */
   private streak = 0;
+  /** The last poll threw while pulling from the outer stream: poll the inner streams first. */
+  private innerFirst = false;
 
   constructor(
     upstream: Stream<S>,
@@ -182,7 +184,19 @@ export class FlattenUnorderedStream<S, T> extends StreamBase<T> implements Cance
   private pollFlat(cx: Context): StreamPoll<T> {
     if (this.streak >= YIELD_EVERY) return this.yieldTurn(cx);
     for (let round = 0; round < ROUNDS_PER_POLL; round++) {
-      const more = this.fill(cx);
+      let more = true;
+      if (this.innerFirst) {
+        // The last poll handed out an error from pulling: the inner streams go first this time,
+        // or an outer stream that fails at every pull would starve them.
+        this.innerFirst = false;
+      } else {
+        try {
+          more = this.fill(cx);
+        } catch (e) {
+          this.innerFirst = true;
+          throw e;
+        }
+      }
       const r = this.inFlight.pollNext(cx);
       if (r === PENDING || r === DONE) {
         if (r === DONE && this.upstream === null) return DONE;

@@ -117,7 +117,7 @@ function firstChain(future: unknown): string | null {
       }
       const d = describe.call(node);
       labels.push(d.label);
-      node = d.children[0] ?? null;
+      node = d.children.find((c) => c !== null && c !== undefined) ?? null;
     }
   } catch {
     return null;
