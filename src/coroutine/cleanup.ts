@@ -15,8 +15,8 @@
  * The first error a `finally` throws is kept and thrown once the last one has finished: the task
  * ends panicked, as a panic during drop does.
  */
-import { ambient } from "../future/ambient.js";
-import { bothFailed, type Cleanup } from "../future/cancel.js";
+import { ambient, teardownErrors } from "../future/ambient.js";
+import type { Cleanup } from "../future/cancel.js";
 import { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureBase, type Suspend } from "../future/future.js";
@@ -80,7 +80,7 @@ export class CoroutineCleanup extends FutureBase<void> implements Cleanup {
       this.coroutine.markCancelled();
     }
     if (failed !== null) errors.splice(errors.length === 0 ? 0 : 1, 0, failed.error);
-    if (errors.length > 0) throw errors.reduce((all, e) => bothFailed(all, e));
+    if (errors.length > 0) throw errors.reduce((all, e) => teardownErrors(all, e));
   }
 
   /** The failures kept so far and those recorded in this step, as one (none lost). */
@@ -88,7 +88,7 @@ export class CoroutineCleanup extends FutureBase<void> implements Cleanup {
     const kept = this.failure;
     if (recorded === null || recorded === kept) return kept;
     if (kept === null) return recorded;
-    return { error: bothFailed(kept.error, recorded.error) };
+    return { error: teardownErrors(kept.error, recorded.error) };
   }
 
   [DESCRIBE](): Description {
@@ -122,7 +122,7 @@ export class CoroutineCleanup extends FutureBase<void> implements Cleanup {
       this.coroutine.markCancelled();
       // Finally blocks failed earlier in this teardown (recorded, the unwinding went on): all count.
       const earlier = this.mergedFailure(ambient.teardownFailure);
-      throw earlier === null ? e : bothFailed(earlier.error, e);
+      throw earlier === null ? e : teardownErrors(earlier.error, e);
     } finally {
       ambient.unwinding = false;
       ambient.cx = outer;

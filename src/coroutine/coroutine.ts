@@ -32,9 +32,8 @@
  * Ownership: the first poll records the context's owner (the task). A poll from another owner is
  * refused, so two tasks can never drive one recipe card.
  */
-import { ambient, hostOf } from "../future/ambient.js";
+import { ambient, hostOf, teardownErrors } from "../future/ambient.js";
 import {
-  bothFailed,
   CANCEL,
   type Cancellable,
   type Cleanup,
@@ -324,7 +323,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
       this.state = CANCELLED;
       // An inner finally failed first (recorded, the unwinding went on): both are reported.
       const first = ambient.teardownFailure as { error: unknown } | null;
-      throw first === null ? e : bothFailed(first.error, e);
+      throw first === null ? e : teardownErrors(first.error, e);
     } finally {
       failure = ambient.teardownFailure;
       ambient.teardownFailure = outerFailure;

@@ -16,7 +16,7 @@
  *
  * Nothing is ever cut short: Effection's issue #1190 is what happens otherwise.
  */
-import { ambient, hostOf, recordTeardownFailure, teardownErrors } from "./ambient.js";
+import { ambient, hostOf, recordTeardownFailure } from "./ambient.js";
 import type { Context } from "./context.js";
 import { DESCRIBE, type Description } from "./describe.js";
 import type { Future, Suspend } from "./future.js";
@@ -134,19 +134,6 @@ export function cancelAll(children: unknown[]): Cleanup | null {
 function throwAll(errors: unknown[], what: string): never {
   if (errors.length === 1) throw errors[0];
   throw new AggregateError(errors, `${errors.length} finally blocks threw while ${what}`);
-}
-
-/**
- * The error of a teardown in which `later` was thrown by a `finally` after an earlier one had
- * already failed (kept as the teardown's failure): both, so the first is not lost.
- *
- * @example
- * ```ts
- * throw first === null ? e : bothFailed(first.error, e);
- * ```
- */
-export function bothFailed(earlier: unknown, later: unknown): AggregateError {
-  return teardownErrors(earlier, later);
 }
 
 /**
