@@ -48,6 +48,38 @@ describe("turns chained through microtasks do not starve Node's timers", () => {
     expect(a.metrics().liveTasks + b.metrics().liveTasks).toBe(0);
   });
 
+  it("two runtimes whose tasks wake each other, each poll holding the thread for longer than a slice: a setTimeout fires while they still play", async () => {
+    // Each runtime alone sees a gap as long as a slice before each of its turns (the other
+    // runtime's poll), as if the event loop had had its chance: the slice is the thread's.
+    const a = new Runtime({ longPollThreshold: false });
+    const b = new Runtime({ longPollThreshold: false });
+    const wakers: (Waker | null)[] = [null, null];
+    const limit = 1_500;
+    let rounds = 0;
+    const player = (me: number) =>
+      pollFn((cx: Context) => {
+        if (rounds >= limit) return "tired";
+        rounds++;
+        const until = performance.now() + 1.5;
+        while (performance.now() < until) {}
+        wakers[me] = cx.waker;
+        const other = wakers[1 - me];
+        wakers[1 - me] = null;
+        other?.wake();
+        return PENDING;
+      });
+    const ha = a.spawn(player(0));
+    const hb = b.spawn(player(1));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const roundsWhenTheTimerFired = rounds;
+    expect(roundsWhenTheTimerFired).toBeGreaterThan(0);
+    expect(roundsWhenTheTimerFired).toBeLessThan(limit);
+    ha.abort();
+    hb.abort();
+    await Promise.all([a.shutdown(), b.shutdown()]);
+    expect(a.metrics().liveTasks + b.metrics().liveTasks).toBe(0);
+  });
+
   it("a task that awaits an already-resolved promise in a loop: a setTimeout fires before the loop ends", async () => {
     const rt = new Runtime({ longPollThreshold: false });
     let laps = 0;
@@ -71,6 +103,8 @@ describe("turns chained through microtasks do not starve Node's timers", () => {
   });
 
   it("a long poll is not a chain of turns: a wake straight after it still runs its task within microtasks", async () => {
+    // The slice is the thread's: let the event loop turn, so the earlier tests' chains have ended it.
+    await new Promise((resolve) => setImmediate(resolve));
     const rt = new Runtime({ longPollThreshold: false });
     let waker: Waker | null = null;
     let polls = 0;

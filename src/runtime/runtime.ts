@@ -10,13 +10,14 @@
  *   1 ms, and as a macrotask (`setImmediate`) once it is spent, so Node's timers and I/O run at
  *   least every millisecond and a task that yields forever cannot starve them. (A macrotask hop
  *   costs ~1 µs; paying it after every 61 polls would cost more than the polls.)
- * - The slice lasts across turns that empty the queue, as long as the next one follows within the
- *   slice (a gap as long as a slice means the event loop has had its chance). Turns chained by wakes
- *   from microtasks (a promise already resolved, the task of another runtime on the thread: two
+ * - The slice is the thread's, shared by every runtime on it (event-loop-slice.ts), and lasts
+ *   across turns that empty the queue, as long as the next one follows within the slice (a gap as
+ *   long as a slice means the event loop has had its chance). Turns chained by wakes from
+ *   microtasks (a promise already resolved, the task of another runtime on the thread: two
  *   runtimes passing a message back and forth) would otherwise keep Node's timers waiting for ever,
- *   each turn leaving nothing queued: once such a chain has made `eventInterval` polls, a
- *   macrotask is queued that ends the slice; if the slice is spent before it has run (the event
- *   loop had no turn), the next wake's turn is a macrotask too.
+ *   each turn leaving nothing queued: once such a chain has made `eventInterval` polls or spent
+ *   the slice, a macrotask is queued that ends the slice; if the slice is spent before it has run
+ *   (the event loop had no turn), the next wake's turn is a macrotask too.
  * - Each task poll starts with a fresh cooperative budget (`task/budget.ts`).
  *
  * The reactor half (timers, promises, I/O) meets this loop only through wakers (DESIGN.md,
@@ -42,6 +43,7 @@ import { hostNow } from "../time/clock.js";
 import { TimeDriver, timeAmbient } from "../time/driver.js";
 import type { BlockingPool } from "./blocking-pool.js";
 import { dumpTasks, type TaskDump } from "./dump.js";
+import { eventLoopSlice } from "./event-loop-slice.js";
 import type { InstrumentListener, RuntimeEvent } from "./events.js";
 import { checkIdle, othersMayBeStuck, registerRuntime } from "./idle.js";
 import { attachFromOptions, attachProbe, detachProbe, raiseWarning } from "./instrumentation.js";
@@ -78,14 +80,6 @@ import { type TraceFile, traceEvents } from "./trace.js";
 import type { Watchdog } from "./watchdog.js";
 
 /**
- * The most time, in ms, that back-to-back executor turns (each of up to `eventInterval` polls) may
- * keep Node's event loop waiting. Hopping to the event loop costs a macrotask (~1 µs and ~760 B in
- * Node), so the executor hops after a slice of time rather than after every turn; timers and I/O
- * still run at least every millisecond while tasks are busy.
- */
-const SLICE_MS = 1;
-
-/**
  * A Brigade runtime: an executor and its reactor on the current JS thread.
  *
  * @example
@@ -108,6 +102,11 @@ export class Runtime {
   readonly options: ResolvedOptions;
   private readonly rng: Rng | null;
   private readonly tickFn: () => void;
+  /** A turn run as a macrotask: the event loop has had its turn, so the thread's slice closes. */
+  private readonly hopFn = (): void => {
+    eventLoopSlice.close();
+    this.tickFn();
+  };
   /** A turn is scheduled (microtask or macrotask) and has not started. */
   private turnPending = false;
   /** A turn is running. */
@@ -150,24 +149,6 @@ export class Runtime {
   blockingPool: BlockingPool | null = null;
   /** The task being polled right now, if any. */
   private polling: Task<any> | null = null;
-  /** Whether turns have followed one another without the event loop running in between. */
-  private inSlice = false;
-  /** When the current run of back-to-back turns began (`hostNow()`). */
-  private sliceStart = 0;
-  /** Polls made in the current slice, over all its turns. */
-  private slicePolls = 0;
-  /** When the last turn ended (`hostNow()`): a later gap this long starts a new slice. */
-  private lastTurnEnd = 0;
-  /** The slice was spent by turns that each emptied the queue: the next turn is a macrotask. */
-  private hopNext = false;
-  /** `endSliceFn` is queued as a macrotask and has not run: the event loop has not had a turn. */
-  private enderQueued = false;
-  /** Ends the slice once the event loop has had its turn (see `hopNext`). */
-  private readonly endSliceFn = (): void => {
-    this.enderQueued = false;
-    this.hopNext = false;
-    this.inSlice = false;
-  };
   /** @internal the long-poll check (see long-poll.ts). */
   readonly longPolls: LongPollWatch;
   /** @internal the task `run()` drives; its pendency is what makes "all asleep" a deadlock. */
@@ -430,19 +411,17 @@ export class Runtime {
     this.queue.push(task);
     if (!this.ticking && !this.turnPending) {
       this.turnPending = true;
-      // One flag read per turn scheduled from outside one, not per wake: see `hopNext`.
-      if (this.hopNext) this.yieldToEventLoop();
+      // One flag read per turn scheduled from outside one, not per wake (event-loop-slice.ts).
+      if (eventLoopSlice.mustHop()) this.yieldToEventLoop();
       else microtask(this.tickFn);
     }
   }
 
   /** The next turn waits for Node's timers and I/O: a macrotask, which starts a new slice. */
   private yieldToEventLoop(): void {
-    this.inSlice = false;
-    this.hopNext = false;
     this.eventLoopYields++;
     this.probe?.eventLoopYield();
-    macrotask(this.tickFn);
+    macrotask(this.hopFn);
   }
 
   /** @internal */
@@ -505,12 +484,8 @@ export class Runtime {
     // loop's time it may take, and for the long-poll check unless the probe already times every
     // poll (or, while hunting a culprit, each poll is timed on its own).
     const turnStart = hostNow();
-    if (!this.inSlice || turnStart - this.lastTurnEnd >= SLICE_MS) {
-      // A new slice: the event loop has just had a turn, or had the time for one since the last.
-      this.inSlice = true;
-      this.sliceStart = turnStart;
-      this.slicePolls = 0;
-    }
+    const slice = eventLoopSlice;
+    slice.beginTurn(turnStart);
     const longPolls = this.longPolls;
     const timeTurn =
       this.probe === null &&
@@ -552,35 +527,21 @@ export class Runtime {
       ambient.host = outerHost;
       timeAmbient.driver = outerDriver;
       this.ticking = false;
+      slice.leaveTurn();
     }
     const turnEnd = hostNow();
-    this.lastTurnEnd = turnEnd;
-    this.slicePolls += polled;
+    // Before afterTurn: the macrotask it may queue to end the slice must run before afterTurn's.
+    slice.endTurn(turnEnd, polled, queue.length === 0, this.options.eventInterval);
     if (timeTurn) longPolls.turnEnded(turnEnd - turnStart, polled, turnEnd);
     // The spawn locations of the tasks that finished in this turn are kept until its long-poll
     // check has run: a task that blocks in its last poll is still named with where it was spawned.
     if (this.finishedLocations.length > 0) this.forgetFinishedLocations();
-    if (queue.length === 0 && !this.hopNext && this.slicePolls >= this.options.eventInterval) {
-      // Turns that each left the queue empty made a turn's worth of polls (`eventInterval`) in
-      // this slice. Whether the event loop had a turn between them (wakes from I/O or
-      // `setImmediate` callbacks) or not (turns chained through microtasks) is told by a macrotask
-      // that ends the slice when it runs. If the slice is spent before it has run, the turns are
-      // starving the loop: the rule above, across turns, and the next wake's turn waits for the
-      // loop. Queued before the macrotasks of afterTurn and of the idle check, so that a wake they
-      // make (a paused clock's auto-advance) finds the slice over.
-      if (!this.enderQueued) {
-        this.enderQueued = true;
-        macrotask(this.endSliceFn);
-      } else if (turnEnd - this.sliceStart >= SLICE_MS) {
-        this.hopNext = true;
-      }
-    }
     this.timeDriver.afterTurn(queue.length === 0);
     if (queue.length > 0) {
       // Timers that afterTurn fired (see TimeDriver.holdThread) may have scheduled a turn already.
       if (this.turnPending) return;
       this.turnPending = true;
-      if (turnEnd - this.sliceStart < SLICE_MS) {
+      if (!slice.spent(turnEnd)) {
         // Work remains and the slice is young: the next turn follows as a microtask.
         microtask(this.tickFn);
       } else {
