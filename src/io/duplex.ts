@@ -229,6 +229,14 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
   }
 
   /**
+   * @internal the write half of a split was disposed while the read half lives (see `split.ts`):
+   * the other end reads what was written, then the end.
+   */
+  halfClose(): void {
+    if (!this.disposed && !this.outgoing.writerClosed) this.outgoing.closeWriter();
+  }
+
+  /**
    * @internal a split half of this end was disposed: wake whoever is parked on its direction,
    * to see that (see `split.ts`).
    */

@@ -2,8 +2,9 @@
  * split: one pipe, two handles. The read half and the write half of one reader-writer can be moved
  * to different tasks (a chat client reads in one chef's hands and writes in another's), which works
  * because the underlying object keeps a separate waker for each direction (as tokio's
- * `TcpStream::into_split`). The object itself is disposed when both halves have been disposed;
- * disposing the write half alone sends no end (`shutdown(writeHalf)` does).
+ * `TcpStream::into_split`). The object itself is disposed when both halves have been disposed.
+ * Disposing the write half while the read half lives half-closes a `TcpStream` or a duplex end,
+ * as dropping tokio's `OwnedWriteHalf` does: the peer reads what was written, then the end.
  * A half disposed while a future in another task is parked through it wakes that future (on a
  * `TcpStream` or a duplex end), which then fails with the half's `TypeError` (used after it was
  * disposed) instead of waiting for the peer's next event.
@@ -28,6 +29,8 @@ import {
  */
 interface WakesParked {
   wakeParked(direction: "read" | "write"): void;
+  /** Send the end once what was written is out, without waiting: a write half was disposed. */
+  halfClose(): void;
 }
 
 /** Counts the halves still alive; disposes the shared object when none is. */
@@ -79,7 +82,9 @@ abstract class Half<T> implements Disposable {
     s.release();
     // The last half disposed the object, which woke its waiters; the first must wake its own.
     if (s.halves > 0) {
-      (s.io as Partial<WakesParked>).wakeParked?.(this.kind === "ReadHalf" ? "read" : "write");
+      const io = s.io as Partial<WakesParked>;
+      if (this.kind === "WriteHalf") io.halfClose?.();
+      io.wakeParked?.(this.kind === "ReadHalf" ? "read" : "write");
     }
   }
 }
@@ -117,9 +122,10 @@ export class ReadHalf<T extends AsyncRead> extends Half<T> implements AsyncRead 
 }
 
 /**
- * The writing half from {@link split}. Disposing it does not half-close the stream (tokio's
- * `OwnedWriteHalf` does, on drop): the peer sees the end only once the reading half is gone too,
- * or after `yield* shutdown(wr)`, which a disposal cannot wait for.
+ * The writing half from {@link split}. Disposing it while the reading half lives half-closes a
+ * `TcpStream` or a duplex end, as dropping tokio's `OwnedWriteHalf` does: the peer reads what was
+ * written, then the end. `yield* shutdown(wr)` does the same and waits until the end is sent;
+ * another `AsyncWrite` sees the end only once both halves are gone.
  *
  * @example
  * ```ts

@@ -571,6 +571,17 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   }
 
   /**
+   * @internal the write half of a split was disposed while the read half lives (see `split.ts`):
+   * send FIN once the bytes writes accepted are out, as dropping tokio's `OwnedWriteHalf` does.
+   * Reading goes on.
+   */
+  halfClose(): void {
+    if (this.disposed || this.error !== null || this.writeSide !== OPEN) return;
+    this.writeSide = ENDING;
+    this.socket.end();
+  }
+
+  /**
    * @internal wake whoever is parked on one direction: a split half was disposed under it (see
    * `split.ts`). A future parked on the stream itself just polls again and parks again.
    */
