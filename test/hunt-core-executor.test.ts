@@ -17,67 +17,60 @@ import { Runtime } from "../src/runtime/runtime.js";
 /** Enough round trips to take far longer than a slice (1 ms) on any machine. */
 const LIMIT = 200_000;
 
+/**
+ * Two runtimes play ping-pong: each side counts a round, holds the thread for `holdMs`, pages the
+ * other side and waits to be paged back, until `limit` rounds. Returns how many rounds had been
+ * played when a `setTimeout(0)` set at the start fired, and the runtimes' event-loop yields.
+ */
+async function pingPongAcrossRuntimes(
+  holdMs: number,
+  limit: number,
+): Promise<{ roundsWhenTheTimerFired: number; eventLoopYields: number }> {
+  const a = new Runtime({ longPollThreshold: false });
+  const b = new Runtime({ longPollThreshold: false });
+  const wakers: (Waker | null)[] = [null, null];
+  let rounds = 0;
+  const player = (me: number) =>
+    pollFn((cx: Context) => {
+      if (rounds >= limit) return "tired";
+      rounds++;
+      const until = performance.now() + holdMs;
+      while (holdMs > 0 && performance.now() < until) {}
+      wakers[me] = cx.waker;
+      const other = wakers[1 - me];
+      wakers[1 - me] = null;
+      other?.wake();
+      return PENDING;
+    });
+  const ha = a.spawn(player(0));
+  const hb = b.spawn(player(1));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const roundsWhenTheTimerFired = rounds;
+  const eventLoopYields = a.metrics().eventLoopYields + b.metrics().eventLoopYields;
+  ha.abort();
+  hb.abort();
+  await Promise.all([a.shutdown(), b.shutdown()]);
+  expect(a.metrics().liveTasks + b.metrics().liveTasks).toBe(0);
+  return { roundsWhenTheTimerFired, eventLoopYields };
+}
+
 describe("turns chained through microtasks do not starve Node's timers", () => {
   it("two runtimes whose tasks wake each other back and forth: a setTimeout fires while they still play", async () => {
-    const a = new Runtime({ longPollThreshold: false });
-    const b = new Runtime({ longPollThreshold: false });
-    const wakers: (Waker | null)[] = [null, null];
-    let rounds = 0;
-    // Each side counts a round, pages the other side and waits to be paged back.
-    const player = (me: number) =>
-      pollFn((cx: Context) => {
-        if (rounds >= LIMIT) return "tired";
-        rounds++;
-        wakers[me] = cx.waker;
-        const other = wakers[1 - me];
-        wakers[1 - me] = null;
-        other?.wake();
-        return PENDING;
-      });
-    const ha = a.spawn(player(0));
-    const hb = b.spawn(player(1));
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    const roundsWhenTheTimerFired = rounds;
+    const { roundsWhenTheTimerFired, eventLoopYields } = await pingPongAcrossRuntimes(0, LIMIT);
     // The game was still on when the timer fired: the runtimes let the event loop in.
     expect(roundsWhenTheTimerFired).toBeGreaterThan(0);
     expect(roundsWhenTheTimerFired).toBeLessThan(LIMIT);
-    expect(a.metrics().eventLoopYields + b.metrics().eventLoopYields).toBeGreaterThan(0);
-    ha.abort();
-    hb.abort();
-    await Promise.all([a.shutdown(), b.shutdown()]);
-    expect(a.metrics().liveTasks + b.metrics().liveTasks).toBe(0);
+    expect(eventLoopYields).toBeGreaterThan(0);
   });
 
   it("two runtimes whose tasks wake each other, each poll holding the thread for longer than a slice: a setTimeout fires while they still play", async () => {
     // Each runtime alone sees a gap as long as a slice before each of its turns (the other
     // runtime's poll), as if the event loop had had its chance: the slice is the thread's.
-    const a = new Runtime({ longPollThreshold: false });
-    const b = new Runtime({ longPollThreshold: false });
-    const wakers: (Waker | null)[] = [null, null];
     const limit = 1_500;
-    let rounds = 0;
-    const player = (me: number) =>
-      pollFn((cx: Context) => {
-        if (rounds >= limit) return "tired";
-        rounds++;
-        const until = performance.now() + 1.5;
-        while (performance.now() < until) {}
-        wakers[me] = cx.waker;
-        const other = wakers[1 - me];
-        wakers[1 - me] = null;
-        other?.wake();
-        return PENDING;
-      });
-    const ha = a.spawn(player(0));
-    const hb = b.spawn(player(1));
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    const roundsWhenTheTimerFired = rounds;
+    const { roundsWhenTheTimerFired, eventLoopYields } = await pingPongAcrossRuntimes(1.5, limit);
     expect(roundsWhenTheTimerFired).toBeGreaterThan(0);
     expect(roundsWhenTheTimerFired).toBeLessThan(limit);
-    ha.abort();
-    hb.abort();
-    await Promise.all([a.shutdown(), b.shutdown()]);
-    expect(a.metrics().liveTasks + b.metrics().liveTasks).toBe(0);
+    expect(eventLoopYields).toBeGreaterThan(0);
   });
 
   it("a task that awaits an already-resolved promise in a loop: a setTimeout fires before the loop ends", async () => {
