@@ -67,21 +67,21 @@ class EventLoopSlice {
    * A turn that made `polled` polls ended at `now`, leaving its queue empty or not. Turns that
    * each empty their queue (chained by wakes from microtasks: a promise already resolved, the
    * task of another runtime) never see work remaining, so once they have made `eventInterval`
-   * polls or spent the slice, a macrotask is queued that closes it when it runs; if the slice is
-   * spent before it has run, the event loop is being starved and `hopNext` is marked. Queued
+   * polls, a macrotask is queued that closes the slice when it runs; if the slice is spent before
+   * it has run, the event loop is being starved and `hopNext` is marked. (Polls, not time, ask for
+   * the macrotask, as tokio's event interval does: one long poll followed by a wake is not a
+   * chain, and the long-poll check, not a hop, is what answers it.) Queued
    * before the macrotasks the runtime queues after its turn (afterTurn, the idle check), so that
    * a wake they make (a paused clock's auto-advance) finds the slice closed.
    */
   endTurn(now: number, polled: number, queueEmpty: boolean, eventInterval: number): void {
     this.lastTurnEnd = now;
     this.polls += polled;
-    if (!queueEmpty || this.hopNext) return;
-    const spent = now - this.start >= SLICE_MS;
-    if (this.polls < eventInterval && !spent) return;
+    if (!queueEmpty || this.hopNext || this.polls < eventInterval) return;
     if (!this.enderQueued) {
       this.enderQueued = true;
       macrotask(this.ender);
-    } else if (spent) {
+    } else if (now - this.start >= SLICE_MS) {
       this.hopNext = true;
     }
   }

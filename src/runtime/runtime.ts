@@ -15,8 +15,8 @@
  *   long as a slice means the event loop has had its chance). Turns chained by wakes from
  *   microtasks (a promise already resolved, the task of another runtime on the thread: two
  *   runtimes passing a message back and forth) would otherwise keep Node's timers waiting for ever,
- *   each turn leaving nothing queued: once such a chain has made `eventInterval` polls or spent
- *   the slice, a macrotask is queued that ends the slice; if the slice is spent before it has run
+ *   each turn leaving nothing queued: once such a chain has made `eventInterval` polls, a
+ *   macrotask is queued that ends the slice; if the slice is spent before it has run
  *   (the event loop had no turn), the next wake's turn is a macrotask too.
  * - Each task poll starts with a fresh cooperative budget (`task/budget.ts`).
  *
