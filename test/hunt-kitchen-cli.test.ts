@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { get as httpGet } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -170,6 +171,26 @@ describe("the server's answer to other methods", () => {
     expect(res.headers.get("allow")).toBe("GET, HEAD");
     expect((await fetch(server.url)).status).toBe(200);
   });
+
+  it("a request whose Host names another site (DNS rebinding) gets 421; localhost and [::1] with the port are served", async () => {
+    server ??= await serveKitchen({ port: 0 });
+    const statusFor = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpGet(
+          { host: "127.0.0.1", port: server.port, path: "/", headers: { host } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+      });
+    expect(await statusFor(`rebound.example:${server.port}`)).toBe(421);
+    expect(await statusFor(`127.0.0.1:${server.port + 1}`)).toBe(421);
+    expect(await statusFor(`localhost:${server.port}`)).toBe(200);
+    expect(await statusFor(`[::1]:${server.port}`)).toBe(200);
+    expect(await statusFor(`127.0.0.1:${server.port}`)).toBe(200);
+  });
 });
 
 describe("the server when a browser goes away", () => {
@@ -180,7 +201,8 @@ describe("the server when a browser goes away", () => {
     const before = open();
     const server = await serveKitchen({ port: 0 });
     // Hung up mid-request (the scene is still playing when the socket goes), and a half-sent one.
-    for (const request of ["GET /scene/stove HTTP/1.1\r\nHost: k\r\n\r\n", "GET /scene/jo"]) {
+    const host = `127.0.0.1:${server.port}`;
+    for (const request of [`GET /scene/stove HTTP/1.1\r\nHost: ${host}\r\n\r\n`, "GET /scene/jo"]) {
       await new Promise<void>((done) => {
         const socket = connect(server.port, "127.0.0.1", () => {
           socket.write(request);
@@ -246,7 +268,9 @@ describe("--serve closing on Ctrl+C", () => {
           if (response.includes("</html>")) done();
         }),
       );
-      socket.write("GET /scene/stove HTTP/1.1\r\nHost: kitchen\r\nConnection: keep-alive\r\n\r\n");
+      socket.write(
+        `GET /scene/stove HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n\r\n`,
+      );
       await answered;
       expect(response).toMatch(/^HTTP\/1\.1 200/);
       child.kill("SIGINT");

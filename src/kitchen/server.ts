@@ -5,7 +5,9 @@
  * its player started; the page's steps are the run's own recorded entries.
  *
  * Routes: `/` lists the scenes; `/scene/<id>` plays one; `/scene/<id>.json` gives its entries.
- * (Node only: it uses `node:http`.)
+ * A request must name the loopback address in its `Host` header (`127.0.0.1`, `localhost` or
+ * `[::1]`, with the port): a web page elsewhere that points a name of its own at 127.0.0.1 (DNS
+ * rebinding) gets a 421, not the kitchen. (Node only: it uses `node:http`.)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -45,6 +47,10 @@ export function serveKitchen(options: { port: number }): Promise<KitchenServer> 
     );
   }
   const server = createServer((req, res) => {
+    if (!loopbackHost(req.headers.host, (server.address() as AddressInfo).port)) {
+      send(res, 421, "text/plain", "the kitchen answers only to 127.0.0.1, localhost or [::1]");
+      return;
+    }
     handle(req, res).catch((e) => {
       if (!res.headersSent) send(res, 500, "text/plain", `the scene failed: ${String(e)}`);
       else res.end();
@@ -73,6 +79,13 @@ export function serveKitchen(options: { port: number }): Promise<KitchenServer> 
       });
     });
   });
+}
+
+/** Whether a `Host` header names this server on the loopback interface. */
+function loopbackHost(host: string | undefined, port: number): boolean {
+  if (host === undefined) return false;
+  const h = host.toLowerCase();
+  return h === `127.0.0.1:${port}` || h === `localhost:${port}` || h === `[::1]:${port}`;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
