@@ -12,8 +12,9 @@
  *
  * Paused time. With a paused clock no host timer is armed; time moves by `time.advance(ms)` or by
  * auto-advance. The auto-advance rule (tokio's `start_paused`): when a turn ends with no task
- * runnable, the driver waits one macrotask (so promise callbacks and host events already queued get
- * their turn), then, if still no task is runnable and nothing outside the runtime can wake one (no
+ * runnable, the driver waits two macrotasks (so promise callbacks and host events already queued
+ * get their turn, and Node polls its sockets once: a loopback peer's reply already sent wakes its
+ * reader first, as tokio's zero-timeout I/O poll before an advance does), then, if still no task is runnable and nothing outside the runtime can wake one (no
  * bridged promise in flight: `fromPromise` and I/O sources count themselves with the runtime), it
  * moves the clock straight to the next timer's deadline and fires it. So a three-second dish is
  * ready at exactly 3,000 ms of virtual time, a few real microseconds later. A wake the runtime
@@ -35,6 +36,11 @@ import {
 } from "./clock.js";
 import type { TimerProbe } from "./probe.js";
 import { type TimerEntry, Wheel } from "./wheel.js";
+
+/** Auto-advance stages (see `TimeDriver.advanceStage`). */
+const NO_CHECK = 0;
+const FIRST_LOOK = 1;
+const SECOND_LOOK = 2;
 
 /** The longest delay a host timer accepts (Node fires at once past 2^31 - 1 ms). */
 const MAX_HOST_DELAY = 2 ** 31 - 1;
@@ -60,7 +66,12 @@ export class TimeDriver {
   private armedTick = -1;
   /** The wheel changed since the host timer was last reconciled. */
   private dirty = false;
-  private advanceQueued = false;
+  /**
+   * The auto-advance check's stage: `NO_CHECK`; `FIRST_LOOK` queued (the macrotask after the idle
+   * turn, which may run before Node has polled for I/O since); `SECOND_LOOK` queued (one event
+   * loop iteration later, so Node has polled its sockets once: see `autoAdvance`).
+   */
+  private advanceStage = NO_CHECK;
   /** The latest reading of the clock (see `hasPassed`). */
   private lastNow: number;
   private closed = false;
@@ -196,9 +207,10 @@ export class TimeDriver {
       this.wheel.advanceTo(Math.floor(this.now()));
     }
     if (this.dirty) this.sync();
-    if (idle && this.clock.paused && this.wheel.size > 0 && !this.advanceQueued && !this.closed) {
-      this.advanceQueued = true;
-      this.host.macrotask(this.autoAdvanceFn);
+    if (idle && this.clock.paused && this.wheel.size > 0 && !this.closed) {
+      // A check already queued looks afresh: this turn may have sent bytes a peer answers at once.
+      if (this.advanceStage === NO_CHECK) this.host.macrotask(this.autoAdvanceFn);
+      this.advanceStage = FIRST_LOOK;
     }
   }
 
@@ -252,9 +264,22 @@ export class TimeDriver {
   }
 
   private autoAdvance(): void {
-    this.advanceQueued = false;
     const clock = this.clock;
-    if (!(clock instanceof PausedClock) || this.closed || !this.host.isQuiescent()) return;
+    if (!(clock instanceof PausedClock) || this.closed || !this.host.isQuiescent()) {
+      this.advanceStage = NO_CHECK;
+      return;
+    }
+    if (this.advanceStage === FIRST_LOOK) {
+      // Still idle, but this macrotask may have run in the same event-loop iteration as the turn
+      // that went idle, before Node polled its sockets: a peer's bytes already in the kernel (a
+      // loopback reply) would not have woken anyone yet. A macrotask queued from here runs in the
+      // next iteration, after a poll for I/O (tokio polls its I/O driver once, with a zero
+      // timeout, before it advances a paused clock).
+      this.advanceStage = SECOND_LOOK;
+      this.host.macrotask(this.autoAdvanceFn);
+      return;
+    }
+    this.advanceStage = NO_CHECK;
     const wheel = this.wheel;
     // Jump from expiration to expiration (a higher slot only cascades) until something fires.
     while (wheel.size > 0) {
