@@ -287,3 +287,24 @@ describe("instrumentation", () => {
     expect(wake).toMatchObject({ at: 3000, task: 1, by: { kind: "timer", timer: reg2.timer } });
   });
 });
+
+describe("Instant.equals", () => {
+  it("two instants read at the same paused time are equal though distinct objects; one a millisecond later is not", async () => {
+    const [a, b, c] = await run(
+      asyncBlock(function* () {
+        const a = Instant.now();
+        const b = Instant.now();
+        yield* sleep(1);
+        return [a, b, Instant.now()] as const;
+      }),
+      { clock: "paused" },
+    );
+    expect(a === b).toBe(false);
+    expect(a.equals(b)).toBe(true);
+    expect(a.equals(c)).toBe(false);
+    expect(a.add(1).equals(c)).toBe(true);
+    expect(() => a.equals(5 as unknown as Instant)).toThrow(
+      "instant.equals(other): other must be an Instant",
+    );
+  });
+});

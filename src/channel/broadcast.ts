@@ -391,11 +391,20 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
 }
 
 /**
- * A broadcast channel keeping the last `capacity` messages (at least 1).
+ * A broadcast channel keeping the last `capacity` messages (at least 1). The receiver it returns
+ * is subscribed until closed: a program that only wants the sender (tokio's
+ * `let (tx, _) = broadcast::channel(16)`) closes it, or `send` keeps succeeding into a receiver
+ * nobody reads and `tx.closed()` never resolves.
  *
  * @example
  * ```ts
  * const [tx, rx] = broadcast.channel<string>(16);
+ * ```
+ *
+ * @example
+ * ```ts
+ * const [news, unused] = broadcast.channel<string>(16);
+ * unused.close(); // subscribers come later, through news.subscribe()
  * ```
  */
 export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {

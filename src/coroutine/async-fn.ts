@@ -16,6 +16,7 @@ import { Coroutine, type Start } from "./coroutine.js";
 
 /**
  * Turn a generator function into an async fn: calling it returns a lazy future of its result.
+ * Called as a method, it runs with that `this` (declare it as the generator's `this` parameter).
  *
  * @example
  * ```ts
@@ -24,6 +25,19 @@ import { Coroutine, type Start } from "./coroutine.js";
  *   return a + b;
  * });
  * const three = yield* add(1, 2);
+ * ```
+ *
+ * @example
+ * ```ts
+ * class Kitchen {
+ *   served = 0;
+ *   serve = asyncFn(function* (this: Kitchen, dish: string) {
+ *     yield* sleep(100);
+ *     this.served++; // the kitchen `serve` was called on
+ *     return dish;
+ *   });
+ * }
+ * const soup = yield* kitchen.serve("soup");
  * ```
  */
 export function asyncFn<A extends unknown[], R>(

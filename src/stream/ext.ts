@@ -41,9 +41,11 @@ declare module "./stream.js" {
      */
     map<U>(f: (item: T) => U): StreamBase<U>;
     /**
-     * Only the items for which `pred` is true.
+     * Only the items for which `pred` is true. A type guard narrows the items' type, as
+     * `Array.prototype.filter` does.
      * @example `iter([1, 2, 3, 4]).filter((x) => x % 2 === 0)` yields 2, 4
      */
+    filter<S extends T>(pred: (item: T) => item is S): StreamBase<S>;
     filter(pred: (item: T) => boolean): StreamBase<T>;
     /**
      * Each item through `f`; items for which `f` returns `undefined` are dropped.
@@ -65,8 +67,10 @@ declare module "./stream.js" {
     take(n: number): StreamBase<T>;
     /**
      * Items while `pred` holds; ends at the first item for which it fails (that item is dropped).
+     * A type guard narrows the items' type.
      * @example `iter([1, 2, 5, 1]).takeWhile((x) => x < 3)` yields 1, 2
      */
+    takeWhile<S extends T>(pred: (item: T) => item is S): StreamBase<S>;
     takeWhile(pred: (item: T) => boolean): StreamBase<T>;
     /**
      * Items until `stop` is ready (checked before each item). A `stop` that throws ends the stream

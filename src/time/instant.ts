@@ -104,7 +104,20 @@ export class Instant {
   }
 
   /**
-   * The time-line value, so that `a < b` compares instants.
+   * Whether `other` is the same point on the time line (`===` compares the objects, not the
+   * times; `a < b` and `a > b` compare times through `valueOf`).
+   *
+   * @example
+   * ```ts
+   * if (entry.expiresAt.equals(next.expiresAt)) console.log("they expire together");
+   * ```
+   */
+  equals(other: Instant): boolean {
+    return this.ms === checkInstant(other, "instant.equals(other): other").ms;
+  }
+
+  /**
+   * The time-line value, so that `a < b` compares instants (use `equals` for equality).
    *
    * @example
    * ```ts
