@@ -15,7 +15,14 @@ export * as oneshot from "./channel/oneshot.js";
 export * as watch from "./channel/watch.js";
 export { type JoinOutput, join, tryJoin } from "./combinator/join.js";
 export { joinAll } from "./combinator/join-all.js";
-export { race, type Selected, type SelectedAll, select, selectAll } from "./combinator/select.js";
+export {
+  type RaceWinner,
+  race,
+  type Selected,
+  type SelectedAll,
+  select,
+  selectAll,
+} from "./combinator/select.js";
 export { asyncBlock, asyncFn } from "./coroutine/async-fn.js";
 export { Coroutine } from "./coroutine/coroutine.js";
 export { CANCEL, type Cancellable, type Cleanup, OWNED } from "./future/cancel.js";

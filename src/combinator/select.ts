@@ -116,6 +116,15 @@ class SelectResult {
 const FIRST = 0; // return { index, value, rest }
 const VALUE = 1; // race: return the value, drop the losers
 const PAIR = 2; // select(a, b): rest is the single loser
+const NAMED = 3; // race.named: return { key, value }, drop the losers
+
+/** The winner of `race.named`: its branch's key and value. */
+class NamedWinner {
+  constructor(
+    readonly key: string,
+    readonly value: unknown,
+  ) {}
+}
 
 /** @internal */
 class Select<T> extends CancellableFuture<T> {
@@ -130,6 +139,8 @@ class Select<T> extends CancellableFuture<T> {
     private readonly biased: boolean,
     private readonly mode: number,
     private readonly what: string,
+    /** With `NAMED`: each child's branch key. */
+    private readonly keys: readonly string[] | null = null,
   ) {
     super();
     this.children = children;
@@ -180,7 +191,7 @@ class Select<T> extends CancellableFuture<T> {
     this.done = true;
     const children = this.children;
     children[winner] = null;
-    if (this.mode === VALUE) {
+    if (this.mode === VALUE || this.mode === NAMED) {
       try {
         this.dropAll();
       } catch (e) {
@@ -188,7 +199,7 @@ class Select<T> extends CancellableFuture<T> {
         disposeOutputs([value]);
         throw e;
       }
-      return value as T;
+      return (this.mode === VALUE ? value : new NamedWinner(this.keys![winner]!, value)) as T;
     }
     const rest: Future<unknown>[] = [];
     for (let i = 0; i < children.length; i++) {
@@ -338,3 +349,84 @@ race.biased = <const Fs extends readonly Future<unknown>[]>(
   ...futures: Fs
 ): FutureBase<RaceOutput<Fs>> & Disposable =>
   new Select(checkList(futures, "race.biased(...futures)", 1), true, VALUE, "race.biased");
+
+/** What `race.named(branches)` gives: the winning branch's key and its value, typed together. */
+export type RaceWinner<B extends Record<string, Future<unknown>>> = {
+  [K in keyof B & string]: {
+    readonly key: K;
+    readonly value: B[K] extends Future<infer T> ? T : never;
+  };
+}[keyof B & string];
+
+function makeRaceNamed<B extends Record<string, Future<unknown>>>(
+  branches: B,
+  biased: boolean,
+): FutureBase<RaceWinner<B>> & Disposable {
+  const what = biased ? "race.named.biased(branches)" : "race.named(branches)";
+  if (branches === null || typeof branches !== "object" || Array.isArray(branches)) {
+    const got = branches === null ? "null" : Array.isArray(branches) ? "an array" : typeof branches;
+    throw new TypeError(
+      `${what}: branches must be an object of futures, one per branch ({ name: future }), got ${got}`,
+    );
+  }
+  const keys = Object.keys(branches);
+  if (keys.length === 0) throw new RangeError(`${what} needs at least 1 branch, got 0`);
+  const futures = keys.map((k) => branches[k]);
+  for (let i = 0; i < keys.length; i++) assertFuture(futures[i], `${what}: branches.${keys[i]}`);
+  for (let j = 1; j < keys.length; j++) {
+    for (let i = 0; i < j; i++) {
+      if (futures[i] === futures[j]) {
+        throw new FutureStateError(
+          `${what}: branches.${keys[j]} is the same future as branches.${keys[i]} (a future has one owner: make a new one for each branch)`,
+        );
+      }
+    }
+  }
+  return new Select(
+    futures as Future<unknown>[],
+    biased,
+    NAMED,
+    what.slice(0, what.indexOf("(")),
+    keys,
+  );
+}
+
+/**
+ * tokio's `select!`: wait for the first of several named branches, of any types; the losers are
+ * dropped, and the result says which branch won, with its value typed for that branch
+ * (`switch (winner.key)` narrows `winner.value`). Fair: the first branch polled is drawn at
+ * random, as `select!` does; `race.named.biased` polls in the object's key order.
+ *
+ * @example
+ * ```ts
+ * const winner = yield* race.named({
+ *   message: rx.recv(),
+ *   tick: ticks.tick(),
+ *   shutdown: token.cancelled(),
+ * });
+ * switch (winner.key) {
+ *   case "message": handle(winner.value); break; // the message's type
+ *   case "tick": flushStats(); break;
+ *   case "shutdown": return;
+ * }
+ * ```
+ */
+race.named = Object.assign(
+  <B extends Record<string, Future<unknown>>>(
+    branches: B,
+  ): FutureBase<RaceWinner<B>> & Disposable => makeRaceNamed(branches, false),
+  {
+    /**
+     * `race.named` that polls the branches in the object's key order (`Object.keys`): earlier branches win ties
+     * (tokio's `biased;`), as a shutdown branch written first should.
+     *
+     * @example
+     * ```ts
+     * const w = yield* race.named.biased({ shutdown: token.cancelled(), job: jobs.recv() });
+     * ```
+     */
+    biased: <B extends Record<string, Future<unknown>>>(
+      branches: B,
+    ): FutureBase<RaceWinner<B>> & Disposable => makeRaceNamed(branches, true),
+  },
+);
