@@ -86,6 +86,8 @@ export {
   type StreamPoll,
   streamPollFn,
   toAsyncIterable,
+  type UnfoldStep,
+  unfold,
 } from "./stream/index.js";
 export { Barrier, type BarrierWaitResult } from "./sync/barrier.js";
 export { CancellationToken, type DropGuard } from "./sync/cancellation-token.js";

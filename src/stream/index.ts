@@ -18,4 +18,5 @@ export {
   StreamBase,
   type StreamPoll,
 } from "./stream.js";
+export { type UnfoldStep, unfold } from "./unfold.js";
 export { intervalStream, type PollReceiver, receiverStream } from "./wrappers.js";
