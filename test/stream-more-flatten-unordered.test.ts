@@ -442,7 +442,7 @@ describe("fairness and bounded work per poll", () => {
     }
     let woken = 0;
     const cx = new Context(Waker.from(() => woken++));
-    const flat = new EndlessDoors().flattenUnordered(undefined);
+    const flat = new EndlessDoors().flattenUnordered();
     expect(flat.pollNext(cx)).toBe(PENDING);
     expect(woken).toBe(1);
     expect(made).toBeLessThanOrEqual(32 * 32);

@@ -27,6 +27,27 @@ describe("a JoinHandle's output is taken once", () => {
     await rt.shutdown();
   });
 
+  it("yield* twice on one handle: the second throws a FutureStateError that names the task and says to keep the value", async () => {
+    const rt = new Runtime();
+    const second = await rt.spawn(
+      asyncBlock(function* () {
+        const h = spawn(ready(3), { name: "soup" });
+        yield* h;
+        try {
+          yield* h;
+          return "handed out again";
+        } catch (e) {
+          return e;
+        }
+      }),
+    );
+    expect(second).toBeInstanceOf(FutureStateError);
+    expect((second as Error).message).toBe(
+      "JoinHandle of task 'soup' was polled after it completed: its output is handed out once (keep the value, or check isFinished() before awaiting)",
+    );
+    await rt.shutdown();
+  });
+
   it("a native await may still be repeated, as a promise's may: each gets the same output", async () => {
     const rt = new Runtime();
     const h = rt.spawn(ready(7));

@@ -164,8 +164,9 @@ declare module "./stream.js" {
      * adapter: it is handed out and that stream goes on (a stream that failed for good, such as
      * `lines()` after its reader's error, ends by itself).
      * @example `streamsOfLines.flattenUnordered(100)` yields lines from up to 100 streams at once
+     * @example `subscriptions.flattenUnordered()` merges every subscription, however many
      */
-    flattenUnordered<U>(this: StreamBase<Stream<U>>, limit: number | undefined): StreamBase<U>;
+    flattenUnordered<U>(this: StreamBase<Stream<U>>, limit?: number): StreamBase<U>;
     /**
      * Each item through `f` to an inner stream, whose items are merged as they come, from at most
      * `limit` at once (see `flattenUnordered`); futures-rs' `flat_map_unordered`. A throw from `f`

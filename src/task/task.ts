@@ -590,7 +590,9 @@ export class Task<T> extends Context {
     }
     if ((s & TAKEN) !== 0) {
       if ((s & DETACHED) !== 0) throw this.outputDropped();
-      throw new FutureStateError(`JoinHandle of task '${this.name}' was polled after it completed`);
+      throw new FutureStateError(
+        `JoinHandle of task '${this.name}' was polled after it completed: its output is handed out once (keep the value, or check isFinished() before awaiting)`,
+      );
     }
     if (!pollProceed(cx)) return PENDING;
     this.state |= TAKEN;
