@@ -83,6 +83,7 @@ export {
   type ScanStep,
   type Stream,
   StreamBase,
+  StreamMap,
   type StreamPoll,
   streamPollFn,
   toAsyncIterable,

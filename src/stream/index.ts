@@ -18,5 +18,6 @@ export {
   StreamBase,
   type StreamPoll,
 } from "./stream.js";
+export { StreamMap } from "./stream-map.js";
 export { type UnfoldStep, unfold } from "./unfold.js";
 export { intervalStream, type PollReceiver, receiverStream } from "./wrappers.js";

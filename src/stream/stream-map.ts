@@ -1,0 +1,149 @@
+/**
+ * StreamMap: a switchboard of named streams (tokio-stream's `StreamMap`). Streams go in under a
+ * key and come out of it again by that key; the map is itself a stream of `[key, item]` pairs,
+ * taken from whichever stream has an item. A waiter subscribed to several channels at once keeps
+ * one map of them, adding and removing channels as orders come, and reads from all of them in
+ * one loop.
+ *
+ * Each poll looks at every stream, starting one further along each time, so a stream that is
+ * always ready cannot starve the others: it is meant for a handful of streams, as tokio-stream's
+ * is (for many, `flattenUnordered` polls only the woken ones). A stream that ends leaves the map
+ * (and is disposed); an empty map answers `DONE`, and inserting more makes it produce again, as
+ * `FuturesUnordered` does. An error from a stream is handed out in place of an item, and the
+ * stream stays in the map, as for every adapter. Disposing the map disposes every stream in it.
+ */
+import { drop, dropAll } from "../future/cancel.js";
+import type { Context } from "../future/context.js";
+import { PENDING } from "../future/poll.js";
+import { assertStream, DONE, type Stream, StreamBase, type StreamPoll } from "./stream.js";
+
+/**
+ * Named streams read as one stream of `[key, item]` (tokio-stream's `StreamMap`). `S` is the
+ * streams' type, handed back by `insert` and `remove`: Brigade's streams by default (disposable);
+ * name it for streams of your own, `new StreamMap<K, T, MyStream>()`.
+ *
+ * @example
+ * ```ts
+ * const subs = new StreamMap<string, string>();
+ * subs.insert("news", receiverStream(news.subscribe()));
+ * subs.insert("menu", receiverStream(menu.subscribe()));
+ * for (let m = yield* subs.next(); m !== DONE; m = yield* subs.next()) {
+ *   const [channel, message] = m;
+ *   console.log(`${channel}: ${message}`);
+ * }
+ * ```
+ */
+export class StreamMap<K, T, S extends Stream<T> = StreamBase<T>> extends StreamBase<
+  readonly [K, T]
+> {
+  private readonly keyList: K[] = [];
+  private readonly streams: S[] = [];
+  /** Where the next poll starts looking, so each stream gets to go first in turn. */
+  private start = 0;
+  private disposed = false;
+
+  /** The number of streams in the map. */
+  get size(): number {
+    return this.keyList.length;
+  }
+
+  /**
+   * Put `stream` in the map under `key`. A stream already there under that key is taken out and
+   * handed back (the caller disposes it, or keeps reading it), as tokio's `insert` returns it.
+   *
+   * @example
+   * ```ts
+   * subs.insert("news", receiverStream(news.subscribe()))?.[Symbol.dispose]();
+   * ```
+   */
+  insert(key: K, stream: S): S | undefined {
+    assertStream(stream, "streamMap.insert(key, stream): stream");
+    if (this.disposed) {
+      throw new TypeError("streamMap.insert(key, stream): the map was disposed");
+    }
+    const i = this.keyList.indexOf(key);
+    if (i >= 0) {
+      const old = this.streams[i]!;
+      this.streams[i] = stream;
+      return old;
+    }
+    this.keyList.push(key);
+    this.streams.push(stream);
+    return undefined;
+  }
+
+  /**
+   * Take the stream under `key` out of the map and hand it back (`undefined` if there is none).
+   *
+   * @example
+   * ```ts
+   * subs.remove("news")?.[Symbol.dispose](); // unsubscribe
+   * ```
+   */
+  remove(key: K): S | undefined {
+    const i = this.keyList.indexOf(key);
+    if (i < 0) return undefined;
+    return this.takeOut(i);
+  }
+
+  /**
+   * Whether a stream is in the map under `key`.
+   *
+   * @example
+   * ```ts
+   * if (!subs.has("news")) subs.insert("news", receiverStream(news.subscribe()));
+   * ```
+   */
+  has(key: K): boolean {
+    return this.keyList.includes(key);
+  }
+
+  /**
+   * The keys, in the order their streams were inserted.
+   *
+   * @example
+   * ```ts
+   * console.log(`subscribed to ${subs.keys().join(", ")}`);
+   * ```
+   */
+  keys(): K[] {
+    return this.keyList.slice();
+  }
+
+  pollNext(cx: Context): StreamPoll<readonly [K, T]> {
+    const n = this.keyList.length;
+    if (n === 0) return DONE;
+    let i = this.start < n ? this.start : 0;
+    this.start = i + 1;
+    for (let seen = 0; seen < n; seen++) {
+      if (i >= this.keyList.length) i = 0;
+      const stream = this.streams[i]!;
+      const r = stream.pollNext(cx);
+      if (r === DONE) {
+        // An ended stream leaves the map; the one after it now has its index.
+        drop(this.takeOut(i));
+        if (this.keyList.length === 0) return DONE;
+        continue;
+      }
+      if (r !== PENDING) return [this.keyList[i]!, r] as const;
+      i++;
+    }
+    return PENDING;
+  }
+
+  private takeOut(i: number): S {
+    const stream = this.streams[i]!;
+    this.keyList.splice(i, 1);
+    this.streams.splice(i, 1);
+    if (this.start > i) this.start--;
+    return stream;
+  }
+
+  /** Dispose every stream in the map. Idempotent. */
+  override [Symbol.dispose](): void {
+    this.disposed = true;
+    const streams = this.streams.splice(0);
+    this.keyList.length = 0;
+    dropAll(streams);
+  }
+}
