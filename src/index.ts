@@ -37,6 +37,7 @@ export {
   isFuture,
   type Suspend,
 } from "./future/future.js";
+export { Held, hold } from "./future/hold.js";
 export { pending, pollFn, ready } from "./future/leaf.js";
 export { isPending, PENDING, type Poll } from "./future/poll.js";
 export { Waker } from "./future/waker.js";
