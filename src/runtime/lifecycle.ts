@@ -205,7 +205,12 @@ function timedOut(tasks: Iterable<Task<any>>, ms: number): ShutdownTimeoutError 
  * A task panicked and, a microtask later, still nobody awaits it: apply the `unhandledPanic`
  * option (print it, shut down with it as the fatal error, or ignore it).
  */
-export function unhandledPanic(rt: Runtime, task: Task<any>, error: JoinError): void {
+export function unhandledPanic(
+  rt: Runtime,
+  task: Task<any>,
+  error: JoinError,
+  how = "panicked while nothing was awaiting it",
+): void {
   const mode = rt.options.unhandledPanic;
   if (mode === "ignore") return;
   if (mode === "shutdown" && !task.isCleanup) {
@@ -216,7 +221,7 @@ export function unhandledPanic(rt: Runtime, task: Task<any>, error: JoinError): 
   const cause = error.cause;
   const detail = cause instanceof Error && cause.stack ? cause.stack : String(cause);
   console.error(
-    `brigade: ${task.isCleanup ? "the cleanup of a dropped future" : `task '${task.name}'`} panicked while nothing was awaiting it: ${detail}`,
+    `brigade: ${task.isCleanup ? "the cleanup of a dropped future" : `task '${task.name}'`} ${how}: ${detail}`,
   );
 }
 

@@ -451,6 +451,13 @@ export class Runtime {
     this.finishedLocations.length = 0;
   }
 
+  /** @internal a JoinSet let a member's panic go without anyone taking it (see `detachAll`). */
+  panicLeftUntaken(task: Task<any>): void {
+    const error = task.error;
+    if (error === null || !error.isPanic()) return;
+    unhandledPanic(this, task, error, "panicked, and its JoinSet let the outcome go untaken");
+  }
+
   /** @internal a cleanup given up on threw as it was left (see `Task.abandon`). */
   cleanupLeftFailed(task: Task<any>, error: unknown): void {
     if (this.options.unhandledPanic === "ignore") return;

@@ -98,8 +98,7 @@ export class JoinAll<T> extends FutureBase<T[]> implements Disposable {
   /** The members still running are called off, `why` (abort-why.ts) saying why. */
   private end(why: number): void {
     this.state = ENDED;
-    this.set.abortMembers(why);
-    this.set[Symbol.dispose]();
+    this.set.disposeAs(why);
     const outputs = this.outputs;
     this.outputs = [];
     disposeOwned(outputs);

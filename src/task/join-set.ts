@@ -347,8 +347,8 @@ export class JoinSet<T> implements Disposable {
   /**
    * Let every task go on without the set (tokio's `detach_all`): they are no longer aborted when
    * the set is disposed, and their outcomes can no longer be taken, as when a `JoinHandle` is
-   * dropped (a later panic is reported as unobserved; an output already waiting is disposed if
-   * `OWNED`). Parked `joinNext()` callers get `DONE`.
+   * dropped (a panic is reported as unobserved, one already waiting untaken too; an output already
+   * waiting is disposed if `OWNED`). Parked `joinNext()` callers get `DONE`.
    *
    * @example
    * ```ts
@@ -359,6 +359,8 @@ export class JoinSet<T> implements Disposable {
     this.detaches++;
     const tasks = [...this.members];
     this.members.clear();
+    // A panic waiting here was never seen: said now, as a dropped JoinHandle's would have been.
+    for (const task of this.finished) task.scheduler.panicLeftUntaken(task);
     this.finished.length = 0;
     for (const task of tasks) task[Symbol.dispose]();
     this.wakeAll();
@@ -398,7 +400,7 @@ export class JoinSet<T> implements Disposable {
   /**
    * Abort every task and let go of them all. An output that was ready but not taken is disposed
    * (a returned lock guard is released), as is one that comes later, as when a JoinHandle is
-   * dropped. Whoever waits in `joinNext()` is woken and gets `DONE`; `spawn` throws from now on.
+   * dropped; a panic nobody took is reported as unobserved. Whoever waits in `joinNext()` is woken and gets `DONE`; `spawn` throws from now on.
    *
    * @example
    * ```ts
@@ -409,6 +411,11 @@ export class JoinSet<T> implements Disposable {
    * ```
    */
   [Symbol.dispose](): void {
+    this.disposeAs(BY_SET_DISPOSED);
+  }
+
+  /** @internal dispose the set, its members aborted as `why` (abort-why.ts) says. */
+  disposeAs(why: number): void {
     if (this.disposed) return;
     // Marked first: a member's finally block that spawns into the set while it is torn down below
     // gets an error instead of a task nobody would abort.
@@ -418,7 +425,7 @@ export class JoinSet<T> implements Disposable {
     // panic in its cleanup is reported as unobserved), then aborted. Both steps are idempotent: a
     // finally block that aborts another member during the loop does no harm.
     this.detachAll();
-    for (const task of tasks) task.abortAs(BY_SET_DISPOSED);
+    for (const task of tasks) task.abortAs(why);
   }
 }
 

@@ -85,6 +85,8 @@ export interface Scheduler extends Host {
   lostWaker(task: Task<any>): void;
   /** Diagnostics, when attached: `null` costs one check per poll and per wake. */
   readonly probe: TaskProbe | null;
+  /** A panic a JoinSet held was let go untaken (the set disposed or detached): report it. */
+  panicLeftUntaken(task: Task<any>): void;
   /** A cleanup given up on threw as it was left: nobody awaits it, so say so (or not). */
   cleanupLeftFailed(task: Task<any>, error: unknown): void;
   /** Whether the deadlock checks are on (`detectDeadlocks`): the locks ask before they check. */
