@@ -3,6 +3,7 @@
  * of `ctrlC`; the rest would run anywhere.
  */
 export { BufReader, type LineOptions } from "./buf-reader.js";
+export { BufWriter } from "./buf-writer.js";
 export { copy, copyBidirectional } from "./copy.js";
 export { DuplexStream, duplex } from "./duplex.js";
 export { IoError, type IoErrorKind } from "./error.js";
