@@ -164,7 +164,8 @@ export class JoinAll<T> extends CancellableFuture<T[]> {
 
 /**
  * Join any number of futures; each poll polls only the children woken since the last one.
- * Every child runs to its end even if another throws; then the first error is thrown. The same
+ * Every child runs to its end even if another throws; then its error is thrown (an
+ * `AggregateError` of them all, in the order they threw, when several did). The same
  * future given twice is a `FutureStateError` in a list of up to 16 (longer lists are not checked:
  * it would cost a hash per future).
  *

@@ -148,7 +148,8 @@ function checkAll(futures: readonly unknown[], what: string): Future<unknown>[] 
 
 /**
  * Poll every future concurrently inside this task; ready with all their values, in order.
- * Every child runs to its end even if another throws; then the first error is thrown.
+ * Every child runs to its end even if another throws; then its error is thrown (an
+ * `AggregateError` of them all, in the order they threw, when several did).
  *
  * @example
  * ```ts
