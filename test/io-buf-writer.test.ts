@@ -6,8 +6,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Context } from "../src/future/context.js";
+import { Context } from "../src/future/context.js";
 import type { Poll } from "../src/future/poll.js";
+import { Waker } from "../src/future/waker.js";
 import { asyncBlock, join, run } from "../src/index.js";
 import { BufWriter, duplex, flush, readToEnd, shutdown, writeAll } from "../src/node.js";
 
@@ -102,6 +103,19 @@ describe("BufWriter", () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it("used after it was disposed, a write, a flush or a shutdown is a TypeError: no bytes accepted and lost", () => {
+    const inner = new Recorder();
+    const out = new BufWriter(inner, 64);
+    out[Symbol.dispose]();
+    const cx = new Context(Waker.noop());
+    expect(() => out.pollWrite(cx, bytes(3))).toThrow(
+      new TypeError("BufWriter was used after it was disposed (write)"),
+    );
+    expect(() => out.pollFlush(cx)).toThrow(TypeError);
+    expect(() => out.pollShutdown(cx)).toThrow(TypeError);
+    expect(inner.writes).toEqual([]);
   });
 
   it("disposing it disposes the inner writer once, and drops what was buffered", async () => {

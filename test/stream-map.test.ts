@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import * as mpsc from "../src/channel/mpsc.js";
 import { asyncBlock } from "../src/coroutine/async-fn.js";
 import { Context } from "../src/future/context.js";
+import { FutureStateError } from "../src/future/errors.js";
 import { PENDING } from "../src/future/poll.js";
 import { Waker } from "../src/future/waker.js";
 import { run } from "../src/runtime/runtime.js";
@@ -117,9 +118,25 @@ describe("StreamMap", () => {
     );
   });
 
-  it("bad input: inserting something that is not a stream is a TypeError naming the argument", () => {
+  it("bad input: inserting something that is not a stream is a TypeError naming the argument; one stream under two keys is a FutureStateError", () => {
     const map = new StreamMap<string, number>();
     expect(() => map.insert("x", 5 as never)).toThrow(/streamMap\.insert\(key, stream\): stream/);
+    const s = iter([1]);
+    map.insert("a", s);
+    expect(() => map.insert("b", s)).toThrow(FutureStateError);
+    expect(map.keys()).toEqual(["a"]);
+    expect(map.insert("a", s)).toBe(s); // the same key again: replaced by itself, handed back
+  });
+
+  it("keys compare as a Map's do: NaN finds NaN in has, insert and remove", () => {
+    const map = new StreamMap<number, number>();
+    const first = iter([1]);
+    map.insert(Number.NaN, first);
+    expect(map.has(Number.NaN)).toBe(true);
+    expect(map.insert(Number.NaN, iter([2]))).toBe(first);
+    expect(map.size).toBe(1);
+    expect(map.remove(Number.NaN)).toBeDefined();
+    expect(map.size).toBe(0);
   });
 
   it("in a task: two channels read as one, a subscription dropped halfway, every message of the rest received once", async () => {

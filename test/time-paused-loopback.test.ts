@@ -4,7 +4,17 @@
  * next timer rings. (Found by porting mini-redis, whose own `key_value_timeout` test needs it.)
  */
 import { expect, it } from "vitest";
-import { asyncBlock, Instant, run, sleep, spawn, TimeoutError, timeout } from "../src/index.js";
+import {
+  asyncBlock,
+  Instant,
+  PENDING,
+  pollFn,
+  run,
+  sleep,
+  spawn,
+  TimeoutError,
+  timeout,
+} from "../src/index.js";
 import { TcpListener, TcpStream } from "../src/node.js";
 
 it("twenty loopback round trips on the paused clock take no virtual time while a 1 s timer is pending", async () => {
@@ -67,3 +77,30 @@ it("a loopback request under a 5 s timeout on the paused clock gets its answer i
   );
   expect(answer).toBe(7);
 });
+
+for (const kind of ["setImmediate", "setTimeout"] as const) {
+  it(`a 1 s sleep on the paused clock still fires at once beside a task woken by a native ${kind} every iteration (no socket waits)`, async () => {
+    let polls = 0;
+    const pollsWhenTheSleepEnded = await run(
+      asyncBlock(function* () {
+        // Wakes the runtime cannot see must not hold the clock still (they used to step every
+        // check back to its first look, so the clock waited for this task to stop).
+        const h = spawn(
+          pollFn<void>((cx) => {
+            if (++polls >= 2000) return undefined;
+            const w = cx.waker;
+            if (kind === "setImmediate") setImmediate(() => w.wake());
+            else setTimeout(() => w.wake(), 0);
+            return PENDING;
+          }),
+        );
+        yield* sleep(1000);
+        const at = polls;
+        h.abort();
+        return at;
+      }),
+      { clock: "paused" },
+    );
+    expect(pollsWhenTheSleepEnded).toBeLessThan(50);
+  });
+}

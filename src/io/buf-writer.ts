@@ -36,6 +36,7 @@ export class BufWriter<W extends AsyncWrite = AsyncWrite> implements AsyncWrite,
   private len = 0;
   /** Of those, the ones already handed to `inner` (a flush that waited part way). */
   private sent = 0;
+  private disposed = false;
 
   constructor(
     /** The wrapped writer; disposing the BufWriter disposes it. */
@@ -74,6 +75,7 @@ export class BufWriter<W extends AsyncWrite = AsyncWrite> implements AsyncWrite,
    * ```
    */
   pollWrite(cx: Context, buf: Uint8Array): Poll<number> {
+    if (this.disposed) throw disposedError("write");
     const room = this.buf.length;
     if (this.len + buf.length > room && this.pollSend(cx) === PENDING) return PENDING;
     if (buf.length >= room) return this.inner.pollWrite(cx, buf);
@@ -91,6 +93,7 @@ export class BufWriter<W extends AsyncWrite = AsyncWrite> implements AsyncWrite,
    * ```
    */
   pollFlush(cx: Context): Poll<void> {
+    if (this.disposed) throw disposedError("flush");
     if (this.pollSend(cx) === PENDING) return PENDING;
     return this.inner.pollFlush(cx);
   }
@@ -104,6 +107,7 @@ export class BufWriter<W extends AsyncWrite = AsyncWrite> implements AsyncWrite,
    * ```
    */
   pollShutdown(cx: Context): Poll<void> {
+    if (this.disposed) throw disposedError("shutdown");
     if (this.pollSend(cx) === PENDING) return PENDING;
     return this.inner.pollShutdown(cx);
   }
@@ -128,6 +132,7 @@ export class BufWriter<W extends AsyncWrite = AsyncWrite> implements AsyncWrite,
 
   /** Dispose the inner writer; bytes still buffered are lost (flush first). Idempotent. */
   [Symbol.dispose](): void {
+    this.disposed = true;
     this.len = 0;
     this.sent = 0;
     disposeOf(this.inner);
@@ -135,3 +140,7 @@ export class BufWriter<W extends AsyncWrite = AsyncWrite> implements AsyncWrite,
 }
 
 markOwned(BufWriter);
+
+function disposedError(doing: string): TypeError {
+  return new TypeError(`BufWriter was used after it was disposed (${doing})`);
+}

@@ -46,8 +46,11 @@ export function serveKitchen(options: { port: number }): Promise<KitchenServer> 
       `serveKitchen(options): options.port must be an integer from 0 to 65535, got ${port}`,
     );
   }
+  // The port actually opened (port 0 picks one), read once it listens: after close() the server
+  // has no address, and a request still being answered must not trip over that.
+  let opened = -1;
   const server = createServer((req, res) => {
-    if (!loopbackHost(req.headers.host, (server.address() as AddressInfo).port)) {
+    if (!loopbackHost(req.headers.host, opened)) {
       send(res, 421, "text/plain", "the kitchen answers only to 127.0.0.1, localhost or [::1]");
       return;
     }
@@ -68,6 +71,7 @@ export function serveKitchen(options: { port: number }): Promise<KitchenServer> 
     });
     server.listen(port, "127.0.0.1", () => {
       const actual = (server.address() as AddressInfo).port;
+      opened = actual;
       resolve({
         url: `http://127.0.0.1:${actual}/`,
         port: actual,

@@ -8,12 +8,17 @@
  * the thread back and forth through microtasks, and each, looking only at its own turns, would
  * take the other's poll for a gap in which the event loop had its chance.
  *
- * States: no slice (`open` false: the next turn starts one); a slice running (`open`); a slice
- * spent with the event loop still waiting (`hopNext`: the next turn scheduled from outside a turn
- * is a macrotask). Transitions: `beginTurn` opens a slice when none is open or the last turn ended
- * a slice ago; `endTurn` asks for a macrotask that ends the slice (`ender`), and marks `hopNext`
- * if the slice is spent before that macrotask has run; the ender, or a turn run as a macrotask,
- * closes the slice (`close`).
+ * Which runtime must wait is not the thread's, though: only one whose own turn ended in a spent
+ * slice is part of the chain that starves the loop. Another runtime, woken from a timer or a
+ * socket (a macrotask: the loop has turned for it), goes on at once. So a runtime marks itself
+ * with the slice's `generation`, and the mark holds until the slice closes.
+ *
+ * States: no slice (`open` false: the next turn starts one); a slice running (`open`).
+ * Transitions: `beginTurn` opens a slice when none is open or the last turn ended a slice ago;
+ * `endTurn` asks for a macrotask that ends the slice (`ender`), and answers true (the runtime
+ * marks itself: its next turn scheduled from outside a turn is a macrotask) if the slice is spent
+ * before that macrotask has run; the ender, or a turn run as a macrotask, closes the slice
+ * (`close`), which moves `generation` on and so clears every mark.
  */
 
 import { hostNow } from "../time/clock.js";
@@ -33,8 +38,8 @@ class EventLoopSlice {
   lastTurnEnd = 0;
   /** Turns running now (a runtime's turn may poll a task that drives another's: nested). */
   private turning = 0;
-  /** The slice is spent and the event loop has not had a turn: the next turn is a macrotask. */
-  hopNext = false;
+  /** Moves on each time the slice closes: a runtime's mark from an older one no longer holds. */
+  generation = 0;
   /** `close` is queued as a macrotask and has not run: the event loop has not had a turn. */
   private enderQueued = false;
   private readonly ender = (): void => {
@@ -45,7 +50,7 @@ class EventLoopSlice {
   /** The event loop has had a turn: the next executor turn starts a new slice. */
   close(): void {
     this.open = false;
-    this.hopNext = false;
+    this.generation++;
   }
 
   /** A turn starts at `now`: a new slice unless one is open and the last turn ended just now. */
@@ -68,32 +73,34 @@ class EventLoopSlice {
    * each empty their queue (chained by wakes from microtasks: a promise already resolved, the
    * task of another runtime) never see work remaining, so once they have made `eventInterval`
    * polls, a macrotask is queued that closes the slice when it runs; if the slice is spent before
-   * it has run, the event loop is being starved and `hopNext` is marked. (Polls, not time, ask for
+   * it has run, the event loop is being starved: the answer is true, and the runtime whose turn
+   * this was marks itself (see `mustHop`). (Polls, not time, ask for
    * the macrotask, as tokio's event interval does: one long poll followed by a wake is not a
    * chain, and the long-poll check, not a hop, is what answers it.) Queued
    * before the macrotasks the runtime queues after its turn (afterTurn, the idle check), so that
    * a wake they make (a paused clock's auto-advance) finds the slice closed.
    */
-  endTurn(now: number, polled: number, queueEmpty: boolean, eventInterval: number): void {
+  endTurn(now: number, polled: number, queueEmpty: boolean, eventInterval: number): boolean {
     this.lastTurnEnd = now;
     this.polls += polled;
-    if (!queueEmpty || this.hopNext || this.polls < eventInterval) return;
+    if (!queueEmpty || this.polls < eventInterval) return false;
     if (!this.enderQueued) {
       this.enderQueued = true;
       macrotask(this.ender);
-    } else if (now - this.start >= SLICE_MS) {
-      this.hopNext = true;
+      return false;
     }
+    return now - this.start >= SLICE_MS;
   }
 
   /**
-   * Whether a turn scheduled now from outside a turn must wait for the event loop: the slice was
-   * spent, and a turn is running (this wake comes from one of its polls) or the last ended less
-   * than a slice ago (a gap as long counts, as in `beginTurn`, as the event loop's chance).
-   * Clock read only once `hopNext` is marked.
+   * Whether a turn scheduled now from outside a turn, by a runtime marked with `mark` (the
+   * generation in which its turn ended a spent slice, or -1), must wait for the event loop: the
+   * mark holds, and a turn is running (this wake comes from one of its polls) or the last ended
+   * less than a slice ago (a gap as long counts, as in `beginTurn`, as the event loop's chance).
+   * Clock read only for a marked runtime.
    */
-  mustHop(): boolean {
-    if (!this.hopNext) return false;
+  mustHop(mark: number): boolean {
+    if (mark !== this.generation) return false;
     if (this.turning > 0 || hostNow() - this.lastTurnEnd < SLICE_MS) return true;
     this.close();
     return false;

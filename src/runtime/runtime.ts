@@ -17,7 +17,8 @@
  *   runtimes passing a message back and forth) would otherwise keep Node's timers waiting for ever,
  *   each turn leaving nothing queued: once such a chain has made `eventInterval` polls, a
  *   macrotask is queued that ends the slice; if the slice is spent before it has run
- *   (the event loop had no turn), the next wake's turn is a macrotask too.
+ *   (the event loop had no turn), the next wake's turn of a runtime whose turn spent it is a
+ *   macrotask too (another runtime, woken from a timer or a socket, goes on at once).
  * - Each task poll starts with a fresh cooperative budget (`task/budget.ts`).
  *
  * The reactor half (timers, promises, I/O) meets this loop only through wakers (DESIGN.md,
@@ -102,6 +103,11 @@ export class Runtime {
   readonly options: ResolvedOptions;
   private readonly rng: Rng | null;
   private readonly tickFn: () => void;
+  /**
+   * The generation of the thread's slice (event-loop-slice.ts) in which a turn of this runtime
+   * ended a spent slice, or -1: while that slice lasts, the next turn is a macrotask.
+   */
+  private hopMark = -1;
   /** A turn run as a macrotask: the event loop has had its turn, so the thread's slice closes. */
   private readonly hopFn = (): void => {
     eventLoopSlice.close();
@@ -210,6 +216,7 @@ export class Runtime {
         this.bridges === 0 &&
         this.lifecycle !== CLOSED,
       macrotask,
+      ioWaiting: () => this.ioWaits > 0,
     });
     attachFromOptions(this);
     this.registration = registerRuntime(this);
@@ -412,7 +419,7 @@ export class Runtime {
     if (!this.ticking && !this.turnPending) {
       this.turnPending = true;
       // One flag read per turn scheduled from outside one, not per wake (event-loop-slice.ts).
-      if (eventLoopSlice.mustHop()) this.yieldToEventLoop();
+      if (eventLoopSlice.mustHop(this.hopMark)) this.yieldToEventLoop();
       else microtask(this.tickFn);
     }
   }
@@ -538,7 +545,9 @@ export class Runtime {
     }
     const turnEnd = hostNow();
     // Before afterTurn: the macrotask it may queue to end the slice must run before afterTurn's.
-    slice.endTurn(turnEnd, polled, queue.length === 0, this.options.eventInterval);
+    if (slice.endTurn(turnEnd, polled, queue.length === 0, this.options.eventInterval)) {
+      this.hopMark = slice.generation;
+    }
     if (timeTurn) longPolls.turnEnded(turnEnd - turnStart, polled, turnEnd);
     // The spawn locations of the tasks that finished in this turn are kept until its long-poll
     // check has run: a task that blocks in its last poll is still named with where it was spawned.

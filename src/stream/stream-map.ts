@@ -8,12 +8,14 @@
  * Each poll looks at every stream, starting one further along each time, so a stream that is
  * always ready cannot starve the others: it is meant for a handful of streams, as tokio-stream's
  * is (for many, `flattenUnordered` polls only the woken ones). A stream that ends leaves the map
- * (and is disposed); an empty map answers `DONE`, and inserting more makes it produce again, as
- * `FuturesUnordered` does. An error from a stream is handed out in place of an item, and the
+ * (and is disposed); an empty map answers `DONE` at once, and inserting more makes it produce
+ * again, as `FuturesUnordered` does (so a `race.named` loop leaves out its `map.next()` branch
+ * while the map is empty, or it never waits). An error from a stream is handed out in place of an item, and the
  * stream stays in the map, as for every adapter. Disposing the map disposes every stream in it.
  */
 import { drop, dropAll } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
+import { FutureStateError } from "../future/errors.js";
 import { PENDING } from "../future/poll.js";
 import { assertStream, DONE, type Stream, StreamBase, type StreamPoll } from "./stream.js";
 
@@ -61,7 +63,14 @@ export class StreamMap<K, T, S extends Stream<T> = StreamBase<T>> extends Stream
     if (this.disposed) {
       throw new TypeError("streamMap.insert(key, stream): the map was disposed");
     }
-    const i = this.keyList.indexOf(key);
+    const i = this.indexOf(key);
+    for (let j = 0; j < this.streams.length; j++) {
+      if (this.streams[j] === stream && j !== i) {
+        throw new FutureStateError(
+          "streamMap.insert(key, stream): the stream is already in the map under another key (a stream has one owner: make a new one for each key)",
+        );
+      }
+    }
     if (i >= 0) {
       const old = this.streams[i]!;
       this.streams[i] = stream;
@@ -81,7 +90,7 @@ export class StreamMap<K, T, S extends Stream<T> = StreamBase<T>> extends Stream
    * ```
    */
   remove(key: K): S | undefined {
-    const i = this.keyList.indexOf(key);
+    const i = this.indexOf(key);
     if (i < 0) return undefined;
     return this.takeOut(i);
   }
@@ -95,7 +104,20 @@ export class StreamMap<K, T, S extends Stream<T> = StreamBase<T>> extends Stream
    * ```
    */
   has(key: K): boolean {
-    return this.keyList.includes(key);
+    return this.indexOf(key) >= 0;
+  }
+
+  /** Where `key` is, compared as a `Map` compares keys (SameValueZero: `NaN` finds `NaN`). */
+  private indexOf(key: K): number {
+    const keys = this.keyList;
+    // biome-ignore lint/suspicious/noSelfCompare: x !== x holds only for NaN.
+    const nan = key !== key;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      // biome-ignore lint/suspicious/noSelfCompare: as above.
+      if (k === key || (nan && k !== k)) return i;
+    }
+    return -1;
   }
 
   /**

@@ -51,6 +51,8 @@ export interface DriverHost {
   isQuiescent(): boolean;
   /** Run `fn` on a later turn of the host's event loop. */
   macrotask(fn: () => void): void;
+  /** A task waits on a socket (a read, an accept, a drain): a peer's bytes may be on their way. */
+  ioWaiting(): boolean;
 }
 
 /** A runtime's clock, timer wheel and host timer. */
@@ -208,9 +210,15 @@ export class TimeDriver {
     }
     if (this.dirty) this.sync();
     if (idle && this.clock.paused && this.wheel.size > 0 && !this.closed) {
-      // A check already queued looks afresh: this turn may have sent bytes a peer answers at once.
-      if (this.advanceStage === NO_CHECK) this.host.macrotask(this.autoAdvanceFn);
-      this.advanceStage = FIRST_LOOK;
+      if (this.advanceStage === NO_CHECK) {
+        this.advanceStage = FIRST_LOOK;
+        this.host.macrotask(this.autoAdvanceFn);
+      } else if (this.host.ioWaiting()) {
+        // A check already queued looks afresh while a task waits on a socket: this turn may have
+        // sent bytes its peer answers at once. Only then: turns that wake every iteration for
+        // reasons the runtime cannot see (a setImmediate loop) would otherwise hold time still.
+        this.advanceStage = FIRST_LOOK;
+      }
     }
   }
 
