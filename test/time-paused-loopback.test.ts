@@ -3,6 +3,7 @@
  * with a zero timeout before it advances: a loopback peer that answers at once is heard before the
  * next timer rings. (Found by porting mini-redis, whose own `key_value_timeout` test needs it.)
  */
+import net from "node:net";
 import { expect, it } from "vitest";
 import {
   asyncBlock,
@@ -104,3 +105,32 @@ for (const kind of ["setImmediate", "setTimeout"] as const) {
     expect(pollsWhenTheSleepEnded).toBeLessThan(50);
   });
 }
+
+it("round trips to a plain Node echo server in the same process take no virtual time beside pending timers", async () => {
+  const server = net.createServer((s) => {
+    s.on("data", (d) => s.write(d));
+    s.on("error", () => s.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  try {
+    const elapsed = await run(
+      asyncBlock(function* () {
+        const timers = [1000, 2000, 3000].map((ms) => spawn(sleep(ms)));
+        using client = yield* TcpStream.connect({ host: "127.0.0.1", port });
+        const start = Instant.now();
+        for (let i = 0; i < 10; i++) {
+          yield* client.writeAll(new Uint8Array([i]));
+          yield* timeout(5000, client.readExact(new Uint8Array(1)));
+        }
+        const took = start.elapsed();
+        for (const t of timers) t.abort();
+        return took;
+      }),
+      { clock: "paused" },
+    );
+    expect(elapsed).toBe(0);
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

@@ -395,7 +395,8 @@ function makeRaceNamed<B extends Record<string, Future<unknown>>>(
  * tokio's `select!`: wait for the first of several named branches, of any types; the losers are
  * dropped, and the result says which branch won, with its value typed for that branch
  * (`switch (winner.key)` narrows `winner.value`). Fair: the first branch polled is drawn at
- * random, as `select!` does; `race.named.biased` polls in the object's key order.
+ * random, as `select!` does; `race.named.biased` polls in the object's key order (`Object.keys`:
+ * as written, but integer-like keys first).
  *
  * @example
  * ```ts
@@ -417,8 +418,9 @@ race.named = Object.assign(
   ): FutureBase<RaceWinner<B>> & Disposable => makeRaceNamed(branches, false),
   {
     /**
-     * `race.named` that polls the branches in the object's key order (`Object.keys`): earlier branches win ties
-     * (tokio's `biased;`), as a shutdown branch written first should.
+     * `race.named` that polls the branches in the object's key order (`Object.keys`: as written,
+     * but integer-like keys first): earlier branches win ties (tokio's `biased;`), as a shutdown
+     * branch written first should.
      *
      * @example
      * ```ts

@@ -9,8 +9,8 @@
  * - `accept`, a read, and a write waiting for drain count as source waits (`SourceWait`,
  *   `ioWaitOpened` on the runtime): a peer can wake the task, so it is not a deadlock; but the
  *   peer may also never act (a server with no guests, an idle connection), so they do not hold
- *   the paused clock; the clock only lets Node poll its sockets once before it jumps (see
- *   time/driver.ts), so bytes a peer has already sent are read first. Such a future dropped while it waits (a `race` loser, a
+ *   the paused clock; the clock only lets Node poll its sockets twice before it jumps (see
+ *   time/driver.ts), so a peer in this process that answers at once is heard first. Such a future dropped while it waits (a `race` loser, a
  *   `select`'s `rest` once disposed, an aborted task) closes its wait at once (`ioWaits` in
  *   `rt.metrics()`); one kept alive and never polled again keeps it open.
  */

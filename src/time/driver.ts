@@ -12,13 +12,15 @@
  *
  * Paused time. With a paused clock no host timer is armed; time moves by `time.advance(ms)` or by
  * auto-advance. The auto-advance rule (tokio's `start_paused`): when a turn ends with no task
- * runnable, the driver waits two macrotasks (so promise callbacks and host events already queued
- * get their turn, and Node polls its sockets once: a loopback peer's reply already sent wakes its
- * reader first, as tokio's zero-timeout I/O poll before an advance does), then, if still no task is runnable and nothing outside the runtime can wake one (no
- * bridged promise in flight: `fromPromise` and I/O sources count themselves with the runtime), it
- * moves the clock straight to the next timer's deadline and fires it. So a three-second dish is
- * ready at exactly 3,000 ms of virtual time, a few real microseconds later. A wake the runtime
- * cannot see (a native `setTimeout` calling a waker) does not hold auto-advance back.
+ * runnable, the driver waits two macrotasks, three while a task waits on a socket (so promise
+ * callbacks and host events already queued get their turn, and Node polls its sockets once, or
+ * twice: a peer in this process that answers at once is heard first, as tokio polls its I/O
+ * driver with a zero timeout before an advance), then, if still no task is runnable and nothing
+ * outside the runtime can wake one (no bridged promise in flight: `fromPromise` and I/O sources
+ * count themselves with the runtime), it moves the clock straight to the next timer's deadline and
+ * fires it. So a three-second dish is ready at exactly 3,000 ms of virtual time, a few real
+ * microseconds later. A wake the runtime cannot see (a native `setTimeout` calling a waker) does
+ * not hold auto-advance back, unless a task waits on a socket meanwhile.
  *
  * Ticks: the wheel counts whole milliseconds on the process's time line (that of `performance.now()`);
  * sleeps round their deadlines up to a whole millisecond, so a timer never fires early, and timers
@@ -37,10 +39,14 @@ import {
 import type { TimerProbe } from "./probe.js";
 import { type TimerEntry, Wheel } from "./wheel.js";
 
-/** Auto-advance stages (see `TimeDriver.advanceStage`). */
-const NO_CHECK = 0;
-const FIRST_LOOK = 1;
-const SECOND_LOOK = 2;
+/**
+ * Macrotasks an auto-advance check waits before the clock jumps (see `TimeDriver.looksLeft`): the
+ * first may run in the same event-loop iteration as the turn that went idle, so two let Node poll
+ * its sockets once. While a task waits on a socket, three let it poll twice: a request to a peer
+ * in this process outside the runtime (a Node server, another runtime) and that peer's reply.
+ */
+const LOOKS = 2;
+const LOOKS_WITH_SOCKETS = 3;
 
 /** The longest delay a host timer accepts (Node fires at once past 2^31 - 1 ms). */
 const MAX_HOST_DELAY = 2 ** 31 - 1;
@@ -69,11 +75,10 @@ export class TimeDriver {
   /** The wheel changed since the host timer was last reconciled. */
   private dirty = false;
   /**
-   * The auto-advance check's stage: `NO_CHECK`; `FIRST_LOOK` queued (the macrotask after the idle
-   * turn, which may run before Node has polled for I/O since); `SECOND_LOOK` queued (one event
-   * loop iteration later, so Node has polled its sockets once: see `autoAdvance`).
+   * The auto-advance check: 0 when none is queued; else how many more macrotasks, counting the one
+   * queued, the runtime must still be idle at before the clock jumps (`LOOKS`, see `autoAdvance`).
    */
-  private advanceStage = NO_CHECK;
+  private looksLeft = 0;
   /** The latest reading of the clock (see `hasPassed`). */
   private lastNow: number;
   private closed = false;
@@ -210,14 +215,15 @@ export class TimeDriver {
     }
     if (this.dirty) this.sync();
     if (idle && this.clock.paused && this.wheel.size > 0 && !this.closed) {
-      if (this.advanceStage === NO_CHECK) {
-        this.advanceStage = FIRST_LOOK;
+      const sockets = this.host.ioWaiting();
+      if (this.looksLeft === 0) {
+        this.looksLeft = sockets ? LOOKS_WITH_SOCKETS : LOOKS;
         this.host.macrotask(this.autoAdvanceFn);
-      } else if (this.host.ioWaiting()) {
+      } else if (sockets) {
         // A check already queued looks afresh while a task waits on a socket: this turn may have
         // sent bytes its peer answers at once. Only then: turns that wake every iteration for
         // reasons the runtime cannot see (a setImmediate loop) would otherwise hold time still.
-        this.advanceStage = FIRST_LOOK;
+        this.looksLeft = LOOKS_WITH_SOCKETS;
       }
     }
   }
@@ -274,20 +280,18 @@ export class TimeDriver {
   private autoAdvance(): void {
     const clock = this.clock;
     if (!(clock instanceof PausedClock) || this.closed || !this.host.isQuiescent()) {
-      this.advanceStage = NO_CHECK;
+      this.looksLeft = 0;
       return;
     }
-    if (this.advanceStage === FIRST_LOOK) {
+    if (--this.looksLeft > 0) {
       // Still idle, but this macrotask may have run in the same event-loop iteration as the turn
       // that went idle, before Node polled its sockets: a peer's bytes already in the kernel (a
       // loopback reply) would not have woken anyone yet. A macrotask queued from here runs in the
       // next iteration, after a poll for I/O (tokio polls its I/O driver once, with a zero
       // timeout, before it advances a paused clock).
-      this.advanceStage = SECOND_LOOK;
       this.host.macrotask(this.autoAdvanceFn);
       return;
     }
-    this.advanceStage = NO_CHECK;
     const wheel = this.wheel;
     // Jump from expiration to expiration (a higher slot only cascades) until something fires.
     while (wheel.size > 0) {
