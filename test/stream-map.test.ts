@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as mpsc from "../src/channel/mpsc.js";
+import { race } from "../src/combinator/select.js";
 import { asyncBlock } from "../src/coroutine/async-fn.js";
 import { Context } from "../src/future/context.js";
 import { FutureStateError } from "../src/future/errors.js";
@@ -19,6 +20,8 @@ import {
   StreamMap,
   type StreamPoll,
 } from "../src/stream/index.js";
+import { Notify } from "../src/sync/notify.js";
+import { spawn } from "../src/task/spawn.js";
 import { sleep } from "../src/time/sleep.js";
 
 const cx = new Context(Waker.noop());
@@ -137,6 +140,30 @@ describe("StreamMap", () => {
     expect(map.size).toBe(1);
     expect(map.remove(Number.NaN)).toBeDefined();
     expect(map.size).toBe(0);
+  });
+
+  it("an empty map raced in a loop: its DONE spends the task's budget, so another task gets its turn and rings the bell", async () => {
+    const out = await run(
+      asyncBlock(function* () {
+        const subs = new StreamMap<string, string>();
+        const bell = new Notify();
+        spawn(
+          asyncBlock(function* () {
+            bell.notifyOne(); // runs only if the loop below gives the thread back
+          }),
+        );
+        let passes = 0;
+        // Bounded, so that without the budget this fails instead of freezing the thread.
+        while (passes < 1_000_000) {
+          passes++;
+          const w = yield* race.named.biased({ bell: bell.notified(), message: subs.next() });
+          if (w.key === "bell") return { passes, won: "bell" };
+        }
+        return { passes, won: "nothing" };
+      }),
+    );
+    expect(out.won).toBe("bell");
+    expect(out.passes).toBeLessThanOrEqual(129);
   });
 
   it("in a task: two channels read as one, a subscription dropped halfway, every message of the rest received once", async () => {

@@ -17,6 +17,8 @@ import { Coroutine, type Start } from "./coroutine.js";
 /**
  * Turn a generator function into an async fn: calling it returns a lazy future of its result.
  * Called as a method, it runs with that `this` (declare it as the generator's `this` parameter).
+ * An async fn that awaits itself (recursion) needs its generator's type written out, as
+ * `Generator<Suspend, R, unknown>` (`Suspend` is exported), or TypeScript infers `any`.
  *
  * @example
  * ```ts

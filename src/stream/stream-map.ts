@@ -10,13 +10,15 @@
  * is (for many, `flattenUnordered` polls only the woken ones). A stream that ends leaves the map
  * (and is disposed); an empty map answers `DONE` at once, and inserting more makes it produce
  * again, as `FuturesUnordered` does (so a `race.named` loop leaves out its `map.next()` branch
- * while the map is empty, or it never waits). An error from a stream is handed out in place of an item, and the
+ * while the map is empty, or it spins; an empty map's `DONE` spends the task's budget, so such a
+ * loop still gives the thread back every 128 passes). An error from a stream is handed out in place of an item, and the
  * stream stays in the map, as for every adapter. Disposing the map disposes every stream in it.
  */
 import { drop, dropAll } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { FutureStateError } from "../future/errors.js";
 import { PENDING } from "../future/poll.js";
+import { pollProceed } from "../task/budget.js";
 import { assertStream, DONE, type Stream, StreamBase, type StreamPoll } from "./stream.js";
 
 /**
@@ -134,7 +136,9 @@ export class StreamMap<K, T, S extends Stream<T> = StreamBase<T>> extends Stream
 
   pollNext(cx: Context): StreamPoll<readonly [K, T]> {
     const n = this.keyList.length;
-    if (n === 0) return DONE;
+    // Always ready when empty: spend the task's budget, so a loop that races an empty map's
+    // next() against a timer still gives the thread back (and the timer its chance to ring).
+    if (n === 0) return pollProceed(cx) ? DONE : PENDING;
     let i = this.start < n ? this.start : 0;
     this.start = i + 1;
     for (let seen = 0; seen < n; seen++) {

@@ -108,7 +108,11 @@ class Unfold<T, S> extends StreamBase<T> implements Cancellable {
 /**
  * A stream from a state and an async step (futures-rs' `stream::unfold`): `f(state)` is a future
  * of `[item, nextState]`, or of `undefined` to end. A step that throws ends the stream after its
- * error. Disposing the stream drops the step in flight, or disposes the state if it is `OWNED`.
+ * error. Disposing the stream drops the step in flight, or disposes the state if it is `OWNED`
+ * (a socket, say): the state is the stream's, as in Rust. A step owns the state while it runs, so
+ * a step that must release it when dropped holds it with `using held = hold(state)` and returns
+ * `[item, held.take()]`. To read from something the stream only borrows (a method's `this`),
+ * capture it in `f` instead of passing it as the state.
  *
  * @example
  * ```ts
