@@ -25,7 +25,7 @@ import { hostNow } from "../time/clock.js";
 import { macrotask } from "./macrotask.js";
 
 /** The most time, in ms, that back-to-back executor turns may hold the thread (see runtime.ts). */
-export const SLICE_MS = 1;
+const SLICE_MS = 1;
 
 class EventLoopSlice {
   /** Turns have followed one another without the event loop running in between. */
@@ -89,7 +89,7 @@ class EventLoopSlice {
       macrotask(this.ender);
       return false;
     }
-    return now - this.start >= SLICE_MS;
+    return this.spent(now);
   }
 
   /**
