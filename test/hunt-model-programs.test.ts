@@ -104,7 +104,13 @@ describe("random programs of futures against a model, on the paused clock", () =
           const { root, count } = number(shape);
           await check(root, count);
         }),
-        { numRuns: RUNS },
+        {
+          numRuns: RUNS,
+          // Replay a failure: `HUNT_MODEL_SEED=<seed> HUNT_MODEL_PATH=<path>` from its report.
+          ...(process.env.HUNT_MODEL_SEED === undefined
+            ? {}
+            : { seed: Number(process.env.HUNT_MODEL_SEED), path: process.env.HUNT_MODEL_PATH }),
+        },
       );
     },
     60_000 + RUNS * 20,
