@@ -80,6 +80,7 @@ export {
   Next,
   once,
   type PollReceiver,
+  type ReceiverStreamOptions,
   receiverStream,
   type ScanStep,
   type Stream,

@@ -20,4 +20,9 @@ export {
 } from "./stream.js";
 export { StreamMap } from "./stream-map.js";
 export { type UnfoldStep, unfold } from "./unfold.js";
-export { intervalStream, type PollReceiver, receiverStream } from "./wrappers.js";
+export {
+  intervalStream,
+  type PollReceiver,
+  type ReceiverStreamOptions,
+  receiverStream,
+} from "./wrappers.js";
