@@ -17,10 +17,14 @@ describe("what a waiting mpsc receive tells dumps and deadlock reports", () => {
       { name: "logger" },
     );
     await new Promise((r) => setImmediate(r));
-    expect(String(rt.dump())).toContain("mpsc rx.recv(), channel empty, 2 senders still open");
+    expect(String(rt.dump())).toContain(
+      "mpsc rx.recv(), channel empty, 2 senders still open (made outside any task (2))",
+    );
     other.close();
     await new Promise((r) => setImmediate(r));
-    expect(String(rt.dump())).toContain("mpsc rx.recv(), channel empty, 1 sender still open");
+    expect(String(rt.dump())).toContain(
+      "mpsc rx.recv(), channel empty, 1 sender still open (made outside any task)",
+    );
     tx.close();
     await rt.shutdown();
     expect(rt.metrics().liveTasks).toBe(0);
@@ -47,7 +51,79 @@ describe("what a waiting mpsc receive tells dumps and deadlock reports", () => {
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeadlockError);
     expect((err as Error).message).toContain(
-      "logger → logger → mpsc rx.recvMany(8), channel empty, 1 sender still open",
+      "logger → logger → mpsc rx.recvMany(8), channel empty, 1 sender still open (made in task 'main')",
     );
+  });
+
+  it("the report names the tasks the open senders were made in, oldest first, so the forgotten one stands out", async () => {
+    const err = await run(
+      asyncBlock(function* main() {
+        const [tx, rx] = mpsc.channel<number>(4);
+        const cooks = [1, 2].map((i) => {
+          // Each cook makes a clone of its own and never closes it; main keeps its own handle.
+          const mine = tx.clone();
+          return spawn(
+            asyncBlock(function* () {
+              const extra = mine.clone();
+              yield* extra.send(i);
+              mine.close();
+            }),
+            { name: `cook ${i}` },
+          );
+        });
+        for (const c of cooks) yield* c;
+        const waiter = spawn(
+          asyncBlock(function* () {
+            while ((yield* rx.recv()) !== undefined) {}
+          }),
+          { name: "pass" },
+        );
+        yield* waiter;
+      }),
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeadlockError);
+    expect((err as Error).message).toContain(
+      "pass → asyncBlock → mpsc rx.recv(), channel empty, 3 senders still open (made in task 'main', in task 'cook 1', in task 'cook 2')",
+    );
+  });
+
+  it("a closed handle leaves the list wherever it sits in it, and past four places the rest are counted", async () => {
+    const rt = new Runtime();
+    const [tx, rx] = mpsc.unboundedChannel<number>();
+    const clones = [0, 1, 2, 3, 4, 5].map((i) =>
+      rt.spawn(
+        asyncBlock(function* () {
+          return tx.clone();
+        }),
+        { name: `t${i}` },
+      ),
+    );
+    const handles = await Promise.all(clones);
+    handles[2]!.close(); // from the middle of the list
+    handles[5]!.close(); // its head
+    tx.close(); // its tail
+    rt.spawn(
+      asyncBlock(function* () {
+        while ((yield* rx.recv()) !== undefined) {}
+      }),
+      { name: "pass" },
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(String(rt.dump())).toContain(
+      "4 senders still open (made in task 't0', in task 't1', in task 't3', in task 't4')",
+    );
+    const more = await rt.spawn(
+      asyncBlock(function* () {
+        return handles[0]!.clone();
+      }),
+      { name: "t9" },
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(String(rt.dump())).toContain(
+      "5 senders still open (made in task 't0', in task 't1', in task 't3', in task 't4', and 1 more places)",
+    );
+    for (const h of [...handles, more]) h.close();
+    await rt.shutdown();
+    expect(rt.metrics().liveTasks).toBe(0);
   });
 });

@@ -320,11 +320,11 @@ describe("what mpsc waits tell dumps", () => {
     const r = rx.recv();
     const m = rx.recvMany(3);
     expect(described(r)).toEqual({
-      label: "mpsc rx.recv(), channel empty, 1 sender still open",
+      label: "mpsc rx.recv(), channel empty, 1 sender still open (made outside any task)",
       children: [],
     });
     expect(described(m)).toEqual({
-      label: "mpsc rx.recvMany(3), channel empty, 1 sender still open",
+      label: "mpsc rx.recvMany(3), channel empty, 1 sender still open (made outside any task)",
       children: [],
     });
     tx.trySend(1);

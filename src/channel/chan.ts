@@ -30,6 +30,7 @@ import { SendError } from "./errors.js";
 import { RecvIterator } from "./iterate.js";
 import type { ReceiversGone } from "./receivers-gone.js";
 import { Ring } from "./ring.js";
+import type { SenderHandle } from "./sender-handle.js";
 
 /** The ring a channel starts with: big enough for a steady trickle, small enough to be free. */
 const INITIAL_RING = 16;
@@ -52,6 +53,8 @@ export class Chan<T> extends Permits {
   readonly rxSlot = new WaitSlot();
   /** Open sender handles. */
   senders = 1;
+  /** The most recently made of the open sender handles, which link the others (sender-handle.ts). */
+  openSenders: SenderHandle<T> | null = null;
   /** Whether slots are counted (a bounded channel). */
   readonly bounded: boolean;
   /** Senders waiting in `tx.closed()` for the receiver to go, made on the first such wait. */
@@ -344,14 +347,37 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
 
   /**
    * @internal for dumps and deadlock reports: what a receive waits for. A receiver whose loop
-   * never ends is most often waiting on a sender somebody forgot to close: say how many are open.
+   * never ends is most often waiting on a sender somebody forgot to close: say how many are open,
+   * and which tasks made them.
    */
   describeWait(call: string): string {
     const chan = this.chan;
     if (chan.buf.length > 0 || this.closed || chan.senders === 0) return `mpsc rx.${call}`;
     const open = chan.senders === 1 ? "1 sender still open" : `${chan.senders} senders still open`;
-    return `mpsc rx.${call}, channel empty, ${open}`;
+    return `mpsc rx.${call}, channel empty, ${open} (${madeIn(chan.openSenders)})`;
   }
+}
+
+/** Most places named in a sender report; the rest are counted. */
+const MAX_PLACES = 4;
+
+/**
+ * Where the open handles from `head` on were made, oldest first, each place once with a count:
+ * "made in task 'main'", "made in task 'main' (2), in task 'producer'", "made outside any task".
+ */
+function madeIn(head: SenderHandle<unknown> | null): string {
+  const newestFirst: string[] = [];
+  for (let h = head; h !== null; h = h.nextOpen) {
+    newestFirst.push(h.madeIn === null ? "outside any task" : `in task '${h.madeIn}'`);
+  }
+  const places = new Map<string, number>();
+  for (const place of newestFirst.reverse()) places.set(place, (places.get(place) ?? 0) + 1);
+  const named = [...places];
+  const parts = named
+    .slice(0, MAX_PLACES)
+    .map(([place, n]) => (n === 1 ? place : `${place} (${n})`));
+  if (named.length > MAX_PLACES) parts.push(`and ${named.length - MAX_PLACES} more places`);
+  return `made ${parts.join(", ")}`;
 }
 
 class Recv<T> extends FutureBase<T | undefined> implements Disposable {

@@ -4,10 +4,17 @@
  * (`channel()` or `clone()`) until `close()` or dispose (the same thing; idempotent), and the last
  * pad put away tells the kitchen that no more tickets will come. How a handle sends (waiting for a
  * free slot or not) is left to its subclass.
+ *
+ * Each open handle remembers the task it was made in and sits in its channel's list of open
+ * handles (linked through the handles themselves, so nothing is allocated for it): a receiver that
+ * waits forever can then say where the senders keeping it open came from, which is most often a
+ * handle the making task forgot to close after giving clones away.
  */
 
+import { ambient } from "../future/ambient.js";
 import { markOwned } from "../future/cancel.js";
 import type { FutureBase } from "../future/future.js";
+import { currentTask } from "../sync/deadlock.js";
 import type { Chan } from "./chan.js";
 import { receiversGone } from "./receivers-gone.js";
 
@@ -27,8 +34,23 @@ export abstract class SenderHandle<T> implements Disposable {
   /** @internal this handle was closed (`close()` or dispose). */
   handleClosed = false;
 
+  /** @internal the name of the task this handle was made in; `null` outside any task. */
+  readonly madeIn: string | null;
+  /** @internal neighbours in the channel's list of open handles (see the file's comment). */
+  prevOpen: SenderHandle<T> | null = null;
+  /** @internal */
+  nextOpen: SenderHandle<T> | null = null;
+
   /** Not for direct use: made by the library. */
-  constructor(/** @internal */ readonly chan: Chan<T>) {}
+  constructor(/** @internal */ readonly chan: Chan<T>) {
+    this.madeIn = currentTask(ambient.cx?.owner)?.name ?? null;
+    const head = chan.openSenders;
+    if (head !== null) {
+      this.nextOpen = head;
+      head.prevOpen = this;
+    }
+    chan.openSenders = this;
+  }
 
   /** @internal count one more handle on the channel, for a subclass's `clone()`; its channel. */
   protected cloned(): Chan<T> {
@@ -52,9 +74,19 @@ export abstract class SenderHandle<T> implements Disposable {
   close(): void {
     if (this.handleClosed) return;
     this.handleClosed = true;
+    this.unlinkOpen();
     // Before the count drops: the receiver must not see the end while our sends still wait.
     this.chan.failWaitersOf(this);
     this.chan.senderClosed();
+  }
+
+  /** Leave the channel's list of open handles. */
+  private unlinkOpen(): void {
+    const { prevOpen, nextOpen } = this;
+    if (prevOpen !== null) prevOpen.nextOpen = nextOpen;
+    else this.chan.openSenders = nextOpen;
+    if (nextOpen !== null) nextOpen.prevOpen = prevOpen;
+    this.prevOpen = this.nextOpen = null;
   }
 
   /**
