@@ -112,6 +112,7 @@ export { JoinSet } from "./task/join-set.js";
 export { RuntimeStateError } from "./task/runtime-state-error.js";
 export { type SpawnOptions, spawn } from "./task/spawn.js";
 export { TaskLocal } from "./task/task-local.js";
+export { TaskTracker, TaskTrackerToken } from "./task/task-tracker.js";
 export { yieldNow } from "./task/yield-now.js";
 export type { ClockKind } from "./time/clock.js";
 export { time } from "./time/control.js";
