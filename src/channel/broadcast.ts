@@ -24,7 +24,12 @@ import { pollProceed } from "../task/budget.js";
 import { BorrowedRecv } from "./borrowed-recv.js";
 import { checkCapacity, checkMessage, RecvLaggedError, SendError } from "./errors.js";
 import { RecvIterator } from "./iterate.js";
+import { refuseSecondReader } from "./one-reader.js";
 import { type ReceiversGone, receiversGone } from "./receivers-gone.js";
+
+/** How to share the channel instead, for the error of a second reader (one-reader.ts). */
+const SHARE_BROADCAST =
+  "give each task its own receiver (`tx.subscribe()`, or `rx.resubscribe()` for one that starts from now)";
 
 /** The board every sender and receiver of one channel share (not exported). */
 class Shared<T> {
@@ -258,8 +263,13 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       return undefined;
     }
     const node = this.node;
-    if (node.state === QUEUED) node.waker = cx.waker;
-    else s.queue.push(node, cx.waker);
+    if (node.state === QUEUED) {
+      if (node.waker !== cx.waker) {
+        refuseSecondReader(this.parkedBy, cx.owner, "broadcast rx.recv()", SHARE_BROADCAST);
+      }
+      node.waker = cx.waker;
+    } else s.queue.push(node, cx.waker);
+    this.parkedBy = cx.owner;
     // Whoever stored the waker last owns the registration (a direct poller owns it as `null`).
     this.registrant = by;
     return PENDING;
@@ -337,6 +347,8 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    * not unregister the newer's waker.
    */
   registrant: unknown = null;
+  /** @internal the owner (task) of the poll that parked last (one-reader.ts). */
+  parkedBy: unknown = null;
 
   /** @internal forget the kept waker (only if `by` registered it last, when given). */
   unregister(by?: unknown): void {

@@ -28,6 +28,7 @@ import { type WaitNode, type WaitQueue, WaitSlot } from "../sync/waiter.js";
 import { pollProceed } from "../task/budget.js";
 import { SendError } from "./errors.js";
 import { RecvIterator } from "./iterate.js";
+import { refuseSecondReader } from "./one-reader.js";
 import type { ReceiversGone } from "./receivers-gone.js";
 import { Ring } from "./ring.js";
 import type { SenderHandle } from "./sender-handle.js";
@@ -174,7 +175,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       this.unregister();
       return undefined;
     }
-    chan.rxSlot.park(cx.waker);
+    this.park(cx, "recv()");
     // Whoever stored the waker last owns the registration (a direct poller owns it as `null`).
     this.registrant = by;
     return PENDING;
@@ -225,9 +226,24 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       this.unregister();
       return [];
     }
-    chan.rxSlot.park(cx.waker);
+    this.park(cx, "recvMany()");
     this.registrant = by;
     return PENDING;
+  }
+
+  /**
+   * Keep `cx.waker` in the receiver's one slot. A second task parking while the first still waits
+   * would take the slot from it, and the first would sleep for good (the worker pool that is one
+   * worker): that is refused. One task's several waits (`join` branches, a `select`'s `rest`)
+   * share the slot, as before.
+   */
+  private park(cx: Context, call: string): void {
+    const slot = this.chan.rxSlot;
+    if (slot.waker !== null && slot.waker !== cx.waker) {
+      refuseSecondReader(this.parkedBy, cx.owner, `mpsc rx.${call}`, SHARE_MPSC);
+    }
+    slot.park(cx.waker);
+    this.parkedBy = cx.owner;
   }
 
   /**
@@ -314,6 +330,8 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    * not unregister the newer's waker.
    */
   registrant: unknown = null;
+  /** @internal the owner (task) of the poll that parked in the slot last; see `park`. */
+  parkedBy: unknown = null;
 
   /** @internal forget the kept waker (only if `by` registered it last, when given). */
   unregister(by?: unknown): void {
@@ -357,6 +375,10 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     return `mpsc rx.${call}, channel empty, ${open} (${madeIn(chan.openSenders)})`;
   }
 }
+
+/** How to share an mpsc receiver, for the error of a second reader. */
+const SHARE_MPSC =
+  "to share it among workers, put it in a Mutex (`new Mutex(rx)`, and lock it around each recv), or give each worker its own channel";
 
 /** Most places named in a sender report; the rest are counted. */
 const MAX_PLACES = 4;

@@ -23,7 +23,12 @@ import { QUEUED, WaitNode, WaitQueue } from "../sync/waiter.js";
 import { pollProceed } from "../task/budget.js";
 import { BorrowedRecv } from "./borrowed-recv.js";
 import { ChannelClosedError, SendError } from "./errors.js";
+import { refuseSecondReader } from "./one-reader.js";
 import { type ReceiversGone, receiversGone } from "./receivers-gone.js";
+
+/** How to share the channel instead, for the error of a second reader (one-reader.ts). */
+const SHARE_ONESHOT =
+  "a oneshot value goes to one task; to hand one value to many, use a watch or broadcast channel";
 
 const EMPTY = 0; // nothing sent yet
 const SENT = 1; // the value waits for the receiver
@@ -154,6 +159,8 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
    * dropping an older `recv()` must not unregister a newer one's waker.
    */
   registrant: unknown = null;
+  /** @internal the owner (task) of the poll that parked last (one-reader.ts). */
+  parkedBy: unknown = null;
 
   /** Not for direct use: made by the library. */
   constructor(private readonly shared: Shared<T>) {
@@ -206,8 +213,13 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
       }
       case EMPTY: {
         const node = this.node;
-        if (node.state === QUEUED) node.waker = cx.waker;
-        else s.queue.push(node, cx.waker);
+        if (node.state === QUEUED) {
+          if (node.waker !== cx.waker) {
+            refuseSecondReader(this.parkedBy, cx.owner, "oneshot receive", SHARE_ONESHOT);
+          }
+          node.waker = cx.waker;
+        } else s.queue.push(node, cx.waker);
+        this.parkedBy = cx.owner;
         this.registrant = by;
         return PENDING;
       }
