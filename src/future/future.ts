@@ -108,6 +108,29 @@ export abstract class FutureBase<T> implements Future<T>, Iterator<Suspend, T, u
     }
     return RETURNED as IteratorReturnResult<any>;
   }
+
+  /**
+   * A future is not a Promise. `await future` in native code would otherwise resolve at once to
+   * the future object and run nothing: the sleep not slept, the message not sent. So the `await`
+   * fails instead: TypeScript refuses it (TS1320, "Type of 'await' operand must either be a valid
+   * promise or must not contain a callable 'then' member"), and at run time it rejects with a
+   * `TypeError` saying what to do. A `JoinHandle` is the one future that is also a promise.
+   *
+   * @example
+   * ```ts
+   * await tx.send(order); // TypeError: … not a Promise …
+   * await rt.spawn(tx.send(order)); // sent: the task polls the future, the handle is a promise
+   * ```
+   */
+  // biome-ignore lint/suspicious/noThenProperty: a then that refuses, so that awaiting a future fails loudly.
+  then(onfulfilled: never, onrejected?: ((reason: unknown) => unknown) | null): void {
+    void onfulfilled;
+    const e = new TypeError(
+      `a Brigade future (${this.constructor.name}) was awaited as a Promise: it is not one, and runs only when a task polls it. From async code, hand it to a runtime (await rt.spawn(future), or await run(future)); inside an async fn, yield* it`,
+    );
+    if (typeof onrejected === "function") onrejected(e);
+    else throw e;
+  }
 }
 
 /** The context of the poll in progress, for one `yield*` step; throws outside a poll. */

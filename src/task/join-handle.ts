@@ -118,7 +118,7 @@ export class JoinHandle<T> extends FutureBase<T> implements PromiseLike<T>, Disp
    * ```
    */
   // biome-ignore lint/suspicious/noThenProperty: a JoinHandle is deliberately awaitable from native code.
-  then<R1 = T, R2 = never>(
+  override then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
