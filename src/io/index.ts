@@ -4,6 +4,7 @@
  */
 export { BufReader, type LineOptions } from "./buf-reader.js";
 export { BufWriter } from "./buf-writer.js";
+export * from "./codec/index.js";
 export { copy, copyBidirectional } from "./copy.js";
 export { DuplexStream, duplex } from "./duplex.js";
 export { IoError, type IoErrorKind } from "./error.js";
