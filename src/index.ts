@@ -88,6 +88,7 @@ export {
   StreamMap,
   type StreamPoll,
   streamPollFn,
+  type ToAsyncIterableOptions,
   toAsyncIterable,
   type UnfoldStep,
   unfold,

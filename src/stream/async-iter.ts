@@ -16,6 +16,7 @@ import type { Context } from "../future/context.js";
 import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
+import { describeType } from "../runtime/option-checks.js";
 import { Runtime } from "../runtime/runtime.js";
 import type { JoinHandle } from "../task/join-handle.js";
 import { spawnerAmbient } from "../task/spawn.js";
@@ -244,7 +245,11 @@ class StreamIterator<T> implements AsyncIterableIterator<T, undefined, unknown> 
   private handle: JoinHandle<void> | null = null;
   private ownRuntime: Runtime | null = null;
 
-  constructor(stream: Stream<T>) {
+  constructor(
+    stream: Stream<T>,
+    /** The runtime asked for (`toAsyncIterable`'s option), or null: the ticking one, or a new one. */
+    private readonly runtime: Runtime | null = null,
+  ) {
     this.pump = new Pump(stream);
   }
 
@@ -276,8 +281,10 @@ class StreamIterator<T> implements AsyncIterableIterator<T, undefined, unknown> 
   }
 
   private start(): void {
-    const current = spawnerAmbient.current as Runtime | null;
-    const rt = current ?? (this.ownRuntime = new Runtime());
+    const rt =
+      this.runtime ??
+      (spawnerAmbient.current as Runtime | null) ??
+      (this.ownRuntime = new Runtime());
     this.handle = rt.spawn(this.pump, { name: "for await" });
   }
 
@@ -288,16 +295,40 @@ class StreamIterator<T> implements AsyncIterableIterator<T, undefined, unknown> 
   }
 }
 
+/** Options of {@link toAsyncIterable}. */
+export interface ToAsyncIterableOptions {
+  /**
+   * The runtime whose task polls the stream: its clock (a paused one in tests) times the stream's
+   * timers, and its shutdown ends the loop. By default, the runtime that is ticking, or, from plain
+   * async code, a runtime made for the loop (on the real clock) and shut down at its end.
+   */
+  runtime?: Runtime;
+}
+
 /**
  * An async iterator over a stream, for native `for await` loops. The stream is polled by a task
- * of the runtime that is ticking, or of a runtime made for the purpose; leaving the loop early
- * disposes the stream.
+ * of `options.runtime`, else of the runtime that is ticking, else of a runtime made for the
+ * purpose; leaving the loop early disposes the stream.
  *
  * @example
  * ```ts
  * for await (const line of toAsyncIterable(reader.lines())) console.log(line);
+ *
+ * const rt = new Runtime({ clock: "paused" });
+ * for await (const tick of toAsyncIterable(intervalStream(interval(1000)).take(3), { runtime: rt })) {
+ *   console.log(tick); // on rt's paused clock: no real second passes
+ * }
  * ```
  */
-export function toAsyncIterable<T>(stream: Stream<T>): AsyncIterableIterator<T, undefined> {
-  return new StreamIterator(stream);
+export function toAsyncIterable<T>(
+  stream: Stream<T>,
+  options?: ToAsyncIterableOptions,
+): AsyncIterableIterator<T, undefined> {
+  const runtime = options?.runtime;
+  if (runtime !== undefined && !(runtime instanceof Runtime)) {
+    throw new TypeError(
+      `toAsyncIterable(stream, options): options.runtime must be a Runtime, got ${describeType(runtime)}`,
+    );
+  }
+  return new StreamIterator(stream, runtime ?? null);
 }

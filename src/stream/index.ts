@@ -4,7 +4,11 @@
  */
 import "./ext.js";
 
-export { fromAsyncIterable, toAsyncIterable } from "./async-iter.js";
+export {
+  fromAsyncIterable,
+  type ToAsyncIterableOptions,
+  toAsyncIterable,
+} from "./async-iter.js";
 export { type EventSource, fromEvent } from "./from-event.js";
 export { FuturesUnordered } from "./futures-unordered.js";
 export { empty, iter, once, streamPollFn } from "./sources.js";
