@@ -339,10 +339,27 @@ function internalFrames(): RegExp {
 export function callerLocation(): string | null {
   const stack = new Error().stack;
   if (stack === undefined) return null;
-  for (const line of stack.split("\n").slice(1)) {
+  const frames = stack.split("\n").slice(1);
+  // Bundled (a browser's bundle, any single-file build), Brigade's layers are one file that
+  // `INTERNAL` cannot see: the file of this very frame. (An app bundled with it gets no location.)
+  const first = locationIn(frames[0] ?? "");
+  const own = first === null ? null : fileOf(first);
+  for (const line of frames) {
     if (INTERNAL.test(line) || line.includes("node:internal")) continue;
-    const m = /\(?((?:file:\/\/)?[^\s()]+:\d+:\d+)\)?\s*$/.exec(line);
-    return m ? m[1]!.replace(/^file:\/\//, "") : line.trim();
+    const at = locationIn(line);
+    if (at === null) return line.trim();
+    if (fileOf(at) === own) continue;
+    return at.replace(/^file:\/\//, "");
   }
   return null;
+}
+
+/** The `file:line:column` a stack frame names, or null. */
+function locationIn(frame: string): string | null {
+  return /\(?((?:file:\/\/)?[^\s()]+:\d+:\d+)\)?\s*$/.exec(frame)?.[1] ?? null;
+}
+
+/** The file of a `file:line:column`. */
+function fileOf(location: string): string {
+  return location.replace(/:\d+:\d+$/, "");
 }

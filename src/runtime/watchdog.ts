@@ -106,12 +106,14 @@ export class Watchdog {
     options: Required<Pick<WatchdogOptions, "thresholdMs" | "stderr">> &
       Pick<WatchdogOptions, "onReport">,
   ) {
+    // First: without Node (a browser, where SharedArrayBuffer may not exist either) this throws
+    // the error that says what the watchdog needs.
+    const { Worker } = workerThreads();
     const names = new SharedArrayBuffer(SLOTS * SLOT_INTS * 4);
     this.nameInts = new Int32Array(names);
     this.nameBytes = new Uint8Array(names);
     const heartbeat = new Int32Array(new SharedArrayBuffer(8));
     for (const t of host.dump().tasks) this.nameTask(t.id, t.name);
-    const { Worker } = workerThreads();
     const worker = new Worker(new URL("./watchdog-worker.mjs", import.meta.url), {
       workerData: {
         heartbeat: heartbeat.buffer,

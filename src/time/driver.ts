@@ -44,6 +44,8 @@ import { type TimerEntry, Wheel } from "./wheel.js";
  * first may run in the same event-loop iteration as the turn that went idle, so two let Node poll
  * its sockets once. While a task waits on a socket, three let it poll twice: a request to a peer
  * in this process outside the runtime (a Node server, another runtime) and that peer's reply.
+ * In a browser each look is a `MessageChannel` message (macrotask.ts), queued behind the host's
+ * tasks already due: a peer on another port that answers at once is heard before the jump.
  */
 const LOOKS = 2;
 const LOOKS_WITH_SOCKETS = 3;
