@@ -51,7 +51,7 @@ const SEED_TYPE = "options.seed must be a number (a safe integer)";
 const COUNT_TYPE = (o: string) => `options.${o} must be a number (an integer of at least 1)`;
 const COUNT_RULE = (o: string) => `options.${o} must be an integer of at least 1`;
 const PANIC_RULE = "options.unhandledPanic must be one of 'report', 'shutdown', 'ignore'";
-const CLOCK_RULE = "options.clock must be one of 'real', 'paused'";
+const CLOCK_RULE = "options.clock must be one of 'real', 'paused', 'manual'";
 const BOOL = (o: string) => `options.${o} must be a boolean (true or false)`;
 const LONG_POLL_RULE = "options.longPollThreshold must be a number of milliseconds (>= 0) or false";
 const WATCHDOG_TYPE = "options.watchdog must be an object { thresholdMs } or false";

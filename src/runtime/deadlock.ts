@@ -63,8 +63,11 @@ export function formatWaiting(waiting: readonly WaitingTask[]): string {
   return lines.join("\n");
 }
 
-/** The error for a program where every task is asleep. */
-export function allAsleep(tasks: Iterable<Task<any>>): DeadlockError {
+/**
+ * The error for a program where every task is asleep; `note`, if given, ends its message in place
+ * of the general hint (it knows better).
+ */
+export function allAsleep(tasks: Iterable<Task<any>>, note = ""): DeadlockError {
   const list = [...tasks];
   const waiting = describeWaiting(list);
   const names = new Set(waiting.map((w) => w.name));
@@ -79,7 +82,7 @@ export function allAsleep(tasks: Iterable<Task<any>>): DeadlockError {
         ? ""
         : `\nIf a callback Brigade cannot see (a raw setTimeout, an emitter) is meant to end one of these waits (cancel a token, send on a channel, notify), bridge its source with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`;
   return new DeadlockError(
-    `all tasks are asleep: main is waiting and nothing can wake any task (no runnable task, no timer, no promise or I/O in flight). Waiting:\n${formatWaiting(waiting)}${hint}`,
+    `all tasks are asleep: main is waiting and nothing can wake any task (no runnable task, no timer, no promise or I/O in flight). Waiting:\n${formatWaiting(waiting)}${note === "" ? hint : note}`,
     waiting.map((w) => w.name),
     [],
     waiting,

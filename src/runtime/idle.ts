@@ -110,7 +110,10 @@ export function checkIdle(rt: Runtime): void {
     confirmLater(rt, cleanupsStuck, (rt) => giveUp(rt, cleanupsAsleep(rt.liveTasks())));
   } else {
     confirmLater(rt, mainStuck, (rt) => {
-      rt.fatal = allAsleep([...rt.liveTasks()].filter((t) => !t.isCleanup));
+      rt.fatal = allAsleep(
+        [...rt.liveTasks()].filter((t) => !t.isCleanup),
+        rt.timeDriver.manual && rt.timeDriver.liveTimers > 0 ? MANUAL_CLOCK : "",
+      );
       beginShutdown(rt);
     });
   }
@@ -155,6 +158,10 @@ function cleanupsStuck(rt: Runtime): boolean {
   return rt.lifecycle === SHUTTING_DOWN && cleanupsCannotWake(rt) && stuckUnlessOthers(rt);
 }
 
+/** The deadlock report's note when timers wait on a manual clock that nobody will advance. */
+const MANUAL_CLOCK =
+  "\nTimers are pending, but the clock is manual ({ clock: 'manual' }): only time.advance(ms) moves it, and no task is left to call it.";
+
 /** No timer, bridged promise, I/O wait or AbortSignal link of its own can wake a task of `rt`. */
 function nothingCanWake(rt: Runtime): boolean {
   return cleanupsCannotWake(rt) && rt.signalLinks === 0;
@@ -162,8 +169,10 @@ function nothingCanWake(rt: Runtime): boolean {
 
 /**
  * No timer, bridged promise or I/O wait of its own can wake a task of `rt`. (While shutting down,
- * an AbortSignal can only abort what is already being torn down.)
+ * an AbortSignal can only abort what is already being torn down.) A timer on a manual clock
+ * wakes nobody by itself: only a task calling `time.advance` moves that clock, and none can run.
  */
 function cleanupsCannotWake(rt: Runtime): boolean {
-  return rt.timeDriver.liveTimers === 0 && rt.bridges === 0 && rt.ioWaits === 0;
+  const driver = rt.timeDriver;
+  return (driver.liveTimers === 0 || driver.manual) && rt.bridges === 0 && rt.ioWaits === 0;
 }

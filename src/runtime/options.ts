@@ -51,7 +51,9 @@ export interface RuntimeOptions {
   /**
    * The runtime's clock. `"paused"` starts it stopped: it moves only with `time.advance(ms)`, or
    * by itself to the next timer when no task can run and nothing outside can wake one (so tests of
-   * timers take no real time; see src/time/driver.ts). `time.pause()`/`time.resume()` switch later.
+   * timers take no real time; see src/time/driver.ts). `"manual"` starts it stopped and never moves
+   * it by itself: only `time.advance(ms)` does, for a test driven by native code the runtime cannot
+   * see (an HTTP client awaiting the server). `time.pause()`/`time.resume()` switch later.
    * @default "real"
    * @example run(main, { clock: "paused" })
    */
@@ -190,7 +192,7 @@ const WATCHDOG_KEYS = Object.keys({ thresholdMs: 0, onReport: 0, stderr: 0 } sat
 >);
 
 const PANIC_MODES: readonly UnhandledPanic[] = ["report", "shutdown", "ignore"];
-const CLOCKS: readonly ClockKind[] = ["real", "paused"];
+const CLOCKS: readonly ClockKind[] = ["real", "paused", "manual"];
 
 /**
  * Check `new Runtime(options)`'s options and apply their defaults. Each option must have its own

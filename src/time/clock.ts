@@ -18,13 +18,19 @@
  */
 const host: { now(): number } = globalThis.performance;
 
-/** Which clock a runtime starts with. */
-export type ClockKind = "real" | "paused";
+/**
+ * Which clock a runtime starts with: the wall clock; a paused one that auto-advances to the next
+ * timer when the runtime is idle (tokio's `start_paused`); or a manual one that moves only with
+ * `time.advance(ms)` (Effect's `TestClock`), for a test whose native code the runtime cannot see.
+ */
+export type ClockKind = "real" | "paused" | "manual";
 
 /** What a runtime asks of its clock. */
 export interface Clock {
   /** Whether time moves only when told to. */
   readonly paused: boolean;
+  /** Whether an idle runtime moves it to the next timer by itself (a paused clock, not a manual one). */
+  readonly autoAdvances: boolean;
   /** The current time, in ms. Never decreases. */
   now(): number;
 }
@@ -32,6 +38,7 @@ export interface Clock {
 /** The monotonic wall clock. */
 export class RealClock implements Clock {
   readonly paused = false;
+  readonly autoAdvances = false;
   private readonly offset: number;
 
   /** A real clock reading `startAt` now (default: the host's own monotonic time). */
@@ -48,7 +55,11 @@ export class RealClock implements Clock {
 export class PausedClock implements Clock {
   readonly paused = true;
 
-  constructor(private time: number) {}
+  constructor(
+    private time: number,
+    /** False for a manual clock: only `time.advance` moves it. */
+    readonly autoAdvances = true,
+  ) {}
 
   now(): number {
     return this.time;
@@ -70,5 +81,6 @@ export function hostNow(): number {
 
 /** The one place a clock is chosen: a `kind` of clock reading `startAt` now. */
 export function createClock(kind: ClockKind, startAt: number): Clock {
-  return kind === "paused" ? new PausedClock(startAt) : new RealClock(startAt);
+  if (kind === "real") return new RealClock(startAt);
+  return new PausedClock(startAt, kind === "paused");
 }

@@ -162,6 +162,11 @@ export class TimeDriver {
     if (this.probe !== null) this.probe.cancelled(entry);
   }
 
+  /** Whether the clock is manual: paused, and never moved by an idle runtime (`clock: "manual"`). */
+  get manual(): boolean {
+    return !this.clock.autoAdvances && this.clock.paused;
+  }
+
   /** Freeze the clock at the next whole millisecond; due timers fire. */
   pause(): void {
     if (this.clock.paused) throw new RuntimeStateError("time.pause(): the clock is already paused");
@@ -216,7 +221,7 @@ export class TimeDriver {
       this.wheel.advanceTo(Math.floor(this.now()));
     }
     if (this.dirty) this.sync();
-    if (idle && this.clock.paused && this.wheel.size > 0 && !this.closed) {
+    if (idle && this.clock.autoAdvances && this.wheel.size > 0 && !this.closed) {
       const sockets = this.host.ioWaiting();
       if (this.looksLeft === 0) {
         this.looksLeft = sockets ? LOOKS_WITH_SOCKETS : LOOKS;
@@ -281,7 +286,12 @@ export class TimeDriver {
 
   private autoAdvance(): void {
     const clock = this.clock;
-    if (!(clock instanceof PausedClock) || this.closed || !this.host.isQuiescent()) {
+    if (
+      !(clock instanceof PausedClock) ||
+      !clock.autoAdvances ||
+      this.closed ||
+      !this.host.isQuiescent()
+    ) {
       this.looksLeft = 0;
       return;
     }
