@@ -78,7 +78,7 @@ describe("each public function names its argument and the rule", () => {
       "tryJoin(ready, promise)",
       () => tryJoin(ready(1), Promise.resolve(2) as never),
       TypeError,
-      "tryJoin(...futures): argument 1 must be a future, got object (a Promise: wrap it with fromPromise(() => promise))",
+      "tryJoin(...futures): argument 1 must be a future, got object (a Promise: wrap it with fromPromise(() => promise), or better fromPromise((signal) => start(signal)), which starts it on the first poll and can abort it)",
     ],
     [
       "select(null, x)",

@@ -195,7 +195,7 @@ export function assertFuture(value: unknown, where: string): asserts value is Fu
     const got = value === null ? "null" : typeof value;
     const hint =
       typeof (value as { then?: unknown } | null)?.then === "function"
-        ? " (a Promise: wrap it with fromPromise(() => promise))"
+        ? " (a Promise: wrap it with fromPromise(() => promise), or better fromPromise((signal) => start(signal)), which starts it on the first poll and can abort it)"
         : typeof value === "function"
           ? " (a function: call it to get its future)"
           : "";

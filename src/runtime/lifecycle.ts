@@ -89,8 +89,8 @@ export function checkShutdownTimeout(timeout: unknown, what: string): number {
   return timeout;
 }
 
-/** Abort every live task, oldest first, and make sure a turn comes to run their cleanups. */
-export function beginShutdown(rt: Runtime): void {
+/** The promise of `rt`'s end: settled when its shutdown finishes, however it began. */
+export function drainedPromiseOf(rt: Runtime): Promise<void> {
   if (rt.drainedPromise === null) {
     rt.drainedPromise = new Promise<void>((resolve, reject) => {
       rt.drained = (error) => (error === null ? resolve() : reject(error));
@@ -99,6 +99,12 @@ export function beginShutdown(rt: Runtime): void {
     // holding its promise; `run()` and every `shutdown()` caller still see the rejection.
     rt.drainedPromise.catch(() => {});
   }
+  return rt.drainedPromise;
+}
+
+/** Abort every live task, oldest first, and make sure a turn comes to run their cleanups. */
+export function beginShutdown(rt: Runtime): void {
+  drainedPromiseOf(rt);
   if (rt.lifecycle !== OPEN) return;
   rt.lifecycle = SHUTTING_DOWN;
   // Oldest first; cleanup tasks are never aborted: they are the teardown. The aborted tasks'

@@ -52,6 +52,7 @@ import {
   beginShutdown,
   CLOSED,
   checkShutdownTimeout,
+  drainedPromiseOf,
   finishShutdown,
   limitShutdown,
   OPEN,
@@ -688,6 +689,26 @@ export class Runtime {
     beginShutdown(this);
     limitShutdown(this, timeout);
     return this.drainedPromise!;
+  }
+
+  /**
+   * A promise of the runtime's end, however it comes: `shutdown()`, or the runtime ending itself
+   * for a fatal error (a panic nobody awaited, under `unhandledPanic: "shutdown"`; a deadlock). It
+   * settles as `shutdown()`'s does: resolved once every task has ended, rejected with what ended
+   * the runtime. Starts nothing: for a server whose entry points are native code, to stop serving
+   * when the runtime is gone (its `spawn` then gives tasks that are cancelled at once).
+   *
+   * @example
+   * ```ts
+   * const rt = new Runtime({ unhandledPanic: "shutdown" });
+   * rt.closed().catch((e) => {
+   *   console.error("the kitchen closed:", e);
+   *   server.close();
+   * });
+   * ```
+   */
+  closed(): Promise<void> {
+    return drainedPromiseOf(this);
   }
 
   /** @internal the queue has tasks that a turn must poll: make sure one is coming. */
