@@ -255,7 +255,8 @@ class LineAssembler {
         throw this.tooLongError();
       }
       if (nl >= 0) {
-        const tail = avail.slice(0, nl);
+        // A view, not a copy: it is decoded before anything can refill the buffer under it.
+        const tail = avail.subarray(0, nl);
         reader.consume(nl + 1);
         return this.finish(tail, true);
       }
