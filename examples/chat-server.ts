@@ -3,18 +3,35 @@
  * client is asked for a name, then every line it sends goes to every other client, with
  * "<name> has joined" and "<name> has left" notices.
  *
- * One task per client. Each has its own mailbox (an unbounded mpsc channel) in a shared directory;
- * a client task waits for whichever comes first, a line from its socket or a message in its
- * mailbox (`select`: both `lines.next()` and `recv()` are cancellation safe, so the loser loses
- * nothing). A slow client only fills its own mailbox, never slows the others down.
+ * One task per client, its socket framed as lines (`Framed` with a `LinesCodec`, as chat.rs does).
+ * Each client has its own mailbox (an unbounded mpsc channel) in a shared directory; a client task
+ * waits for whichever comes first, a line from its socket or a message in its mailbox
+ * (`race.named`, tokio's `select!`: both `lines.next()` and `recv()` are cancellation safe, so the
+ * loser, dropped, loses nothing). A slow client only fills its own mailbox, never slows the others
+ * down.
  *
  * Run it: `npx tsx examples/chat-server.ts 6142`, then `nc 127.0.0.1 6142` in a few terminals.
  */
 import { pathToFileURL } from "node:url";
-import { asyncFn, DONE, mpsc, Runtime, race, type Selected, select, spawn } from "../src/index.js";
-import { BufReader, ctrlC, IoError, TcpListener, type TcpStream } from "../src/node.js";
-
-const encoder = new TextEncoder();
+import {
+  asyncFn,
+  DONE,
+  type Future,
+  mpsc,
+  type RaceWinner,
+  Runtime,
+  race,
+  spawn,
+} from "../src/index.js";
+import {
+  CodecError,
+  ctrlC,
+  Framed,
+  IoError,
+  LinesCodec,
+  TcpListener,
+  type TcpStream,
+} from "../src/node.js";
 
 /** The directory of connected clients: their mailboxes by id. */
 class Room {
@@ -41,42 +58,44 @@ class Room {
 /** One client, from greeting to goodbye. */
 const client = asyncFn(function* (conn: TcpStream, room: Room) {
   // A line longer than 64 KiB is refused (and skipped), not gathered in memory whole.
-  const lines = new BufReader(conn).lines({ maxLength: 64 * 1024 });
+  const lines = new Framed(conn, new LinesCodec({ maxLength: 64 * 1024 }));
   const [mailbox, inbox] = mpsc.unboundedChannel<string>();
   let id = 0;
   let name: string | typeof DONE = DONE;
   try {
-    yield* conn.writeAll(encoder.encode("Please enter your username:\n"));
+    yield* lines.send("Please enter your username:");
     // A name that is not text (or too long) is asked for again, as any later line is skipped.
     for (;;) {
       try {
         name = yield* lines.next();
         break;
       } catch (e) {
-        if (!(e instanceof IoError && e.kind === "InvalidData")) throw e;
-        yield* conn.writeAll(encoder.encode("Please enter your username:\n"));
+        if (!(e instanceof CodecError)) throw e;
+        yield* lines.send("Please enter your username:");
       }
     }
     if (name === DONE) return;
     id = room.join(mailbox);
     room.broadcast(id, `${name} has joined the chat`);
     for (;;) {
-      let first: Selected<string | typeof DONE, string | undefined>;
+      let first: RaceWinner<{
+        line: Future<string | typeof DONE>;
+        message: Future<string | undefined>;
+      }>;
       try {
-        first = yield* select(lines.next(), inbox.recv());
+        first = yield* race.named({ line: lines.next(), message: inbox.recv() });
       } catch (e) {
         // A line that is not UTF-8, or too long, is skipped (the stream goes on with the next
         // one), as tokio's chat logs a decoding error and keeps the client.
-        if (e instanceof IoError && e.kind === "InvalidData") continue;
+        if (e instanceof CodecError) continue;
         throw e;
       }
-      first[Symbol.dispose](); // drop the other wait; neither loses anything
-      if (first.index === 0) {
+      if (first.key === "line") {
         if (first.value === DONE) return; // the client hung up
         room.broadcast(id, `${name}: ${first.value}`);
       } else {
         if (first.value === undefined) return;
-        yield* conn.writeAll(encoder.encode(`${first.value}\n`));
+        yield* lines.send(first.value);
       }
     }
   } catch (e) {
@@ -88,7 +107,7 @@ const client = asyncFn(function* (conn: TcpStream, room: Room) {
       room.broadcast(id, `${String(name)} has left the chat`);
     }
     inbox[Symbol.dispose]();
-    conn[Symbol.dispose]();
+    lines[Symbol.dispose](); // closes the socket
   }
 });
 
