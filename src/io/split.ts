@@ -8,7 +8,10 @@
  * A half disposed while a future in another task is parked through it wakes that future (on a
  * `TcpStream` or a duplex end), which then fails with the half's `TypeError` (used after it was
  * disposed) instead of waiting for the peer's next event.
+ * Each half has one holder, as tokio's owned halves: left over where nobody can take it (moved
+ * into an async fn whose task was aborted before its first poll), it is disposed (see `OWNED`).
  */
+import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import type { Poll } from "../future/poll.js";
 import { disposeOf } from "../stream/stream.js";
@@ -196,3 +199,7 @@ export function split<T extends AsyncRead & AsyncWrite>(io: T): [ReadHalf<T>, Wr
   const shared = new Shared(io);
   return [new ReadHalf(shared), new WriteHalf(shared)];
 }
+
+// One holder each: left over where nobody can take it, it is disposed (see `OWNED`).
+markOwned(ReadHalf);
+markOwned(WriteHalf);
