@@ -78,12 +78,31 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
   }
 
   /**
-   * The buffered bytes (reading more if there are none), or an empty view at the end.
+   * A future of the buffered bytes, reading more if there are none; an empty view at the end
+   * (tokio's `fill_buf`). The view is the buffer itself, valid until this reader reads again:
+   * mark what you used with `consume(n)`, and the rest stays for the next read.
+   *
+   * Cancellation safe: dropping it reads nothing away (bytes that arrive stay buffered), and it
+   * takes back its wait on the reader.
    *
    * @example
    * ```ts
-   * const bytes = yield* pollFn((cx) => reader.pollFillBuf(cx)); // empty at the end
-   * reader.consume(bytes.length);
+   * const bytes = yield* reader.fillBuf(); // empty at the end
+   * const header = bytes.indexOf(0x0a); // a header line, if it is all here
+   * if (header >= 0) reader.consume(header + 1);
+   * ```
+   */
+  fillBuf(): FutureBase<Uint8Array> & Disposable {
+    return new FillBuf(this);
+  }
+
+  /**
+   * Poll for the buffered bytes (reading more if there are none), or an empty view at the end:
+   * `fillBuf()`'s poll, for hand-written futures.
+   *
+   * @example
+   * ```ts
+   * poll(cx) { return this.reader.pollFillBuf(cx); }
    * ```
    */
   pollFillBuf(cx: Context): Poll<Uint8Array> {
@@ -102,7 +121,7 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
    *
    * @example
    * ```ts
-   * const bytes = yield* pollFn((cx) => reader.pollFillBuf(cx));
+   * const bytes = yield* reader.fillBuf();
    * reader.consume(Math.min(bytes.length, 4)); // take the ticket's header, leave the rest buffered
    * ```
    */
@@ -319,6 +338,18 @@ class LineAssembler {
         cause: e,
       });
     }
+  }
+}
+
+class FillBuf extends IoFuture<Uint8Array> {
+  protected what(): string {
+    return "fillBuf()";
+  }
+  constructor(private readonly reader: BufReader) {
+    super(reader);
+  }
+  protected step(cx: Context): Poll<Uint8Array> {
+    return this.reader.pollFillBuf(cx);
   }
 }
 
