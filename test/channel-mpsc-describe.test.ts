@@ -126,4 +126,41 @@ describe("what a waiting mpsc receive tells dumps and deadlock reports", () => {
     await rt.shutdown();
     expect(rt.metrics().liveTasks).toBe(0);
   });
+
+  it("only the first sixteen open handles are listed: a thousand clones never closed are counted, not kept, and a listed one closed frees its place", async () => {
+    const rt = new Runtime();
+    const [tx, rx] = mpsc.unboundedChannel<number>();
+    const made = await rt.spawn(
+      asyncBlock(function* () {
+        const all = [];
+        for (let i = 0; i < 1000; i++) all.push(tx.clone());
+        return all;
+      }),
+      { name: "cloner" },
+    );
+    rt.spawn(
+      asyncBlock(function* () {
+        while ((yield* rx.recv()) !== undefined) {}
+      }),
+      { name: "pass" },
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(String(rt.dump())).toContain(
+      "1001 senders still open (made outside any task, in task 'cloner' (15), and 985 more made later)",
+    );
+    tx.close(); // the first listed
+    const late = await rt.spawn(
+      asyncBlock(function* () {
+        return made[999]!.clone();
+      }),
+      { name: "latecomer" },
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(String(rt.dump())).toContain(
+      "1001 senders still open (made in task 'cloner' (15), in task 'latecomer', and 985 more made later)",
+    );
+    for (const h of [...made, late]) h.close();
+    await rt.shutdown();
+    expect(rt.metrics().liveTasks).toBe(0);
+  });
 });

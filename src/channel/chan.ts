@@ -56,6 +56,8 @@ export class Chan<T> extends Permits {
   senders = 1;
   /** The most recently made of the open sender handles, which link the others (sender-handle.ts). */
   openSenders: SenderHandle<T> | null = null;
+  /** How many handles that list holds (at most `LISTED`). */
+  listedSenders = 0;
   /** Whether slots are counted (a bounded channel). */
   readonly bounded: boolean;
   /** Senders waiting in `tx.closed()` for the receiver to go, made on the first such wait. */
@@ -372,7 +374,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     const chan = this.chan;
     if (chan.buf.length > 0 || this.closed || chan.senders === 0) return `mpsc rx.${call}`;
     const open = chan.senders === 1 ? "1 sender still open" : `${chan.senders} senders still open`;
-    return `mpsc rx.${call}, channel empty, ${open} (${madeIn(chan.openSenders)})`;
+    return `mpsc rx.${call}, channel empty, ${open} (${madeIn(chan.openSenders, chan.senders - chan.listedSenders)})`;
   }
 }
 
@@ -385,9 +387,10 @@ const MAX_PLACES = 4;
 
 /**
  * Where the open handles from `head` on were made, oldest first, each place once with a count:
- * "made in task 'main'", "made in task 'main' (2), in task 'producer'", "made outside any task".
+ * "made in task 'main'", "made in task 'main' (2), in task 'producer'", "made outside any task";
+ * `unlisted` more open handles (past the list's limit) are counted at the end.
  */
-function madeIn(head: SenderHandle<unknown> | null): string {
+function madeIn(head: SenderHandle<unknown> | null, unlisted: number): string {
   const newestFirst: string[] = [];
   for (let h = head; h !== null; h = h.nextOpen) {
     newestFirst.push(h.madeIn === null ? "outside any task" : `in task '${h.madeIn}'`);
@@ -399,6 +402,7 @@ function madeIn(head: SenderHandle<unknown> | null): string {
     .slice(0, MAX_PLACES)
     .map(([place, n]) => (n === 1 ? place : `${place} (${n})`));
   if (named.length > MAX_PLACES) parts.push(`and ${named.length - MAX_PLACES} more places`);
+  if (unlisted > 0) parts.push(`and ${unlisted} more made later`);
   return `made ${parts.join(", ")}`;
 }
 

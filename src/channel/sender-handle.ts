@@ -5,10 +5,12 @@
  * pad put away tells the kitchen that no more tickets will come. How a handle sends (waiting for a
  * free slot or not) is left to its subclass.
  *
- * Each open handle remembers the task it was made in and sits in its channel's list of open
- * handles (linked through the handles themselves, so nothing is allocated for it): a receiver that
- * waits forever can then say where the senders keeping it open came from, which is most often a
- * handle the making task forgot to close after giving clones away.
+ * Each handle remembers the task it was made in, and the first few open ones sit in their
+ * channel's list (linked through the handles themselves, so nothing is allocated for it): a
+ * receiver that waits forever can then say where the senders keeping it open came from, most often
+ * a handle the making task forgot to close after giving clones away. Only {@link LISTED} handles
+ * are listed at once: a program that clones a handle per request and never closes the clones (the
+ * collector takes them; the channel simply never closes) must not have them kept for a report.
  */
 
 import { ambient } from "../future/ambient.js";
@@ -17,6 +19,9 @@ import type { FutureBase } from "../future/future.js";
 import { currentTask } from "../sync/deadlock.js";
 import type { Chan } from "./chan.js";
 import { receiversGone } from "./receivers-gone.js";
+
+/** How many open handles a channel lists for its reports, at most (see the file's comment). */
+export const LISTED = 16;
 
 /**
  * The counting and closing of an mpsc sender handle.
@@ -40,10 +45,15 @@ export abstract class SenderHandle<T> implements Disposable {
   prevOpen: SenderHandle<T> | null = null;
   /** @internal */
   nextOpen: SenderHandle<T> | null = null;
+  /** @internal whether this handle is in that list. */
+  listed = false;
 
   /** Not for direct use: made by the library. */
   constructor(/** @internal */ readonly chan: Chan<T>) {
     this.madeIn = currentTask(ambient.cx?.owner)?.name ?? null;
+    if (chan.listedSenders === LISTED) return;
+    chan.listedSenders++;
+    this.listed = true;
     const head = chan.openSenders;
     if (head !== null) {
       this.nextOpen = head;
@@ -80,8 +90,11 @@ export abstract class SenderHandle<T> implements Disposable {
     this.chan.senderClosed();
   }
 
-  /** Leave the channel's list of open handles. */
+  /** Leave the channel's list of open handles, if in it. */
   private unlinkOpen(): void {
+    if (!this.listed) return;
+    this.listed = false;
+    this.chan.listedSenders--;
     const { prevOpen, nextOpen } = this;
     if (prevOpen !== null) prevOpen.nextOpen = nextOpen;
     else this.chan.openSenders = nextOpen;
