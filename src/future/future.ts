@@ -63,6 +63,7 @@ export const RETURNED: IteratorReturnResult<undefined> = Object.freeze({
  * const message = yield* new Countdown(3);
  * ```
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below adds a type-only member.
 export abstract class FutureBase<T> implements Future<T>, Iterator<Suspend, T, unknown> {
   abstract poll(cx: Context): Poll<T>;
 
@@ -108,29 +109,28 @@ export abstract class FutureBase<T> implements Future<T>, Iterator<Suspend, T, u
     }
     return RETURNED as IteratorReturnResult<any>;
   }
+}
 
+// A merged interface's type parameters must match the class's, used or not.
+// biome-ignore lint/correctness/noUnusedVariables: see above.
+export interface FutureBase<T> {
   /**
-   * A future is not a Promise. `await future` in native code would otherwise resolve at once to
-   * the future object and run nothing: the sleep not slept, the message not sent. So the `await`
-   * fails instead: TypeScript refuses it (TS1320, "Type of 'await' operand must either be a valid
-   * promise or must not contain a callable 'then' member"), and at run time it rejects with a
-   * `TypeError` saying what to do. A `JoinHandle` is the one future that is also a promise.
+   * Not there at run time: a declaration for TypeScript only. A future is not a Promise, and
+   * `await future` in native code would resolve at once to the future object and run nothing (the
+   * sleep not slept, the message not sent). With this member TypeScript refuses it: "Type of
+   * 'await' operand must either be a valid promise or must not contain a callable 'then' member"
+   * (TS1320; TS1058 for an async function returning a future). Hand the future to a runtime
+   * instead: `await rt.spawn(future)`, `await run(future)` (a `JoinHandle` is a real promise). To
+   * pass a future itself through a Promise (a task's output, an async generator's item), wrap it
+   * in an object: `return { rx }`.
    *
    * @example
    * ```ts
-   * await tx.send(order); // TypeError: … not a Promise …
-   * await rt.spawn(tx.send(order)); // sent: the task polls the future, the handle is a promise
+   * await tx.send(order); // TS1320: would send nothing
+   * await rt.spawn(tx.send(order)); // sent: a task polls the future; the handle is a promise
    * ```
    */
-  // biome-ignore lint/suspicious/noThenProperty: a then that refuses, so that awaiting a future fails loudly.
-  then(onfulfilled: never, onrejected?: ((reason: unknown) => unknown) | null): void {
-    void onfulfilled;
-    const e = new TypeError(
-      `a Brigade future (${this.constructor.name}) was awaited as a Promise: it is not one, and runs only when a task polls it. From async code, hand it to a runtime (await rt.spawn(future), or await run(future)); inside an async fn, yield* it`,
-    );
-    if (typeof onrejected === "function") onrejected(e);
-    else throw e;
-  }
+  then(onfulfilled: never, onrejected?: never): unknown;
 }
 
 /** The context of the poll in progress, for one `yield*` step; throws outside a poll. */
