@@ -16,6 +16,8 @@ import {
   Mutex,
   mpsc,
   oneshot,
+  Runtime,
+  race,
   run,
   select,
   sleep,
@@ -229,5 +231,86 @@ describe("one reader at a time on an mpsc receiver", () => {
     expect(out.message).toMatch(
       /^oneshot receive in task 'other waiter': this receiver is already waited on by task 'waiter' .*: a oneshot value goes to one task; to hand one value to many, use a watch or broadcast channel$/,
     );
+  });
+
+  it("a native for await waits on a receiver, then a task waits on it too: the task is refused, naming the loop, and the loop still gets the message", async () => {
+    const rt = new Runtime();
+    const [tx, rx] = mpsc.channel<number>(4);
+    const got: number[] = [];
+    const loop = (async () => {
+      for await (const m of rx) got.push(m);
+    })();
+    await new Promise((r) => setImmediate(r)); // the loop's next() waits in the receiver's slot
+    const second = rt.spawn(
+      asyncBlock(function* () {
+        return yield* rx.recv();
+      }),
+      { name: "worker B" },
+    );
+    const refused = await Promise.resolve(second).catch((e: unknown) => (e as JoinError).cause);
+    expect((refused as Error).message).toMatch(
+      /^mpsc rx\.recv\(\) in task 'worker B': this receiver is already waited on by a native for await loop /,
+    );
+    tx.trySend(1);
+    tx.close();
+    await loop;
+    expect(got).toEqual([1]);
+    await rt.shutdown();
+  });
+
+  it("a task waits on a receiver, then a native for await's next() waits on it too: that next() rejects, and the task still gets the message", async () => {
+    const rt = new Runtime();
+    const [tx, rx] = mpsc.channel<number>(4);
+    const first = rt.spawn(
+      asyncBlock(function* () {
+        return yield* rx.recv();
+      }),
+      { name: "worker A" },
+    );
+    await new Promise((r) => setImmediate(r));
+    const native = rx[Symbol.asyncIterator]().next();
+    await expect(native).rejects.toThrow(
+      /^mpsc rx\.recv\(\) in a native for await loop: this receiver is already waited on by task 'worker A' /,
+    );
+    tx.trySend(1);
+    expect(await first).toBe(1);
+    await rt.shutdown();
+  });
+
+  it("a cleanup that waits on a receiver after the task it cleans up for has ended still holds it: a second task is refused, and the cleanup gets the message", async () => {
+    const rt = new Runtime({ clock: "paused" });
+    const [tx, rx] = mpsc.channel<number>(4);
+    const log: string[] = [];
+    await rt.spawn(
+      asyncBlock(function* () {
+        // The race drops its loser, whose finally awaits: that cleanup goes on as a detached task.
+        yield* race(
+          asyncBlock(function* () {
+            try {
+              yield* sleep(1000);
+            } finally {
+              log.push(`cleanup got ${yield* rx.recv()}`);
+            }
+          }),
+          sleep(1),
+        );
+        log.push("owner ended");
+      }),
+      { name: "owner" },
+    );
+    const second = rt.spawn(
+      asyncBlock(function* () {
+        return yield* rx.recv();
+      }),
+      { name: "second" },
+    );
+    const refused = await Promise.resolve(second).catch((e: unknown) => (e as JoinError).cause);
+    expect((refused as Error).message).toMatch(
+      /^mpsc rx\.recv\(\) in task 'second': this receiver is already waited on by task 'owner' /,
+    );
+    tx.trySend(1);
+    await rt.spawn(sleep(1));
+    expect(log).toEqual(["owner ended", "cleanup got 1"]);
+    await rt.shutdown();
   });
 });

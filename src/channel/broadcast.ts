@@ -265,7 +265,13 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     const node = this.node;
     if (node.state === QUEUED) {
       if (node.waker !== cx.waker) {
-        refuseSecondReader(this.parkedBy, cx.owner, "broadcast rx.recv()", SHARE_BROADCAST);
+        refuseSecondReader(
+          this.parkedBy,
+          node.waker,
+          cx.owner,
+          "broadcast rx.recv()",
+          SHARE_BROADCAST,
+        );
       }
       node.waker = cx.waker;
     } else s.queue.push(node, cx.waker);

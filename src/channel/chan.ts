@@ -242,7 +242,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   private park(cx: Context, call: string): void {
     const slot = this.chan.rxSlot;
     if (slot.waker !== null && slot.waker !== cx.waker) {
-      refuseSecondReader(this.parkedBy, cx.owner, `mpsc rx.${call}`, SHARE_MPSC);
+      refuseSecondReader(this.parkedBy, slot.waker, cx.owner, `mpsc rx.${call}`, SHARE_MPSC);
     }
     slot.park(cx.waker);
     this.parkedBy = cx.owner;

@@ -7,6 +7,7 @@ import { Context } from "../future/context.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { Waker } from "../future/waker.js";
 import { unconstrained } from "../task/budget.js";
+import type { NativeReader } from "./one-reader.js";
 
 /** What a receiver offers the bridge. */
 export interface PollReceiver<T> {
@@ -18,8 +19,12 @@ export interface PollReceiver<T> {
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
-/** @internal an async iterator over `rx`'s messages, ending when the channel closes. */
-export class RecvIterator<T> implements AsyncIterableIterator<T> {
+/**
+ * @internal an async iterator over `rx`'s messages, ending when the channel closes. It is the
+ * owner of its polls, a reader of the receiver as a task is (one-reader.ts).
+ */
+export class RecvIterator<T> implements AsyncIterableIterator<T>, NativeReader {
+  readonly readerLabel = "a native for await loop";
   /** The `next()` in progress: calls made meanwhile wait for it, so messages keep their order. */
   private last: Promise<IteratorResult<T, undefined>> | null = null;
   /**
@@ -34,6 +39,11 @@ export class RecvIterator<T> implements AsyncIterableIterator<T> {
   private returns = 0;
 
   constructor(private readonly rx: PollReceiver<T>) {}
+
+  /** @internal whether a `next()` waits on the receiver now. */
+  isReading(): boolean {
+    return this.stopWaiting !== null;
+  }
 
   next(): Promise<IteratorResult<T, undefined>> {
     const prev = this.last;
@@ -71,7 +81,10 @@ export class RecvIterator<T> implements AsyncIterableIterator<T> {
         settled = true;
         resolve(DONE);
       };
-      const cx = new Context(Waker.from(() => queueMicrotask(attempt)));
+      const cx = new Context(
+        Waker.from(() => queueMicrotask(attempt)),
+        this,
+      );
       attempt();
     });
   }

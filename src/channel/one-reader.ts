@@ -4,29 +4,64 @@
  * his pager on the same hook while the first still waits, the first would never be paged again:
  * the worker pool that is really one worker, and hangs at the close. JavaScript cannot borrow, so
  * the receiver checks at the moment it would happen, and refuses the second wait with an error
- * naming both tasks. One task's several waits (branches of a `join`, a `select`'s `rest` and a new
- * `recv()`) share its pager, and stay allowed; so does a wait left behind by a task that has ended.
+ * naming both readers.
+ *
+ * A reader is a task, or a native `for await` loop over the receiver. One task's several waits (the
+ * branches of a `join`, a `select`'s `rest` and a new `recv()`) share the slot as before: the one
+ * that waited last is woken (so inside `joinAll` or a `FuturesUnordered`, which poll only the
+ * woken branch, two waits on one receiver leave the other asleep: give each its own receiver). A
+ * wait left behind by a reader that is done (a task that ended with a `select`'s `rest` still
+ * registered) is no one's: the slot is free to take. A detached cleanup polls for the task it
+ * cleans up after, and is still waiting while its own task runs, even once that task has ended.
  */
 import { FutureStateError } from "../future/errors.js";
 import { currentTask } from "../sync/deadlock.js";
+import { Task } from "../task/task.js";
+
+/** A reader that is not a task: a native `for await` over the receiver (iterate.ts). */
+export interface NativeReader {
+  /** How the error names it: "a native for await loop". */
+  readonly readerLabel: string;
+  /** Whether it waits on the receiver now. */
+  isReading(): boolean;
+}
+
+function isNativeReader(x: unknown): x is NativeReader {
+  return typeof (x as NativeReader | null)?.readerLabel === "string";
+}
+
+/** How the error names a reader. */
+function labelOf(reader: Task<any> | NativeReader): string {
+  return reader instanceof Task ? `task '${reader.name}'` : reader.readerLabel;
+}
 
 /**
- * Throw if `waiting` (the owner of the poll that parked on the receiver last, still parked) is a
- * live task other than `owner` (the one about to park). `what` names the call ("mpsc
- * rx.recv()"); `advice` says how to share the channel instead.
+ * Throw if the wait parked on the receiver (by the poll whose owner was `waitingOwner`, keeping
+ * `waitingWaker`) belongs to a reader other than `owner`'s (the poll about to park), and that
+ * reader still waits. Pollers that are neither tasks nor native readers (a future polled by hand)
+ * are not checked. `what` names the call ("mpsc rx.recv()"); `advice` says how to share instead.
  */
 export function refuseSecondReader(
-  waiting: unknown,
+  waitingOwner: unknown,
+  waitingWaker: unknown,
   owner: unknown,
   what: string,
   advice: string,
 ): void {
-  const first = currentTask(waiting);
-  const second = currentTask(owner);
-  // A task that has ended waits on nothing: its wait was left behind (a `select`'s `rest` that
-  // nobody disposed), and the slot is free to take.
-  if (first === null || second === null || first === second || first.isFinished()) return;
+  const first = currentTask(waitingOwner) ?? (isNativeReader(waitingOwner) ? waitingOwner : null);
+  const second = currentTask(owner) ?? (isNativeReader(owner) ? owner : null);
+  if (first === null || second === null || first === second) return;
+  // Still waiting? A wait parked by a task's own poll keeps that task as its waker (a cleanup task
+  // is its own, whatever task it polls for); one parked inside a combinator keeps a branch's
+  // waker, and then the owner says.
+  const waiting =
+    waitingWaker instanceof Task
+      ? !waitingWaker.isFinished()
+      : first instanceof Task
+        ? !first.isFinished()
+        : first.isReading();
+  if (!waiting) return;
   throw new FutureStateError(
-    `${what} in task '${second.name}': this receiver is already waited on by task '${first.name}' (by a recv() there, or a select's rest holding one). A receiver has one reader at a time (tokio's \`&mut rx\`): ${advice}`,
+    `${what} in ${labelOf(second)}: this receiver is already waited on by ${labelOf(first)} (by a recv() there, or a select's rest holding one). A receiver has one reader at a time (tokio's \`&mut rx\`): ${advice}`,
   );
 }

@@ -215,7 +215,13 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
         const node = this.node;
         if (node.state === QUEUED) {
           if (node.waker !== cx.waker) {
-            refuseSecondReader(this.parkedBy, cx.owner, "oneshot receive", SHARE_ONESHOT);
+            refuseSecondReader(
+              this.parkedBy,
+              node.waker,
+              cx.owner,
+              "oneshot receive",
+              SHARE_ONESHOT,
+            );
           }
           node.waker = cx.waker;
         } else s.queue.push(node, cx.waker);
