@@ -113,6 +113,10 @@ describe("BytesBuf", () => {
       /value must be an integer from 0 to 255 for 1 bytes, got 256/,
     );
     expect(() => buf.putUint(1, 3 as 4)).toThrow(/size must be 1, 2 or 4, got 3/);
+    expect(() => buf.putUint8(256)).toThrow(
+      new RangeError("buf.putUint8(value): value must be an integer from 0 to 255, got 256"),
+    );
+    expect(() => buf.putUint8(1.5)).toThrow(RangeError);
     expect(() => buf.reserve(Number.NaN)).toThrow(RangeError);
     expect(buf.length).toBe(2); // nothing was written by the refused calls
   });

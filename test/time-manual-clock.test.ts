@@ -126,4 +126,42 @@ describe("the manual clock", () => {
   it("an unknown clock lists the three kinds", () => {
     expect(() => new Runtime({ clock: "fake" as never })).toThrow(/'real', 'paused', 'manual'/);
   });
+
+  it("shutdown moves a manual clock by itself: a cleanup that sleeps runs to its end in virtual time", async () => {
+    const rt = new Runtime({ clock: "manual" });
+    const log: string[] = [];
+    rt.spawn(
+      asyncBlock(function* () {
+        try {
+          yield* sleep(60_000);
+        } finally {
+          yield* sleep(200); // the table is cleared, politely
+          log.push(`cleared at ${rt.now()}`);
+        }
+      }),
+    );
+    await rt.spawn(time.advance(100));
+    await rt.shutdown();
+    expect(log).toEqual(["cleared at 300"]);
+    expect(rt.metrics().liveTimers).toBe(0);
+  });
+
+  it("a manual clock resumed, then paused again, is manual again: native awaits do not move it", async () => {
+    const rt = new Runtime({ clock: "manual" });
+    await rt.spawn(
+      asyncBlock(function* () {
+        time.resume();
+        time.pause();
+      }),
+    );
+    rt.spawn(
+      asyncBlock(function* () {
+        for (;;) yield* sleep(1000);
+      }),
+    );
+    const at = rt.now();
+    await realMs(20);
+    expect(rt.now()).toBe(at);
+    await rt.shutdown();
+  });
 });

@@ -120,14 +120,14 @@ export interface FutureBase<T> {
    * sleep not slept, the message not sent). With this member TypeScript refuses it: "Type of
    * 'await' operand must either be a valid promise or must not contain a callable 'then' member"
    * (TS1320; TS1058 for an async function returning a future). Hand the future to a runtime
-   * instead: `await rt.spawn(future)`, `await run(future)` (a `JoinHandle` is a real promise). To
+   * instead: `await rt.spawn(future)`, `await run(future)` (a `JoinHandle` is a thenable). To
    * pass a future itself through a Promise (a task's output, an async generator's item), wrap it
    * in an object: `return { rx }`.
    *
    * @example
    * ```ts
    * await tx.send(order); // TS1320: would send nothing
-   * await rt.spawn(tx.send(order)); // sent: a task polls the future; the handle is a promise
+   * await rt.spawn(tx.send(order)); // sent: a task polls the future; its handle is awaitable
    * ```
    */
   then(onfulfilled: never, onrejected?: never): unknown;

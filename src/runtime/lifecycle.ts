@@ -107,6 +107,7 @@ export function beginShutdown(rt: Runtime): void {
   drainedPromiseOf(rt);
   if (rt.lifecycle !== OPEN) return;
   rt.lifecycle = SHUTTING_DOWN;
+  rt.timeDriver.shutdownBegun();
   // Oldest first; cleanup tasks are never aborted: they are the teardown. The aborted tasks'
   // `finally` blocks may spawn, from native code too: they spawn on this runtime.
   const outerSpawner = spawnerAmbient.current;

@@ -97,10 +97,14 @@ export class TimeDriver {
   private readonly hostTimerFn = (): void => this.onHostTimer();
   private readonly autoAdvanceFn = (): void => this.autoAdvance();
 
+  /** Whether `time.pause()` makes a manual clock (the runtime was made with `clock: "manual"`). */
+  private pausesManual: boolean;
+
   constructor(
     kind: ClockKind,
     private readonly host: DriverHost,
   ) {
+    this.pausesManual = kind === "manual";
     // Start on a whole millisecond, so that a paused clock moved by whole ms stays on ticks.
     const origin = Math.floor(hostNow());
     this.origin = origin;
@@ -171,7 +175,7 @@ export class TimeDriver {
   pause(): void {
     if (this.clock.paused) throw new RuntimeStateError("time.pause(): the clock is already paused");
     const tick = Math.ceil(this.clock.now());
-    this.clock = new PausedClock(tick);
+    this.clock = new PausedClock(tick, !this.pausesManual);
     this.lastNow = tick;
     this.wheel.advanceTo(tick);
     this.sync();
@@ -233,6 +237,16 @@ export class TimeDriver {
         this.looksLeft = LOOKS_WITH_SOCKETS;
       }
     }
+  }
+
+  /**
+   * The runtime begins to shut down: a manual clock auto-advances from now on. No task is left to
+   * call `time.advance` (a spawn is cancelled at once), and a cleanup that sleeps must still run
+   * to its end, in virtual time.
+   */
+  shutdownBegun(): void {
+    this.pausesManual = false;
+    if (this.manual) this.clock = new PausedClock(this.clock.now(), true);
   }
 
   /**

@@ -239,6 +239,12 @@ export class BytesBuf {
    * ```
    */
   putUint8(value: number): void {
+    // A typed array would keep only the low byte (256 → 0): refused, as putUint refuses it.
+    if (!Number.isInteger(value) || value < 0 || value > 255) {
+      throw new RangeError(
+        `buf.putUint8(value): value must be an integer from 0 to 255, got ${String(value)}`,
+      );
+    }
     this.reserve(1);
     this.bytes[this.end++] = value;
   }

@@ -85,7 +85,7 @@ export class FramedRead<T, R extends AsyncRead = AsyncRead>
    *
    * @example
    * ```ts
-   * const frame = yield* streamPollFn((cx) => framed.pollNext(cx)); // what next() does
+   * const frame = yield* pollFn((cx) => framed.pollNext(cx)); // what next() does
    * ```
    */
   pollNext(cx: Context): StreamPoll<T> {

@@ -101,7 +101,7 @@ export class Framed<In, Out = In, IO extends AsyncRead & AsyncWrite = AsyncRead 
    *
    * @example
    * ```ts
-   * const frame = yield* streamPollFn((cx) => conn.pollNext(cx)); // what next() does
+   * const frame = yield* pollFn((cx) => conn.pollNext(cx)); // what next() does
    * ```
    */
   pollNext(cx: Context): StreamPoll<In> {
