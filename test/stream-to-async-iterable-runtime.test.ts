@@ -10,6 +10,7 @@ import {
   intervalStream,
   iter,
   Runtime,
+  RuntimeStateError,
   sleep,
   toAsyncIterable,
 } from "../src/index.js";
@@ -44,7 +45,7 @@ describe("toAsyncIterable with a runtime", () => {
     await rt.shutdown();
   });
 
-  it("the runtime's shutdown ends a loop that waits on it", async () => {
+  it("the runtime's shutdown cuts a loop short: it fails with a RuntimeStateError, not a quiet end", async () => {
     const rt = new Runtime({ clock: "paused" });
     const never = iter([1]).andThen(() =>
       asyncBlock(function* () {
@@ -61,7 +62,32 @@ describe("toAsyncIterable with a runtime", () => {
     })();
     await new Promise((r) => setImmediate(r));
     await rt.shutdown();
-    await expect(loop).resolves.toEqual([]);
+    await expect(loop).rejects.toThrow(
+      new RuntimeStateError(
+        "for await over a stream: the runtime polling it shut down before the stream ended",
+      ),
+    );
+  });
+
+  it("over a runtime already shut down, the loop fails at once, and so does every later next()", async () => {
+    const rt = new Runtime();
+    await rt.shutdown();
+    const it = toAsyncIterable(iter([1, 2]), { runtime: rt });
+    await expect(it.next()).rejects.toBeInstanceOf(RuntimeStateError);
+    await expect(it.next()).rejects.toBeInstanceOf(RuntimeStateError);
+  });
+
+  it("a stream that ends, and a loop left by break, still end quietly on the given runtime", async () => {
+    const rt = new Runtime();
+    const all: number[] = [];
+    for await (const n of toAsyncIterable(iter([1, 2, 3]), { runtime: rt })) all.push(n);
+    const first: number[] = [];
+    for await (const n of toAsyncIterable(iter([4, 5, 6]), { runtime: rt })) {
+      first.push(n);
+      break;
+    }
+    expect({ all, first }).toEqual({ all: [1, 2, 3], first: [4] });
+    await rt.shutdown();
   });
 
   it("a runtime option that is not a Runtime is a TypeError naming the option", () => {

@@ -19,6 +19,7 @@ import type { Waker } from "../future/waker.js";
 import { describeType } from "../runtime/option-checks.js";
 import { Runtime } from "../runtime/runtime.js";
 import type { JoinHandle } from "../task/join-handle.js";
+import { RuntimeStateError } from "../task/runtime-state-error.js";
 import { spawnerAmbient } from "../task/spawn.js";
 import { DONE, disposeOf, type Stream, StreamBase, type StreamPoll } from "./stream.js";
 
@@ -177,6 +178,10 @@ class Pump<T> extends FutureBase<void> {
   readonly requests: Request<T>[] = [];
   waker: Waker | null = null;
   finished = false;
+  /** The loop is leaving (`return()`): a drop then is its own, not the runtime's. */
+  leaving = false;
+  /** The runtime dropped the pump before the stream ended: what every `next()` fails with. */
+  cutShort: RuntimeStateError | null = null;
 
   constructor(private readonly stream: Stream<T>) {
     super();
@@ -231,11 +236,23 @@ class Pump<T> extends FutureBase<void> {
     for (const q of this.requests.splice(0)) q.resolve({ done: true, value: undefined });
   }
 
+  /**
+   * Dropped: by the loop's own `return()` (`leaving` set), the requests end as done; otherwise the
+   * runtime ended the pump task (it shut down, or had before the loop began), and the stream had
+   * not ended: every request, and every later `next()`, fails with that.
+   */
   [Symbol.dispose](): void {
+    if (!this.leaving && !this.finished) {
+      this.cutShort = new RuntimeStateError(
+        "for await over a stream: the runtime polling it shut down before the stream ended",
+      );
+    }
     try {
       this.finish();
     } finally {
-      this.settleRest();
+      const cut = this.cutShort;
+      if (cut === null) this.settleRest();
+      else for (const q of this.requests.splice(0)) q.reject(cut);
     }
   }
 }
@@ -259,6 +276,7 @@ class StreamIterator<T> implements AsyncIterableIterator<T, undefined, unknown> 
 
   next(): Promise<IteratorResult<T, undefined>> {
     const pump = this.pump;
+    if (pump.cutShort !== null) return Promise.reject(pump.cutShort);
     if (pump.finished) return Promise.resolve({ done: true, value: undefined });
     const promise = new Promise<IteratorResult<T, undefined>>((resolve, reject) => {
       pump.requests.push({ resolve, reject });
@@ -271,6 +289,7 @@ class StreamIterator<T> implements AsyncIterableIterator<T, undefined, unknown> 
   }
 
   return(): Promise<IteratorResult<T, undefined>> {
+    this.pump.leaving = true;
     this.handle?.abort();
     try {
       this.pump[Symbol.dispose]();
