@@ -24,12 +24,13 @@ import { pollProceed } from "../task/budget.js";
 import { BorrowedRecv } from "./borrowed-recv.js";
 import { checkCapacity, checkMessage, RecvLaggedError, SendError } from "./errors.js";
 import { RecvIterator } from "./iterate.js";
-import { refuseSecondReader } from "./one-reader.js";
+import { receiverRule, refuseSecondReader } from "./one-reader.js";
 import { type ReceiversGone, receiversGone } from "./receivers-gone.js";
 
 /** How to share the channel instead, for the error of a second reader (one-reader.ts). */
-const SHARE_BROADCAST =
-  "give each task its own receiver (`tx.subscribe()`, or `rx.resubscribe()` for one that starts from now)";
+const SHARE_BROADCAST = receiverRule(
+  "give each task its own receiver (`tx.subscribe()`, or `rx.resubscribe()` for one that starts from now)",
+);
 
 /** The board every sender and receiver of one channel share (not exported). */
 class Shared<T> {

@@ -28,7 +28,7 @@ import { type WaitNode, type WaitQueue, WaitSlot } from "../sync/waiter.js";
 import { pollProceed } from "../task/budget.js";
 import { SendError } from "./errors.js";
 import { RecvIterator } from "./iterate.js";
-import { refuseSecondReader } from "./one-reader.js";
+import { receiverRule, refuseSecondReader } from "./one-reader.js";
 import type { ReceiversGone } from "./receivers-gone.js";
 import { Ring } from "./ring.js";
 import type { SenderHandle } from "./sender-handle.js";
@@ -379,8 +379,9 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
 }
 
 /** How to share an mpsc receiver, for the error of a second reader. */
-const SHARE_MPSC =
-  "to share it among workers, put it in a Mutex (`new Mutex(rx)`, and lock it around each recv), or give each worker its own channel";
+const SHARE_MPSC = receiverRule(
+  "to share it among workers, put it in a Mutex (`new Mutex(rx)`, and lock it around each recv), or give each worker its own channel",
+);
 
 /** Most places named in a sender report; the rest are counted. */
 const MAX_PLACES = 4;

@@ -35,18 +35,28 @@ function labelOf(reader: Task<any> | NativeReader): string {
   return reader instanceof Task ? `task '${reader.name}'` : reader.readerLabel;
 }
 
+/** What the error says about the thing waited on, and how to share it instead. */
+export interface ReaderRule {
+  /** "this receiver". */
+  readonly subject: string;
+  /** How the first reader may be waiting: "by a recv() there, or a select's rest holding one". */
+  readonly how: string;
+  /** The rule and what to do instead. */
+  readonly advice: string;
+}
+
 /**
- * Throw if the wait parked on the receiver (by the poll whose owner was `waitingOwner`, keeping
- * `waitingWaker`) belongs to a reader other than `owner`'s (the poll about to park), and that
- * reader still waits. Pollers that are neither tasks nor native readers (a future polled by hand)
- * are not checked. `what` names the call ("mpsc rx.recv()"); `advice` says how to share instead.
+ * Throw if the wait parked (by the poll whose owner was `waitingOwner`, keeping `waitingWaker`)
+ * belongs to a reader other than `owner`'s (the poll about to park), and that reader still waits.
+ * Pollers that are neither tasks nor native readers (a future polled by hand) are not checked.
+ * `what` names the call ("mpsc rx.recv()").
  */
 export function refuseSecondReader(
   waitingOwner: unknown,
   waitingWaker: unknown,
   owner: unknown,
   what: string,
-  advice: string,
+  rule: ReaderRule,
 ): void {
   const first = currentTask(waitingOwner) ?? (isNativeReader(waitingOwner) ? waitingOwner : null);
   const second = currentTask(owner) ?? (isNativeReader(owner) ? owner : null);
@@ -62,6 +72,15 @@ export function refuseSecondReader(
         : first.isReading();
   if (!waiting) return;
   throw new FutureStateError(
-    `${what} in ${labelOf(second)}: this receiver is already waited on by ${labelOf(first)} (by a recv() there, or a select's rest holding one). A receiver has one reader at a time (tokio's \`&mut rx\`): ${advice}`,
+    `${what} in ${labelOf(second)}: ${rule.subject} is already waited on by ${labelOf(first)} (${rule.how}). ${rule.advice}`,
   );
+}
+
+/** A channel receiver's rule, with `share` saying how to share that kind of channel. */
+export function receiverRule(share: string): ReaderRule {
+  return {
+    subject: "this receiver",
+    how: "by a recv() there, or a select's rest holding one",
+    advice: `A receiver has one reader at a time (tokio's \`&mut rx\`): ${share}`,
+  };
 }

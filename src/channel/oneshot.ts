@@ -23,12 +23,13 @@ import { QUEUED, WaitNode, WaitQueue } from "../sync/waiter.js";
 import { pollProceed } from "../task/budget.js";
 import { BorrowedRecv } from "./borrowed-recv.js";
 import { ChannelClosedError, SendError } from "./errors.js";
-import { refuseSecondReader } from "./one-reader.js";
+import { receiverRule, refuseSecondReader } from "./one-reader.js";
 import { type ReceiversGone, receiversGone } from "./receivers-gone.js";
 
 /** How to share the channel instead, for the error of a second reader (one-reader.ts). */
-const SHARE_ONESHOT =
-  "a oneshot value goes to one task; to hand one value to many, use a watch or broadcast channel";
+const SHARE_ONESHOT = receiverRule(
+  "a oneshot value goes to one task; to hand one value to many, use a watch or broadcast channel",
+);
 
 const EMPTY = 0; // nothing sent yet
 const SENT = 1; // the value waits for the receiver

@@ -20,6 +20,7 @@
 import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
+import { FutureStateError } from "../future/errors.js";
 import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { DONE, StreamBase, type StreamPoll } from "../stream/index.js";
@@ -241,8 +242,9 @@ class LineAssembler {
       try {
         avail = reader.pollFillBuf(cx);
       } catch (e) {
-        // The reader itself failed (a reset connection): it would throw again at every read.
-        this.readFailed = true;
+        // The reader itself failed (a reset connection): it would throw again at every read. A
+        // second task refused a wait (one-reader.ts) is that task's mistake: the lines go on.
+        if (!(e instanceof FutureStateError)) this.readFailed = true;
         throw e;
       }
       if (avail === PENDING) return PENDING;

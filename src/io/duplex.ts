@@ -12,6 +12,7 @@
  * Nothing here touches Node: the tube is a queue of byte chunks and two pagers per direction.
  */
 
+import { type ReaderRule, refuseSecondReader } from "../channel/one-reader.js";
 import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { PENDING, type Poll } from "../future/poll.js";
@@ -21,6 +22,22 @@ import { IoError } from "./error.js";
 import type { AsyncRead, AsyncWrite } from "./traits.js";
 
 const EMPTY = new Uint8Array(0);
+
+/** What a second reader of a pipe end is told (one-reader.ts). */
+const READ_RULE: ReaderRule = {
+  subject: "this pipe end",
+  how: "a read there",
+  advice:
+    "A pipe end has one reader at a time: read in one task and hand what it reads on through a channel",
+};
+
+/** What a second writer waiting for room is told. */
+const WRITE_RULE: ReaderRule = {
+  subject: "this pipe end",
+  how: "a write there, waiting for room",
+  advice:
+    "A pipe end has one writer at a time: write from one task (a writer task fed by a channel), or guard the end with a Mutex around each whole message",
+};
 /** The first store a tube makes, unless its capacity is smaller. */
 const FIRST_STORE = 256;
 
@@ -86,12 +103,43 @@ class Tube {
     this.start = 0;
   }
 
-  parkReader(waker: Waker): void {
-    this.readWaker = waker;
+  /** The future that parked each side last (an `IoFuture`, or null), and its poll's owner. */
+  readRegistrant: unknown = null;
+  writeRegistrant: unknown = null;
+  private readOwner: unknown = null;
+  private writeOwner: unknown = null;
+
+  parkReader(cx: Context, registrant: unknown): void {
+    const parked = this.readWaker;
+    // Another task's read future waits here: a second reader would take its pager.
+    if (parked !== null && parked !== cx.waker && this.readRegistrant !== null) {
+      refuseSecondReader(this.readOwner, parked, cx.owner, "duplex stream read", READ_RULE);
+    }
+    this.readWaker = cx.waker;
+    this.readRegistrant = registrant;
+    this.readOwner = cx.owner;
   }
 
-  parkWriter(waker: Waker): void {
-    this.writeWaker = waker;
+  parkWriter(cx: Context, registrant: unknown): void {
+    const parked = this.writeWaker;
+    if (parked !== null && parked !== cx.waker && this.writeRegistrant !== null) {
+      refuseSecondReader(this.writeOwner, parked, cx.owner, "duplex stream write", WRITE_RULE);
+    }
+    this.writeWaker = cx.waker;
+    this.writeRegistrant = registrant;
+    this.writeOwner = cx.owner;
+  }
+
+  /** `by` was dropped: forget the waker it parked on either side, if nobody parked since. */
+  unregister(by: unknown): void {
+    if (by === this.readRegistrant) {
+      this.readRegistrant = null;
+      this.readWaker = null;
+    }
+    if (by === this.writeRegistrant) {
+      this.writeRegistrant = null;
+      this.writeWaker = null;
+    }
   }
 
   /**
@@ -121,12 +169,14 @@ class Tube {
   wakeReader(): void {
     const w = this.readWaker;
     this.readWaker = null;
+    this.readRegistrant = null;
     w?.wake();
   }
 
   wakeWriter(): void {
     const w = this.writeWaker;
     this.writeWaker = null;
+    this.writeRegistrant = null;
     w?.wake();
   }
 }
@@ -145,6 +195,11 @@ class Tube {
 export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
   /** This end was disposed: every operation on it fails, as on a disposed `TcpStream`. */
   private disposed = false;
+  /**
+   * @internal the future polling this end right now (an `IoFuture`, src/io/io-future.ts), else
+   * null: whoever parks records it, the only future allowed to take that wait back.
+   */
+  poller: unknown = null;
 
   /** Not for direct use: made by the library. */
   constructor(
@@ -166,7 +221,7 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
     if (this.disposed) throw this.disposedError("read");
     if (buf.length === 0) return 0;
     if (tube.length === 0 && !tube.writerClosed) {
-      tube.parkReader(cx.waker);
+      tube.parkReader(cx, this.poller);
       return PENDING;
     }
     if (!pollProceed(cx)) return PENDING;
@@ -193,7 +248,7 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
     }
     if (buf.length === 0) return 0;
     if (tube.length === tube.capacity) {
-      tube.parkWriter(cx.waker);
+      tube.parkWriter(cx, this.poller);
       return PENDING;
     }
     if (!pollProceed(cx)) return PENDING;
@@ -243,6 +298,16 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
   wakeParked(direction: "read" | "write"): void {
     if (direction === "read") this.incoming.wakeReader();
     else this.outgoing.wakeWriter();
+  }
+
+  /**
+   * @internal `by` (an `IoFuture`) was dropped: take back the wait it parked on this end (a read
+   * on the incoming tube, a write on the outgoing one), if nobody parked there since.
+   */
+  unregister(by: unknown): void {
+    if (by === null) return;
+    if (this.incoming.readRegistrant === by) this.incoming.unregister(by);
+    if (this.outgoing.writeRegistrant === by) this.outgoing.unregister(by);
   }
 
   private disposedError(doing: string): IoError {

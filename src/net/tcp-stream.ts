@@ -36,6 +36,7 @@
  * Reads and writes do not hold the paused clock (see `net/index.ts` for the rule).
  */
 import type { Socket } from "node:net";
+import { type ReaderRule, refuseSecondReader } from "../channel/one-reader.js";
 import { wakeAs } from "../future/ambient.js";
 import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
@@ -78,6 +79,22 @@ const EMPTY_BUFFER = Buffer.alloc(0);
 const OPEN = 0; // writes accepted
 const ENDING = 1; // shutdown began: end() was called, 'finish' not yet seen
 const ENDED = 2; // FIN sent (or the socket is gone); writes fail with BrokenPipe
+
+/** What a second reader of a socket is told (one-reader.ts). */
+const READ_RULE: ReaderRule = {
+  subject: "this socket",
+  how: "a read there",
+  advice:
+    "A socket has one reader at a time: read in one task and hand what it reads on through a channel, or give each task a connection of its own",
+};
+
+/** What a second writer waiting for room is told. */
+const WRITE_RULE: ReaderRule = {
+  subject: "this socket",
+  how: "a write there, waiting for room",
+  advice:
+    "A socket has one writer at a time: write from one task (a writer task fed by a channel), or guard the socket with a Mutex around each whole message",
+};
 
 /**
  * A TCP connection. Get one from `TcpStream.connect(addr)` or `listener.accept()`.
@@ -122,6 +139,9 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   poller: unknown = null;
   private readRegistrant: unknown = null;
   private writeRegistrant: unknown = null;
+  /** The owners (tasks) of the polls that parked each direction last (one-reader.ts). */
+  private readOwner: unknown = null;
+  private writeOwner: unknown = null;
   private readonly readWait = new SourceWait();
   private readonly writeWait = new SourceWait();
   /** `null` when Node could not tell (the connection was gone before it was wrapped). */
@@ -376,8 +396,15 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     if (this.error !== null) throw this.error;
     // Ended by the peer, or closed under us without an error (nothing more will come).
     if (this.eof || this.socket.destroyed) return atEnd;
+    const parked = this.readWaker;
+    // A read future of another task waits here (one that can take its wait back when dropped,
+    // so it is not a leftover): a second reader would take its pager (one-reader.ts).
+    if (parked !== null && parked !== cx.waker && this.readRegistrant !== null) {
+      refuseSecondReader(this.readOwner, parked, cx.owner, "tcp stream read", READ_RULE);
+    }
     this.readWaker = cx.waker;
     this.readRegistrant = this.poller;
+    this.readOwner = cx.owner;
     this.readWait.open();
     return PENDING;
   }
@@ -595,8 +622,13 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   }
 
   private parkWriter(cx: Context): typeof PENDING {
+    const parked = this.writeWaker;
+    if (parked !== null && parked !== cx.waker && this.writeRegistrant !== null) {
+      refuseSecondReader(this.writeOwner, parked, cx.owner, "tcp stream write", WRITE_RULE);
+    }
     this.writeWaker = cx.waker;
     this.writeRegistrant = this.poller;
+    this.writeOwner = cx.owner;
     this.writeWait.open();
     return PENDING;
   }

@@ -17,6 +17,7 @@
  * leaves the state as it was, so the next poll decodes on from where it stopped.
  */
 import type { Context } from "../../future/context.js";
+import { FutureStateError } from "../../future/errors.js";
 import { PENDING } from "../../future/poll.js";
 import { Claim, DONE, type StreamPoll } from "../../stream/stream.js";
 import { hasBudget, pollProceed } from "../../task/budget.js";
@@ -120,8 +121,9 @@ export class FrameReader<T> {
           try {
             n = this.reader.pollRead(cx, buf.unfilled());
           } catch (e) {
-            // The reader itself failed (a reset connection): it would fail at every read.
-            this.end();
+            // The reader itself failed (a reset connection): it would fail at every read. A
+            // second task refused a wait (one-reader.ts) is that task's mistake: the stream goes on.
+            if (!(e instanceof FutureStateError)) this.end();
             throw e;
           }
           if (n === PENDING) return PENDING;
