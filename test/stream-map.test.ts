@@ -85,15 +85,29 @@ describe("StreamMap", () => {
     expect(map.pollNext(cx)).toEqual(["again", "more"]);
   });
 
-  it("inserting under a key already there hands back the stream it replaces", () => {
+  it("inserting under a key already there disposes the stream it replaces (a subscription ignored is not left open), and says it replaced one", () => {
     const map = new StreamMap<string, number>();
     const first = new Pipe<number>();
     const second = new Pipe<number>();
-    expect(map.insert("k", first)).toBeUndefined();
-    expect(map.insert("k", second)).toBe(first);
+    expect(map.insert("k", first)).toBe(false);
+    expect(map.insert("k", second)).toBe(true);
+    expect(first.drops).toBe(1);
     second.items.push(5);
     expect(map.pollNext(cx)).toEqual(["k", 5]);
     expect(map.size).toBe(1);
+  });
+
+  it("replace hands back the stream it replaces, undisposed, as tokio's insert does", () => {
+    const map = new StreamMap<string, number>();
+    const first = new Pipe<number>();
+    const second = new Pipe<number>();
+    expect(map.replace("k", first)).toBeUndefined();
+    expect(map.replace("k", second)).toBe(first);
+    expect(first.drops).toBe(0);
+    expect(map.size).toBe(1);
+    expect(() => map.replace("j", second)).toThrow(
+      "streamMap.replace(key, stream): the stream is already in the map under another key (a stream has one owner: make a new one for each key)",
+    );
   });
 
   it("an error from one stream is handed out in place of an item; that stream stays, and its next item comes", () => {
@@ -128,7 +142,8 @@ describe("StreamMap", () => {
     map.insert("a", s);
     expect(() => map.insert("b", s)).toThrow(FutureStateError);
     expect(map.keys()).toEqual(["a"]);
-    expect(map.insert("a", s)).toBe(s); // the same key again: replaced by itself, handed back
+    expect(map.insert("a", s)).toBe(true); // the same key again: replaced by itself, not disposed
+    expect(map.replace("a", s)).toBe(s);
   });
 
   it("keys compare as a Map's do: NaN finds NaN in has, insert and remove", () => {
@@ -136,7 +151,7 @@ describe("StreamMap", () => {
     const first = iter([1]);
     map.insert(Number.NaN, first);
     expect(map.has(Number.NaN)).toBe(true);
-    expect(map.insert(Number.NaN, iter([2]))).toBe(first);
+    expect(map.replace(Number.NaN, iter([2]))).toBe(first);
     expect(map.size).toBe(1);
     expect(map.remove(Number.NaN)).toBeDefined();
     expect(map.size).toBe(0);

@@ -53,23 +53,45 @@ export class StreamMap<K, T, S extends Stream<T> = StreamBase<T>> extends Stream
 
   /**
    * Put `stream` in the map under `key`. A stream already there under that key is taken out and
-   * handed back (the caller disposes it, or keeps reading it), as tokio's `insert` returns it.
+   * disposed (a replaced subscription is unsubscribed, as dropping tokio's returned stream does):
+   * `replace` hands it back instead. Returns whether one was replaced.
    *
    * @example
    * ```ts
-   * subs.insert("news", receiverStream(news.subscribe()))?.[Symbol.dispose]();
+   * subs.insert("news", receiverStream(news.subscribe())); // an older "news" stream is closed
    * ```
    */
-  insert(key: K, stream: S): S | undefined {
-    assertStream(stream, "streamMap.insert(key, stream): stream");
+  insert(key: K, stream: S): boolean {
+    const old = this.put(key, stream, "streamMap.insert(key, stream)");
+    // The same stream again under its own key is not replaced by anything: nothing to close.
+    if (old !== undefined && old !== stream) drop(old);
+    return old !== undefined;
+  }
+
+  /**
+   * Put `stream` in the map under `key`, and hand back the stream it replaces (`undefined` if
+   * none) for the caller to keep reading or dispose: tokio's `insert`.
+   *
+   * @example
+   * ```ts
+   * const previous = subs.replace("news", receiverStream(news.subscribe()));
+   * ```
+   */
+  replace(key: K, stream: S): S | undefined {
+    return this.put(key, stream, "streamMap.replace(key, stream)");
+  }
+
+  /** `insert` and `replace`: the stream put under `key`; the one it replaced. */
+  private put(key: K, stream: S, where: string): S | undefined {
+    assertStream(stream, `${where}: stream`);
     if (this.disposed) {
-      throw new TypeError("streamMap.insert(key, stream): the map was disposed");
+      throw new TypeError(`${where}: the map was disposed`);
     }
     const i = this.indexOf(key);
     for (let j = 0; j < this.streams.length; j++) {
       if (this.streams[j] === stream && j !== i) {
         throw new FutureStateError(
-          "streamMap.insert(key, stream): the stream is already in the map under another key (a stream has one owner: make a new one for each key)",
+          `${where}: the stream is already in the map under another key (a stream has one owner: make a new one for each key)`,
         );
       }
     }
