@@ -123,15 +123,11 @@ describe("BytesBuf", () => {
 });
 
 describe("LinesCodec", () => {
-  it("splits at \\n and \\r\\n, keeps a lone \\r, and gives the last line without a newline at the end", () => {
+  it("splits at \\n and \\r\\n, keeps a lone \\r inside a line, and gives the last line without a newline at the end, its \\r removed as tokio-util does", () => {
     const input = bytes("soup\r\nsalad\na\rb\n\nlast\r");
-    expect(decodeAll(new LinesCodec(), input, [1])).toEqual([
-      "soup",
-      "salad",
-      "a\rb",
-      "",
-      "last\r",
-    ]);
+    expect(decodeAll(new LinesCodec(), input, [1])).toEqual(["soup", "salad", "a\rb", "", "last"]);
+    // A lone "\r" at the end is no line at all.
+    expect(decodeAll(new LinesCodec(), bytes("one\n\r"), [1])).toEqual(["one"]);
   });
 
   it("a character split across reads is decoded whole once its line is complete", () => {
@@ -188,8 +184,9 @@ describe("LinesCodec", () => {
       "error: MaxLineLengthExceeded",
       "z",
     ]);
-    // At the end a last "\r" is text, so it counts.
-    expect(decodeAll(codec(), bytes("abcd\r"), [1])).toEqual(["error: MaxLineLengthExceeded"]);
+    // At the end a last "\r" goes, as before a newline, so it does not count.
+    expect(decodeAll(codec(), bytes("abcd\r"), [1])).toEqual(["abcd"]);
+    expect(decodeAll(codec(), bytes("abcde\r"), [1])).toEqual(["error: MaxLineLengthExceeded"]);
   });
 
   it("invalid UTF-8 is a CodecError of kind InvalidUtf8, and the next line still comes", () => {

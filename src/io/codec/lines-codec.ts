@@ -1,8 +1,8 @@
 /**
  * LinesCodec: text lines, one frame per line (tokio-util's `LinesCodec`), the order slips of the
  * kitchen's ticket printer. A line ends at `\n`, which is removed with a `\r` just before it; the
- * last line of a stream counts without a newline, and its last `\r` is then text (as
- * `BufReader.lines()` reads it). Lines are UTF-8; since a line is decoded only once all of it has
+ * last line of a stream counts without a newline, and a `\r` at its end is removed too, as
+ * tokio-util's codec does (`BufReader.lines()`, like tokio's `lines()`, keeps it as text). Lines are UTF-8; since a line is decoded only once all of it has
  * arrived, a character split across two reads is whole by then. A line that is not valid UTF-8 is
  * a `CodecError` of kind `"InvalidUtf8"`; the line is consumed and the stream goes on.
  *
@@ -121,11 +121,18 @@ export class LinesCodec implements Decoder<string>, Encoder<string> {
     const line = this.decode(buf);
     if (line !== undefined || buf.length === 0) return line;
     this.nextIndex = 0;
-    if (buf.length > this.maxLength) {
-      buf.advance(buf.length);
+    const all = buf.length;
+    // A last `\r` goes as it would before a `\n`; a lone `\r` is no line (tokio-util's rule).
+    const end = buf.byteAt(all - 1) === CR ? all - 1 : all;
+    if (end === 0) {
+      buf.advance(all);
+      return undefined;
+    }
+    if (end > this.maxLength) {
+      buf.advance(all);
       throw this.tooLong();
     }
-    return this.take(buf, buf.length, buf.length);
+    return this.take(buf, end, all);
   }
 
   /**
