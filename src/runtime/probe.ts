@@ -339,7 +339,9 @@ function internalFrames(): RegExp {
 export function callerLocation(): string | null {
   const stack = new Error().stack;
   if (stack === undefined) return null;
-  const frames = stack.split("\n").slice(1);
+  // V8 opens the stack with the error's own line; Firefox and Safari list frames only.
+  const lines = stack.split("\n");
+  const frames = lines[0]?.startsWith("Error") ? lines.slice(1) : lines;
   // Bundled (a browser's bundle, any single-file build), Brigade's layers are one file that
   // `INTERNAL` cannot see: the file of this very frame. (An app bundled with it gets no location.)
   const first = locationIn(frames[0] ?? "");
@@ -354,9 +356,16 @@ export function callerLocation(): string | null {
   return null;
 }
 
-/** The `file:line:column` a stack frame names, or null. */
+/**
+ * The `file:line:column` a stack frame names, or null: V8's "at fn (url:1:2)" or "at url:1:2",
+ * and Firefox's and Safari's "fn@url:1:2" (the function's name cut off).
+ */
 function locationIn(frame: string): string | null {
-  return /\(?((?:file:\/\/)?[^\s()]+:\d+:\d+)\)?\s*$/.exec(frame)?.[1] ?? null;
+  const at = /\(?((?:file:\/\/)?[^\s()]+:\d+:\d+)\)?\s*$/.exec(frame)?.[1];
+  if (at === undefined) return null;
+  const sign = at.indexOf("@");
+  // An "@" before the scheme's "//" ends a function's name; one after is part of the URL.
+  return sign >= 0 && sign < at.indexOf("//") ? at.slice(sign + 1) : at;
 }
 
 /** The file of a `file:line:column`. */
