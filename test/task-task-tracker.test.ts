@@ -10,7 +10,7 @@ import { Context } from "../src/future/context.js";
 import { describeFuture } from "../src/future/describe.js";
 import { FutureStateError } from "../src/future/errors.js";
 import type { FutureBase } from "../src/future/future.js";
-import { pending } from "../src/future/leaf.js";
+import { pending, pollFn } from "../src/future/leaf.js";
 import { PENDING } from "../src/future/poll.js";
 import { Waker } from "../src/future/waker.js";
 import { TaskTracker as TaskTrackerFromIndex } from "../src/index.js";
@@ -302,6 +302,28 @@ describe("TaskTracker: wait(), close() and reopen()", () => {
     token[Symbol.dispose]();
     // Both had left the line before the first was woken: the second's pager rang, its drop was a no-op.
     expect(log).toEqual(["first", "second"]);
+  });
+
+  it("a tracked future that throws while a waiter's waker throws too: the future's own error comes out, and the count is down", () => {
+    const tracker = new TaskTracker();
+    const tracked = tracker.track(
+      pollFn(() => {
+        throw new Error("the soup burned");
+      }),
+    );
+    tracker.close();
+    const w = tracker.wait();
+    expect(
+      w.poll(
+        new Context(
+          Waker.from(() => {
+            throw new Error("a broken pager");
+          }),
+        ),
+      ),
+    ).toBe(PENDING);
+    expect(() => tracked.poll(loggingContext([], "t"))).toThrow("the soup burned");
+    expect(tracker.size).toBe(0);
   });
 
   it("wait() describes itself with the tracker's count and whether it is closed", () => {

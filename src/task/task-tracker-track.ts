@@ -65,8 +65,13 @@ export class TrackedFuture<T> extends CancellableFuture<T> {
     try {
       r = inner.poll(cx);
     } catch (e) {
-      this.complete();
-      throw e;
+      try {
+        this.complete();
+      } finally {
+        // The future's own error goes on, even past a waiter's waker that threw.
+        // biome-ignore lint/correctness/noUnsafeFinally: that is the point.
+        throw e;
+      }
     }
     if (r !== PENDING) this.complete();
     return r;

@@ -6,8 +6,10 @@
  * Cancellation safety, as tokio documents it:
  * - `next()` is cancellation safe: a frame is decoded only when it is returned, so a `next()`
  *   dropped before it is ready leaves every byte in the buffer for the next one.
- * - `feed(item)` is cancellation safe: dropped before it is ready, the item was not encoded
- *   (only older bytes may have been written out to make room).
+ * - `feed(item)` is cancellation safe in tokio's sense: dropped before it is ready, the item was
+ *   not encoded (only older bytes may have been written out to make room), and nothing of it went
+ *   out; the item itself goes with the dropped future, as a dropped mpsc `send` takes its message
+ *   (keep it, and `feed` it again, if it must not be lost).
  * - `send(item)` is not: dropped after its item was encoded and before the flush finished, the
  *   item is in the buffer and goes out with the next flush, but the caller cannot tell whether
  *   that happened.

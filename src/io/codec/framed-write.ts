@@ -96,7 +96,8 @@ export class FramedWrite<T, W extends AsyncWrite = AsyncWrite> implements Dispos
 
   /**
    * Encode `item` into the buffer without flushing (writing the buffer out first if it has
-   * reached `backpressureBoundary`). Cancellation safe.
+   * reached `backpressureBoundary`). Cancellation safe: dropped before it is ready, nothing of
+   * the item went out (the item goes with the future; keep it to feed it again).
    *
    * @example
    * ```ts

@@ -137,7 +137,8 @@ export class Framed<In, Out = In, IO extends AsyncRead & AsyncWrite = AsyncRead 
   }
 
   /**
-   * Encode `item` without flushing (writing out first past the boundary). Cancellation safe.
+   * Encode `item` without flushing (writing out first past the boundary). Cancellation safe:
+   * dropped before it is ready, nothing of the item went out (the item goes with the future).
    *
    * @example
    * ```ts
