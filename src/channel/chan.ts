@@ -394,7 +394,7 @@ const MAX_PLACES = 4;
 function madeIn(head: SenderHandle<unknown> | null, unlisted: number): string {
   const newestFirst: string[] = [];
   for (let h = head; h !== null; h = h.nextOpen) {
-    newestFirst.push(h.madeIn === null ? "outside any task" : `in task '${h.madeIn}'`);
+    newestFirst.push(h.madeIn === null ? "outside any task" : `in task '${h.madeIn.name}'`);
   }
   const places = new Map<string, number>();
   for (const place of newestFirst.reverse()) places.set(place, (places.get(place) ?? 0) + 1);

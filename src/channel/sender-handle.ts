@@ -17,6 +17,7 @@ import { ambient } from "../future/ambient.js";
 import { markOwned } from "../future/cancel.js";
 import type { FutureBase } from "../future/future.js";
 import { currentTask } from "../sync/deadlock.js";
+import type { Task } from "../task/task.js";
 import type { Chan } from "./chan.js";
 import { receiversGone } from "./receivers-gone.js";
 
@@ -39,8 +40,11 @@ export abstract class SenderHandle<T> implements Disposable {
   /** @internal this handle was closed (`close()` or dispose). */
   handleClosed = false;
 
-  /** @internal the name of the task this handle was made in; `null` outside any task. */
-  readonly madeIn: string | null;
+  /**
+   * @internal the task this handle was made in, kept for a listed handle only (its name is read
+   * when a report needs it: an unnamed task's name is made on demand); `null` outside any task.
+   */
+  madeIn: Task<any> | null = null;
   /** @internal neighbours in the channel's list of open handles (see the file's comment). */
   prevOpen: SenderHandle<T> | null = null;
   /** @internal */
@@ -50,10 +54,10 @@ export abstract class SenderHandle<T> implements Disposable {
 
   /** Not for direct use: made by the library. */
   constructor(/** @internal */ readonly chan: Chan<T>) {
-    this.madeIn = currentTask(ambient.cx?.owner)?.name ?? null;
     if (chan.listedSenders === LISTED) return;
     chan.listedSenders++;
     this.listed = true;
+    this.madeIn = currentTask(ambient.cx?.owner);
     const head = chan.openSenders;
     if (head !== null) {
       this.nextOpen = head;
@@ -94,6 +98,7 @@ export abstract class SenderHandle<T> implements Disposable {
   private unlinkOpen(): void {
     if (!this.listed) return;
     this.listed = false;
+    this.madeIn = null;
     this.chan.listedSenders--;
     const { prevOpen, nextOpen } = this;
     if (prevOpen !== null) prevOpen.nextOpen = nextOpen;
