@@ -11,8 +11,12 @@ import {
   FutureStateError,
   type JoinError,
   type JoinHandle,
+  mpsc,
+  Runtime,
   race,
+  receiverStream,
   run,
+  StreamMap,
   type Suspend,
   sleep,
   spawn,
@@ -151,5 +155,54 @@ describe("one reader at a time on sockets and pipes", () => {
       { clock: "paused" },
     );
     expect(got).toBe(2);
+  });
+
+  it("a socket's lines in a StreamMap: a map.next() lost to a race takes back the socket's wait (ioWaits 0), and the stream, taken out and handed to another task, is read there", async () => {
+    const out = await run(
+      asyncBlock(function* () {
+        using listener = yield* TcpListener.bind("127.0.0.1:0");
+        using client = yield* TcpStream.connect(listener.localAddr());
+        using server = yield* listener.accept();
+        const map = new StreamMap<string, string>();
+        map.insert("conn", new BufReader(client).lines());
+        yield* race(map.next(), sleep(5)); // a select loop's command won
+        const waitsAfterRace = Runtime.current().metrics().ioWaits;
+        const lines = map.remove("conn")!;
+        const b = spawn(
+          asyncBlock(function* () {
+            return yield* lines.next();
+          }),
+          { name: "B" },
+        );
+        yield* sleep(1);
+        yield* writeAll(server, bytes("hello\n"));
+        const line = yield* b;
+        lines[Symbol.dispose]();
+        return { waitsAfterRace, line };
+      }),
+    );
+    expect(out).toEqual({ waitsAfterRace: 0, line: "hello" });
+  });
+
+  it("the same with an mpsc receiver stream in the map: the task handed it receives", async () => {
+    const got = await run(
+      asyncBlock(function* () {
+        const [tx, rx] = mpsc.channel<string>(4);
+        const map = new StreamMap<string, string>();
+        map.insert("jobs", receiverStream(rx));
+        yield* race(map.next(), sleep(5));
+        const jobs = map.remove("jobs")!;
+        const b = spawn(
+          asyncBlock(function* () {
+            return yield* jobs.next();
+          }),
+          { name: "B" },
+        );
+        yield* sleep(1);
+        yield* tx.send("job 1");
+        return yield* b;
+      }),
+    );
+    expect(got).toBe("job 1");
   });
 });

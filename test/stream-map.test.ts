@@ -97,6 +97,23 @@ describe("StreamMap", () => {
     expect(map.size).toBe(1);
   });
 
+  it("a stream that, ending, puts a fresh stream under its own key: the fresh one stays in the map", () => {
+    const map = new StreamMap<string, number>();
+    const fresh = new Pipe<number>();
+    class Relay extends Pipe<number> {
+      override pollNext(_cx: Context): StreamPoll<number> {
+        map.insert("k", fresh); // hand over to the next stream, then end
+        return DONE;
+      }
+    }
+    map.insert("k", new Relay());
+    expect(map.pollNext(cx)).toBe(PENDING);
+    expect(map.has("k")).toBe(true);
+    expect(fresh.drops).toBe(0);
+    fresh.items.push(9);
+    expect(map.pollNext(cx)).toEqual(["k", 9]);
+  });
+
   it("replace hands back the stream it replaces, undisposed, as tokio's insert does", () => {
     const map = new StreamMap<string, number>();
     const first = new Pipe<number>();
@@ -143,7 +160,7 @@ describe("StreamMap", () => {
     expect(() => map.insert("b", s)).toThrow(FutureStateError);
     expect(map.keys()).toEqual(["a"]);
     expect(map.insert("a", s)).toBe(true); // the same key again: replaced by itself, not disposed
-    expect(map.replace("a", s)).toBe(s);
+    expect(map.replace("a", s)).toBeUndefined(); // nothing replaced: s is in the map
   });
 
   it("keys compare as a Map's do: NaN finds NaN in has, insert and remove", () => {

@@ -19,7 +19,17 @@ import type { Context } from "../future/context.js";
 import { FutureStateError } from "../future/errors.js";
 import { PENDING } from "../future/poll.js";
 import { pollProceed } from "../task/budget.js";
-import { assertStream, DONE, type Stream, StreamBase, type StreamPoll } from "./stream.js";
+import {
+  assertStream,
+  CLAIM,
+  claimFrom,
+  DONE,
+  type Stream,
+  StreamBase,
+  type StreamPoll,
+  WITHDRAW,
+  withdrawFrom,
+} from "./stream.js";
 
 /**
  * Named streams read as one stream of `[key, item]` (tokio-stream's `StreamMap`). `S` is the
@@ -78,7 +88,9 @@ export class StreamMap<K, T, S extends Stream<T> = StreamBase<T>> extends Stream
    * ```
    */
   replace(key: K, stream: S): S | undefined {
-    return this.put(key, stream, "streamMap.replace(key, stream)");
+    const old = this.put(key, stream, "streamMap.replace(key, stream)");
+    // The same stream again under its own key replaced nothing: it is in the map, not handed back.
+    return old === stream ? undefined : old;
   }
 
   /** `insert` and `replace`: the stream put under `key`; the one it replaced. */
@@ -168,7 +180,9 @@ export class StreamMap<K, T, S extends Stream<T> = StreamBase<T>> extends Stream
       const stream = this.streams[i]!;
       const r = stream.pollNext(cx);
       if (r === DONE) {
-        // An ended stream leaves the map; the one after it now has its index.
+        // An ended stream leaves the map; the one after it now has its index. (Unless its poll
+        // put another stream under its key: that one stays, and the ended one went then.)
+        if (this.streams[i] !== stream) continue;
         drop(this.takeOut(i));
         if (this.keyList.length === 0) return DONE;
         continue;
@@ -185,6 +199,19 @@ export class StreamMap<K, T, S extends Stream<T> = StreamBase<T>> extends Stream
     this.streams.splice(i, 1);
     if (this.start > i) this.start--;
     return stream;
+  }
+
+  /**
+   * A `next()` parked through the map parked on every stream in it: the claim goes to each, so
+   * that a dropped `next()` takes back every wait it left (stream.ts, WITHDRAW). Otherwise a
+   * stream taken out of the map and handed to another task would still hold this task's wait.
+   */
+  override [CLAIM](by: unknown): void {
+    for (const s of this.streams) claimFrom(s, by);
+  }
+
+  override [WITHDRAW](by: unknown): void {
+    for (const s of this.streams) withdrawFrom(s, by);
   }
 
   /** Dispose every stream in the map. Idempotent. */
