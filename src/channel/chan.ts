@@ -242,10 +242,12 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   private park(cx: Context, call: string): void {
     const slot = this.chan.rxSlot;
     if (slot.waker !== null && slot.waker !== cx.waker) {
-      refuseSecondReader(this.parkedBy, slot.waker, cx.owner, `mpsc rx.${call}`, SHARE_MPSC);
+      const by = this.parkedBy?.owner;
+      refuseSecondReader(by, slot.waker, cx.owner, `mpsc rx.${call}`, SHARE_MPSC);
     }
     slot.park(cx.waker);
-    this.parkedBy = cx.owner;
+    // The context, not its owner: reading `owner` is a call, and only a refusal needs it.
+    this.parkedBy = cx;
   }
 
   /**
@@ -332,8 +334,8 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    * not unregister the newer's waker.
    */
   registrant: unknown = null;
-  /** @internal the owner (task) of the poll that parked in the slot last; see `park`. */
-  parkedBy: unknown = null;
+  /** @internal the context of the poll that parked in the slot last (its owner is the reader). */
+  parkedBy: Context | null = null;
 
   /** @internal forget the kept waker (only if `by` registered it last, when given). */
   unregister(by?: unknown): void {
