@@ -38,7 +38,7 @@ Brigade, measured by npm run bench (bench/core.bench.ts, bench/time.bench.ts) on
 the same kind of 2-core VM, medians of 5 rounds, native Node measured beside it in the same run:
 
                                    Brigade    native Node (same run)
-spawn + finish an empty task        300 ns      297 ns
+spawn + finish an empty task        302 ns      275 ns
 a task parked on a leaf future       306 B       624 B
 a task parked on a 10 s sleep        322 B       744 B
 
