@@ -133,7 +133,7 @@ function capture() {
 }
 
 describe("docs/kitchen.md, The scenes and Options", () => {
-  it("--list names the nine scenes in the order of the doc's table, which README's tour counts (1/9)", async () => {
+  it("--list names the scenes in the order of the doc's table, which README's tour counts (1/10)", async () => {
     const c = capture();
     expect(await cli(["kitchen", "--list"], c.io)).toBe(0);
     const listed = c.out

@@ -1,10 +1,12 @@
 /**
  * The tour: every scene, in the order `npm run kitchen` plays them (the seed's order: cards, one
- * chef, many chefs, the bar, the recipe's steps, the future tree, then the two hidden dangers and
- * the neighbours who cook with goroutines).
+ * chef, many chefs, the bar, the recipe's steps, the future tree, then the two hidden dangers,
+ * closing time (cancellation, which the seed only names) and the neighbours who cook with
+ * goroutines).
  */
 import type { Scene } from "../scene.js";
 import carbonara from "./carbonara.js";
+import closing from "./closing.js";
 import goroutines from "./goroutines.js";
 import join from "./join.js";
 import lazy from "./lazy.js";
@@ -24,6 +26,7 @@ export const SCENES: readonly Scene[] = [
   order,
   stove,
   lock,
+  closing,
   goroutines,
 ];
 
