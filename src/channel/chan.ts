@@ -241,11 +241,13 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    */
   private park(cx: Context, call: string): void {
     const slot = this.chan.rxSlot;
-    if (slot.waker !== null && slot.waker !== cx.waker) {
+    const waker = cx.waker;
+    const parked = slot.waker;
+    if (parked !== null && parked !== waker) {
       const by = this.parkedBy?.owner;
-      refuseSecondReader(by, slot.waker, cx.owner, `mpsc rx.${call}`, SHARE_MPSC);
+      refuseSecondReader(by, parked, cx.owner, `mpsc rx.${call}`, SHARE_MPSC);
     }
-    slot.park(cx.waker);
+    slot.park(waker);
     // The context, not its owner: reading `owner` is a call, and only a refusal needs it.
     this.parkedBy = cx;
   }
