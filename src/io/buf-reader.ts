@@ -207,7 +207,8 @@ export interface LineOptions {
   maxLength?: number;
 }
 
-function maxLengthOf(options: LineOptions | undefined, where: string): number {
+/** @internal `options.maxLength` checked (`Infinity` when absent); `where` names the call. */
+export function maxLengthOf(options: LineOptions | undefined, where: string): number {
   if (options === undefined) return Number.POSITIVE_INFINITY;
   if (options === null || typeof options !== "object") {
     throw new TypeError(`${where}: options must be an object like { maxLength }`);

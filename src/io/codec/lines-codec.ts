@@ -14,6 +14,7 @@
  * The search for a newline starts where the last one stopped (`nextIndex`), so a long line that
  * arrives in many small reads is scanned once, not once per read.
  */
+import { maxLengthOf } from "../buf-reader.js";
 import type { BytesBuf } from "./bytes-buf.js";
 import { CodecError, type Decoder, type Encoder } from "./codec.js";
 
@@ -50,7 +51,7 @@ export class LinesCodec implements Decoder<string>, Encoder<string> {
   private readonly text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
   constructor(options?: LinesCodecOptions) {
-    this.maxLength = maxLengthOf(options);
+    this.maxLength = maxLengthOf(options, "new LinesCodec(options)");
   }
 
   /**
@@ -193,23 +194,4 @@ export class LinesCodec implements Decoder<string>, Encoder<string> {
       `LinesCodec: a line longer than ${this.maxLength} bytes (options.maxLength)`,
     );
   }
-}
-
-function maxLengthOf(options: LinesCodecOptions | undefined): number {
-  const where = "new LinesCodec(options)";
-  if (options === undefined) return Number.POSITIVE_INFINITY;
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`${where}: options must be an object like { maxLength }`);
-  }
-  const max = options.maxLength;
-  if (max === undefined) return Number.POSITIVE_INFINITY;
-  if (typeof max !== "number") {
-    throw new TypeError(`${where}: options.maxLength must be a number, got ${typeof max}`);
-  }
-  if (!(max >= 1) || (!Number.isInteger(max) && max !== Number.POSITIVE_INFINITY)) {
-    throw new RangeError(
-      `${where}: options.maxLength must be an integer of at least 1, got ${max}`,
-    );
-  }
-  return max;
 }
