@@ -24,7 +24,7 @@ import { pollProceed } from "../task/budget.js";
 import { BorrowedRecv } from "./borrowed-recv.js";
 import { checkCapacity, checkMessage, RecvLaggedError, SendError } from "./errors.js";
 import { RecvIterator } from "./iterate.js";
-import { receiverRule, refuseSecondReader } from "./one-reader.js";
+import { parkReader, receiverRule } from "./one-reader.js";
 import { type ReceiversGone, receiversGone } from "./receivers-gone.js";
 
 /** How to share the channel instead, for the error of a second reader (one-reader.ts). */
@@ -263,20 +263,8 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       this.unregister();
       return undefined;
     }
-    const node = this.node;
-    if (node.state === QUEUED) {
-      if (node.waker !== cx.waker) {
-        refuseSecondReader(
-          this.parkedBy,
-          node.waker,
-          cx.owner,
-          "broadcast rx.recv()",
-          SHARE_BROADCAST,
-        );
-      }
-      node.waker = cx.waker;
-    } else s.queue.push(node, cx.waker);
-    this.parkedBy = cx.owner;
+    parkReader(this.node, s.queue, cx, this.parkedBy, "broadcast rx.recv()", SHARE_BROADCAST);
+    this.parkedBy = cx;
     // Whoever stored the waker last owns the registration (a direct poller owns it as `null`).
     this.registrant = by;
     return PENDING;
@@ -354,8 +342,8 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    * not unregister the newer's waker.
    */
   registrant: unknown = null;
-  /** @internal the owner (task) of the poll that parked last (one-reader.ts). */
-  parkedBy: unknown = null;
+  /** @internal the context of the poll that parked last (its owner is the reader; one-reader.ts). */
+  parkedBy: Context | null = null;
 
   /** @internal forget the kept waker (only if `by` registered it last, when given). */
   unregister(by?: unknown): void {

@@ -14,8 +14,10 @@
  * registered) is no one's: the slot is free to take. A detached cleanup polls for the task it
  * cleans up after, and is still waiting while its own task runs, even once that task has ended.
  */
+import type { Context } from "../future/context.js";
 import { FutureStateError } from "../future/errors.js";
 import { currentTask } from "../sync/deadlock.js";
+import { QUEUED, type WaitNode, type WaitQueue } from "../sync/waiter.js";
 import { Task } from "../task/task.js";
 
 /** A reader that is not a task: a native `for await` over the receiver (iterate.ts). */
@@ -83,4 +85,27 @@ export function receiverRule(share: string): ReaderRule {
     how: "by a recv() there, or a select's rest holding one",
     advice: `A receiver has one reader at a time (tokio's \`&mut rx\`): ${share}`,
   };
+}
+
+/**
+ * Park `cx`'s waker in a receiver's one `node` (queued in `queue` unless it already is), refusing
+ * a second reader: the node's waker is another live reader's when `parkedBy` (the context of the
+ * poll that parked last) names one. The caller then records `cx` as its `parkedBy`.
+ */
+export function parkReader<O>(
+  node: WaitNode<O>,
+  queue: WaitQueue<O>,
+  cx: Context,
+  parkedBy: Context | null,
+  what: string,
+  rule: ReaderRule,
+): void {
+  const waker = cx.waker;
+  if (node.state !== QUEUED) {
+    queue.push(node, waker);
+    return;
+  }
+  const parked = node.waker;
+  if (parked !== waker) refuseSecondReader(parkedBy?.owner, parked, cx.owner, what, rule);
+  node.waker = waker;
 }

@@ -23,7 +23,7 @@ import { QUEUED, WaitNode, WaitQueue } from "../sync/waiter.js";
 import { pollProceed } from "../task/budget.js";
 import { BorrowedRecv } from "./borrowed-recv.js";
 import { ChannelClosedError, SendError } from "./errors.js";
-import { receiverRule, refuseSecondReader } from "./one-reader.js";
+import { parkReader, receiverRule } from "./one-reader.js";
 import { type ReceiversGone, receiversGone } from "./receivers-gone.js";
 
 /** How to share the channel instead, for the error of a second reader (one-reader.ts). */
@@ -160,8 +160,8 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
    * dropping an older `recv()` must not unregister a newer one's waker.
    */
   registrant: unknown = null;
-  /** @internal the owner (task) of the poll that parked last (one-reader.ts). */
-  parkedBy: unknown = null;
+  /** @internal the context of the poll that parked last (its owner is the reader; one-reader.ts). */
+  parkedBy: Context | null = null;
 
   /** Not for direct use: made by the library. */
   constructor(private readonly shared: Shared<T>) {
@@ -213,20 +213,8 @@ export class Receiver<T> extends FutureBase<T> implements Disposable {
         return v;
       }
       case EMPTY: {
-        const node = this.node;
-        if (node.state === QUEUED) {
-          if (node.waker !== cx.waker) {
-            refuseSecondReader(
-              this.parkedBy,
-              node.waker,
-              cx.owner,
-              "oneshot receive",
-              SHARE_ONESHOT,
-            );
-          }
-          node.waker = cx.waker;
-        } else s.queue.push(node, cx.waker);
-        this.parkedBy = cx.owner;
+        parkReader(this.node, s.queue, cx, this.parkedBy, "oneshot receive", SHARE_ONESHOT);
+        this.parkedBy = cx;
         this.registrant = by;
         return PENDING;
       }
