@@ -28,12 +28,13 @@ import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, FutureBase } from "../future/future.js";
 import { DONE, PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
+import type { Runtime } from "../runtime/runtime.js";
 import { BY_ABORT_ALL, BY_SET_DISPOSED, BY_SET_SHUTDOWN } from "./abort-why.js";
 import { pollProceed } from "./budget.js";
 import type { AbortHandle } from "./join-handle.js";
 import { JoinAll, Shutdown } from "./join-set-wait.js";
 import { RuntimeStateError } from "./runtime-state-error.js";
-import { type SpawnOptions, spawnerAmbient } from "./spawn.js";
+import { type Spawner, type SpawnOptions, spawnerAmbient } from "./spawn.js";
 import type { Task } from "./task.js";
 
 /** The pager a member task rings when it finishes: it files the task as done. */
@@ -120,18 +121,52 @@ export class JoinSet<T> implements Disposable {
    * ```
    */
   spawn(future: Future<T>, options?: SpawnOptions): AbortHandle {
+    const spawner = spawnerAmbient.current;
+    if (spawner === null && !this.disposed) {
+      throw new RuntimeStateError(
+        "JoinSet.spawn() was called outside a Brigade runtime: call it from inside a task, or use set.spawnOn(future, rt)",
+      );
+    }
+    return this.spawnInto(spawner!, future, options, "JoinSet.spawn");
+  }
+
+  /**
+   * Spawn `future` on `runtime` as a member of this set (tokio's `JoinSet::spawn_on`): for native
+   * code that feeds a set from outside any task. Otherwise as `spawn`.
+   *
+   * @example
+   * ```ts
+   * const rt = new Runtime();
+   * const jobs = new JoinSet<string>();
+   * server.on("request", (req) => jobs.spawnOn(handle(req), rt));
+   * ```
+   */
+  spawnOn(future: Future<T>, runtime: Runtime, options?: SpawnOptions): AbortHandle {
+    if (
+      runtime === null ||
+      typeof runtime !== "object" ||
+      typeof (runtime as Partial<Spawner>).spawnTask !== "function"
+    ) {
+      throw new TypeError(
+        `JoinSet.spawnOn(future, runtime): runtime must be a Runtime, got ${runtime === null ? "null" : typeof runtime}`,
+      );
+    }
+    return this.spawnInto(runtime as unknown as Spawner, future, options, "JoinSet.spawnOn");
+  }
+
+  /** `spawn` and `spawnOn`: `future` spawned by `spawner` as a member; `call` names the call. */
+  private spawnInto(
+    spawner: Spawner,
+    future: Future<T>,
+    options: SpawnOptions | undefined,
+    call: string,
+  ): AbortHandle {
     if (this.disposed) {
       throw new RuntimeStateError(
-        "JoinSet.spawn() was called on a disposed JoinSet: a disposed set takes no new tasks, since nothing may outlive it",
+        `${call}() was called on a disposed JoinSet: a disposed set takes no new tasks, since nothing may outlive it`,
       );
     }
-    const spawner = spawnerAmbient.current;
-    if (spawner === null) {
-      throw new RuntimeStateError(
-        "JoinSet.spawn() was called outside a Brigade runtime: call it from inside a task",
-      );
-    }
-    assertFuture(future, "JoinSet.spawn(future): future");
+    assertFuture(future, `${call}(future): future`);
     const task = spawner.spawnTask(future, options);
     task.observed = true;
     this.members.add(task);
