@@ -81,11 +81,11 @@ class LoggedGate extends Gate {
 }
 
 describe("the select scene's note says what select does", () => {
-  it("the note says select takes turns after its random first pick, and three polls of a select start at alternating drinks", async () => {
+  it("the note says select's first pick comes from the runtime's seed and then takes turns, and three polls of a select start at alternating drinks", async () => {
     const [r] = await playScene(findScene("select")!, "paused");
-    const note = r!.entries.find((e) => e.type === "say" && /random drink/.test(e.text));
+    const note = r!.entries.find((e) => e.type === "say" && /runtime's seed/.test(e.text));
     expect(note?.type === "say" && note.text).toMatch(
-      /random drink to poll first, then takes turns/,
+      /starts at a drink drawn from the runtime's seed, so this scene plays the same every time, then takes turns/,
     );
     const log: string[] = [];
     const task = new MockTask(

@@ -187,7 +187,7 @@ export function explainEvent(
         deadline: ev.deadline,
         live: true,
       });
-      return `⏲  ${ev.task === null ? "a" : `${who(ev.task)} sets a`} ${formatDuration(ev.deadline - ev.at)} timer on the reactor`;
+      return `⏲  ${ev.task === null ? "" : `${who(ev.task)} sets `}${aTimer(formatDuration(ev.deadline - ev.at))} on the reactor`;
     case "timer-fire": {
       const t = timers.get(ev.timer);
       if (t !== undefined) t.live = false;
@@ -254,7 +254,7 @@ function waitingOn(
   if (mine.length === 0) return chain === null ? "waiting for its pager" : `waiting on ${chain}`;
   const what =
     mine.length === 1
-      ? `a ${formatDuration(mine[0]!)} timer`
+      ? aTimer(formatDuration(mine[0]!))
       : `${mine.length} timers (${mine.map(formatDuration).join(", ")})`;
   return chain === null ? `waiting on ${what}` : `waiting on ${what}: ${chain}`;
 }
@@ -289,4 +289,9 @@ export function formatDuration(ms: number): string {
  */
 export function formatTime(ms: number): string {
   return `${(ms / 1000).toFixed(3).padStart(7)} s`;
+}
+
+/** "a 2 s timer", "an 8 s timer", "an 11 s timer": the article as the number is spoken. */
+function aTimer(duration: string): string {
+  return `${/^(8|11(?!\d)|18(?!\d))/.test(duration) ? "an" : "a"} ${duration} timer`;
 }

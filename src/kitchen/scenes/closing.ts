@@ -45,14 +45,16 @@ export default defineScene({
               yield* sleep(5000);
               return "Soufflé";
             } finally {
-              k.say(`🧽 Dropped at ${clock(k)}: the soufflé's finally turns the oven off.`);
+              k.say(
+                `🧽 At ${clock(k)} the deadline passes: timeout drops the soufflé's card, and its finally turns the oven off.`,
+              );
             }
           });
           try {
             yield* timeout(2000, souffle);
           } catch (e) {
             if (!(e instanceof TimeoutError)) throw e;
-            k.say(`⏰ The 2 s deadline passed at ${clock(k)}: timeout dropped the card.`);
+            k.say(`⏰ Then timeout reports it to the pastry chef: a TimeoutError at ${clock(k)}.`);
           }
         }),
     },
@@ -67,10 +69,14 @@ export default defineScene({
           tables.spawn(table(2, "Stew", 6), { name: "table 2" });
           tables.spawn(table(3, "Roast", 8), { name: "table 3" });
           yield* sleep(4000);
-          k.say(`🔔 Closing time at ${clock(k)}: the head chef cancels the token.`);
+          k.say(
+            `🔔 Closing time at ${clock(k)}: the head chef cancels the token (a CancellationToken: an AbortController for futures).`,
+          );
           closing.cancel();
           tables.close();
-          k.say(`   ${tables.size} tables still at work: the tracker waits for their cleanup.`);
+          k.say(
+            `   ${tables.size} tables still at work: the tracker (a TaskTracker, which counts the tables' tasks) waits for their cleanup.`,
+          );
           yield* tables.wait();
           k.say(`🔒 Locked up at ${clock(k)}, after the last station was cleared.`);
         }),

@@ -64,7 +64,7 @@ export default defineScene({
           while (tables.size > 0) yield* tables.joinNext();
           k.say("🐹 Go would print the same three lines at the same times; its scheduler");
           k.say(
-            "   preempts goroutines, while a Brigade task gives the thread back at each yield*.",
+            "   preempts goroutines, while a Brigade task gives the thread back only where a yield* has to wait.",
           );
           k.show(MEASURED);
         }),

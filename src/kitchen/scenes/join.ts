@@ -11,7 +11,8 @@ import { clock, recipes } from "./recipes.js";
 export default defineScene({
   id: "join",
   title: "One chef, two dishes (join)",
-  blurb: "join polls both recipes in the same task: done when the longer one is, not the sum.",
+  blurb:
+    "join polls both recipes in the same task: done when the longer one is, not the sum (a waiting dish costs the chef nothing).",
   takes: [
     {
       label: null,

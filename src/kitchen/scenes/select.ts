@@ -28,7 +28,7 @@ export default defineScene({
             return "Cocktail";
           });
           k.say(
-            "   (select picks a random drink to poll first, then takes turns, so neither always wins a tie.)",
+            "   (select starts at a drink drawn from the runtime's seed, so this scene plays the same every time, then takes turns: over many selects neither always wins a tie.)",
           );
           const first = yield* select(coffee, cocktail);
           k.say(`🥇 First drink served at ${clock(k)}: ${first.value}.`);

@@ -22,7 +22,8 @@ function serveTable(k: Kitchen) {
 export default defineScene({
   id: "spawn",
   title: "Two chefs, two tables (spawn)",
-  blurb: "spawn gives each table its own chef (task); the head chef awaits their join handles.",
+  blurb:
+    "spawn gives each table its own chef (task); the head chef awaits their join handles. The chefs share one stove (one thread).",
   takes: [
     {
       label: null,
