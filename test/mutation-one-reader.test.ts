@@ -231,6 +231,44 @@ describe("a wait that cannot take itself back is no one's", () => {
   });
 });
 
+describe("a write that cannot take itself back is no one's either", () => {
+  it("a task's hand-made write (a pollFn, no registrant) to a full pipe end loses a race and the task lives on, then another task writes: it is not refused, and its bytes arrive", async () => {
+    const out = await run(
+      asyncBlock(function* () {
+        const [a, b] = duplex(2);
+        yield* writeAll(a, new Uint8Array([9, 9])); // the pipe is full
+        const first = spawn(
+          asyncBlock(function* () {
+            const r = yield* race(
+              pollFn((cx) => a.pollWrite(cx, new Uint8Array([1]))),
+              asyncBlock(function* () {
+                yield* sleep(5);
+                return "timed out";
+              }),
+            );
+            yield* sleep(100);
+            return r;
+          }),
+          { name: "first" },
+        );
+        yield* sleep(10);
+        const second = spawn(writeAll(a, new Uint8Array([2, 2])), { name: "second" });
+        yield* sleep(1);
+        const got: number[] = [];
+        const buf = new Uint8Array(4);
+        while (got.length < 4) {
+          const n = yield* read(b, buf);
+          got.push(...buf.subarray(0, n));
+        }
+        const refused = yield* refusal(second);
+        return { refused, raced: yield* first, got };
+      }),
+      { clock: "paused" },
+    );
+    expect(out).toEqual({ refused: null, raced: "timed out", got: [9, 9, 2, 2] });
+  });
+});
+
 describe("a wait that cannot take itself back is no one's, on a socket too", () => {
   it("a task's hand-made read of a socket (a pollFn, no registrant) loses a race and the task lives on, then another task reads the socket: it is not refused and gets the bytes", async () => {
     const out = await run(
