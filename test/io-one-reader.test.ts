@@ -8,16 +8,12 @@
 import { describe, expect, it } from "vitest";
 import {
   asyncBlock,
-  FutureStateError,
-  type JoinError,
-  type JoinHandle,
   mpsc,
   Runtime,
   race,
   receiverStream,
   run,
   StreamMap,
-  type Suspend,
   sleep,
   spawn,
 } from "../src/index.js";
@@ -33,21 +29,11 @@ import {
   writeAll,
 } from "../src/node.js";
 import { expectNoSocketsLeft } from "./net-testkit.js";
+import { refusal } from "./one-reader-testkit.js";
 
 expectNoSocketsLeft();
 
 const bytes = (s: string) => new TextEncoder().encode(s);
-
-/** The message of the `FutureStateError` a refused task panicked with, or null if it was not. */
-function* refusal(handle: JoinHandle<unknown>): Generator<Suspend, string | null, unknown> {
-  try {
-    yield* handle;
-    return null;
-  } catch (e) {
-    const cause = (e as JoinError).cause;
-    return cause instanceof FutureStateError ? cause.message : `other: ${String(cause)}`;
-  }
-}
 
 describe("one reader at a time on sockets and pipes", () => {
   it("two tasks read one TcpStream: the second is refused, naming both, and the first gets the bytes", async () => {

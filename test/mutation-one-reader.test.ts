@@ -6,23 +6,13 @@
 import { describe, expect, it } from "vitest";
 import * as mpsc from "../src/channel/mpsc.js";
 import { Context } from "../src/future/context.js";
-import { FutureStateError } from "../src/future/errors.js";
 import { pollFn } from "../src/future/leaf.js";
 import { PENDING } from "../src/future/poll.js";
 import { Waker } from "../src/future/waker.js";
-import {
-  asyncBlock,
-  type JoinError,
-  type JoinHandle,
-  joinAll,
-  race,
-  run,
-  type Suspend,
-  sleep,
-  spawn,
-} from "../src/index.js";
+import { asyncBlock, joinAll, race, run, sleep, spawn } from "../src/index.js";
 import { duplex, read, readToEnd, TcpListener, TcpStream, writeAll } from "../src/node.js";
 import { expectNoSocketsLeft } from "./net-testkit.js";
+import { refusal } from "./one-reader-testkit.js";
 
 expectNoSocketsLeft();
 
@@ -35,17 +25,6 @@ function countingContext(): { cx: Context; wakes: () => number } {
     }),
   );
   return { cx, wakes: () => n };
-}
-
-/** The message of the `FutureStateError` a refused task panicked with, or null if it was not. */
-function* refusal(handle: JoinHandle<unknown>): Generator<Suspend, string | null, unknown> {
-  try {
-    yield* handle;
-    return null;
-  } catch (e) {
-    const cause = (e as JoinError).cause;
-    return cause instanceof FutureStateError ? cause.message : `other: ${String(cause)}`;
-  }
 }
 
 describe("one reader at a time: what the rule leaves alone", () => {
