@@ -24,6 +24,17 @@ export type IoErrorKind =
   | "WriteZero"
   | "InvalidInput"
   | "InvalidData"
+  | "NotFound"
+  | "AlreadyExists"
+  | "IsADirectory"
+  | "NotADirectory"
+  | "DirectoryNotEmpty"
+  | "ReadOnlyFilesystem"
+  | "StorageFull"
+  | "FileTooLarge"
+  | "ResourceBusy"
+  | "CrossesDevices"
+  | "InvalidFilename"
   | "Other";
 
 const KIND_OF_CODE: Record<string, IoErrorKind> = {
@@ -44,6 +55,18 @@ const KIND_OF_CODE: Record<string, IoErrorKind> = {
   ENOTCONN: "NotConnected",
   ETIMEDOUT: "TimedOut",
   EINVAL: "InvalidInput",
+  // The file system's codes, as Rust's std decodes them (src/io/fs).
+  ENOENT: "NotFound",
+  EEXIST: "AlreadyExists",
+  EISDIR: "IsADirectory",
+  ENOTDIR: "NotADirectory",
+  ENOTEMPTY: "DirectoryNotEmpty",
+  EROFS: "ReadOnlyFilesystem",
+  ENOSPC: "StorageFull",
+  EFBIG: "FileTooLarge",
+  EBUSY: "ResourceBusy",
+  EXDEV: "CrossesDevices",
+  ENAMETOOLONG: "InvalidFilename",
 };
 
 /** What the common codes mean, in words, ahead of Node's terse message. */

@@ -12,7 +12,8 @@
  * Whoever opens a wait must also close it when the future that parked is dropped, not only when
  * the source fires: a wait left open by a dropped future hides a real deadlock. The source keeps
  * which future parked last (its registrant) so that dropping an older one closes nothing of a
- * newer one's (see `net/tcp-ops.ts`, `fromEvent`'s `next()`, `TcpListener`'s `accept()`).
+ * newer one's (see `io/io-future.ts` and `io/io-wait-slot.ts`, `fromEvent`'s `next()`,
+ * `TcpListener`'s `accept()`).
  */
 import { ambient, type Host } from "../future/ambient.js";
 
