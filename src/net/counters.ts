@@ -3,12 +3,15 @@
  * Tests read them to prove that dropping a future or a stream leaves nothing behind.
  */
 
-/** @internal mutable counters, updated by `tcp-stream.ts` and `tcp-listener.ts`. */
+/** @internal mutable counters, updated by `tcp-stream.ts`, `tcp-listener.ts` and `udp-bind.ts`. */
 export const netCounters = { sockets: 0, listeners: 0 };
 
 /** A snapshot of the open socket handles. */
 export interface NetMetrics {
-  /** TCP sockets (connecting, connected or closing) whose handle is still open. */
+  /**
+   * Sockets whose handle is still open: TCP (connecting, connected or closing) and UDP (binding or
+   * bound; a disposed one until Node's `'close'` event for it).
+   */
   liveSockets: number;
   /**
    * TCP listeners binding or listening: a listener stops counting when it is disposed (its port

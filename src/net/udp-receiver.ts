@@ -1,0 +1,127 @@
+/**
+ * The receiving side of a UDP socket: the pigeonholes (the bounded queue of udp-queue.ts) and the
+ * one chef who may wait by them. Node hands over datagrams and errors as they come (`arrive`,
+ * `fail`); a receive takes the oldest datagram, or throws the error the kernel reported, or parks
+ * its waker and opens a source wait (src/stream/source-wait.ts) until something arrives.
+ *
+ * Who may wait: one reader at a time. A poll that would park where another task's receive waits is
+ * refused (one-reader.ts); the future whose poll parked last is the registrant, the only one whose
+ * drop takes the waker and the wait back (`unregister`), so a receive that lost a `select` does not
+ * leave the runtime believing somebody still waits on the socket.
+ */
+import type { RemoteInfo } from "node:dgram";
+import { type ReaderRule, refuseSecondReader } from "../channel/one-reader.js";
+import { wakeAs } from "../future/ambient.js";
+import type { Context } from "../future/context.js";
+import { PENDING, type Poll } from "../future/poll.js";
+import type { Waker } from "../future/waker.js";
+import type { IoError } from "../io/error.js";
+import { SourceWait } from "../stream/source-wait.js";
+import { pollProceed } from "../task/budget.js";
+import { SocketAddr } from "./address.js";
+import type { DatagramQueue } from "./udp-queue.js";
+
+/** Who woke a task waiting to receive, for the instruments. */
+const UDP = { kind: "io", source: "udp socket" } as const;
+
+/** What a second task waiting to receive is told (one-reader.ts). */
+const RECV_RULE: ReaderRule = {
+  subject: "this socket",
+  how: "a recv() or recvFrom() there",
+  advice:
+    "A UDP socket has one reader at a time: receive in one task and hand the datagrams on through a channel (sending needs no such care: any task may send)",
+};
+
+/** The queue of received datagrams and the one reader parked on it. */
+export class DatagramReceiver {
+  private waker: Waker | null = null;
+  /** The future whose poll parked `waker`, the only one that may unregister it. */
+  private registrant: unknown = null;
+  /** The owner (task) of the poll that parked `waker` (one-reader.ts). */
+  private owner: unknown = null;
+  private readonly wait = new SourceWait();
+  /** An error the kernel reported on the socket, not yet thrown: the next empty receive's. */
+  private error: IoError | null = null;
+  /** The sender of the datagram the last successful `poll` took, for `recvFrom`. */
+  private lastSender: RemoteInfo | null = null;
+
+  constructor(readonly queue: DatagramQueue) {}
+
+  /** Node delivered a datagram: queue it (or count it dropped) and wake the reader. */
+  arrive(datagram: Buffer, sender: RemoteInfo): void {
+    if (this.queue.push(datagram, sender)) this.wake();
+  }
+
+  /** The kernel reported an error on the socket: kept (the first, until thrown) for the reader. */
+  fail(error: IoError): void {
+    this.error ??= error;
+    this.wake();
+  }
+
+  /**
+   * The oldest datagram copied into `buf` (its length, truncated to `buf`), the pending error
+   * thrown, or PENDING with the reader parked as `by`. The sender is then read with `takeSender`.
+   */
+  poll(cx: Context, buf: Uint8Array, by: unknown): Poll<number> {
+    const q = this.queue;
+    if (q.length > 0) {
+      if (!pollProceed(cx)) return PENDING;
+      const datagram = q.peek();
+      this.lastSender = q.peekSender();
+      q.shift();
+      const n = Math.min(datagram.length, buf.length);
+      buf.set(n === datagram.length ? datagram : datagram.subarray(0, n));
+      return n;
+    }
+    const error = this.error;
+    if (error !== null) {
+      // One-shot, as the kernel's pending error: reported once, then the socket goes on.
+      this.error = null;
+      throw error;
+    }
+    const parked = this.waker;
+    // A receive of another task waits here (one that can take its wait back when dropped, so it is
+    // not a leftover): a second reader would take its pager (one-reader.ts).
+    if (parked !== null && parked !== cx.waker && this.registrant !== null) {
+      refuseSecondReader(this.owner, parked, cx.owner, "udp socket recv", RECV_RULE);
+    }
+    this.waker = cx.waker;
+    this.registrant = by;
+    this.owner = cx.owner;
+    this.wait.open();
+    return PENDING;
+  }
+
+  /** The sender of the datagram the last `poll` returned. */
+  takeSender(): SocketAddr {
+    const s = this.lastSender!;
+    this.lastSender = null;
+    return new SocketAddr(s.address, s.port);
+  }
+
+  /** `by` was dropped: if its poll parked the reader last, forget it and close the wait. */
+  unregister(by: unknown): void {
+    if (by !== this.registrant || by === null) return;
+    this.registrant = null;
+    this.waker = null;
+    this.wait.close();
+  }
+
+  /** The socket was disposed: let every datagram go and wake the reader to see it closed. */
+  close(): void {
+    this.queue.clear();
+    this.error = null;
+    this.lastSender = null;
+    this.wake();
+  }
+
+  private wake(): void {
+    this.wait.close();
+    const w = this.waker;
+    if (w !== null) {
+      this.waker = null;
+      this.registrant = null;
+      wakeAs(UDP, w);
+    }
+  }
+}
