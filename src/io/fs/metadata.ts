@@ -5,6 +5,16 @@
  */
 import type { Stats } from "node:fs";
 
+/** What a directory entry or a file's metadata says it is. */
+export type FileKind = "file" | "dir" | "symlink" | "other";
+
+/** @internal the kind of what `Stats` or a `Dirent` describes (a link is one only if not followed). */
+export function kindOf(x: Pick<Stats, "isFile" | "isDirectory" | "isSymbolicLink">): FileKind {
+  if (x.isFile()) return "file";
+  if (x.isDirectory()) return "dir";
+  return x.isSymbolicLink() ? "symlink" : "other";
+}
+
 /**
  * A file's metadata, from `metadata(path)`, `symlinkMetadata(path)` or `file.metadata()`.
  *
@@ -25,7 +35,7 @@ export class Metadata {
   readonly accessed: Date;
   /** When the file was created, where the file system records it (else the Unix epoch). */
   readonly created: Date;
-  private readonly kind: "file" | "dir" | "symlink" | "other";
+  private readonly kind: FileKind;
 
   /** Not for direct use: made by the library from Node's `Stats`. */
   constructor(stats: Stats) {
@@ -34,13 +44,7 @@ export class Metadata {
     this.modified = stats.mtime;
     this.accessed = stats.atime;
     this.created = stats.birthtime;
-    this.kind = stats.isFile()
-      ? "file"
-      : stats.isDirectory()
-        ? "dir"
-        : stats.isSymbolicLink()
-          ? "symlink"
-          : "other";
+    this.kind = kindOf(stats);
   }
 
   /**

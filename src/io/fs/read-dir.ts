@@ -23,6 +23,7 @@ import { DONE, StreamBase, type StreamPoll } from "../../stream/index.js";
 import { pollProceed } from "../../task/budget.js";
 import { IoError } from "../error.js";
 import { fsCounters } from "./counters.js";
+import { type FileKind, kindOf } from "./metadata.js";
 import { checkPath, type PathLike, quoted } from "./path-arg.js";
 
 /** Who woke a task waiting on a listing, for the instruments. */
@@ -43,19 +44,13 @@ export class DirEntry {
   readonly name: string;
   /** The directory's path joined with the name. */
   readonly path: string;
-  private readonly kind: "file" | "dir" | "symlink" | "other";
+  private readonly kind: FileKind;
 
   /** Not for direct use: made by `readDir`. */
   constructor(dirent: Dirent, dir: string) {
     this.name = dirent.name;
     this.path = join(dir, dirent.name);
-    this.kind = dirent.isFile()
-      ? "file"
-      : dirent.isDirectory()
-        ? "dir"
-        : dirent.isSymbolicLink()
-          ? "symlink"
-          : "other";
+    this.kind = kindOf(dirent);
   }
 
   /**
