@@ -34,7 +34,7 @@ describe("connect and bind failures have the kinds Rust's std gives them", () =>
     expect(failed).toMatchObject({ kind: "NetworkUnreachable", code: "ENETUNREACH" });
   });
 
-  it("Node's EACCES, EPERM, EHOSTUNREACH and ENETDOWN become PermissionDenied, HostUnreachable and NetworkDown, keeping the code", () => {
+  it("Node's EACCES, EPERM, EHOSTUNREACH, ENETDOWN and ENOTFOUND become PermissionDenied, HostUnreachable, NetworkDown and NotFound, keeping the code", () => {
     const kinds = ["EACCES", "EPERM", "EHOSTUNREACH", "ENETDOWN", "ENOTFOUND"].map((code) => {
       const e = IoError.from(Object.assign(new Error(`listen ${code}`), { code }), "bind");
       return `${e.code} ${e.kind}`;
@@ -44,7 +44,7 @@ describe("connect and bind failures have the kinds Rust's std gives them", () =>
       "EPERM PermissionDenied",
       "EHOSTUNREACH HostUnreachable",
       "ENETDOWN NetworkDown",
-      "ENOTFOUND Other",
+      "ENOTFOUND NotFound",
     ]);
   });
 });

@@ -67,6 +67,9 @@ const KIND_OF_CODE: Record<string, IoErrorKind> = {
   EBUSY: "ResourceBusy",
   EXDEV: "CrossesDevices",
   ENAMETOOLONG: "InvalidFilename",
+  // A host name that does not resolve: no such host (as `lookupHost` says it, and a connect or a
+  // send to that name).
+  ENOTFOUND: "NotFound",
 };
 
 /** What the common codes mean, in words, ahead of Node's terse message. */

@@ -44,7 +44,7 @@ export class SocketAddr {
    * ```
    */
   toString(): string {
-    return this.family === "IPv6" ? `[${this.ip}]:${this.port}` : `${this.ip}:${this.port}`;
+    return hostPort(this.ip, this.port);
   }
 }
 
@@ -60,6 +60,18 @@ function checkPort(port: unknown, where: string): number {
     );
   }
   return port;
+}
+
+/**
+ * `host:port` as people write it, an IPv6 host in brackets (`[::1]:7000`).
+ *
+ * @example
+ * ```ts
+ * hostPort("::1", 7000); // "[::1]:7000"
+ * ```
+ */
+export function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /**
@@ -85,8 +97,10 @@ export function parseAddr(addr: ToSocketAddr, where: string): { host: string; po
     // A SocketAddr names its host `ip`: read as `{ host?, port }` it meant 127.0.0.1 whatever its
     // ip, so `connect(listener.localAddr())` missed a listener on any other address.
     const host = addr instanceof SocketAddr ? addr.ip : (addr.host ?? "127.0.0.1");
-    if (typeof host !== "string") {
-      throw new TypeError(`${where}: host must be a string, got ${typeof host}`);
+    if (typeof host !== "string" || host === "") {
+      throw new TypeError(
+        `${where}: host must be a non-empty string, got ${host === "" ? '""' : typeof host}`,
+      );
     }
     return { host, port: checkPort(addr.port, where) };
   }

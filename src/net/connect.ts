@@ -13,6 +13,7 @@ import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { IoError } from "../io/error.js";
+import { hostPort } from "./address.js";
 import { TcpStream, trackSocket } from "./tcp-stream.js";
 
 const IDLE = 0; // not polled: no socket yet (connecting is lazy, like every future)
@@ -38,7 +39,7 @@ export class Connect extends FutureBase<TcpStream> implements Disposable {
   /** For dumps and deadlock reports. */
   [DESCRIBE](): Description {
     const { host, port } = this.addr;
-    const at = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`; // IPv6 in brackets
+    const at = hostPort(host, port);
     return { label: `TcpStream.connect(${at})`, children: [] };
   }
 

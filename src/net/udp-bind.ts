@@ -16,7 +16,7 @@ import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { IoError } from "../io/error.js";
-import { parseAddr, type ToSocketAddr } from "./address.js";
+import { hostPort, parseAddr, type ToSocketAddr } from "./address.js";
 import { netCounters } from "./counters.js";
 import { DatagramQueue } from "./udp-queue.js";
 import { DatagramReceiver } from "./udp-receiver.js";
@@ -97,9 +97,7 @@ export class UdpBind extends FutureBase<UdpSocket> implements Disposable {
 
   /** For dumps and deadlock reports. */
   [DESCRIBE](): Description {
-    const at = this.host.includes(":")
-      ? `[${this.host}]:${this.port}`
-      : `${this.host}:${this.port}`;
+    const at = hostPort(this.host, this.port);
     return { label: `UdpSocket.bind(${at})`, children: [] };
   }
 
@@ -139,7 +137,7 @@ export class UdpBind extends FutureBase<UdpSocket> implements Disposable {
       netCounters.sockets--;
     });
     const onError = (e: Error) => {
-      this.settle(FAILED, IoError.from(e, `udp bind to ${this.host}:${this.port}`));
+      this.settle(FAILED, IoError.from(e, `udp bind to ${hostPort(this.host, this.port)}`));
       closeQuietly(node);
     };
     node.once("error", onError);

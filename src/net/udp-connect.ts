@@ -17,6 +17,7 @@ import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { IoError } from "../io/error.js";
+import { hostPort } from "./address.js";
 import type { DatagramSender, Destination } from "./udp-sender.js";
 
 /** Who woke a task waiting on a connect, for the instruments. */
@@ -47,7 +48,7 @@ export class UdpConnect extends FutureBase<void> implements Disposable {
   [DESCRIBE](): Description {
     const { host, port } = this.to;
     return {
-      label: `udp connect(${host.includes(":") ? `[${host}]` : host}:${port})`,
+      label: `udp connect(${hostPort(host, port)})`,
       children: [],
     };
   }
@@ -84,11 +85,12 @@ export class UdpConnect extends FutureBase<void> implements Disposable {
         const ok = e === null || e === undefined;
         this.sender.endConnect(this, ok);
         if (ok) this.settle(CONNECTED, null);
-        else this.settle(FAILED, IoError.from(e, `udp connect to ${host}:${port}`));
+        else this.settle(FAILED, IoError.from(e, `udp connect to ${hostPort(host, port)}`));
       });
     } catch (e) {
       this.state = FAILED;
-      this.error = e instanceof IoError ? e : IoError.from(e, `udp connect to ${host}:${port}`);
+      this.error =
+        e instanceof IoError ? e : IoError.from(e, `udp connect to ${hostPort(host, port)}`);
       return;
     }
     this.state = CONNECTING;

@@ -7,6 +7,7 @@
  */
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
+import { FutureStateError } from "../future/errors.js";
 import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { SocketAddr } from "./address.js";
@@ -26,13 +27,24 @@ export class RecvFrom extends FutureBase<[number, SocketAddr]> implements Dispos
     return { label: `udp recvFrom() on ${this.socket.localAddr()}`, children: [] };
   }
 
+  private over = false;
+
   poll(cx: Context): Poll<[number, SocketAddr]> {
-    const n = this.socket.pollRecv(cx, this.buf, this);
+    if (this.over) throw pollAfterEnd("recvFrom()");
+    let n: Poll<number>;
+    try {
+      n = this.socket.pollRecv(cx, this.buf, this);
+    } catch (e) {
+      this.over = true;
+      throw e;
+    }
     if (n === PENDING) return PENDING;
+    this.over = true;
     return [n, this.socket.takeSender()];
   }
 
   [Symbol.dispose](): void {
+    this.over = true;
     this.socket.unregister(this);
   }
 }
@@ -51,11 +63,28 @@ export class Recv extends FutureBase<number> implements Disposable {
     return { label: `udp recv() on ${this.socket.localAddr()}`, children: [] };
   }
 
+  private over = false;
+
   poll(cx: Context): Poll<number> {
-    return this.socket.pollRecv(cx, this.buf, this);
+    if (this.over) throw pollAfterEnd("recv()");
+    let n: Poll<number>;
+    try {
+      n = this.socket.pollRecv(cx, this.buf, this);
+    } catch (e) {
+      this.over = true;
+      throw e;
+    }
+    if (n !== PENDING) this.over = true;
+    return n;
   }
 
   [Symbol.dispose](): void {
+    this.over = true;
     this.socket.unregister(this);
   }
+}
+
+/** Polling a receive again would take another datagram (or park with nobody to take it back). */
+function pollAfterEnd(what: string): FutureStateError {
+  return new FutureStateError(`udp ${what} was polled after it completed or was dropped`);
 }

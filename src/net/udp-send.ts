@@ -17,6 +17,7 @@ import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { IoError } from "../io/error.js";
+import { hostPort } from "./address.js";
 import type { DatagramSender, Destination } from "./udp-sender.js";
 
 /** Who woke a task waiting on a send, for the instruments. */
@@ -52,7 +53,7 @@ export class UdpSend extends FutureBase<number> implements Disposable {
     const label =
       to === null
         ? `udp send(${this.length} bytes)`
-        : `udp sendTo(${this.length} bytes, ${to.host.includes(":") ? `[${to.host}]` : to.host}:${to.port})`;
+        : `udp sendTo(${this.length} bytes, ${hostPort(to.host, to.port)})`;
     return { label, children: [] };
   }
 
@@ -104,7 +105,7 @@ export class UdpSend extends FutureBase<number> implements Disposable {
   /** "udp sendTo 127.0.0.1:7000" (what failed, for the error's message). */
   private doing(): string {
     const to = this.to;
-    return to === null ? "udp send" : `udp sendTo ${to.host}:${to.port}`;
+    return to === null ? "udp send" : `udp sendTo ${hostPort(to.host, to.port)}`;
   }
 
   /** @internal the socket was disposed while this send was in flight. */

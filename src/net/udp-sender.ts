@@ -68,7 +68,7 @@ export class DatagramSender {
       if (this.peer !== null || this.connecting !== null) {
         throw new IoError(
           "InvalidInput",
-          `udp socket ${this.describeEnds()}: sendTo(bytes, addr) on a connected socket: use send(bytes), or bind another socket for other peers`,
+          `udp socket ${this.describeEnds()}: sendTo(bytes, addr) on a socket ${this.peer !== null ? "connected" : "being connected"} to one peer: use send(bytes), or bind another socket for other peers`,
         );
       }
       this.checkFamily(to.host, "sendTo(bytes, addr)");

@@ -17,8 +17,9 @@
  *   independent of one another and of the reader: any task may send at any time.
  * - Errors are `IoError`s at the future that waits, never uncaught exceptions: a send's own failure
  *   (`EMSGSIZE`, no route) at that send; an error the kernel reports on the socket (a connected
- *   socket's peer answered with ICMP "port unreachable": `"ConnectionRefused"`) at the next receive
- *   that finds no datagram waiting, once, after which the socket goes on, as `recv(2)` reports it.
+ *   socket's peer answered with ICMP "port unreachable": `"ConnectionRefused"`) at the next send,
+ *   or the next receive that finds no datagram waiting, once, after which the socket goes on, as
+ *   `send(2)` and `recv(2)` report it.
  * - Disposing closes the socket: a receive waiting on it fails with `"NotConnected"`, sends and a
  *   connect still in flight fail the same way, queued datagrams are let go. `netMetrics()` counts
  *   the socket in `liveSockets` until Node's `'close'` event for it.
