@@ -67,6 +67,17 @@ describe("a wait only the outside world can end holds the process", () => {
     expect(lines).toEqual(["waiting for Ctrl-C", "got Ctrl-C", "exit 0"]);
   }, 30_000);
 
+  it("a Ctrl-C that comes while no ctrlC() waits, in a loop that raced one, stops the loop at its next turn instead of killing the process", async () => {
+    let sent = false;
+    const lines = await runChild("ctrl-c-loop", (line, pid) => {
+      if (line === "working" && !sent) {
+        sent = true;
+        process.kill(pid, "SIGINT");
+      }
+    });
+    expect(lines).toEqual(["working", "stopped at the next tick", "main: finally", "exit 0"]);
+  }, 30_000);
+
   it("run(signal('SIGTERM')) waits for the signal, then lets the process end", async () => {
     const lines = await runChild("sigterm", (line, pid) => {
       if (line === "waiting for SIGTERM") setTimeout(() => process.kill(pid, "SIGTERM"), 200);

@@ -17,6 +17,7 @@ import {
   PENDING,
   pollFn,
   Runtime,
+  race,
   receiverStream,
   run,
   sleep,
@@ -213,6 +214,25 @@ describe("ctrlC", () => {
     expect(during).toEqual([before + 1, holdsBefore + 1]);
     expect(process.listenerCount("SIGINT")).toBe(before);
     expect(processHolds()).toBe(holdsBefore);
+  });
+
+  it("a SIGINT while no ctrlC() waits is kept for the next one, which is ready at once; the runtime's close takes the handler away", async () => {
+    const before = process.listenerCount("SIGINT");
+    const seen: unknown[] = [];
+    await run(
+      asyncBlock(function* () {
+        // The first wait installs the runtime's handler; the timer wins and the wait is dropped.
+        const next = () => race.named({ signal: ctrlC(), timer: sleep(10) });
+        seen.push((yield* next()).key);
+        seen.push(process.listenerCount("SIGINT") - before, processHolds());
+        process.emit("SIGINT"); // nobody waits: kept
+        process.emit("SIGINT"); // and a second one before a wait counts as the same delivery
+        seen.push((yield* next()).key, (yield* next()).key);
+      }),
+      { clock: "paused" },
+    );
+    expect(seen).toEqual(["timer", 1, 0, "signal", "timer"]);
+    expect(process.listenerCount("SIGINT")).toBe(before);
   });
 
   it("dropped while waiting, it removes its listener", async () => {

@@ -4,11 +4,18 @@
  * container runtime sends), for servers that shut down gracefully: `race(serve(), ctrlC())` (the
  * serving loop that loses is dropped, and with it the listener).
  *
- * While it waits, Node's default reaction to the signal (exiting) is off, because a listener is
- * installed; the listener is added at the first poll and removed when the future completes or is
- * dropped, which gives the default back. Waiting is not a deadlock (the runtime's check sees it),
- * and it does not hold the paused clock: the signal may never come. It does hold the process
- * open, as tokio's `ctrl_c` holds its runtime: `await run(ctrlC())` waits for the signal.
+ * As in tokio, the first wait for a signal installs a handler that stays: here, for the life of the
+ * runtime that polled it (removed when the runtime closes). From then on Node's default reaction
+ * to that signal (exiting) is off, and a delivery that comes while no future waits is kept, once,
+ * for the next future of that signal, which is then ready at once. So a loop that races `ctrlC()`
+ * against each step (`race.named({ stop: ctrlC(), step })`) sees a Ctrl-C that came mid-step at
+ * its next turn, instead of the process dying between two waits with its children orphaned and no
+ * `finally` run. (tokio drops such a delivery; keeping it is kinder to the loop.)
+ *
+ * Waiting is not a deadlock (the runtime's check sees it), and it does not hold the paused clock:
+ * the signal may never come. It does hold the process open, as tokio's `ctrl_c` holds its
+ * runtime: `await run(ctrlC())` waits for the signal. A future polled by hand, outside any
+ * runtime, listens only while it waits.
  */
 import { constants } from "node:os";
 import { wakeAs } from "../future/ambient.js";
@@ -19,30 +26,90 @@ import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { holdProcess, releaseProcess } from "../runtime/keep-alive.js";
+import { atClose } from "../runtime/lifecycle.js";
+import type { Runtime } from "../runtime/runtime.js";
 import { SourceWait } from "../stream/source-wait.js";
+import { spawnerAmbient } from "../task/spawn.js";
 
 const IDLE = 0;
 const WAITING = 1;
 const FIRED = 2;
 const DONE = 3;
 
+/**
+ * One runtime's handler for one signal: the futures waiting for it, and a delivery that came
+ * while none did.
+ */
+class SignalHook {
+  readonly waiting = new Set<SignalFuture>();
+  /** A delivery nobody was waiting for, kept for the next future (several count as one). */
+  pending = false;
+
+  constructor(private readonly name: NodeJS.Signals) {
+    process.on(name, this.onSignal);
+  }
+
+  private readonly onSignal = (): void => {
+    if (this.waiting.size === 0) {
+      this.pending = true;
+      return;
+    }
+    // Every future waiting now hears this delivery, as every tokio `ctrl_c()` future does.
+    for (const f of [...this.waiting]) f.fire();
+  };
+
+  /** The runtime closed: a future still waiting (held by native code) listens on by itself. */
+  remove(): void {
+    process.removeListener(this.name, this.onSignal);
+    this.pending = false;
+    for (const f of [...this.waiting]) f.listenAlone();
+    this.waiting.clear();
+  }
+}
+
+/** Each runtime's handlers, by signal, made at the first wait and removed when it closes. */
+const hooks = new WeakMap<Runtime, Map<NodeJS.Signals, SignalHook>>();
+
+function hookFor(rt: Runtime, name: NodeJS.Signals): SignalHook {
+  let byName = hooks.get(rt);
+  if (byName === undefined) {
+    const made = new Map<NodeJS.Signals, SignalHook>();
+    byName = made;
+    hooks.set(rt, made);
+    atClose(rt, () => {
+      hooks.delete(rt);
+      for (const hook of made.values()) hook.remove();
+    });
+  }
+  let hook = byName.get(name);
+  if (hook === undefined) {
+    hook = new SignalHook(name);
+    byName.set(name, hook);
+  }
+  return hook;
+}
+
 class SignalFuture extends FutureBase<void> implements Disposable {
   private state = IDLE;
   private waker: Waker | null = null;
   private readonly wait = new SourceWait();
+  /** The runtime's handler it waits on, or `null` when polled by hand (its own listener). */
+  private hook: SignalHook | null = null;
+
   constructor(private readonly name: NodeJS.Signals) {
     super();
   }
+
   /** For dumps and deadlock reports. */
   [DESCRIBE](): Description {
     return { label: `signal(${this.name})`, children: [] };
   }
-  private readonly onSignal = (): void => {
+
+  /** @internal the signal came (or its runtime closed): wake the waiter. */
+  readonly fire = (): void => {
     if (this.state !== WAITING) return;
     this.state = FIRED;
-    this.wait.close();
-    process.removeListener(this.name, this.onSignal);
-    releaseProcess();
+    this.stopWaiting();
     const w = this.waker;
     this.waker = null;
     if (w !== null) wakeAs({ kind: "io", source: `signal ${this.name}` }, w);
@@ -50,13 +117,27 @@ class SignalFuture extends FutureBase<void> implements Disposable {
 
   poll(cx: Context): Poll<void> {
     switch (this.state) {
-      case IDLE:
+      case IDLE: {
+        const rt = spawnerAmbient.current as Runtime | null;
+        if (rt !== null) {
+          const hook = hookFor(rt, this.name);
+          if (hook.pending) {
+            // It came while nobody waited: this future is the one it was kept for.
+            hook.pending = false;
+            this.state = DONE;
+            return undefined;
+          }
+          this.hook = hook;
+          hook.waiting.add(this);
+        } else {
+          process.on(this.name, this.fire);
+        }
         this.state = WAITING;
-        process.on(this.name, this.onSignal);
         holdProcess(); // a listener holds nothing: Node would exit before the signal comes
         this.waker = cx.waker;
         this.wait.open();
         return PENDING;
+      }
       case WAITING:
         this.waker = cx.waker;
         return PENDING;
@@ -70,11 +151,24 @@ class SignalFuture extends FutureBase<void> implements Disposable {
     }
   }
 
+  /** @internal its runtime's handler is going: listen by itself while it waits. */
+  listenAlone(): void {
+    if (this.state !== WAITING || this.hook === null) return;
+    this.hook = null;
+    process.on(this.name, this.fire);
+  }
+
+  /** Leave the handler (or take the own listener away), and let the process go. */
+  private stopWaiting(): void {
+    if (this.hook !== null) this.hook.waiting.delete(this);
+    else process.removeListener(this.name, this.fire);
+    this.hook = null;
+    releaseProcess();
+    this.wait.close();
+  }
+
   [Symbol.dispose](): void {
-    if (this.state === WAITING) {
-      process.removeListener(this.name, this.onSignal);
-      releaseProcess();
-    }
+    if (this.state === WAITING) this.stopWaiting();
     this.wait.close();
     this.state = DONE;
     this.waker = null;
@@ -82,7 +176,8 @@ class SignalFuture extends FutureBase<void> implements Disposable {
 }
 
 /**
- * A future that is ready at the next Ctrl-C (SIGINT).
+ * A future that is ready at the next Ctrl-C (SIGINT), or at once if one came, since the runtime
+ * first waited for one, while no future waited.
  *
  * @example
  * ```ts
@@ -97,9 +192,10 @@ export function ctrlC(): FutureBase<void> & Disposable {
 /**
  * A future that is ready at the next delivery of the process signal `name` (tokio's
  * `signal::unix::signal`, one delivery per future): `SIGTERM` is what Docker, Kubernetes and
- * systemd send to stop a service. While it waits, Node's default reaction to that signal is off.
- * Throws a `TypeError` for a name that is not a signal of this platform, and a `RangeError` for
- * the signals Node cannot listen to (`SIGKILL`, `SIGSTOP`).
+ * systemd send to stop a service. From the first wait until the runtime closes, Node's default
+ * reaction to that signal is off (see the file's comment). Throws a `TypeError` for a name that is
+ * not a signal of this platform, and a `RangeError` for the signals Node cannot listen to
+ * (`SIGKILL`, `SIGSTOP`).
  *
  * @example
  * ```ts

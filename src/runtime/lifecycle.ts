@@ -150,6 +150,18 @@ export function giveUp(rt: Runtime, error: Error): void {
 /** Rounds of giving up (see `giveUp`); each round's cleanups can only start fewer. */
 const GIVE_UP_ROUNDS = 8;
 
+/**
+ * Run `release` when `rt` closes (at once if it has): for a part outside the core that holds
+ * something for the runtime's whole life (a signal listener). A `release` that throws is ignored.
+ */
+export function atClose(rt: Runtime, release: () => void): void {
+  if (rt.lifecycle === CLOSED) {
+    release();
+    return;
+  }
+  (rt.closers ??= []).push(release);
+}
+
 /** The last task is gone: release what the runtime holds and settle `shutdown()`. */
 export function finishShutdown(rt: Runtime, error: Error | null = null): void {
   if (rt.lifecycle === CLOSED) return;
@@ -157,6 +169,17 @@ export function finishShutdown(rt: Runtime, error: Error | null = null): void {
   othersMayBeStuck(rt, rt.registration);
   rt.timeDriver.shutdown();
   rt.watchdog?.stop();
+  const closers = rt.closers;
+  rt.closers = null;
+  if (closers !== null) {
+    for (const release of closers) {
+      try {
+        release();
+      } catch {
+        // Nothing to report it to: the runtime is closing, and its parts are released anyway.
+      }
+    }
+  }
   if (rt.shutdownTimers !== null) {
     for (const timer of rt.shutdownTimers) clearTimeout(timer);
     rt.shutdownTimers = null;

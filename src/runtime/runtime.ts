@@ -173,6 +173,8 @@ export class Runtime {
   drained: ((error: Error | null) => void) | null = null;
   /** @internal the host timers of `shutdown({ timeout })`, while shutting down. */
   shutdownTimers: ReturnType<typeof setTimeout>[] | null = null;
+  /** @internal what parts outside the core hold until the runtime closes (see `atClose`). */
+  closers: (() => void)[] | null = null;
   /** @internal the promise every `shutdown()` call returns. */
   drainedPromise: Promise<void> | null = null;
   /** @internal this runtime in the set of runtimes whose tasks may wake each other (idle.ts). */
