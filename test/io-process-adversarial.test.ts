@@ -13,6 +13,7 @@ import {
   readFileSync,
   realpathSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -103,10 +104,13 @@ async function reaped(pid: number): Promise<boolean> {
   return gone(pid);
 }
 
-/** A future of the moment `path` exists (the child wrote it), in real time. */
+/**
+ * A future of the moment `path` holds something (the child wrote it: made, then written, so
+ * existing is not enough), in real time.
+ */
 function fileAppears(path: string): Future<void> {
   return fromPromise(async () => {
-    for (let i = 0; i < 1000 && !existsSync(path); i++) {
+    for (let i = 0; i < 4000 && !(existsSync(path) && statSync(path).size > 0); i++) {
       await new Promise((r) => setTimeout(r, 5));
     }
   });

@@ -67,6 +67,7 @@ const KIND_OF_CODE: Record<string, IoErrorKind> = {
   EBUSY: "ResourceBusy",
   EXDEV: "CrossesDevices",
   ENAMETOOLONG: "InvalidFilename",
+  ERR_FS_FILE_TOO_LARGE: "FileTooLarge",
   // A host name that does not resolve: no such host (as `lookupHost` says it, and a connect or a
   // send to that name).
   ENOTFOUND: "NotFound",

@@ -631,6 +631,9 @@ export class Runtime {
   /** @internal a bridged promise settled or was dropped. */
   bridgeClosed(): void {
     this.bridges--;
+    // Closed outside a turn, maybe with nobody woken (the task that started a file write has
+    // finished): nothing else would look again whether the paused clock may move.
+    if (this.bridges === 0 && !this.ticking && !this.turnPending) this.timeDriver.afterTurn(true);
   }
 
   /** @internal a future joined a sync/channel waiter queue (src/sync/waiter.ts). */

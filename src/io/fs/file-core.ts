@@ -210,7 +210,7 @@ export class FileCore {
    * the file is closed.
    */
   readyFor(cx: Context, by: unknown, doing: string): boolean {
-    this.checkOpen(doing);
+    this.checkOpen(doing, true);
     if (this.op === NONE) return true;
     this.park(cx, by);
     return false;
@@ -225,7 +225,7 @@ export class FileCore {
 
   /** For a FileOp whose operation is in flight: wait on, or fail if closed. */
   waitFor(cx: Context, by: unknown, doing: string): void {
-    this.checkOpen(doing);
+    this.checkOpen(doing, true);
     this.park(cx, by);
   }
 
@@ -248,9 +248,11 @@ export class FileCore {
     this.parkOwner = null;
   }
 
-  private checkOpen(doing: string): void {
+  /** `labelled`: `doing` already names the path (a FileOp's label). */
+  private checkOpen(doing: string, labelled = false): void {
     if (this.life !== OPEN) {
-      throw new IoError("Other", `${doing} on ${quoted(this.path)}: the File was disposed`);
+      const what = labelled ? doing : `${doing} on ${quoted(this.path)}`;
+      throw new IoError("Other", `${what}: the File was disposed`);
     }
   }
 
@@ -315,7 +317,10 @@ export class FileCore {
   /** For `File.setLen` (the file is idle): the cursor stays, the read-ahead goes. */
   truncate(size: number): Promise<void> {
     this.dropReadAhead();
-    return this.handle!.truncate(size);
+    const handle = this.handle!;
+    // After an append the cursor is the end the write left: learn it before the end moves.
+    if (!this.posKnown) return this.learnEnd().then(() => handle.truncate(size));
+    return handle.truncate(size);
   }
 
   /** For `File.syncAll` and `syncData` (the file is idle): a buffered write's error first. */

@@ -47,7 +47,7 @@ export function readFile(path: PathLike): Call<Uint8Array> {
   return new FsCall(label, (signal) => fsReadFile(path, { signal }));
 }
 
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * The whole contents of a file, as UTF-8 text; an `IoError` of kind `"InvalidData"` if it is not
@@ -183,6 +183,8 @@ export function removeDirAll(path: PathLike): Call<void> {
   const label = labelOf("removeDirAll", path);
   return new FsCall(label, () =>
     lstat(path).then((s) => {
+      // std's rule: a symbolic link is removed itself, never followed.
+      if (s.isSymbolicLink()) return unlink(path);
       if (!s.isDirectory()) {
         throw new IoError("NotADirectory", `${label} failed: not a directory`, {
           code: "ENOTDIR",

@@ -26,7 +26,14 @@ export function checkPath(value: unknown, where: string): string {
     if (value.protocol !== "file:") {
       throw new TypeError(`${where} must be a string or a file: URL, got a ${value.protocol} URL`);
     }
-    return fileURLToPath(value);
+    try {
+      return fileURLToPath(value);
+    } catch (e) {
+      // Node's own refusal (a host, an encoded "/") does not say which argument it was.
+      throw new TypeError(`${where} must be a local file: URL: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
   }
   throw new TypeError(
     `${where} must be a string or a file: URL, got ${value === null ? "null" : typeof value}`,
