@@ -375,7 +375,6 @@ class ReadLine extends IoFuture<string | null> {
 
 class Lines extends StreamBase<string> {
   private readonly line: LineAssembler;
-  private ended = false;
   /** What the reader parks its pollers on, if it can say who parked (see io-future.ts). */
   private readonly source: ParkSource | null;
   /** Which `next()` of an adapter on this stream holds the reader's wait (stream.ts, WITHDRAW). */
@@ -390,8 +389,10 @@ class Lines extends StreamBase<string> {
   }
   pollNext(cx: Context): StreamPoll<string> {
     // After the reader's own error (thrown once), the stream has ended: a failed socket would
-    // throw it at every read, and a consumer that goes on after errors would spin on it.
-    if (this.ended || this.line.readFailed) return DONE;
+    // throw it at every read, and a consumer that goes on after errors would spin on it. After
+    // the end of the bytes, it reads again when polled again, as tokio's `Lines` does: a file
+    // that grew since (`tail -f`) gives its new lines; a socket's end is `DONE` again.
+    if (this.line.readFailed) return DONE;
     const src = this.source;
     let r: string | null | typeof PENDING;
     if (src === null || src.poller !== null) {
@@ -409,10 +410,7 @@ class Lines extends StreamBase<string> {
       if (r === PENDING) this.claim.parked();
     }
     if (r === PENDING) return PENDING;
-    if (r === null) {
-      this.ended = true;
-      return DONE;
-    }
+    if (r === null) return DONE;
     return r;
   }
 

@@ -7,11 +7,13 @@
  *
  * States, each changed only where named:
  * - `FRAMING`: the buffer may hold a whole frame: ask `decode`. None → `READING`.
- * - `READING`: read more. Bytes → `FRAMING`; the end (a read of 0) → `AT_EOF`. The end is for
- *   good here (tokio-util reads again after it, for files that grow; sockets do not).
- * - `AT_EOF`: ask `decodeEof` until it has no more. Then → `ENDED`.
- * - `ENDED`: `DONE` forever: after the end, after an error that ends the stream (the reader's, or
- *   a decoder's that it does not call recoverable), or once disposed.
+ * - `READING`: read more. Bytes → `FRAMING`; the end (a read of 0) → `AT_EOF`.
+ * - `AT_EOF`: ask `decodeEof` until it has no more. Then `DONE`, → `PAUSED`.
+ * - `PAUSED`: the end was seen and everything before it handed out. Polled again, read again, as
+ *   tokio-util does: a file that grew since (`tail -f`) gives bytes, → `FRAMING`; another read of 0
+ *   is `DONE` again (a socket's end stays the end).
+ * - `ENDED`: `DONE` forever: after an error that ends the stream (the reader's, or a decoder's
+ *   that it does not call recoverable), or once disposed.
  *
  * An error is thrown once, in place of a frame. A decoder error the decoder calls recoverable
  * leaves the state as it was, so the next poll decodes on from where it stopped.
@@ -29,8 +31,9 @@ import { type Decoder, decodeEof } from "./codec.js";
 const FRAMING = 0;
 const READING = 1;
 const AT_EOF = 2;
-const ENDED = 3;
-type ReadState = typeof FRAMING | typeof READING | typeof AT_EOF | typeof ENDED;
+const PAUSED = 3;
+const ENDED = 4;
+type ReadState = typeof FRAMING | typeof READING | typeof AT_EOF | typeof PAUSED | typeof ENDED;
 
 /** The buffer's first size (tokio's `INITIAL_CAPACITY`). */
 export const INITIAL_CAPACITY = 8 * 1024;
@@ -94,7 +97,8 @@ export class FrameReader<T> {
             pollProceed(cx);
             return frame;
           }
-          this.end();
+          this.state = PAUSED;
+          this.buf.release();
           return DONE;
         }
         case FRAMING: {
@@ -115,6 +119,7 @@ export class FrameReader<T> {
           this.state = READING;
           break;
         }
+        case PAUSED:
         case READING: {
           buf.reserve(buf.capacity === 0 ? INITIAL_CAPACITY : MIN_READ_ROOM);
           let n: number | typeof PENDING;
@@ -128,6 +133,11 @@ export class FrameReader<T> {
           }
           if (n === PENDING) return PENDING;
           if (n === 0) {
+            // Still the end: nothing new to decode, and decodeEof has had its say.
+            if (this.state === PAUSED) {
+              this.buf.release();
+              return pollProceed(cx) ? DONE : PENDING;
+            }
             this.state = AT_EOF;
           } else {
             buf.commit(n);
