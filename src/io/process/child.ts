@@ -23,6 +23,7 @@ import { IoFuture } from "../io-future.js";
 import { IoWaitSlot } from "../io-wait-slot.js";
 import type { NodeReader } from "../node-reader.js";
 import type { NodeWriter } from "../node-writer.js";
+import { processCounters } from "./counters.js";
 import { ExitStatus } from "./exit-status.js";
 
 // The child's life, as this program sees it, in this order.
@@ -63,6 +64,7 @@ export class Child implements Disposable {
     // Node says a program could not start (ENOENT, EACCES) with an 'error' on the next tick, and
     // leaves the pid unset meanwhile.
     this.state = proc.pid === undefined ? STARTING : RUNNING;
+    if (this.state === RUNNING) processCounters.live++;
     this.slot = new IoWaitSlot(
       `child ${label} wait()`,
       {
@@ -78,6 +80,7 @@ export class Child implements Disposable {
   }
 
   private readonly onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+    if (this.state === RUNNING) processCounters.live--;
     this.state = EXITED;
     this.status = new ExitStatus(code, signal);
     this.slot.wake();
@@ -149,8 +152,9 @@ export class Child implements Disposable {
 
   /**
    * Send a signal (default `SIGKILL`) without waiting for the process to end. Nothing happens if
-   * it already exited. Throws an `IoError` if the program never started, and a `TypeError` for a
-   * name that is not a signal of this platform.
+   * it already exited or never started, so a cleanup may call it whatever happened. Throws an
+   * `IoError` if the system refused the signal, a `NotConnected` one once the `Child` is disposed,
+   * and a `TypeError` for a name that is not a signal of this platform.
    *
    * @example
    * ```ts
@@ -163,11 +167,9 @@ export class Child implements Disposable {
         `child.startKill(signal): signal must be a signal of this platform such as 'SIGTERM', got ${typeof signal === "string" ? `'${signal}'` : typeof signal}`,
       );
     }
-    if (this.state === FAILED) throw this.failure as IoError;
-    if (this.state === STARTING) {
-      throw new IoError("InvalidInput", `child.startKill(): ${this.label} has not started`);
-    }
-    if (this.state === EXITED) return;
+    // Nothing runs: a program that never started (or is about to be reported so), or one that
+    // has exited. A cleanup that kills whatever is left need not ask first.
+    if (this.state !== RUNNING) return;
     if (this.disposed) this.checkLive("startKill()");
     this.killError = undefined;
     try {

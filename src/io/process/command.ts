@@ -253,8 +253,9 @@ export class Command {
   /**
    * Start the process now. stdin, stdout and stderr are inherited unless set. If the program
    * cannot start, the `Child`'s first `wait()` throws why (see the file's comment). Starting a
-   * process holds the thread for a few milliseconds (Node starts it synchronously, as tokio's
-   * `spawn` does), so the runtime's long-poll warning may name a task that starts several at once.
+   * process holds the thread for some milliseconds (Node starts it synchronously, as tokio's
+   * `spawn` does; more in a big process), so the runtime's long-poll warning may name the task
+   * that starts it (raise `longPollThreshold` for a program that starts many).
    *
    * @example
    * ```ts

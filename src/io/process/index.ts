@@ -4,4 +4,5 @@
  */
 export { Child } from "./child.js";
 export { Command, type Stdio } from "./command.js";
+export { type ProcessMetrics, processMetrics } from "./counters.js";
 export { ExitStatus, type Output } from "./exit-status.js";
