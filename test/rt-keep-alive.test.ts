@@ -78,6 +78,17 @@ describe("a wait only the outside world can end holds the process", () => {
     expect(lines).toEqual(["working", "stopped at the next tick", "main: finally", "exit 0"]);
   }, 30_000);
 
+  it("a second Ctrl-C while one is still kept, unheard (a drain that hangs), ends the process as Node would", async () => {
+    const lines = await runChild("ctrl-c-twice", (line, pid) => {
+      if (line === "draining") {
+        process.kill(pid, "SIGINT"); // kept: nobody waits
+        setTimeout(() => process.kill(pid, "SIGINT"), 200); // one is kept already: exit
+      }
+    });
+    // Killed by the signal: no finally, no exit handler (the drain would have taken 20 s).
+    expect(lines).toEqual(["draining"]);
+  }, 30_000);
+
   it("run(signal('SIGTERM')) waits for the signal, then lets the process end", async () => {
     const lines = await runChild("sigterm", (line, pid) => {
       if (line === "waiting for SIGTERM") setTimeout(() => process.kill(pid, "SIGTERM"), 200);

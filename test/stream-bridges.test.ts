@@ -226,13 +226,56 @@ describe("ctrlC", () => {
         seen.push((yield* next()).key);
         seen.push(process.listenerCount("SIGINT") - before, processHolds());
         process.emit("SIGINT"); // nobody waits: kept
-        process.emit("SIGINT"); // and a second one before a wait counts as the same delivery
         seen.push((yield* next()).key, (yield* next()).key);
       }),
       { clock: "paused" },
     );
     expect(seen).toEqual(["timer", 1, 0, "signal", "timer"]);
     expect(process.listenerCount("SIGINT")).toBe(before);
+  });
+
+  it("a delivery that woke a future dropped before it was polled again (a race's other branch ready in the same turn) is kept for the next", async () => {
+    const seen: string[] = [];
+    await run(
+      asyncBlock(function* () {
+        let stepReady = false;
+        let stepWaker: { wake(): void } | null = null;
+        const step = pollFn<string>((cx) => {
+          if (stepReady) return "step";
+          stepWaker = cx.waker;
+          return PENDING;
+        });
+        setTimeout(() => {
+          // The step and the signal in the same turn: the biased race polls the step first, so
+          // the signal's future, woken, is dropped without being polled again.
+          stepReady = true;
+          stepWaker?.wake();
+          process.emit("SIGINT");
+        }, 1);
+        seen.push((yield* race.named.biased({ step, stop: ctrlC() })).key);
+        seen.push((yield* race.named({ stop: ctrlC(), tick: sleep(20) })).key);
+      }),
+      { clock: "paused" },
+    );
+    expect(seen).toEqual(["step", "stop"]);
+  });
+
+  it("one delivery is told to the futures waiting at that moment, in every runtime; a runtime with none waiting does not keep it", async () => {
+    const a = new Runtime();
+    const b = new Runtime();
+    try {
+      // B installs its handler (its timer wins), then waits on nothing.
+      await b.spawn(race.named({ s: ctrlC(), t: sleep(1) }));
+      const got = a.spawn(ctrlC());
+      await a.spawn(sleep(1));
+      process.emit("SIGINT");
+      await got;
+      const later = await b.spawn(race.named({ s: ctrlC(), t: sleep(5) }));
+      expect(later.key).toBe("t");
+    } finally {
+      await a.shutdown();
+      await b.shutdown();
+    }
   });
 
   it("dropped while waiting, it removes its listener", async () => {
