@@ -379,6 +379,8 @@ class Lines extends StreamBase<string> {
   private readonly source: ParkSource | null;
   /** Which `next()` of an adapter on this stream holds the reader's wait (stream.ts, WITHDRAW). */
   private readonly claim = new Claim();
+  /** The last answer was `DONE`: the end of the bytes so far. */
+  private atEnd = false;
   constructor(
     private readonly reader: BufReader,
     maxLength: number,
@@ -393,24 +395,35 @@ class Lines extends StreamBase<string> {
     // the end of the bytes, it reads again when polled again, as tokio's `Lines` does: a file
     // that grew since (`tail -f`) gives its new lines; a socket's end is `DONE` again.
     if (this.line.readFailed) return DONE;
-    const src = this.source;
     let r: string | null | typeof PENDING;
-    if (src === null || src.poller !== null) {
-      // Polled by `lines.next()` (which parks as itself), or a reader that records nobody.
-      r = this.line.pollLine(cx, this.reader);
-    } else {
-      // Polled through adapters or a consumer: park as this stream, so that a dropped `next()`
-      // of an adapter can take the wait back (WITHDRAW).
-      src.poller = this;
-      try {
-        r = this.line.pollLine(cx, this.reader);
-      } finally {
-        src.poller = null;
-      }
-      if (r === PENDING) this.claim.parked();
+    try {
+      r = this.pollLine(cx);
+    } catch (e) {
+      // A reader disposed after the end was seen: still the end, as before it was read again.
+      if (this.atEnd && e instanceof IoError && e.kind === "NotConnected") return DONE;
+      throw e;
     }
     if (r === PENDING) return PENDING;
-    if (r === null) return DONE;
+    this.atEnd = r === null;
+    return r === null ? DONE : r;
+  }
+
+  private pollLine(cx: Context): string | null | typeof PENDING {
+    const src = this.source;
+    if (src === null || src.poller !== null) {
+      // Polled by `lines.next()` (which parks as itself), or a reader that records nobody.
+      return this.line.pollLine(cx, this.reader);
+    }
+    // Polled through adapters or a consumer: park as this stream, so that a dropped `next()` of
+    // an adapter can take the wait back (WITHDRAW).
+    src.poller = this;
+    let r: string | null | typeof PENDING;
+    try {
+      r = this.line.pollLine(cx, this.reader);
+    } finally {
+      src.poller = null;
+    }
+    if (r === PENDING) this.claim.parked();
     return r;
   }
 

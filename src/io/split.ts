@@ -184,7 +184,9 @@ export class WriteHalf<T extends AsyncWrite> extends Half<T> implements AsyncWri
 }
 
 /**
- * Split a reader-writer into halves that can live in different tasks.
+ * Split a reader-writer into halves that can live in different tasks. Not a `File`'s: a file runs
+ * one operation at a time, and a second task waiting on it is refused; use its halves from one
+ * task, or open the file twice.
  *
  * @example
  * ```ts

@@ -3,7 +3,9 @@
  * its one output, a stream is polled with `pollNext(cx)` and answers each time with
  *
  * - an item (the next dish),
- * - {@link DONE} (the kitchen has closed this order: no more items, ever), or
+ * - {@link DONE} (the kitchen has closed this order: no more items, ever; except that
+ *   `BufReader.lines()` and `FramedRead` read their reader again when polled after it, as tokio's
+ *   do, so a file that grew gives its new lines; adapters stop at the first `DONE`), or
  * - `PENDING`, after storing `cx.waker` to be paged when the next item may be ready.
  *
  * Like a future, a stream is lazy and is driven by one task. An item is handed over only when

@@ -11,7 +11,8 @@
  * - `AT_EOF`: ask `decodeEof` until it has no more. Then `DONE`, → `PAUSED`.
  * - `PAUSED`: the end was seen and everything before it handed out. Polled again, read again, as
  *   tokio-util does: a file that grew since (`tail -f`) gives bytes, → `FRAMING`; another read of 0
- *   is `DONE` again (a socket's end stays the end).
+ *   is `DONE` again (a socket's end stays the end), and so is a reader disposed since (→ `ENDED`).
+ *   Bytes of a frame not whole at the end stay in the buffer for the bytes that follow.
  * - `ENDED`: `DONE` forever: after an error that ends the stream (the reader's, or a decoder's
  *   that it does not call recoverable), or once disposed.
  *
@@ -23,6 +24,7 @@ import { FutureStateError } from "../../future/errors.js";
 import { PENDING } from "../../future/poll.js";
 import { Claim, DONE, type StreamPoll } from "../../stream/stream.js";
 import { hasBudget, pollProceed } from "../../task/budget.js";
+import { IoError } from "../error.js";
 import { type ParkSource, parkSourceOf } from "../io-future.js";
 import type { AsyncRead } from "../traits.js";
 import { BytesBuf } from "./bytes-buf.js";
@@ -98,7 +100,9 @@ export class FrameReader<T> {
             return frame;
           }
           this.state = PAUSED;
-          this.buf.release();
+          // A frame still being written (a decoder whose decodeEof says "not yet") stays for the
+          // bytes that may follow, as tokio-util keeps its buffer.
+          if (buf.length === 0) buf.release();
           return DONE;
         }
         case FRAMING: {
@@ -126,6 +130,11 @@ export class FrameReader<T> {
           try {
             n = this.reader.pollRead(cx, buf.unfilled());
           } catch (e) {
+            // A reader disposed after the end was seen: still the end, as before it was read again.
+            if (this.state === PAUSED && e instanceof IoError && e.kind === "NotConnected") {
+              this.end();
+              return pollProceed(cx) ? DONE : PENDING;
+            }
             // The reader itself failed (a reset connection): it would fail at every read. A
             // second task refused a wait (one-reader.ts) is that task's mistake: the stream goes on.
             if (!(e instanceof FutureStateError)) this.end();
@@ -135,7 +144,7 @@ export class FrameReader<T> {
           if (n === 0) {
             // Still the end: nothing new to decode, and decodeEof has had its say.
             if (this.state === PAUSED) {
-              this.buf.release();
+              if (buf.length === 0) buf.release();
               return pollProceed(cx) ? DONE : PENDING;
             }
             this.state = AT_EOF;
