@@ -224,6 +224,75 @@ describe("fromReadable", () => {
   });
 });
 
+describe("one wait at a time, and the budget", () => {
+  it("the same task's second read of the stream takes over the wait; the first, dropped, does not take it back", async () => {
+    const source = new PassThrough();
+    const r = fromReadable(source);
+    let wakes = 0;
+    const cx = new Context(Waker.from(() => wakes++));
+    const first = read(r, new Uint8Array(4));
+    const second = read(r, new Uint8Array(4));
+    const rt = new Runtime();
+    try {
+      await rt.spawn(
+        asyncBlock(function* () {
+          // One task, two reads parked with one pager (a select's rest and a new read): no refusal.
+          expect(first.poll(cx)).toBe(PENDING);
+          expect(second.poll(cx)).toBe(PENDING);
+          expect(Runtime.current().metrics().ioWaits).toBe(1);
+          first[Symbol.dispose](); // not the registrant any more: the wait stays the second's
+          expect(Runtime.current().metrics().ioWaits).toBe(1);
+          second[Symbol.dispose](); // the registrant: the wait goes
+          expect(Runtime.current().metrics().ioWaits).toBe(0);
+        }),
+      );
+    } finally {
+      await rt.shutdown();
+    }
+    source.write("x");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(wakes).toBe(0); // nobody parked is paged
+  });
+
+  it("a read of a stream with much buffered spends the task's budget: other tasks run meanwhile", async () => {
+    const order: string[] = [];
+    await run(
+      asyncBlock(function* () {
+        const source = new PassThrough({ highWaterMark: 1 << 20 });
+        source.end(Buffer.alloc(400, 1));
+        const r = fromReadable(source);
+        const reader = spawn(
+          asyncBlock(function* () {
+            const one = new Uint8Array(1);
+            for (let i = 0; i < 400; i++) yield* read(r, one);
+            order.push("read all");
+          }),
+        );
+        const other = spawn(
+          asyncBlock(function* () {
+            order.push("other ran");
+          }),
+        );
+        yield* reader;
+        yield* other;
+      }),
+    );
+    expect(order).toEqual(["other ran", "read all"]);
+  });
+
+  it("a write past shutdown's start, before 'finish', is a BrokenPipe", async () => {
+    const s = slowSink(1 << 20);
+    const w = fromWritable(s.sink);
+    const cx = new Context(Waker.noop());
+    expect(w.pollWrite(cx, bytes("last"))).toBe(4);
+    expect(w.pollShutdown(cx)).toBe(PENDING); // ending: the write is not called back yet
+    expect(() => w.pollWrite(cx, bytes("late"))).toThrow(/writable write after shutdown/);
+    s.release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(w.pollShutdown(cx)).toBe(undefined);
+  });
+});
+
 describe("fromWritable", () => {
   it("a full stream makes the writer wait until it drains; nothing is lost or reordered", async () => {
     const s = slowSink(16);

@@ -94,13 +94,7 @@ export class NodeReader implements AsyncRead, Disposable {
   };
 
   private readonly onClose = (): void => {
-    // Destroyed before its end without an error (someone else destroyed it): not a clean end.
-    if (this.state === READING && this.error === null && !this.stream.readableEnded) {
-      this.error = new IoError(
-        "UnexpectedEof",
-        `${this.name} read: the stream was destroyed before its end`,
-      );
-    }
+    // The read it wakes finds the stream destroyed, and says how (see `pollRead`).
     this.slot.wake();
   };
 
