@@ -90,7 +90,7 @@ export class FileOp<T> extends FutureBase<T> implements OpClient, Disposable {
     }
   }
 
-  /** @internal the file's operation for this future settled. */
+  /** The file's operation for this future settled (called by the file; not for direct use). */
   settled(ok: boolean, value: unknown): void {
     if (this.state !== RUNNING) return;
     this.state = ok ? SUCCEEDED : FAILED;
