@@ -10,6 +10,7 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -17,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { asyncBlock, DONE, type Future, run } from "../src/index.js";
+import { asyncBlock, DONE, type Future, race, run, sleep } from "../src/index.js";
 import {
   copyFile,
   createDir,
@@ -335,5 +336,30 @@ describe("OpenOptions rules and bad arguments", () => {
         expect(() => f.setMaxBufSize(0)).toThrow(RangeError);
       }),
     );
+  });
+});
+
+describe("writeFile dropped", () => {
+  it("a writeFile dropped mid-way still writes the whole file, as tokio's fs::write does (stopping it would leave it emptied)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "brigade-writefile-"));
+    try {
+      const p = join(dir, "menu.txt");
+      writeFileSync(p, "old menu");
+      const big = new Uint8Array(32 << 20).fill(65);
+      await run(
+        asyncBlock(function* () {
+          yield* race(writeFile(p, big), sleep(1));
+        }),
+      );
+      // The write goes on after the drop: wait for it (real time: the disk is outside the program).
+      let len = 0;
+      for (let i = 0; i < 500 && len !== big.length; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        len = statSync(p).size;
+      }
+      expect(len).toBe(big.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -89,6 +89,41 @@ describe("a wait only the outside world can end holds the process", () => {
     expect(lines).toEqual(["draining"]);
   }, 30_000);
 
+  it("two Ctrl-Cs, each during a job, are two cancels in a loop beside an idle runtime that once waited for Ctrl-C; the process then ends by itself", async () => {
+    let armed = true;
+    const lines = await runChild("two-runtimes", (line, pid) => {
+      if (line === "stop 1") armed = true;
+      if (line === "working" && armed) {
+        armed = false;
+        process.kill(pid, "SIGINT");
+      }
+    });
+    expect(lines).toEqual(["working", "stop 1", "working", "stop 2", "exit 0"]);
+  }, 30_000);
+
+  it("with the program's own SIGINT listener, a second Ctrl-C nobody waits for goes to that listener once, and the program goes on", async () => {
+    let again = 0;
+    const lines = await runChild("user-listener", (line, pid) => {
+      if (line === "draining") {
+        process.kill(pid, "SIGINT"); // kept
+        setTimeout(() => process.kill(pid, "SIGINT"), 300); // one kept already: the handler goes
+      }
+      if (line === "waiting again" && again++ === 0) {
+        setTimeout(() => process.kill(pid, "SIGINT"), 200);
+      }
+    });
+    expect(lines).toEqual([
+      "draining",
+      "user heard SIGINT",
+      "user heard SIGINT",
+      "listeners 1",
+      "waiting again",
+      "user heard SIGINT",
+      "again: s",
+      "exit 0",
+    ]);
+  }, 30_000);
+
   it("run(signal('SIGTERM')) waits for the signal, then lets the process end", async () => {
     const lines = await runChild("sigterm", (line, pid) => {
       if (line === "waiting for SIGTERM") setTimeout(() => process.kill(pid, "SIGTERM"), 200);

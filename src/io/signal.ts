@@ -4,19 +4,20 @@
  * container runtime sends), for servers that shut down gracefully: `race(serve(), ctrlC())` (the
  * serving loop that loses is dropped, and with it the listener).
  *
- * As in tokio, the first wait for a signal installs a handler that stays: here, for the life of the
- * runtime that polled it (removed when the runtime closes). From then on Node's default reaction
- * to that signal (exiting) is off, and a delivery that comes while no future waits is kept, once,
- * for the next future of that signal, which is then ready at once. So a loop that races `ctrlC()`
- * against each step (`race.named({ stop: ctrlC(), step })`) sees a Ctrl-C that came mid-step at
- * its next turn, instead of the process dying between two waits with its children orphaned and no
- * `finally` run (tokio drops such a delivery; keeping it is kinder to the loop). So is a delivery
- * that woke a future dropped before it was polled again (a race whose other branch was ready in
- * the same turn). A second delivery while one is still kept means nobody is listening (a drain
- * that hangs): the handlers go and the signal is raised again, with Node's own meaning (for
- * Ctrl-C, exit): press Ctrl-C twice to force the program to stop. One process listener per
- * signal tells every runtime's futures waiting at that moment; a runtime keeps a delivery only
- * when no future anywhere was waiting.
+ * As in tokio, the first wait for a signal installs a handler that stays: here, while the runtime
+ * that waited lives (until it closes). From then on Node's default reaction to that signal
+ * (exiting) is off. One process listener per signal tells every future waiting at that moment,
+ * in every runtime; a delivery that comes while no future waits anywhere is kept, once, for the
+ * next future polled, which is then ready at once. So a loop that races `ctrlC()` against each
+ * step (`race.named({ stop: ctrlC(), step })`) sees a Ctrl-C that came mid-step at its next turn,
+ * instead of the process dying between two waits with its children orphaned and no `finally` run
+ * (tokio drops such a delivery; keeping it is kinder to the loop). So is a delivery whose futures
+ * were all dropped before they were polled again (a race whose other branch was ready in the same
+ * turn): it goes to the futures waiting by then, or is kept. A second delivery while one is still
+ * kept means nobody is listening (a drain that hangs): the handler goes, and the signal is sent
+ * again with its usual meaning (for Ctrl-C, exit; or the program's own `process.on` listener, if
+ * it has one): press Ctrl-C twice to stop a stuck program. There is no stream form (tokio's
+ * `Signal::recv` loop): each wait is a new future.
  *
  * Waiting is not a deadlock (the runtime's check sees it), and it does not hold the paused clock:
  * the signal may never come. It does hold the process open, as tokio's `ctrl_c` holds its
@@ -35,6 +36,7 @@ import { holdProcess, releaseProcess } from "../runtime/keep-alive.js";
 import { atClose } from "../runtime/lifecycle.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { SourceWait } from "../stream/source-wait.js";
+import { pollProceed } from "../task/budget.js";
 import { spawnerAmbient } from "../task/spawn.js";
 
 const IDLE = 0;
@@ -42,87 +44,76 @@ const WAITING = 1;
 const FIRED = 2;
 const DONE = 3;
 
-/**
- * One runtime's handler for one signal: the futures of that runtime waiting for it, and a delivery
- * that came while no future anywhere waited.
- */
-class SignalHook {
-  readonly waiting = new Set<SignalFuture>();
-  /** A delivery nobody took, kept for the next future. */
-  pending = false;
-  /** Which delivery `pending` keeps: one a dropped future did not take, or 0 (none waited). */
-  pendingFrom = 0;
-  /** Deliveries so far, and the last one a future of this runtime took (was ready with). */
-  delivered = 0;
-  taken = 0;
-
-  /** A future was ready with `delivery`: a copy of it kept by a dropped sibling is spent too. */
-  take(delivery: number): void {
-    this.taken = Math.max(this.taken, delivery);
-    if (this.pending && this.pendingFrom !== 0 && this.pendingFrom <= delivery) {
-      this.pending = false;
-      this.pendingFrom = 0;
-    }
-  }
-
-  constructor(readonly dispatcher: Dispatcher) {}
+/** One delivery of a signal, told to the futures waiting when it came. */
+class Delivery {
+  /** Futures it woke that have not been polled since (nor dropped). */
+  unheard = 0;
+  /** Whether one of them was polled and so answered it. */
+  heard = false;
 }
 
 /**
- * The one process listener for one signal, shared by every runtime's handler and every future
- * polled by hand: so that one delivery is told to everyone waiting at that moment, and kept only
- * when nobody was.
+ * The one process listener for one signal, shared by every runtime and every future polled by
+ * hand, so that one delivery is told once to everyone waiting at that moment, and kept (once)
+ * when nobody was. It stays while a runtime that waited for the signal lives (`holders`), or a
+ * future waits.
  */
 class Dispatcher {
-  readonly hooks = new Set<SignalHook>();
-  /** Futures polled by hand, outside any runtime: they wait here while they wait. */
-  readonly lone = new Set<SignalFuture>();
+  readonly waiting = new Set<SignalFuture>();
+  /** Runtimes that have waited for the signal and not closed: the handler stays for them. */
+  holders = 0;
+  /** A delivery nobody heard, kept for the next future polled (several count as one). */
+  kept = false;
 
   constructor(private readonly name: NodeJS.Signals) {
     process.on(name, this.onSignal);
   }
 
   private readonly onSignal = (): void => {
-    let anyone = this.lone.size > 0;
-    for (const h of this.hooks) if (h.waiting.size > 0) anyone = true;
-    if (!anyone) {
-      // A second delivery while the first is still kept, untaken: the program is not listening
-      // (a drain that hangs, a loop that stopped looking). Give the signal Node's own meaning, as
-      // a second Ctrl-C should: the handlers go, and the signal is sent again.
-      let kept = false;
-      for (const h of this.hooks) if (h.pending) kept = true;
-      if (kept) {
-        this.close();
-        process.kill(process.pid, this.name);
-        return;
-      }
-      for (const h of this.hooks) {
-        h.pending = true;
-        h.pendingFrom = 0;
-      }
+    if (this.waiting.size > 0) {
+      this.tell();
       return;
     }
-    // Every future waiting now hears this delivery, as every tokio `ctrl_c()` future does.
-    for (const f of [...this.lone]) f.fire(null);
-    for (const h of this.hooks) {
-      h.delivered++;
-      for (const f of [...h.waiting]) f.fire(h);
+    if (!this.kept) {
+      this.kept = true;
+      return;
     }
+    // A second delivery while the first is still kept, unheard: the program is not listening (a
+    // drain that hangs, a loop that stopped looking). Give the signal back its usual meaning, as
+    // a second Ctrl-C should: the handler goes, and the signal is sent again, unless a listener
+    // of the program's own is there, which has heard it already.
+    this.close();
+    if (process.listenerCount(this.name) === 0) process.kill(process.pid, this.name);
   };
 
-  /** No runtime's handler and no lone future left: the listener goes. */
+  /** Wake every future waiting now with one new delivery. */
+  tell(): void {
+    const d = new Delivery();
+    for (const f of [...this.waiting]) f.fire(d);
+  }
+
+  /** A delivery was dropped by every future it woke, unanswered: tell it again, or keep it. */
+  unheard(): void {
+    if (this.waiting.size > 0) this.tell();
+    else this.kept = true;
+  }
+
+  /** No runtime holds the handler and no future waits: the listener goes. */
   release(): void {
-    if (this.hooks.size === 0 && this.lone.size === 0) this.close();
+    if (this.holders === 0 && this.waiting.size === 0) this.close();
   }
 
   private close(): void {
     process.removeListener(this.name, this.onSignal);
+    this.kept = false;
     if (dispatchers.get(this.name) === this) dispatchers.delete(this.name);
-    for (const h of this.hooks) {
-      h.pending = false;
-      for (const f of [...h.waiting]) f.listenAlone();
+    // Futures still waiting (none, when a second delivery closed it) move to a fresh listener.
+    const left = [...this.waiting];
+    this.waiting.clear();
+    if (left.length > 0) {
+      const next = dispatcherFor(this.name);
+      for (const f of left) f.moveTo(next);
     }
-    this.hooks.clear();
   }
 }
 
@@ -137,45 +128,42 @@ function dispatcherFor(name: NodeJS.Signals): Dispatcher {
   return d;
 }
 
-/** Each runtime's handlers, by signal, made at the first wait and removed when it closes. */
-const hooks = new WeakMap<Runtime, Map<NodeJS.Signals, SignalHook>>();
+/** The signals each runtime holds a handler for, until it closes. */
+const held = new WeakMap<Runtime, Map<NodeJS.Signals, Dispatcher>>();
 
-function hookFor(rt: Runtime, name: NodeJS.Signals): SignalHook {
-  let byName = hooks.get(rt);
+/** The dispatcher for `name`, held for `rt` until it closes. */
+function holdFor(rt: Runtime, name: NodeJS.Signals): Dispatcher {
+  let byName = held.get(rt);
   if (byName === undefined) {
-    const made = new Map<NodeJS.Signals, SignalHook>();
+    const made = new Map<NodeJS.Signals, Dispatcher>();
     byName = made;
-    hooks.set(rt, made);
+    held.set(rt, made);
     atClose(rt, () => {
-      hooks.delete(rt);
-      for (const hook of made.values()) {
-        const d = hook.dispatcher;
-        d.hooks.delete(hook);
-        hook.pending = false;
-        for (const f of [...hook.waiting]) f.listenAlone();
-        hook.waiting.clear();
+      held.delete(rt);
+      for (const d of made.values()) {
+        d.holders--;
         d.release();
       }
     });
   }
-  let hook = byName.get(name);
-  if (hook === undefined || !hook.dispatcher.hooks.has(hook)) {
-    const d = dispatcherFor(name);
-    hook = new SignalHook(d);
-    d.hooks.add(hook);
-    byName.set(name, hook);
+  let d = byName.get(name);
+  if (d === undefined || dispatchers.get(name) !== d) {
+    // First wait in this runtime, or the one it held was closed (by a second delivery).
+    d = dispatcherFor(name);
+    d.holders++;
+    byName.set(name, d);
   }
-  return hook;
+  return d;
 }
 
 class SignalFuture extends FutureBase<void> implements Disposable {
   private state = IDLE;
   private waker: Waker | null = null;
   private readonly wait = new SourceWait();
-  /** The runtime's handler it waits on (or was fired by), or `null` when polled by hand. */
-  private hook: SignalHook | null = null;
-  /** Which of its handler's deliveries fired it. */
-  private delivery = 0;
+  /** The dispatcher it waits on while `WAITING`. */
+  private dispatcher: Dispatcher | null = null;
+  /** The delivery that woke it, while `FIRED`. */
+  private delivery: Delivery | null = null;
 
   constructor(private readonly name: NodeJS.Signals) {
     super();
@@ -186,36 +174,38 @@ class SignalFuture extends FutureBase<void> implements Disposable {
     return { label: `signal(${this.name})`, children: [] };
   }
 
-  /** @internal the signal came: wake the waiter. `hook`: the handler that told it, if any. */
-  fire(hook: SignalHook | null): void {
+  /** @internal the signal came: wake the waiter. */
+  fire(delivery: Delivery): void {
     if (this.state !== WAITING) return;
     this.state = FIRED;
     this.stopWaiting();
-    this.hook = hook;
-    this.delivery = hook === null ? 0 : hook.delivered;
+    this.delivery = delivery;
+    delivery.unheard++;
     const w = this.waker;
     this.waker = null;
     if (w !== null) wakeAs({ kind: "io", source: `signal ${this.name}` }, w);
+  }
+
+  /** @internal its dispatcher closed while it waits: wait on the next one. */
+  moveTo(next: Dispatcher): void {
+    this.dispatcher = next;
+    next.waiting.add(this);
   }
 
   poll(cx: Context): Poll<void> {
     switch (this.state) {
       case IDLE: {
         const rt = spawnerAmbient.current as Runtime | null;
-        if (rt !== null) {
-          const hook = hookFor(rt, this.name);
-          if (hook.pending) {
-            // It came while nobody took it: this future is the one it was kept for.
-            hook.pending = false;
-            hook.pendingFrom = 0;
-            this.state = DONE;
-            return undefined;
-          }
-          this.hook = hook;
-          hook.waiting.add(this);
-        } else {
-          dispatcherFor(this.name).lone.add(this);
+        const d = rt !== null ? holdFor(rt, this.name) : dispatcherFor(this.name);
+        if (d.kept) {
+          // It came while nobody heard it: this future is the one it was kept for.
+          if (!pollProceed(cx)) return PENDING;
+          d.kept = false;
+          this.state = DONE;
+          return undefined;
         }
+        this.dispatcher = d;
+        d.waiting.add(this);
         this.state = WAITING;
         holdProcess(); // a listener holds nothing: Node would exit before the signal comes
         this.waker = cx.waker;
@@ -226,10 +216,12 @@ class SignalFuture extends FutureBase<void> implements Disposable {
         this.waker = cx.waker;
         return PENDING;
       case FIRED: {
+        if (!pollProceed(cx)) return PENDING;
         this.state = DONE;
-        const hook = this.hook;
-        if (hook !== null) hook.take(this.delivery);
-        this.hook = null;
+        const d = this.delivery as Delivery;
+        this.delivery = null;
+        d.unheard--;
+        d.heard = true;
         return undefined;
       }
       default:
@@ -239,25 +231,14 @@ class SignalFuture extends FutureBase<void> implements Disposable {
     }
   }
 
-  /** @internal its runtime's handler is going: wait on the process listener by itself. */
-  listenAlone(): void {
-    if (this.state !== WAITING || this.hook === null) return;
-    this.hook = null;
-    dispatcherFor(this.name).lone.add(this);
-  }
-
-  /** Leave the handler (or the lone waiters), and let the process go. */
+  /** Leave the dispatcher, and let the process go. */
   private stopWaiting(): void {
-    const hook = this.hook;
-    if (hook !== null) hook.waiting.delete(this);
-    else {
-      const d = dispatchers.get(this.name);
-      if (d !== undefined) {
-        d.lone.delete(this);
-        d.release();
-      }
+    const d = this.dispatcher;
+    this.dispatcher = null;
+    if (d !== null) {
+      d.waiting.delete(this);
+      d.release();
     }
-    this.hook = null;
     releaseProcess();
     this.wait.close();
   }
@@ -266,14 +247,11 @@ class SignalFuture extends FutureBase<void> implements Disposable {
     if (this.state === WAITING) this.stopWaiting();
     else if (this.state === FIRED) {
       // Woken by a delivery, then dropped unpolled (a race's other branch was ready in the same
-      // turn): unless another future of its runtime took that delivery, it is kept for the next.
-      const hook = this.hook;
-      if (hook !== null && hook.taken < this.delivery && hook.dispatcher.hooks.has(hook)) {
-        if (!hook.pending) hook.pendingFrom = this.delivery;
-        hook.pending = true;
-      }
+      // turn). If every future it woke went that way, nobody heard it: tell it again, or keep it.
+      const d = this.delivery as Delivery;
+      this.delivery = null;
+      if (--d.unheard === 0 && !d.heard) dispatcherFor(this.name).unheard();
     }
-    this.hook = null;
     this.wait.close();
     this.state = DONE;
     this.waker = null;

@@ -76,8 +76,10 @@ export function readToString(path: PathLike): Call<string> {
 
 /**
  * Write `data` as the whole contents of a file, creating it or truncating it first; a string is
- * written as UTF-8. Dropping the future aborts the write, which may leave the file partly
- * written.
+ * written as UTF-8. Not cancel safe, as tokio's `fs::write`: dropping the future does not stop the
+ * write, which goes on to the end (stopping it would leave the file truncated, its old contents
+ * gone and the new ones not there). To replace a file so that readers see the old or the new
+ * contents, never a part, write a temporary file and `rename` it over the old one.
  *
  * @example
  * ```ts
@@ -91,7 +93,7 @@ export function writeFile(path: PathLike, data: Uint8Array | string): Call<void>
       `writeFile(path, data): data must be a Uint8Array (or Buffer) or a string, got ${data === null ? "null" : typeof data}`,
     );
   }
-  return new FsCall(label, (signal) => fsWriteFile(path, data, { signal }));
+  return new FsCall(label, () => fsWriteFile(path, data));
 }
 
 /**
