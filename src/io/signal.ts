@@ -22,7 +22,8 @@
  * Waiting is not a deadlock (the runtime's check sees it), and it does not hold the paused clock:
  * the signal may never come. It does hold the process open, as tokio's `ctrl_c` holds its
  * runtime: `await run(ctrlC())` waits for the signal. A future polled by hand, outside any
- * runtime, listens only while it waits.
+ * runtime, listens only while it waits; so does one still waiting when its runtime closes (held
+ * by native code), which holds the process until the signal comes or it is dropped.
  */
 import { constants } from "node:os";
 import { wakeAs } from "../future/ambient.js";
