@@ -6,6 +6,8 @@
  * I/O waits come back to where they were.
  */
 import { describe, expect, it } from "vitest";
+import { Context } from "../src/future/context.js";
+import { Waker } from "../src/future/waker.js";
 import { asyncBlock, PENDING, pollFn, Runtime } from "../src/index.js";
 import { ctrlC, signal } from "../src/node.js";
 import { processHolds } from "../src/runtime/keep-alive.js";
@@ -142,5 +144,43 @@ describe("signal deliveries", () => {
       await rt.shutdown();
     }
     expect(processHolds()).toBe(0);
+  });
+
+  it("one delivery to two waiters, one polled and then the other dropped: heard, so nothing is kept", async () => {
+    const rt = new Runtime();
+    try {
+      const seen = await rt.spawn(
+        pollFn((cx) => {
+          const f1 = ctrlC();
+          const f2 = ctrlC();
+          f1.poll(cx);
+          f2.poll(cx);
+          process.emit("SIGINT"); // both woken by one delivery
+          const r2 = f2.poll(cx) === PENDING ? "pending" : "ready"; // heard
+          f1[Symbol.dispose](); // dropped unpolled, but the delivery was heard
+          const f3 = ctrlC();
+          const r3 = f3.poll(cx) === PENDING ? "pending" : "ready";
+          f3[Symbol.dispose]();
+          return [r2, r3];
+        }),
+      );
+      expect(seen).toEqual(["ready", "pending"]);
+    } finally {
+      await rt.shutdown();
+    }
+  });
+
+  it("a future polled by hand, outside any runtime, listens while it waits and hears the signal", () => {
+    const before = process.listenerCount("SIGINT");
+    const holds = processHolds();
+    let wakes = 0;
+    const cx = new Context(Waker.from(() => wakes++));
+    const f = ctrlC();
+    expect(f.poll(cx)).toBe(PENDING);
+    expect([process.listenerCount("SIGINT") - before, processHolds() - holds]).toEqual([1, 1]);
+    process.emit("SIGINT");
+    expect(wakes).toBe(1);
+    expect(f.poll(cx)).toBe(undefined);
+    expect([process.listenerCount("SIGINT") - before, processHolds() - holds]).toEqual([0, 0]);
   });
 });

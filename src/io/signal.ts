@@ -104,17 +104,11 @@ class Dispatcher {
     if (this.holders === 0 && this.waiting.size === 0) this.close();
   }
 
+  /** The listener goes (nobody waits: `release`, or a second unheard delivery). */
   private close(): void {
     process.removeListener(this.name, this.onSignal);
     this.kept = false;
     if (dispatchers.get(this.name) === this) dispatchers.delete(this.name);
-    // Futures still waiting (none, when a second delivery closed it) move to a fresh listener.
-    const left = [...this.waiting];
-    this.waiting.clear();
-    if (left.length > 0) {
-      const next = dispatcherFor(this.name);
-      for (const f of left) f.moveTo(next);
-    }
   }
 }
 
@@ -185,12 +179,6 @@ class SignalFuture extends FutureBase<void> implements Disposable {
     const w = this.waker;
     this.waker = null;
     if (w !== null) wakeAs({ kind: "io", source: `signal ${this.name}` }, w);
-  }
-
-  /** @internal its dispatcher closed while it waits: wait on the next one. */
-  moveTo(next: Dispatcher): void {
-    this.dispatcher = next;
-    next.waiting.add(this);
   }
 
   poll(cx: Context): Poll<void> {
