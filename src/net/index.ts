@@ -1,5 +1,5 @@
 /**
- * The net module's barrel: TCP and UDP on top of Node sockets, and `lookupHost`.
+ * The net module's barrel: TCP, Unix domain and UDP sockets on top of Node's, and `lookupHost`.
  *
  * Sockets, the paused clock and the "all tasks asleep" check. The runtime asks two questions of
  * whatever a task waits on: could it ever wake the task (else `run` reports a deadlock), and is
@@ -23,3 +23,6 @@ export { type BindOptions, TcpListener } from "./tcp-listener.js";
 export { TcpStream } from "./tcp-stream.js";
 export type { UdpBindOptions } from "./udp-bind.js";
 export { UdpSocket } from "./udp-socket.js";
+export { UnixSocketAddr } from "./unix-addr.js";
+export { UnixListener } from "./unix-listener.js";
+export { UnixStream } from "./unix-stream.js";

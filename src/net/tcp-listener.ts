@@ -26,16 +26,15 @@ import { createServer, type Server, type Socket } from "node:net";
 import { ambient, type Host, wakeAs } from "../future/ambient.js";
 import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
-import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { IoError } from "../io/error.js";
-import { DONE, StreamBase, type StreamPoll } from "../stream/index.js";
+import type { StreamBase } from "../stream/index.js";
 import { SourceWait } from "../stream/source-wait.js";
-import { CLAIM, Claim, WITHDRAW } from "../stream/stream.js";
 import { pollProceed } from "../task/budget.js";
+import { Accept, Incoming } from "./accept.js";
 import { parseAddr, SocketAddr, type ToSocketAddr } from "./address.js";
 import { netCounters } from "./counters.js";
 import { TcpStream, trackSocket } from "./tcp-stream.js";
@@ -149,7 +148,7 @@ export class TcpListener implements Disposable {
    * ```
    */
   accept(): FutureBase<TcpStream> & Disposable {
-    return new Accept(this);
+    return new Accept<TcpStream>(this);
   }
 
   /**
@@ -161,7 +160,7 @@ export class TcpListener implements Disposable {
    * ```
    */
   incoming(): StreamBase<TcpStream> {
-    return new Incoming(this);
+    return new Incoming<TcpStream>(this);
   }
 
   /** @internal `by` is the future or stream polling: dropped while parked, it unregisters. */
@@ -232,93 +231,13 @@ export class TcpListener implements Disposable {
   }
 }
 
-/** `listener.accept()`; dropped while parked, it takes its waker and its wait back. */
-class Accept extends FutureBase<TcpStream> implements Disposable {
-  constructor(private readonly listener: TcpListener) {
-    super();
-  }
-  /** For dumps and deadlock reports: the listener's address, while it is known. */
-  [DESCRIBE](): Description {
-    let at = "";
-    try {
-      at = ` on ${this.listener.localAddr()}`;
-    } catch {
-      // A listener that is gone has no address to show.
-    }
-    return { label: `listener.accept()${at}`, children: [] };
-  }
-  poll(cx: Context): Poll<TcpStream> {
-    return this.listener.pollAccept(cx, this);
-  }
-  [Symbol.dispose](): void {
-    this.listener.unregister(this);
-  }
-}
-
-/**
- * `listener.incoming()`. An accept error is thrown as the stream's item and the stream goes on
- * (one-shot, see the module doc); a disposed listener ends it.
- */
-class Incoming extends StreamBase<TcpStream> {
-  /** Which `next()` of an adapter holds the accept wait for this stream (stream.ts, WITHDRAW). */
-  private readonly claim = new Claim();
-  constructor(private readonly listener: TcpListener) {
-    super();
-  }
-  pollNext(cx: Context): StreamPoll<TcpStream> {
-    const r = this.pollAs(cx, this);
-    if (r === PENDING) this.claim.parked();
-    return r;
-  }
-  override [CLAIM](by: unknown): void {
-    this.claim.set(by);
-  }
-  /** The `next()` of an adapter that parked here last was dropped: take the wait back. */
-  override [WITHDRAW](by: unknown): void {
-    if (this.claim.release(by)) this.listener.unregister(this);
-  }
-  /** @internal the next connection, parking as `by`. */
-  pollAs(cx: Context, by: unknown): StreamPoll<TcpStream> {
-    try {
-      return this.listener.pollAccept(cx, by);
-    } catch (e) {
-      // A disposed listener ends the stream; any other failure is the consumer's to see.
-      if (e instanceof IoError && e.kind === "NotConnected") return DONE;
-      throw e;
-    }
-  }
-  /** Like `StreamBase.next()`, but dropping the future takes its waker back. */
-  override next(): FutureBase<TcpStream | typeof DONE> & Disposable {
-    return new IncomingNext(this, this.listener);
-  }
-  /** The listener is borrowed, not closed: only a wait this stream parked is taken back. */
-  override [Symbol.dispose](): void {
-    this.listener.unregister(this);
-  }
-}
-
-/** `incoming.next()`. */
-class IncomingNext extends FutureBase<TcpStream | typeof DONE> implements Disposable {
-  constructor(
-    private readonly incoming: Incoming,
-    private readonly listener: TcpListener,
-  ) {
-    super();
-  }
-  poll(cx: Context): Poll<TcpStream | typeof DONE> {
-    return this.incoming.pollAs(cx, this);
-  }
-  [Symbol.dispose](): void {
-    this.listener.unregister(this);
-  }
-}
-
 /**
  * Count `server` in `netMetrics().liveListeners` until the returned function is called (when
  * Brigade closes it) or its handle closes, whichever is first: Node's `'close'` waits for every
  * accepted connection to close too, long after the port was given back.
+ * @internal exported for `UnixListener.bind` (unix-listener.ts), which counts its servers alike.
  */
-function countListener(server: Server): () => void {
+export function countListener(server: Server): () => void {
   netCounters.listeners++;
   let counted = true;
   const unlisted = (): void => {

@@ -698,7 +698,7 @@ function lingerWhileSending(socket: Socket): void {
       return;
     }
     clearInterval(timer);
-    socket.resetAndDestroy();
+    resetOrClose(socket);
   }, LINGER_MS);
   timer.unref();
   socket.once("close", () => clearInterval(timer));
@@ -725,3 +725,16 @@ export function trackSocket(socket: Socket): void {
 
 // One holder each: left over where nobody can take it, it is disposed (see `OWNED`).
 markOwned(TcpStream);
+
+/**
+ * Reset a TCP connection (RST), or close any other socket: Node allows `resetAndDestroy()` only on
+ * a TCP handle and throws on a Unix socket's (`ERR_INVALID_HANDLE_TYPE`), which from a timer would
+ * be an uncaught exception. A Unix socket has no reset; closing it is the nearest thing.
+ */
+function resetOrClose(socket: Socket): void {
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
+}
