@@ -25,6 +25,7 @@ import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { DONE, StreamBase, type StreamPoll } from "../stream/index.js";
 import { CLAIM, Claim, disposeOf, WITHDRAW } from "../stream/stream.js";
+import { hasBudget, pollProceed } from "../task/budget.js";
 import { IoError } from "./error.js";
 import { IoFuture, type ParkSource, parkSourceOf } from "./io-future.js";
 import { type AsyncRead, assertReader } from "./traits.js";
@@ -238,6 +239,10 @@ class LineAssembler {
 
   /** One step: a full line, `null` at the end with nothing pending, or PENDING. */
   pollLine(cx: Context, reader: BufReader): Poll<string | null> {
+    // A buffer full of short lines is ready many times in a row: each line spends the task's
+    // budget, as a framed stream's frames do, so a loop over them still lets others run. Checked
+    // before anything is taken, so a line is never taken and held back.
+    if (!hasBudget() && !pollProceed(cx)) return PENDING;
     for (;;) {
       let avail: Uint8Array | typeof PENDING;
       try {
@@ -259,6 +264,7 @@ class LineAssembler {
           this.length = 0;
           throw this.tooLongError();
         }
+        pollProceed(cx);
         return this.finish(EMPTY, false);
       }
       const nl = avail.indexOf(NEWLINE);
@@ -279,6 +285,7 @@ class LineAssembler {
       if (nl >= 0) {
         // A view, not a copy: it is decoded before anything can refill the buffer under it.
         const tail = avail.subarray(0, nl);
+        pollProceed(cx);
         reader.consume(nl + 1);
         return this.finish(tail, true);
       }
