@@ -206,6 +206,12 @@ export class NodeWriter implements AsyncWrite, Disposable {
     this.slot.unregister(by);
   }
 
+  /** @internal dispose, and say `why` in the errors of later operations ("closed by …"). */
+  disposeFor(why: string): void {
+    if (this.state !== DISPOSED) this.disposedWhy = why;
+    this[Symbol.dispose]();
+  }
+
   /**
    * Let the stream go: an owned one is ended (bytes already accepted are still written), one not
    * owned is left as it was. A write parked here is woken and fails. Idempotent.
@@ -215,12 +221,6 @@ export class NodeWriter implements AsyncWrite, Disposable {
    * using input = child.stdin!; // the child reads the end when the scope ends
    * ```
    */
-  /** @internal dispose, and say `why` in the errors of later operations ("closed by …"). */
-  disposeFor(why: string): void {
-    if (this.state !== DISPOSED) this.disposedWhy = why;
-    this[Symbol.dispose]();
-  }
-
   [Symbol.dispose](): void {
     if (this.state === DISPOSED) return;
     const wasOpen = this.state === OPEN;

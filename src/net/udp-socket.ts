@@ -334,7 +334,14 @@ export class UdpSocket implements Disposable {
     return closedError(this.local, doing);
   }
 
-  /** Close the socket: every waiting or in-flight operation fails with `NotConnected`. Idempotent. */
+  /**
+   * Close the socket: every waiting or in-flight operation fails with `NotConnected`. Idempotent.
+   *
+   * @example
+   * ```ts
+   * using socket = yield* UdpSocket.bind("127.0.0.1:0"); // closed when the scope ends
+   * ```
+   */
   [Symbol.dispose](): void {
     if (this.disposed) return;
     this.disposed = true;

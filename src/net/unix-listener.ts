@@ -138,6 +138,11 @@ export class UnixListener implements Disposable {
   /**
    * Stop listening, close every connection not yet accepted, and remove the socket file (see the
    * module doc). Idempotent.
+   *
+   * @example
+   * ```ts
+   * using listener = yield* UnixListener.bind("/tmp/kitchen.sock"); // closed, file removed, at the scope's end
+   * ```
    */
   [Symbol.dispose](): void {
     if (this.closed) return;

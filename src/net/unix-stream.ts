@@ -333,7 +333,14 @@ export class UnixStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite,
     this.inner.wakeParked(direction);
   }
 
-  /** Close the connection (see the module doc). Idempotent. */
+  /**
+   * Close the connection (see the module doc). Idempotent.
+   *
+   * @example
+   * ```ts
+   * using conn = yield* UnixStream.connect("/tmp/kitchen.sock"); // closed when the scope ends
+   * ```
+   */
   [Symbol.dispose](): void {
     this.inner[Symbol.dispose]();
   }

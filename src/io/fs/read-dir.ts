@@ -127,6 +127,15 @@ export class ReadDir extends StreamBase<DirEntry> {
     super();
   }
 
+  /**
+   * The next entry, `DONE` after the last (the directory is then closed), or `PENDING` while the
+   * listing is read.
+   *
+   * @example
+   * ```ts
+   * for (let e = yield* entries.next(); e !== DONE; e = yield* entries.next()) console.log(e.name);
+   * ```
+   */
   pollNext(cx: Context): StreamPoll<DirEntry> {
     if (this.disposed) return DONE;
     const r = this.ready;

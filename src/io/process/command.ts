@@ -322,7 +322,14 @@ export class Command {
     });
   }
 
-  /** What errors call this command: `'ls -l'`. */
+  /**
+   * What errors call this command: the program and its arguments, quoted, cut at 60 characters.
+   *
+   * @example
+   * ```ts
+   * `${new Command("ls").arg("-l")}`; // "'ls -l'"
+   * ```
+   */
   toString(): string {
     const text = [this.program, ...this.argList].join(" ");
     return `'${text.length > LABEL_MAX ? `${text.slice(0, LABEL_MAX - 1)}…` : text}'`;
