@@ -183,4 +183,21 @@ describe("signal deliveries", () => {
     expect(f.poll(cx)).toBe(undefined);
     expect([process.listenerCount("SIGINT") - before, processHolds() - holds]).toEqual([0, 0]);
   });
+
+  it("a woken future dropped after its runtime closed installs no handler again", async () => {
+    const before = process.listenerCount("SIGINT");
+    const rt = new Runtime();
+    const f = ctrlC();
+    await rt.spawn(
+      pollFn((cx) => {
+        f.poll(cx);
+        process.emit("SIGINT"); // woken, not polled again
+        return 1;
+      }),
+    );
+    await rt.shutdown(); // the runtime's handler goes
+    f[Symbol.dispose](); // unheard, but nobody is left to keep it for
+    expect(process.listenerCount("SIGINT")).toBe(before);
+    expect(processHolds()).toBe(0);
+  });
 });

@@ -239,7 +239,8 @@ class SignalFuture extends FutureBase<void> implements Disposable {
       // turn). If every future it woke went that way, nobody heard it: tell it again, or keep it.
       const d = this.delivery as Delivery;
       this.delivery = null;
-      if (--d.unheard === 0 && !d.heard) dispatcherFor(this.name).unheard();
+      // With no handler left (every runtime that held one closed), nobody is left to keep it for.
+      if (--d.unheard === 0 && !d.heard) dispatchers.get(this.name)?.unheard();
     }
     this.wait.close();
     this.state = DONE;
