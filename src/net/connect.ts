@@ -1,120 +1,56 @@
 /**
- * The future behind `TcpStream.connect`: dialing another kitchen. Lazy like every future (the
- * socket is made at the first poll); while the OS has not answered, the runtime counts it as an
- * open bridge (see `net/index.ts`). Dropped before it is ready, it destroys the half-open socket;
- * dropped after connecting but before handing the stream over, it closes that stream.
+ * Connecting: dialing another kitchen (`TcpStream.connect`) or ringing the intercom next door
+ * (`UnixStream.connect`). The life of every network setup (net/setup-future.ts): lazy, an open
+ * bridge while the OS has not answered; dropped before it is ready, it destroys the half-open
+ * socket; dropped after connecting but before handing the stream over, it closes that stream.
  */
-import { connect as netConnect, type Socket } from "node:net";
-import { ambient, type Host } from "../future/ambient.js";
-import type { Context } from "../future/context.js";
-import { DESCRIBE, type Description } from "../future/describe.js";
-import { FutureStateError } from "../future/errors.js";
-import { FutureBase } from "../future/future.js";
-import { PENDING, type Poll } from "../future/poll.js";
-import type { Waker } from "../future/waker.js";
+import { type NetConnectOpts, connect as netConnect, type Socket } from "node:net";
 import { IoError } from "../io/error.js";
-import { hostPort } from "./address.js";
-import { TcpStream, trackSocket } from "./tcp-stream.js";
+import { SetupFuture } from "./setup-future.js";
+import { trackSocket } from "./tcp-stream.js";
 
-const IDLE = 0; // not polled: no socket yet (connecting is lazy, like every future)
-const CONNECTING = 1; // the socket exists; the OS has not answered
-const CONNECTED = 2; // connected: the stream waits to be taken
-const FAILED = 3; // refused or unreachable: the error waits to be thrown
-const TAKEN = 4; // the stream or error was handed over
-const DROPPED = 5; // disposed before that
-
-/** The future behind `TcpStream.connect`. */
-export class Connect extends FutureBase<TcpStream> implements Disposable {
-  private state = IDLE;
+/**
+ * The future behind `TcpStream.connect` and `UnixStream.connect`: a socket connected to `options`
+ * (a host and port, or a path), handed over as `wrap` makes it a stream.
+ */
+export class Connect<T extends Disposable> extends SetupFuture<T> {
   private socket: Socket | null = null;
-  private stream: TcpStream | null = null;
-  private error: IoError | null = null;
-  private waker: Waker | null = null;
-  private host: Host | null = null;
 
-  constructor(private readonly addr: { host: string; port: number }) {
-    super();
+  constructor(
+    call: string,
+    at: string,
+    private readonly options: NetConnectOpts,
+    /** What a failure says it was doing: `"connect to 127.0.0.1:7000"`. */
+    private readonly doing: string,
+    /** The stream over the connected socket (it takes over every event from then on). */
+    private readonly wrap: (socket: Socket) => T,
+  ) {
+    super(call, at);
   }
 
-  /** For dumps and deadlock reports. */
-  [DESCRIBE](): Description {
-    const { host, port } = this.addr;
-    const at = hostPort(host, port);
-    return { label: `TcpStream.connect(${at})`, children: [] };
-  }
-
-  poll(cx: Context): Poll<TcpStream> {
-    switch (this.state) {
-      case IDLE:
-        this.start();
-        this.waker = cx.waker;
-        return PENDING;
-      case CONNECTING:
-        this.waker = cx.waker;
-        return PENDING;
-      case CONNECTED: {
-        this.state = TAKEN;
-        const s = this.stream!;
-        this.stream = null;
-        return s;
-      }
-      case FAILED: {
-        this.state = TAKEN;
-        throw this.error!;
-      }
-      default:
-        throw new FutureStateError(
-          `TcpStream.connect was polled after it ${this.state === TAKEN ? "completed" : "was dropped"}`,
-        );
-    }
-  }
-
-  private start(): void {
-    this.state = CONNECTING;
-    this.host = ambient.host;
-    this.host?.bridgeOpened();
-    const socket = netConnect({ host: this.addr.host, port: this.addr.port, allowHalfOpen: true });
+  protected begin(): void {
+    const socket = netConnect({ ...this.options, allowHalfOpen: true });
     this.socket = socket;
     trackSocket(socket);
     const onError = (e: Error) => {
-      this.settle(FAILED, IoError.from(e, `connect to ${this.addr.host}:${this.addr.port}`));
+      this.socket = null;
+      this.fail(IoError.from(e, this.doing));
       socket.destroy();
     };
     socket.once("error", onError);
     socket.once("connect", () => {
       socket.removeListener("error", onError);
+      this.socket = null;
       // The stream takes over every event from here on, so no error goes unheard.
-      this.stream = new TcpStream(socket);
-      this.settle(CONNECTED, null);
+      this.succeed(this.wrap(socket));
     });
   }
 
-  private settle(state: number, error: IoError | null): void {
-    if (this.state !== CONNECTING) return;
-    this.state = state;
-    this.error = error;
+  protected abandon(): void {
+    const socket = this.socket as Socket;
     this.socket = null;
-    this.host?.bridgeClosed();
-    this.host = null;
-    const w = this.waker;
-    this.waker = null;
-    w?.wake();
-  }
-
-  [Symbol.dispose](): void {
-    if (this.state === CONNECTING) {
-      this.host?.bridgeClosed();
-      this.host = null;
-      const socket = this.socket!;
-      this.socket = null;
-      // A late error from the half-open socket must still have a listener.
-      socket.on("error", () => {});
-      socket.destroy();
-    } else if (this.state === CONNECTED) {
-      this.stream![Symbol.dispose]();
-      this.stream = null;
-    }
-    if (this.state !== TAKEN) this.state = DROPPED;
-    this.waker = null;
+    // A late error from the half-open socket must still have a listener.
+    socket.on("error", () => {});
+    socket.destroy();
   }
 }

@@ -22,12 +22,11 @@
  * once. Only when the server has stopped listening by the time of the error is the listener dead:
  * that error is then thrown by every later `accept()`.
  */
-import { createServer, type Server, type Socket } from "node:net";
-import { ambient, type Host, wakeAs } from "../future/ambient.js";
+import { createServer, type ListenOptions, type Server, type Socket } from "node:net";
+import { wakeAs } from "../future/ambient.js";
 import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
-import { FutureStateError } from "../future/errors.js";
-import { FutureBase } from "../future/future.js";
+import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { IoError } from "../io/error.js";
@@ -35,8 +34,9 @@ import type { StreamBase } from "../stream/index.js";
 import { SourceWait } from "../stream/source-wait.js";
 import { pollProceed } from "../task/budget.js";
 import { Accept, Incoming } from "./accept.js";
-import { parseAddr, SocketAddr, type ToSocketAddr } from "./address.js";
+import { hostPort, parseAddr, SocketAddr, type ToSocketAddr } from "./address.js";
 import { netCounters } from "./counters.js";
+import { SetupFuture } from "./setup-future.js";
 import { TcpStream, trackSocket } from "./tcp-stream.js";
 
 /** Who woke a task waiting to accept, for the instruments. */
@@ -122,7 +122,13 @@ export class TcpListener implements Disposable {
         `TcpListener.bind options.backlog must be an integer of at least 1, got ${String(backlog)}`,
       );
     }
-    return new Bind(host, port, backlog);
+    return new Bind(
+      "TcpListener.bind",
+      hostPort(host, port),
+      { host, port, backlog },
+      (e) => IoError.from(e, `bind to ${host}:${port}`),
+      (server, unlisted) => new TcpListener(server, backlog, unlisted),
+    );
   }
 
   /**
@@ -235,9 +241,8 @@ export class TcpListener implements Disposable {
  * Count `server` in `netMetrics().liveListeners` until the returned function is called (when
  * Brigade closes it) or its handle closes, whichever is first: Node's `'close'` waits for every
  * accepted connection to close too, long after the port was given back.
- * @internal exported for `UnixListener.bind` (unix-listener.ts), which counts its servers alike.
  */
-export function countListener(server: Server): () => void {
+function countListener(server: Server): () => void {
   netCounters.listeners++;
   let counted = true;
   const unlisted = (): void => {
@@ -249,107 +254,57 @@ export function countListener(server: Server): () => void {
   return unlisted;
 }
 
-const IDLE = 0;
-const BINDING = 1;
-const BOUND = 2;
-const FAILED = 3;
-const TAKEN = 4;
-const DROPPED = 5;
-
-/** The future behind `TcpListener.bind`. */
-class Bind extends FutureBase<TcpListener> implements Disposable {
-  private state = IDLE;
+/**
+ * The future behind `TcpListener.bind` and `UnixListener.bind`: a server listening on `options`
+ * (a host and port, or a path), handed over as `wrap` makes it a listener. The life of every
+ * network setup (net/setup-future.ts); dropped while binding, it closes the server, and a listen
+ * that lands after that (Node resolves a host first, and reports a path's listen a tick later) is
+ * undone.
+ * @internal exported for `UnixListener.bind` (unix-listener.ts).
+ */
+export class Bind<T extends Disposable> extends SetupFuture<T> {
   private server: Server | null = null;
-  private listener: TcpListener | null = null;
-  private error: IoError | null = null;
-  private waker: Waker | null = null;
-  private hostRt: Host | null = null;
   /** Stops counting the server in `netMetrics` (idempotent). */
   private unlisted: (() => void) | null = null;
 
   constructor(
-    private readonly host: string,
-    private readonly port: number,
-    private readonly backlog: number,
+    call: string,
+    at: string,
+    private readonly options: ListenOptions,
+    /** What a failed listen is, as an IoError. */
+    private readonly failure: (e: Error) => IoError,
+    /** The listener over the listening server. */
+    private readonly wrap: (server: Server, unlisted: () => void) => T,
   ) {
-    super();
+    super(call, at);
   }
 
-  poll(cx: Context): Poll<TcpListener> {
-    switch (this.state) {
-      case IDLE:
-        this.start();
-        this.waker = cx.waker;
-        return PENDING;
-      case BINDING:
-        this.waker = cx.waker;
-        return PENDING;
-      case BOUND: {
-        this.state = TAKEN;
-        const l = this.listener!;
-        this.listener = null;
-        return l;
-      }
-      case FAILED:
-        this.state = TAKEN;
-        throw this.error!;
-      default:
-        throw new FutureStateError(
-          `TcpListener.bind was polled after it ${this.state === TAKEN ? "completed" : "was dropped"}`,
-        );
-    }
-  }
-
-  private start(): void {
-    this.state = BINDING;
-    this.hostRt = ambient.host;
-    this.hostRt?.bridgeOpened();
+  protected begin(): void {
     const server = createServer({ allowHalfOpen: true });
     this.server = server;
     const unlisted = countListener(server);
     this.unlisted = unlisted;
     const onError = (e: Error) => {
-      this.settle(FAILED, IoError.from(e, `bind to ${this.host}:${this.port}`));
+      this.server = null;
+      this.fail(this.failure(e));
       server.close();
       unlisted();
     };
     server.once("error", onError);
-    server.listen({ host: this.host, port: this.port, backlog: this.backlog }, () => {
+    server.listen(this.options, () => {
       server.removeListener("error", onError);
-      this.listener = new TcpListener(server, this.backlog, unlisted);
-      this.settle(BOUND, null);
+      this.server = null;
+      this.succeed(this.wrap(server, unlisted));
     });
   }
 
-  private settle(state: number, error: IoError | null): void {
-    if (this.state !== BINDING) return;
-    this.state = state;
-    this.error = error;
+  protected abandon(): void {
+    const server = this.server as Server;
     this.server = null;
-    this.hostRt?.bridgeClosed();
-    this.hostRt = null;
-    const w = this.waker;
-    this.waker = null;
-    w?.wake();
-  }
-
-  [Symbol.dispose](): void {
-    if (this.state === BINDING) {
-      this.hostRt?.bridgeClosed();
-      this.hostRt = null;
-      const server = this.server!;
-      this.server = null;
-      server.on("error", () => {});
-      server.close();
-      this.unlisted?.();
-      // Node resolves the host before it listens: a listen that lands after the close is undone.
-      server.once("listening", () => server.close());
-    } else if (this.state === BOUND) {
-      this.listener![Symbol.dispose]();
-      this.listener = null;
-    }
-    if (this.state !== TAKEN) this.state = DROPPED;
-    this.waker = null;
+    server.on("error", () => {});
+    server.close();
+    this.unlisted?.();
+    server.once("listening", () => server.close());
   }
 }
 

@@ -56,7 +56,7 @@ import {
 import { flush, shutdown, write, writeAll } from "../io/write.js";
 import { SourceWait } from "../stream/source-wait.js";
 import { pollProceed } from "../task/budget.js";
-import { parseAddr, SocketAddr, type ToSocketAddr } from "./address.js";
+import { hostPort, parseAddr, SocketAddr, type ToSocketAddr } from "./address.js";
 import { Connect } from "./connect.js";
 import { netCounters } from "./counters.js";
 
@@ -198,7 +198,14 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
    * ```
    */
   static connect(addr: ToSocketAddr): FutureBase<TcpStream> & Disposable {
-    return new Connect(parseAddr(addr, "TcpStream.connect(addr): addr"));
+    const { host, port } = parseAddr(addr, "TcpStream.connect(addr): addr");
+    return new Connect(
+      "TcpStream.connect",
+      hostPort(host, port),
+      { host, port },
+      `connect to ${host}:${port}`,
+      (socket) => new TcpStream(socket),
+    );
   }
 
   /**

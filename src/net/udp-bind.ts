@@ -8,16 +8,10 @@
  */
 import { createSocket, type Socket } from "node:dgram";
 import { isIP } from "node:net";
-import { ambient, type Host } from "../future/ambient.js";
-import type { Context } from "../future/context.js";
-import { DESCRIBE, type Description } from "../future/describe.js";
-import { FutureStateError } from "../future/errors.js";
-import { FutureBase } from "../future/future.js";
-import { PENDING, type Poll } from "../future/poll.js";
-import type { Waker } from "../future/waker.js";
 import { IoError } from "../io/error.js";
 import { hostPort, parseAddr, type ToSocketAddr } from "./address.js";
 import { netCounters } from "./counters.js";
+import { SetupFuture } from "./setup-future.js";
 import { DatagramQueue } from "./udp-queue.js";
 import { DatagramReceiver } from "./udp-receiver.js";
 import { UdpSocket } from "./udp-socket.js";
@@ -57,21 +51,9 @@ function checkBound(value: unknown, name: string, min: number): number {
   return value;
 }
 
-const IDLE = 0; // not polled: no socket yet
-const BINDING = 1; // the socket exists; the OS has not answered
-const BOUND = 2; // bound: the socket waits to be taken
-const FAILED = 3; // address in use, not available, …: the error waits to be thrown
-const TAKEN = 4; // the socket or the error was handed over
-const DROPPED = 5; // disposed before that
-
-/** `UdpSocket.bind(addr, options)`. */
-export class UdpBind extends FutureBase<UdpSocket> implements Disposable {
-  private state = IDLE;
+/** `UdpSocket.bind(addr, options)`: the life of every network setup (net/setup-future.ts). */
+export class UdpBind extends SetupFuture<UdpSocket> {
   private node: Socket | null = null;
-  private socket: UdpSocket | null = null;
-  private error: IoError | null = null;
-  private waker: Waker | null = null;
-  private hostRt: Host | null = null;
 
   private constructor(
     private readonly host: string,
@@ -79,7 +61,7 @@ export class UdpBind extends FutureBase<UdpSocket> implements Disposable {
     private readonly queueDatagrams: number,
     private readonly queueBytes: number,
   ) {
-    super();
+    super("UdpSocket.bind", hostPort(host, port));
   }
 
   /** Check the arguments (a typed error now, not at the first poll) and make the future. */
@@ -95,41 +77,7 @@ export class UdpBind extends FutureBase<UdpSocket> implements Disposable {
     return new UdpBind(host, port, datagrams, bytes);
   }
 
-  /** For dumps and deadlock reports. */
-  [DESCRIBE](): Description {
-    const at = hostPort(this.host, this.port);
-    return { label: `UdpSocket.bind(${at})`, children: [] };
-  }
-
-  poll(cx: Context): Poll<UdpSocket> {
-    switch (this.state) {
-      case IDLE:
-        this.start();
-        this.waker = cx.waker;
-        return PENDING;
-      case BINDING:
-        this.waker = cx.waker;
-        return PENDING;
-      case BOUND: {
-        this.state = TAKEN;
-        const s = this.socket!;
-        this.socket = null;
-        return s;
-      }
-      case FAILED:
-        this.state = TAKEN;
-        throw this.error!;
-      default:
-        throw new FutureStateError(
-          `UdpSocket.bind was polled after it ${this.state === TAKEN ? "completed" : "was dropped"}`,
-        );
-    }
-  }
-
-  private start(): void {
-    this.state = BINDING;
-    this.hostRt = ambient.host;
-    this.hostRt?.bridgeOpened();
+  protected begin(): void {
     const node = createSocket({ type: isIP(this.host) === 6 ? "udp6" : "udp4" });
     this.node = node;
     netCounters.sockets++;
@@ -137,50 +85,29 @@ export class UdpBind extends FutureBase<UdpSocket> implements Disposable {
       netCounters.sockets--;
     });
     const onError = (e: Error) => {
-      this.settle(FAILED, IoError.from(e, `udp bind to ${hostPort(this.host, this.port)}`));
+      this.node = null;
+      this.fail(IoError.from(e, `udp bind to ${hostPort(this.host, this.port)}`));
       closeQuietly(node);
     };
     node.once("error", onError);
     node.bind(this.port, this.host, () => {
       node.removeListener("error", onError);
-      if (this.state !== BINDING) {
+      if (!this.running) {
         closeQuietly(node); // dropped meanwhile: a bind that lands after the drop is undone
         return;
       }
+      this.node = null;
       // The socket takes over every event from here on, so no error goes unheard.
       const queue = new DatagramQueue(this.queueDatagrams, this.queueBytes);
-      this.socket = new UdpSocket(node, new DatagramReceiver(queue));
-      this.settle(BOUND, null);
+      this.succeed(new UdpSocket(node, new DatagramReceiver(queue)));
     });
   }
 
-  private settle(state: number, error: IoError | null): void {
-    if (this.state !== BINDING) return;
-    this.state = state;
-    this.error = error;
+  protected abandon(): void {
+    const node = this.node as Socket;
     this.node = null;
-    this.hostRt?.bridgeClosed();
-    this.hostRt = null;
-    const w = this.waker;
-    this.waker = null;
-    w?.wake();
-  }
-
-  [Symbol.dispose](): void {
-    if (this.state === BINDING) {
-      this.hostRt?.bridgeClosed();
-      this.hostRt = null;
-      const node = this.node!;
-      this.node = null;
-      node.on("error", () => {}); // a late error from the half-made socket must have a listener
-      closeQuietly(node);
-    } else if (this.state === BOUND) {
-      this.socket![Symbol.dispose]();
-      this.socket = null;
-    }
-    if (this.state !== TAKEN) this.state = DROPPED;
-    this.error = null;
-    this.waker = null;
+    node.on("error", () => {}); // a late error from the half-made socket must have a listener
+    closeQuietly(node);
   }
 }
 

@@ -15,20 +15,14 @@
  *   tokio leaves the file in place on drop; a Brigade program need not clean up after itself,
  *   except when it is killed.
  */
-import type { Server } from "node:net";
-import { createServer } from "node:net";
-import { ambient, type Host } from "../future/ambient.js";
 import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
-import { DESCRIBE, type Description } from "../future/describe.js";
-import { FutureStateError } from "../future/errors.js";
-import { FutureBase } from "../future/future.js";
+import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
-import type { Waker } from "../future/waker.js";
 import { IoError } from "../io/error.js";
 import type { StreamBase } from "../stream/index.js";
 import { Accept, Incoming } from "./accept.js";
-import { type BindOptions, countListener, TcpListener } from "./tcp-listener.js";
+import { Bind, type BindOptions, TcpListener } from "./tcp-listener.js";
 import { checkUnixPath, UNNAMED, UnixSocketAddr } from "./unix-addr.js";
 import { UnixStream } from "./unix-stream.js";
 
@@ -77,7 +71,14 @@ export class UnixListener implements Disposable {
         `UnixListener.bind options.backlog must be an integer of at least 1, got ${String(backlog)}`,
       );
     }
-    return new UnixBind(checked, backlog);
+    return new Bind(
+      "UnixListener.bind",
+      checked,
+      { path: checked, backlog },
+      (e) => bindError(e, checked),
+      (server, unlisted) =>
+        new UnixListener(new TcpListener(server, backlog, unlisted), new UnixSocketAddr(checked)),
+    );
   }
 
   /**
@@ -160,115 +161,6 @@ function bindError(e: unknown, path: string): IoError {
     `${error.message}. If no process listens there (UnixStream.connect(path) fails with "ConnectionRefused"), the file is stale, left by a process that did not close its listener: remove it (fs.rmSync(path)) and bind again`,
     { code: error.code, cause: e },
   );
-}
-
-const IDLE = 0;
-const BINDING = 1;
-const BOUND = 2;
-const FAILED = 3;
-const TAKEN = 4;
-const DROPPED = 5;
-
-/** The future behind `UnixListener.bind`; the same life as `TcpListener.bind`'s. */
-class UnixBind extends FutureBase<UnixListener> implements Disposable {
-  private state = IDLE;
-  private server: Server | null = null;
-  private listener: UnixListener | null = null;
-  private error: IoError | null = null;
-  private waker: Waker | null = null;
-  private host: Host | null = null;
-  /** Stops counting the server in `netMetrics` (idempotent). */
-  private unlisted: (() => void) | null = null;
-
-  constructor(
-    private readonly path: string,
-    private readonly backlog: number,
-  ) {
-    super();
-  }
-
-  /** For dumps and deadlock reports. */
-  [DESCRIBE](): Description {
-    return { label: `UnixListener.bind(${this.path})`, children: [] };
-  }
-
-  poll(cx: Context): Poll<UnixListener> {
-    switch (this.state) {
-      case IDLE:
-        this.start();
-        this.waker = cx.waker;
-        return PENDING;
-      case BINDING:
-        this.waker = cx.waker;
-        return PENDING;
-      case BOUND: {
-        this.state = TAKEN;
-        const l = this.listener!;
-        this.listener = null;
-        return l;
-      }
-      case FAILED:
-        this.state = TAKEN;
-        throw this.error!;
-      default:
-        throw new FutureStateError(
-          `UnixListener.bind was polled after it ${this.state === TAKEN ? "completed" : "was dropped"}`,
-        );
-    }
-  }
-
-  private start(): void {
-    this.state = BINDING;
-    this.host = ambient.host;
-    this.host?.bridgeOpened();
-    const server = createServer({ allowHalfOpen: true });
-    this.server = server;
-    const unlisted = countListener(server);
-    this.unlisted = unlisted;
-    const onError = (e: Error) => {
-      this.settle(FAILED, bindError(e, this.path));
-      server.close();
-      unlisted();
-    };
-    server.once("error", onError);
-    server.listen({ path: this.path, backlog: this.backlog }, () => {
-      server.removeListener("error", onError);
-      const inner = new TcpListener(server, this.backlog, unlisted);
-      this.listener = new UnixListener(inner, new UnixSocketAddr(this.path));
-      this.settle(BOUND, null);
-    });
-  }
-
-  private settle(state: number, error: IoError | null): void {
-    if (this.state !== BINDING) return;
-    this.state = state;
-    this.error = error;
-    this.server = null;
-    this.host?.bridgeClosed();
-    this.host = null;
-    const w = this.waker;
-    this.waker = null;
-    w?.wake();
-  }
-
-  [Symbol.dispose](): void {
-    if (this.state === BINDING) {
-      this.host?.bridgeClosed();
-      this.host = null;
-      const server = this.server!;
-      this.server = null;
-      server.on("error", () => {});
-      server.close();
-      this.unlisted?.();
-      // A listen that lands after the close (Node reports it a tick later) is undone.
-      server.once("listening", () => server.close());
-    } else if (this.state === BOUND) {
-      this.listener![Symbol.dispose]();
-      this.listener = null;
-    }
-    if (this.state !== TAKEN) this.state = DROPPED;
-    this.waker = null;
-  }
 }
 
 // One holder each: left over where nobody can take it, it is disposed (see `OWNED`).

@@ -27,9 +27,9 @@ import {
   type OwnedWrite,
 } from "../io/traits.js";
 import { flush, shutdown, write, writeAll } from "../io/write.js";
-import type { TcpStream } from "./tcp-stream.js";
-import { checkUnixPath, type UnixSocketAddr } from "./unix-addr.js";
-import { UnixConnect } from "./unix-connect.js";
+import { Connect } from "./connect.js";
+import { TcpStream } from "./tcp-stream.js";
+import { checkUnixPath, UNNAMED, UnixSocketAddr } from "./unix-addr.js";
 import { unixPair } from "./unix-pair.js";
 
 /**
@@ -70,7 +70,14 @@ export class UnixStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite,
    * ```
    */
   static connect(path: string): FutureBase<UnixStream> & Disposable {
-    return new UnixConnect(checkUnixPath(path, "UnixStream.connect(path): path"));
+    const checked = checkUnixPath(path, "UnixStream.connect(path): path");
+    return new Connect(
+      "UnixStream.connect",
+      checked,
+      { path: checked },
+      `connect to unix socket ${checked}`,
+      (socket) => new UnixStream(new TcpStream(socket), UNNAMED, new UnixSocketAddr(checked)),
+    );
   }
 
   /**
