@@ -10,13 +10,11 @@
  * leave the runtime believing somebody still waits on the socket.
  */
 import type { RemoteInfo } from "node:dgram";
-import { type ReaderRule, refuseSecondReader } from "../channel/one-reader.js";
-import { wakeAs } from "../future/ambient.js";
+import type { ReaderRule } from "../channel/one-reader.js";
 import type { Context } from "../future/context.js";
 import { PENDING, type Poll } from "../future/poll.js";
-import type { Waker } from "../future/waker.js";
 import type { IoError } from "../io/error.js";
-import { SourceWait } from "../stream/source-wait.js";
+import { IoWaitSlot } from "../io/io-wait-slot.js";
 import { pollProceed } from "../task/budget.js";
 import { SocketAddr } from "./address.js";
 import type { DatagramQueue } from "./udp-queue.js";
@@ -34,12 +32,8 @@ const RECV_RULE: ReaderRule = {
 
 /** The queue of received datagrams and the one reader parked on it. */
 export class DatagramReceiver {
-  private waker: Waker | null = null;
-  /** The future whose poll parked `waker`, the only one that may unregister it. */
-  private registrant: unknown = null;
-  /** The owner (task) of the poll that parked `waker` (one-reader.ts). */
-  private owner: unknown = null;
-  private readonly wait = new SourceWait();
+  /** Where the one reader waits (the refusal of a second, its registrant, its source wait). */
+  private readonly slot = new IoWaitSlot("udp socket recv", RECV_RULE, UDP);
   /** An error the kernel reported on the socket, not yet thrown: the next empty receive's. */
   private error: IoError | null = null;
   /** The sender of the datagram the last successful `poll` took, for `recvFrom`. */
@@ -79,16 +73,8 @@ export class DatagramReceiver {
       this.error = null;
       throw error;
     }
-    const parked = this.waker;
-    // A receive of another task waits here (one that can take its wait back when dropped, so it is
-    // not a leftover): a second reader would take its pager (one-reader.ts).
-    if (parked !== null && parked !== cx.waker && this.registrant !== null) {
-      refuseSecondReader(this.owner, parked, cx.owner, "udp socket recv", RECV_RULE);
-    }
-    this.waker = cx.waker;
-    this.registrant = by;
-    this.owner = cx.owner;
-    this.wait.open();
+    // A receive of another task waiting here is refused (one-reader.ts).
+    this.slot.park(cx, by);
     return PENDING;
   }
 
@@ -101,10 +87,7 @@ export class DatagramReceiver {
 
   /** `by` was dropped: if its poll parked the reader last, forget it and close the wait. */
   unregister(by: unknown): void {
-    if (by !== this.registrant || by === null) return;
-    this.registrant = null;
-    this.waker = null;
-    this.wait.close();
+    this.slot.unregister(by);
   }
 
   /** The socket was disposed: let every datagram go and wake the reader to see it closed. */
@@ -116,12 +99,6 @@ export class DatagramReceiver {
   }
 
   private wake(): void {
-    this.wait.close();
-    const w = this.waker;
-    if (w !== null) {
-      this.waker = null;
-      this.registrant = null;
-      wakeAs(UDP, w);
-    }
+    this.slot.wake();
   }
 }
