@@ -188,6 +188,35 @@ describe("UnixStream", () => {
     expect(out).toEqual([true, path, path, "(unnamed)", path]);
   });
 
+  it("its errors call it a unix stream and name its ends by path: a write after shutdown, a read after dispose", async () => {
+    const path = sockPath("named");
+    const out = await run(
+      asyncBlock(function* () {
+        using listener = yield* UnixListener.bind(path);
+        const client = yield* UnixStream.connect(path);
+        using _server = yield* listener.accept();
+        yield* client.shutdown();
+        const messages: string[] = [];
+        try {
+          yield* client.writeAll(new Uint8Array([1]));
+        } catch (e) {
+          messages.push((e as Error).message);
+        }
+        client[Symbol.dispose]();
+        try {
+          yield* client.read(new Uint8Array(4));
+        } catch (e) {
+          messages.push(`${(e as IoError).kind}: ${(e as Error).message}`);
+        }
+        return messages;
+      }),
+    );
+    expect(out).toEqual([
+      "unix stream: write after shutdown of the writing side",
+      "NotConnected: unix stream: read after the stream was disposed",
+    ]);
+  });
+
   it("pair() gives two connected unnamed ends: what one writes and shuts down, the other reads to the end, and no socket file or listener is left", async () => {
     const out = await run(
       asyncBlock(function* () {
@@ -279,7 +308,7 @@ describe("UnixStream", () => {
       { clock: "paused" },
     );
     expect(out.refused).toMatch(
-      /^tcp stream read in task 'second reader': this socket is already waited on by task 'first reader' \(a read there\)/,
+      /^unix stream read in task 'second reader': this socket is already waited on by task 'first reader' \(a read there\)/,
     );
     expect(out.n).toBe(2);
   });

@@ -144,6 +144,10 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   private writeOwner: unknown = null;
   private readonly readWait = new SourceWait();
   private readonly writeWait = new SourceWait();
+  /** What its messages call it; a Unix stream renames it (see `nameAs`). */
+  private kind = "tcp stream";
+  /** Its two ends as its messages give them, when not IP addresses (a Unix stream's paths). */
+  private ends: string | null = null;
   /** `null` when Node could not tell (the connection was gone before it was wrapped). */
   private readonly local: SocketAddr | null;
   private readonly peer: SocketAddr | null;
@@ -176,7 +180,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
       this.wakeWriter();
     });
     socket.on("error", (e) => {
-      this.error ??= IoError.from(e, `tcp stream ${this.describeEnds()}`);
+      this.error ??= IoError.from(e, `${this.kind} ${this.describeEnds()}`);
       this.wakeReader();
       this.wakeWriter();
     });
@@ -407,7 +411,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     // A read future of another task waits here (one that can take its wait back when dropped,
     // so it is not a leftover): a second reader would take its pager (one-reader.ts).
     if (parked !== null && parked !== cx.waker && this.readRegistrant !== null) {
-      refuseSecondReader(this.readOwner, parked, cx.owner, "tcp stream read", READ_RULE);
+      refuseSecondReader(this.readOwner, parked, cx.owner, `${this.kind} read`, READ_RULE);
     }
     this.readWaker = cx.waker;
     this.readRegistrant = this.poller;
@@ -462,8 +466,8 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
       throw new IoError(
         "BrokenPipe",
         this.writeSide === ENDING || (this.writeSide === ENDED && !this.socket.destroyed)
-          ? "tcp stream: write after shutdown of the writing side"
-          : "tcp stream: write on a closed connection",
+          ? `${this.kind}: write after shutdown of the writing side`
+          : `${this.kind}: write on a closed connection`,
       );
     }
     if (!this.needDrain) return true;
@@ -536,7 +540,17 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
 
   /** "127.0.0.1:51000 -> 127.0.0.1:4000", for error messages; `?` for an end not known. */
   private describeEnds(): string {
+    if (this.ends !== null) return this.ends;
     return `${this.local === null ? "?" : String(this.local)} -> ${this.peer === null ? "?" : String(this.peer)}`;
+  }
+
+  /**
+   * @internal name it in messages as something other than a TCP stream: `kind` ("unix stream")
+   * and its two `ends` ("unnamed -> /run/kitchen.sock").
+   */
+  nameAs(kind: string, ends: string): void {
+    this.kind = kind;
+    this.ends = ends;
   }
 
   /**
@@ -625,13 +639,13 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   }
 
   private closedError(doing: string): IoError {
-    return new IoError("NotConnected", `tcp stream: ${doing} after the stream was disposed`);
+    return new IoError("NotConnected", `${this.kind}: ${doing} after the stream was disposed`);
   }
 
   private parkWriter(cx: Context): typeof PENDING {
     const parked = this.writeWaker;
     if (parked !== null && parked !== cx.waker && this.writeRegistrant !== null) {
-      refuseSecondReader(this.writeOwner, parked, cx.owner, "tcp stream write", WRITE_RULE);
+      refuseSecondReader(this.writeOwner, parked, cx.owner, `${this.kind} write`, WRITE_RULE);
     }
     this.writeWaker = cx.waker;
     this.writeRegistrant = this.poller;

@@ -56,6 +56,7 @@ export class UnixStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite,
     private readonly peer: UnixSocketAddr,
   ) {
     this.parkSource = inner;
+    inner.nameAs("unix stream", `${local} -> ${peer}`);
   }
 
   /**

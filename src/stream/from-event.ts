@@ -5,8 +5,9 @@
  * first value).
  *
  * The listener is added at the first poll (laziness: creating the stream does nothing) and removed
- * when the stream is disposed. Events cannot be slowed down, so they queue until taken; keep
- * polling, or dispose the stream. A task waiting for an event is not asleep for good (the runtime's
+ * when the stream is disposed. Events cannot be slowed down, so they queue until taken: without
+ * limit by default, or up to a `capacity`, past which the oldest (or, if asked, the newest) are
+ * dropped and counted in `droppedEvents` (a mouse's positions: only the latest few matter). A task waiting for an event is not asleep for good (the runtime's
  * deadlock check sees it), but it does not hold the paused clock either: an event may never come.
  * A `next()` dropped before its event (the loser of a `select`) takes its waker and that wait back
  * at once, so a task that then waits on nothing else is reported as deadlocked.
@@ -18,6 +19,7 @@ import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
+import { checkCount, checkKeys, checkObject, checkOneOf } from "../runtime/option-checks.js";
 import { SourceWait } from "./source-wait.js";
 import { CLAIM, Claim, DONE, StreamBase, type StreamPoll, WITHDRAW } from "./stream.js";
 
@@ -32,20 +34,54 @@ export type EventSource =
       off(name: string | symbol, fn: (...args: any[]) => void): unknown;
     };
 
+/** How many events a {@link fromEvent} stream keeps unread, and which it drops past that. */
+export interface FromEventOptions {
+  /**
+   * The most events kept unread (a whole number, at least 1); past it one is dropped for each new
+   * one and counted in `droppedEvents`.
+   * @default unbounded
+   * @example fromEvent(window, "mousemove", { capacity: 1 }) // only the latest position
+   */
+  capacity?: number;
+  /**
+   * Which to drop when full: `"oldest"` (the queue slides: the newest are kept) or `"newest"` (the
+   * arriving event is dropped: the first are kept).
+   * @default "oldest"
+   * @example fromEvent(socket, "message", { capacity: 1000, drop: "newest" })
+   */
+  drop?: "oldest" | "newest";
+}
+
+/** A {@link fromEvent} stream: a stream with a count of the events it dropped. */
+export interface EventStream<T> extends StreamBase<T> {
+  /**
+   * Events dropped because `capacity` were already unread (0 without a capacity).
+   * @example if (moves.droppedEvents > 0) console.log("the reader fell behind");
+   */
+  readonly droppedEvents: number;
+}
+
 const IDLE = 0; // not polled: no listener yet
 const LISTENING = 1;
 const CLOSED = 2; // disposed: the listener is gone
 
-class FromEvent<T> extends StreamBase<T> {
+class FromEvent<T> extends StreamBase<T> implements EventStream<T> {
   private state = IDLE;
+  /** Unread events are `queue[head..]`; the slots before `head` were taken. */
   private queue: T[] = [];
   private head = 0;
+  droppedEvents = 0;
   private waker: Waker | null = null;
   /** Whose poll parked `waker` (this stream, or one of its `next()` futures). */
   private registrant: unknown = null;
   private readonly wait = new SourceWait();
   private readonly listener = (event: T): void => {
     if (this.state !== LISTENING) return;
+    if (this.queue.length - this.head === this.capacity) {
+      this.droppedEvents++;
+      if (this.dropNewest) return;
+      this.dropOldest();
+    }
     this.queue.push(event);
     this.wait.close();
     const w = this.waker;
@@ -59,6 +95,8 @@ class FromEvent<T> extends StreamBase<T> {
   constructor(
     private readonly emitter: EventSource,
     private readonly name: string,
+    private readonly capacity: number,
+    private readonly dropNewest: boolean,
   ) {
     super();
     this.source = { kind: "io", source: `event '${name}'` };
@@ -97,6 +135,15 @@ class FromEvent<T> extends StreamBase<T> {
     this.registrant = by;
     this.wait.open();
     return PENDING;
+  }
+
+  /** Full, and the oldest goes: slide the window, moving the rest down once the gap is as long. */
+  private dropOldest(): void {
+    this.queue[this.head++] = undefined as T;
+    if (this.head >= this.queue.length - this.head) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
   }
 
   /** @internal `by` was dropped: if its poll parked the waker last, forget it and close the wait. */
@@ -159,14 +206,20 @@ class NextEvent<T> extends FutureBase<T | typeof DONE> implements Disposable {
 
 /**
  * A stream of the events named `name` fired by `emitter`; disposing it removes the listener.
+ * Unread events are kept without limit, or up to `options.capacity` (see {@link FromEventOptions}).
  *
  * @example
  * ```ts
  * using clicks = fromEvent<MouseEvent>(button, "click");
  * const first = yield* clicks.next();
+ * using moves = fromEvent<MouseEvent>(window, "mousemove", { capacity: 1 });
  * ```
  */
-export function fromEvent<T = unknown>(emitter: EventSource, name: string): StreamBase<T> {
+export function fromEvent<T = unknown>(
+  emitter: EventSource,
+  name: string,
+  options?: FromEventOptions,
+): EventStream<T> {
   const e = emitter as { addEventListener?: unknown; on?: unknown; off?: unknown } | null;
   const ok =
     e !== null &&
@@ -183,5 +236,15 @@ export function fromEvent<T = unknown>(emitter: EventSource, name: string): Stre
   if (typeof name !== "string") {
     throw new TypeError(`fromEvent(emitter, name): name must be a string, got ${typeof name}`);
   }
-  return new FromEvent<T>(emitter, name);
+  checkObject(options, "fromEvent(emitter, name, options): options");
+  let capacity = Number.POSITIVE_INFINITY;
+  let dropNewest = false;
+  if (options !== undefined) {
+    const where = "fromEvent(emitter, name, options): options";
+    checkKeys(options, where, ["capacity", "drop"], "a fromEvent option");
+    if (options.capacity !== undefined)
+      capacity = checkCount(options.capacity, `${where}.capacity`);
+    dropNewest = checkOneOf(options.drop, ["oldest", "newest"], `${where}.drop`) === "newest";
+  }
+  return new FromEvent<T>(emitter, name, capacity, dropNewest);
 }

@@ -9,7 +9,12 @@ export {
   type ToAsyncIterableOptions,
   toAsyncIterable,
 } from "./async-iter.js";
-export { type EventSource, fromEvent } from "./from-event.js";
+export {
+  type EventSource,
+  type EventStream,
+  type FromEventOptions,
+  fromEvent,
+} from "./from-event.js";
 export { FuturesUnordered } from "./futures-unordered.js";
 export { empty, iter, once, streamPollFn } from "./sources.js";
 export type { ScanStep } from "./stateful.js";
