@@ -59,7 +59,7 @@ describe("fromEvent(emitter, name, { capacity, drop })", () => {
         queueMicrotask(() => {
           for (let i = 0; i < 1000; i++) emitter.emit("n", i);
         });
-        let sum = yield* first;
+        let sum = (yield* first) as number;
         for (let i = 1; i < 1000; i++) sum += (yield* events.next()) as number;
         return { sum, dropped: events.droppedEvents };
       }),
@@ -86,7 +86,7 @@ describe("fromEvent(emitter, name, { capacity, drop })", () => {
               // The first poll adds the listener: a read that finds the stream ended or an item.
               const primer = events.next();
               queueMicrotask(() => emitter.emit("e", -1));
-              const got: number[] = [yield* primer];
+              const got: number[] = [(yield* primer) as number];
               const expected: number[] = [-1];
               for (const [burst, reads] of steps) {
                 for (let i = 0; i < burst; i++) {

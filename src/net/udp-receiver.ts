@@ -53,29 +53,45 @@ export class DatagramReceiver {
   }
 
   /**
-   * The oldest datagram copied into `buf` (its length, truncated to `buf`), the pending error
-   * thrown, or PENDING with the reader parked as `by`. The sender is then read with `takeSender`.
+   * The oldest datagram copied into `buf` (its length, truncated to `buf`; taken off the queue
+   * unless `peek`), the pending error thrown, or PENDING with the reader parked as `by`. The
+   * sender is then read with `takeSender`.
    */
-  poll(cx: Context, buf: Uint8Array, by: unknown): Poll<number> {
-    const q = this.queue;
-    if (q.length > 0) {
+  poll(cx: Context, buf: Uint8Array, by: unknown, peek: boolean): Poll<number> {
+    if (this.queue.length > 0) {
       if (!pollProceed(cx)) return PENDING;
-      const datagram = q.peek();
-      this.lastSender = q.peekSender();
-      q.shift();
-      const n = Math.min(datagram.length, buf.length);
-      buf.set(n === datagram.length ? datagram : datagram.subarray(0, n));
-      return n;
+      return this.copyOut(buf, peek);
     }
-    const error = this.error;
-    if (error !== null) {
-      // One-shot, as the kernel's pending error: reported once, then the socket goes on.
-      this.error = null;
-      throw error;
-    }
+    this.throwPendingError();
     // A receive of another task waiting here is refused (one-reader.ts).
     this.slot.park(cx, by);
     return PENDING;
+  }
+
+  /** `poll` without waiting: the datagram's length, the pending error thrown, or null. */
+  tryTake(buf: Uint8Array): number | null {
+    if (this.queue.length > 0) return this.copyOut(buf, false);
+    this.throwPendingError();
+    return null;
+  }
+
+  /** Copy the oldest datagram into `buf` and note its sender; take it off unless `peek`. */
+  private copyOut(buf: Uint8Array, peek: boolean): number {
+    const q = this.queue;
+    const datagram = q.peek();
+    this.lastSender = q.peekSender();
+    if (!peek) q.shift();
+    const n = Math.min(datagram.length, buf.length);
+    buf.set(n === datagram.length ? datagram : datagram.subarray(0, n));
+    return n;
+  }
+
+  /** An error the kernel reported, thrown once (as the kernel's pending error), then forgotten. */
+  private throwPendingError(): void {
+    const error = this.error;
+    if (error === null) return;
+    this.error = null;
+    throw error;
   }
 
   /** The sender of the datagram the last `poll` returned. */

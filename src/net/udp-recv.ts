@@ -1,7 +1,7 @@
 /**
- * The futures behind `socket.recvFrom(buf)` and `socket.recv(buf)`: a chef waiting by the note
- * slot. Each poll asks the socket for its oldest queued datagram, which is taken only by the poll
- * that returns it (so a receive dropped at any point loses nothing: cancel safe, as tokio's
+ * The futures behind `socket.recvFrom(buf)`, `socket.peekFrom(buf)` and `socket.recv(buf)`: a chef
+ * waiting by the note slot. Each poll asks the socket for its oldest queued datagram, which is
+ * taken (a peek leaves it) only by the poll that returns it (so a receive dropped at any point loses nothing: cancel safe, as tokio's
  * `recv_from`). Dropped while it waits, a receive takes its pager and its source wait back at once
  * (`unregister`), so the runtime's "all tasks asleep" check is not fooled by a wait nobody holds.
  */
@@ -13,27 +13,32 @@ import { PENDING, type Poll } from "../future/poll.js";
 import type { SocketAddr } from "./address.js";
 import type { UdpSocket } from "./udp-socket.js";
 
-/** `socket.recvFrom(buf)`: the length and the sender. */
+/** `socket.recvFrom(buf)` (or `peekFrom`, which leaves the datagram queued): length and sender. */
 export class RecvFrom extends FutureBase<[number, SocketAddr]> implements Disposable {
   constructor(
     private readonly socket: UdpSocket,
     private readonly buf: Uint8Array,
+    private readonly peek = false,
   ) {
     super();
   }
 
   /** For dumps and deadlock reports. */
   [DESCRIBE](): Description {
-    return { label: `udp recvFrom() on ${this.socket.localAddr()}`, children: [] };
+    return { label: `udp ${this.call()} on ${this.socket.localAddr()}`, children: [] };
   }
 
   private over = false;
 
+  private call(): string {
+    return this.peek ? "peekFrom()" : "recvFrom()";
+  }
+
   poll(cx: Context): Poll<[number, SocketAddr]> {
-    if (this.over) throw pollAfterEnd("recvFrom()");
+    if (this.over) throw pollAfterEnd(this.call());
     let n: Poll<number>;
     try {
-      n = this.socket.pollRecv(cx, this.buf, this);
+      n = this.socket.pollRecv(cx, this.buf, this, this.peek);
     } catch (e) {
       this.over = true;
       throw e;
@@ -69,7 +74,7 @@ export class Recv extends FutureBase<number> implements Disposable {
     if (this.over) throw pollAfterEnd("recv()");
     let n: Poll<number>;
     try {
-      n = this.socket.pollRecv(cx, this.buf, this);
+      n = this.socket.pollRecv(cx, this.buf, this, false);
     } catch (e) {
       this.over = true;
       throw e;

@@ -202,6 +202,42 @@ export class UdpSocket implements Disposable {
   }
 
   /**
+   * The oldest queued datagram, as `recvFrom`, but left in the queue: the next receive gets it
+   * again. Waits while none is queued. Cancel safe. tokio's `peek_from`.
+   *
+   * @example
+   * ```ts
+   * const [n, from] = yield* socket.peekFrom(header); // the first bytes, to choose a handler
+   * const whole = new Uint8Array(1500);
+   * yield* socket.recv(whole); // the same datagram, taken
+   * ```
+   */
+  peekFrom(buf: Uint8Array): FutureBase<[number, SocketAddr]> & Disposable {
+    assertBuffer(buf, "udp socket.peekFrom(buf): buf");
+    return new RecvFrom(this, buf, true);
+  }
+
+  /**
+   * Take a datagram now if one is queued: its length and sender, or `null` when none is (tokio's
+   * `try_recv_from`, whose `WouldBlock` is `null` here). Throws an error the kernel reported, as a
+   * receive would, and `NotConnected` on a disposed socket. Never waits, so it is not subject to
+   * the one-reader rule.
+   *
+   * @example
+   * ```ts
+   * for (let got = socket.tryRecvFrom(buf); got !== null; got = socket.tryRecvFrom(buf)) {
+   *   handle(buf.subarray(0, got[0]), got[1]); // drain what is queued, then go on
+   * }
+   * ```
+   */
+  tryRecvFrom(buf: Uint8Array): [number, SocketAddr] | null {
+    assertBuffer(buf, "udp socket.tryRecvFrom(buf): buf");
+    if (this.disposed) throw this.closedError("receive");
+    const n = this.receiver.tryTake(buf);
+    return n === null ? null : [n, this.receiver.takeSender()];
+  }
+
+  /**
    * Receive one datagram into `buf`, as `recvFrom` without the sender (on a connected socket it is
    * the peer). Cancel safe.
    *
@@ -309,9 +345,9 @@ export class UdpSocket implements Disposable {
    * @internal the oldest datagram copied into `buf` (its length, truncated to `buf`), or PENDING
    * with the reader parked as `by` (udp-receiver.ts). The sender is then read with `takeSender`.
    */
-  pollRecv(cx: Context, buf: Uint8Array, by: unknown): Poll<number> {
+  pollRecv(cx: Context, buf: Uint8Array, by: unknown, peek: boolean): Poll<number> {
     if (this.disposed) throw this.closedError("receive");
-    return this.receiver.poll(cx, buf, by);
+    return this.receiver.poll(cx, buf, by, peek);
   }
 
   /** @internal the sender of the datagram the last `pollRecv` returned. */
