@@ -26,7 +26,8 @@ class Shared<T> {
   version = 0;
   closed = false;
   receivers = 0;
-  readonly queue = new WaitQueue<Changed<T>>();
+  /** Waiting `changed()` and `waitFor()` futures of every receiver. */
+  readonly queue = new WaitQueue<Waiting<T>>();
   /** The sender's `tx.closed()` waits for the last receiver to go, made on the first such wait. */
   closedWaiters: WaitQueue<ReceiversGone> | null = null;
 
@@ -297,6 +298,30 @@ export class Receiver<T> implements Disposable {
   }
 
   /**
+   * Wait until the value satisfies `predicate`, and return it (tokio's `wait_for`). The current
+   * value is checked first, even if already seen; then each newer one, as it comes. Every value
+   * checked is marked seen. Throws `ChannelClosedError` when the sender is closed and the last
+   * value does not satisfy it; a `predicate` that throws ends the wait with its error.
+   *
+   * Cancel safety: cancel-safe: dropped, it leaves nothing behind but the values it marked seen.
+   *
+   * @example
+   * ```ts
+   * const [tx, rx] = watch.channel({ open: false, table: 0 });
+   * const state = yield* rx.waitFor((s) => s.open); // the first state with the doors open
+   * ```
+   */
+  waitFor(predicate: (value: T) => boolean): FutureBase<T> & Disposable {
+    if (this.closed) throw new TypeError("rx.waitFor(predicate) on a closed watch receiver");
+    if (typeof predicate !== "function") {
+      throw new TypeError(
+        `rx.waitFor(predicate): predicate must be a function (value) => boolean, got ${typeof predicate}`,
+      );
+    }
+    return new WaitFor(this, predicate);
+  }
+
+  /**
    * Another receiver at the same position.
    *
    * @example
@@ -359,9 +384,21 @@ export class Receiver<T> implements Disposable {
   }
 }
 
-class Changed<T> extends FutureBase<void> implements Disposable {
+/** A future parked in the board's line: it belongs to one receiver (see `Receiver.close`). */
+interface Waiting<T> {
+  readonly rx: Receiver<T>;
+}
+
+/** Park `node` (made on the first wait) in the board's line, or refresh its waker there. */
+function park<T>(s: Shared<T>, node: WaitNode<Waiting<T>>, cx: Context): typeof PENDING {
+  if (node.state === QUEUED) node.waker = cx.waker;
+  else s.queue.push(node, cx.waker);
+  return PENDING;
+}
+
+class Changed<T> extends FutureBase<void> implements Disposable, Waiting<T> {
   private done = false;
-  private node: WaitNode<Changed<T>> | null = null;
+  private node: WaitNode<Waiting<T>> | null = null;
 
   constructor(/** @internal */ readonly rx: Receiver<T>) {
     super();
@@ -392,11 +429,68 @@ class Changed<T> extends FutureBase<void> implements Disposable {
         "watch changed(): the sender is closed and no newer value is left",
       );
     }
-    let node = this.node;
-    if (node === null) node = this.node = new WaitNode<Changed<T>>(this);
-    if (node.state === QUEUED) node.waker = cx.waker;
-    else s.queue.push(node, cx.waker);
-    return PENDING;
+    this.node ??= new WaitNode<Waiting<T>>(this);
+    return park(s, this.node, cx);
+  }
+
+  [Symbol.dispose](): void {
+    if (this.done) return;
+    this.done = true;
+    const node = this.node;
+    if (node !== null && node.state === QUEUED) this.rx.shared.queue.remove(node);
+  }
+}
+
+/** `rx.waitFor(predicate)`: a `changed()` loop that ends at the first value `predicate` accepts. */
+class WaitFor<T> extends FutureBase<T> implements Disposable, Waiting<T> {
+  private done = false;
+  /** The version last given to the predicate; -1 before the first check (the current value). */
+  private checked = -1;
+  private node: WaitNode<Waiting<T>> | null = null;
+
+  constructor(
+    /** @internal */ readonly rx: Receiver<T>,
+    private readonly predicate: (value: T) => boolean,
+  ) {
+    super();
+  }
+
+  [DESCRIBE](): Description {
+    return { label: "watch rx.waitFor(predicate)", children: [] };
+  }
+
+  poll(cx: Context): Poll<T> {
+    if (this.done)
+      throw new FutureStateError("rx.waitFor() was polled after it completed or was dropped");
+    const rx = this.rx;
+    const s = rx.shared;
+    if (rx.closed) {
+      this.done = true;
+      throw new ChannelClosedError("watch waitFor(): this receiver was closed");
+    }
+    if (s.version !== this.checked) {
+      if (!pollProceed(cx)) return PENDING;
+      this.checked = rx.seen = s.version;
+      let ok: boolean;
+      try {
+        ok = this.predicate(s.value);
+      } catch (e) {
+        this[Symbol.dispose]();
+        throw e;
+      }
+      if (ok) {
+        this[Symbol.dispose]();
+        return s.value;
+      }
+    }
+    if (s.closed) {
+      this[Symbol.dispose]();
+      throw new ChannelClosedError(
+        "watch waitFor(): the sender is closed and its last value does not satisfy the predicate",
+      );
+    }
+    this.node ??= new WaitNode<Waiting<T>>(this);
+    return park(s, this.node, cx);
   }
 
   [Symbol.dispose](): void {
