@@ -127,6 +127,16 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     this.body = start;
   }
 
+  /**
+   * Run the body up to its next `yield*` of a future that is not ready: the return value, or
+   * `PENDING`. A task or combinator calls this; a test may poll by hand, always from one owner
+   * (another owner, or a poll after the body finished, throws `FutureStateError`).
+   *
+   * @example
+   * ```ts
+   * const dish = yield* pollFn((cx) => soup.poll(cx)); // polled by hand, as a task polls it
+   * ```
+   */
   poll(cx: Context): Poll<R> {
     if (this.state !== RUNNING) this.transitionToRunning(cx);
     else if (this.ownerOrArgs !== cx.owner) this.refuseForeignOwner();
@@ -296,6 +306,16 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     }
   }
 
+  /**
+   * Drop the coroutine: its `finally` blocks run now, and if they await, the runtime finishes them
+   * as a detached cleanup task. One never polled has no body yet: the owned arguments of its call
+   * (a permit, a socket) are disposed instead. Idempotent.
+   *
+   * @example
+   * ```ts
+   * soup[Symbol.dispose](); // torn up: its finally blocks run, and polling it again throws
+   * ```
+   */
   [Symbol.dispose](): void {
     drop(this);
   }

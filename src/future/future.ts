@@ -65,6 +65,16 @@ export const RETURNED: IteratorReturnResult<undefined> = Object.freeze({
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below adds a type-only member.
 export abstract class FutureBase<T> implements Future<T>, Iterator<Suspend, T, unknown> {
+  /**
+   * Advance the future: return the output, or store `cx.waker` and return `PENDING`. Tasks,
+   * combinators and `yield*` call it; call it yourself only in a hand-written future polling a
+   * child, or in a test.
+   *
+   * @example
+   * ```ts
+   * const first = new Countdown(3).poll(new Context(Waker.noop())); // PENDING, and the waker rang
+   * ```
+   */
   abstract poll(cx: Context): Poll<T>;
 
   [Symbol.iterator](): Iterator<Suspend, T, unknown> {

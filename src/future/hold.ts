@@ -35,7 +35,15 @@ export class Held<T extends Disposable> implements Disposable {
     this.value = value;
   }
 
-  /** Whether the value is still held (neither taken nor released). */
+  /**
+   * Whether the value is still held: neither moved out by `take()` nor released at the end of the
+   * scope.
+   *
+   * @example
+   * ```ts
+   * if (permit.isHeld) spawn(serve(conn, permit.take())); // still ours to hand on
+   * ```
+   */
   get isHeld(): boolean {
     return this.phase === HELD;
   }
@@ -61,7 +69,17 @@ export class Held<T extends Disposable> implements Disposable {
     return v;
   }
 
-  /** Dispose the value if it is still held. Idempotent. */
+  /**
+   * Dispose the value if it is still held (the end of a `using` scope calls this); a value already
+   * taken is left to its new owner. Idempotent.
+   *
+   * @example
+   * ```ts
+   * {
+   *   using permit = hold(yield* connections.acquire());
+   * } // not taken: the permit goes back here
+   * ```
+   */
   [Symbol.dispose](): void {
     if (this.phase !== HELD) return;
     const v = this.value as T;

@@ -190,6 +190,15 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
     return new Lines(this, maxLengthOf(options, "reader.lines(options)"));
   }
 
+  /**
+   * Dispose the inner reader (a socket closes, and a task parked reading it is woken to find it
+   * closed). The buffer itself is plain memory and holds nothing to release.
+   *
+   * @example
+   * ```ts
+   * using reader = new BufReader(socket); // the socket closes at the scope's end
+   * ```
+   */
   [Symbol.dispose](): void {
     disposeOf(this.inner);
   }

@@ -130,7 +130,16 @@ export class BufWriter<W extends AsyncWrite = AsyncWrite> implements AsyncWrite,
     return undefined;
   }
 
-  /** Dispose the inner writer; bytes still buffered are lost (flush first). Idempotent. */
+  /**
+   * Dispose the inner writer; bytes still in this buffer are lost (`flush` first), and a later
+   * write, flush or shutdown throws a `TypeError`. Idempotent.
+   *
+   * @example
+   * ```ts
+   * yield* flush(out); // else the buffered bytes never reach the socket
+   * out[Symbol.dispose](); // closes conn too
+   * ```
+   */
   [Symbol.dispose](): void {
     this.disposed = true;
     this.len = 0;

@@ -224,7 +224,16 @@ export class TcpListener implements Disposable {
     }
   }
 
-  /** Stop listening and close every connection not yet accepted. Idempotent. */
+  /**
+   * Stop listening (the port is given back) and close every connection not yet accepted; a task
+   * waiting in `accept()` is woken and gets an `IoError` (`NotConnected`), as does a later accept.
+   * Idempotent.
+   *
+   * @example
+   * ```ts
+   * using listener = yield* TcpListener.bind("127.0.0.1:0"); // closed at the scope's end
+   * ```
+   */
   [Symbol.dispose](): void {
     if (this.closed) return;
     this.closed = true;

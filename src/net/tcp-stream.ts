@@ -594,8 +594,15 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
   }
 
   /**
-   * Close the connection: at once if nothing is left to send, else once the bytes writes accepted
-   * are out (see the module doc). Idempotent.
+   * Close the connection: at once if nothing is left to send, else once the bytes writes already
+   * accepted are out (reset if the peer takes none for a second; see the module doc). Bytes
+   * received and not read are dropped; a task parked reading or writing is woken, and that and
+   * every later operation fails with an `IoError` (`NotConnected`). Idempotent.
+   *
+   * @example
+   * ```ts
+   * using conn = yield* TcpStream.connect("127.0.0.1:7000"); // closed when the scope ends
+   * ```
    */
   [Symbol.dispose](): void {
     if (this.disposed) return;

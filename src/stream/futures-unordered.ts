@@ -130,6 +130,16 @@ export class FuturesUnordered<T> extends StreamBase<T> implements Cancellable {
     this.waker?.wake();
   }
 
+  /**
+   * Poll the children whose pagers rang (only those queued when this poll began): the first output
+   * ready, `DONE` once the set is empty, or `PENDING`. A child that throws is removed and its error
+   * thrown here. `next()` calls this; a hand-written stream or a test may call it directly.
+   *
+   * @example
+   * ```ts
+   * const dish = yield* pollFn((cx) => orders.pollNext(cx)); // what next() does
+   * ```
+   */
   pollNext(cx: Context): StreamPoll<T> {
     // Its children are branches of the task: a wait in one does not block the others.
     ambient.branching++;
@@ -227,6 +237,16 @@ export class FuturesUnordered<T> extends StreamBase<T> implements Cancellable {
     return cancelAll(children);
   }
 
+  /**
+   * Drop every child still cooking (each on its own; a `finally` that awaits is finished by the
+   * runtime as a detached task) and forget the set's task's waker. The set is left empty:
+   * `next()` then gives `DONE`.
+   *
+   * @example
+   * ```ts
+   * orders[Symbol.dispose](); // every unfinished dish is dropped; orders.length is 0
+   * ```
+   */
   override [Symbol.dispose](): void {
     drop(this);
   }

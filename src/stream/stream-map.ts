@@ -56,7 +56,14 @@ export class StreamMap<K, T, S extends Stream<T> = StreamBase<T>> extends Stream
   private start = 0;
   private disposed = false;
 
-  /** The number of streams in the map. */
+  /**
+   * The number of streams in the map (an ended stream has left it).
+   *
+   * @example
+   * ```ts
+   * console.log(`${subs.size} subscriptions`); // 2 after inserting "news" and "menu"
+   * ```
+   */
   get size(): number {
     return this.keyList.length;
   }
@@ -168,6 +175,16 @@ export class StreamMap<K, T, S extends Stream<T> = StreamBase<T>> extends Stream
     return this.keyList.slice();
   }
 
+  /**
+   * Poll each stream once, starting one further along than last time: the first `[key, item]`,
+   * `DONE` when the map is empty, or `PENDING`. A stream that ends is taken out and disposed.
+   * `next()` calls this; a hand-written stream or a test may call it directly.
+   *
+   * @example
+   * ```ts
+   * const m = yield* pollFn((cx) => subs.pollNext(cx)); // what next() does
+   * ```
+   */
   pollNext(cx: Context): StreamPoll<readonly [K, T]> {
     const n = this.keyList.length;
     // Always ready when empty: spend the task's budget, so a loop that races an empty map's
@@ -214,7 +231,15 @@ export class StreamMap<K, T, S extends Stream<T> = StreamBase<T>> extends Stream
     for (const s of this.streams) withdrawFrom(s, by);
   }
 
-  /** Dispose every stream in the map. Idempotent. */
+  /**
+   * Dispose every stream in the map (a subscription is unsubscribed), each on its own, and refuse
+   * later inserts with a `TypeError`; `next()` then gives `DONE`. Idempotent.
+   *
+   * @example
+   * ```ts
+   * subs[Symbol.dispose](); // both subscriptions closed; subs.size is 0
+   * ```
+   */
   override [Symbol.dispose](): void {
     this.disposed = true;
     const streams = this.streams.splice(0);

@@ -158,6 +158,15 @@ export class Claim {
  * ```
  */
 export abstract class StreamBase<T> implements Stream<T>, Disposable {
+  /**
+   * The next item, `DONE` at the end, or `PENDING` after storing `cx.waker`. `next()` and the
+   * combinators call it; call it yourself only in a hand-written stream or future, or in a test.
+   *
+   * @example
+   * ```ts
+   * const first = new Countdown(3).pollNext(new Context(Waker.noop())); // 3
+   * ```
+   */
   abstract pollNext(cx: Context): StreamPoll<T>;
 
   /**
@@ -174,7 +183,15 @@ export abstract class StreamBase<T> implements Stream<T>, Disposable {
     return new Next(this);
   }
 
-  /** Release whatever the stream holds. Streams that hold nothing keep this no-op. */
+  /**
+   * Release whatever the stream holds (a socket, a timer, a waiter slot; an adapter disposes the
+   * stream it wraps). Streams that hold nothing keep this no-op.
+   *
+   * @example
+   * ```ts
+   * using ticks = intervalStream(interval(1000)).take(3); // the timer is freed at the scope's end
+   * ```
+   */
   [Symbol.dispose](): void {}
 
   /**
@@ -213,6 +230,15 @@ export class Next<T> extends FutureBase<T | typeof DONE> implements Disposable {
     super();
   }
 
+  /**
+   * Poll the stream once: an item, `DONE`, or `PENDING` (the stream's source then holds a wait
+   * claimed by this future). `yield*` calls it; a test may poll it by hand.
+   *
+   * @example
+   * ```ts
+   * const r = tickets.next().poll(new Context(Waker.noop())); // an item, DONE or PENDING
+   * ```
+   */
   poll(cx: Context): Poll<T | typeof DONE> {
     const r = this.stream.pollNext(cx);
     if (r !== PENDING) {
@@ -224,6 +250,15 @@ export class Next<T> extends FutureBase<T | typeof DONE> implements Disposable {
     return r;
   }
 
+  /**
+   * Dropped while parked: take back the wait this future claimed at the stream's source, unless a
+   * newer `next()` has claimed it since. The stream itself stays open and loses no item.
+   *
+   * @example
+   * ```ts
+   * const ticket = yield* race(tickets.next(), sleep(100)); // the sleep won: the next() is dropped
+   * ```
+   */
   [Symbol.dispose](): void {
     if (!this.parked) return;
     this.parked = false;

@@ -393,7 +393,17 @@ export class DropGuard implements Disposable {
     return this.token;
   }
 
-  /** Cancel the token, unless disarmed. Idempotent. */
+  /**
+   * Cancel the token (and its child tokens; every task waiting in `cancelled()` is woken), unless
+   * the guard was disarmed. Idempotent: the guard cancels at most once.
+   *
+   * @example
+   * ```ts
+   * {
+   *   using guard = token.dropGuard();
+   * } // not disarmed: the token is cancelled here
+   * ```
+   */
   [Symbol.dispose](): void {
     if (!this.armed) return;
     this.armed = false;

@@ -59,6 +59,17 @@ export class JoinHandle<T> extends FutureBase<T> implements PromiseLike<T>, Disp
     return this.task.name;
   }
 
+  /**
+   * The task's output once it has finished (thrown as a `JoinError` if it panicked or was
+   * aborted), else `PENDING` with `cx.waker` kept to be woken then. The output is handed out once:
+   * a poll after it was taken throws `FutureStateError`. `yield* handle` calls this; a
+   * hand-written future joining a task, or a test, may call it directly.
+   *
+   * @example
+   * ```ts
+   * const soup = yield* pollFn((cx) => table.poll(cx)); // what yield* table does
+   * ```
+   */
   poll(cx: Context): Poll<T> {
     return this.task.poll(cx);
   }
@@ -125,7 +136,17 @@ export class JoinHandle<T> extends FutureBase<T> implements PromiseLike<T>, Disp
     return this.task.then(onfulfilled, onrejected);
   }
 
-  /** Detach: stop waiting for the task, which keeps running. */
+  /**
+   * Detach, not abort: stop waiting for the task, which keeps running (`abort()` cancels it). The
+   * waiting task's waker is let go; unless native code awaits the handle, an output that can no
+   * longer be taken is disposed if it owns something (now, or when it comes), and a later panic is
+   * reported rather than lost.
+   *
+   * @example
+   * ```ts
+   * using table = spawn(cookDish("Soup", 1000)); // at the scope's end the soup cooks on, unawaited
+   * ```
+   */
   [Symbol.dispose](): void {
     this.task[Symbol.dispose]();
   }

@@ -170,7 +170,16 @@ export class Interval implements Disposable {
     this.behavior = behavior;
   }
 
-  /** Stop ticking: unregisters the interval's timer. */
+  /**
+   * Stop ticking: the interval's timer leaves the wheel if it is on it (`rt.metrics().liveTimers`
+   * drops), a task waiting in `tick()` is not woken, and a later tick or `reset()` throws
+   * `FutureStateError`. Idempotent.
+   *
+   * @example
+   * ```ts
+   * using bell = interval(1000); // the bell stops ringing at the scope's end
+   * ```
+   */
   [Symbol.dispose](): void {
     this.disposed = true;
     this.delay[Symbol.dispose]();

@@ -106,6 +106,17 @@ export class Sleep extends FutureBase<void> implements Disposable {
     this.when = tickOf(deadline, now);
   }
 
+  /**
+   * Ready once the deadline has passed; until then `PENDING`, with the sleep on its runtime's
+   * timer wheel holding `cx.waker` (registered on the first poll). Polled after it was dropped or
+   * completed (and not reset), it throws `FutureStateError`. `yield*` calls this; a hand-written
+   * future with a deadline of its own calls it directly.
+   *
+   * @example
+   * ```ts
+   * if (this.deadline.poll(cx) !== PENDING) throw new Error("order timed out"); // in a poll(cx)
+   * ```
+   */
   poll(cx: Context): Poll<void> {
     return this.pollTimer(cx, true);
   }
@@ -282,7 +293,17 @@ export class Sleep extends FutureBase<void> implements Disposable {
     return this.slot === FIRED || this.slot === DONE;
   }
 
-  /** Unregister the timer; idempotent. */
+  /**
+   * Take the timer off the wheel if it is on it (`rt.metrics().liveTimers` drops by one) and
+   * forget the waker: the task that was waiting is not woken, and polling the sleep again throws
+   * `FutureStateError`. Idempotent.
+   *
+   * @example
+   * ```ts
+   * const timer = sleep(60_000);
+   * timer[Symbol.dispose](); // off the wheel at once, never rings
+   * ```
+   */
   [Symbol.dispose](): void {
     const state = this.slot;
     if (typeof state !== "number") state.wheel.owner.deregister(this);

@@ -113,7 +113,15 @@ export class FramedRead<T, R extends AsyncRead = AsyncRead>
     this.frames.claim.set(by);
   }
 
-  /** Dispose the reader and let the buffer go; `next()` answers `DONE` from then on. Idempotent. */
+  /**
+   * Dispose the reader and let the buffer go (a partial frame in it is lost); `next()` answers
+   * `DONE` from then on. Idempotent.
+   *
+   * @example
+   * ```ts
+   * using framed = new FramedRead(socket, new LinesCodec()); // the socket closes at the scope's end
+   * ```
+   */
   override [Symbol.dispose](): void {
     if (this.disposed) return;
     this.disposed = true;

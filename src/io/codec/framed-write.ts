@@ -140,7 +140,16 @@ export class FramedWrite<T, W extends AsyncWrite = AsyncWrite> implements Dispos
     if (this.disposed) throw new TypeError(`FramedWrite was used after it was disposed (${doing})`);
   }
 
-  /** Dispose the writer; bytes still buffered are lost (flush first). Idempotent. */
+  /**
+   * Dispose the writer and let the buffer go: frames fed and not yet flushed are lost (`flush`
+   * first), and a later send, feed, flush or close throws a `TypeError`. Idempotent.
+   *
+   * @example
+   * ```ts
+   * yield* out.flush(); // "soup" and "salad" reach the socket
+   * out[Symbol.dispose](); // closes the socket too
+   * ```
+   */
   [Symbol.dispose](): void {
     if (this.disposed) return;
     this.disposed = true;

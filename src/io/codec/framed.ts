@@ -221,7 +221,16 @@ export class Framed<In, Out = In, IO extends AsyncRead & AsyncWrite = AsyncRead 
     }
   }
 
-  /** Dispose the reader-writer (unless split); unwritten bytes are lost. Idempotent. */
+  /**
+   * Dispose the reader-writer and let both buffers go: bytes encoded and not yet written are lost
+   * (`close()` first), and a later read or write throws a `TypeError`. After `split()` it does nothing:
+   * the halves own the reader-writer. Idempotent.
+   *
+   * @example
+   * ```ts
+   * using conn = new Framed(socket, new LinesCodec()); // the socket closes at the scope's end
+   * ```
+   */
   override [Symbol.dispose](): void {
     if (this.state !== OPEN) return;
     this.state = DISPOSED;
