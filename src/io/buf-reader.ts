@@ -192,7 +192,8 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
 
   /**
    * Dispose the inner reader (a socket closes, and a task parked reading it is woken to find it
-   * closed). The buffer itself is plain memory and holds nothing to release.
+   * closed), and let the bytes buffered and not yet read go: a later read gets what the disposed
+   * inner reader answers (a socket's `NotConnected`). Idempotent if the inner reader's is.
    *
    * @example
    * ```ts
@@ -200,6 +201,11 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
    * ```
    */
   [Symbol.dispose](): void {
+    // The bytes not yet read go with it: a read after this one meets the inner reader's own
+    // answer for a disposed stream (a socket's NotConnected), not leftovers.
+    this.pos = 0;
+    this.cap = 0;
+    this.skippingLine = false;
     disposeOf(this.inner);
   }
 }

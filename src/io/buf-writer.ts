@@ -141,6 +141,7 @@ export class BufWriter<W extends AsyncWrite = AsyncWrite> implements AsyncWrite,
    * ```
    */
   [Symbol.dispose](): void {
+    if (this.disposed) return;
     this.disposed = true;
     this.len = 0;
     this.sent = 0;
