@@ -283,6 +283,10 @@ describe("keys that are no option", () => {
       { shutdownTimeout: 5 },
       "options.shutdownTimeout is an option of run(), not of new Runtime(); rt.shutdown({ timeout }) takes one",
     ],
+    [
+      { startPaused: true },
+      "options.startPaused is tokio's start_paused; here it is clock: 'paused'",
+    ],
   ];
 
   it.each(unknown)("new Runtime(%o) throws a TypeError naming the key", (options, message) => {
@@ -293,6 +297,10 @@ describe("keys that are no option", () => {
     [{ seeed: 42 }, "options.seeed is not an option of run(); did you mean 'seed'?"],
     [{ signall: undefined }, "options.signall is not an option of run(); did you mean 'signal'?"],
     [{ timeout: 5 }, "options.timeout is not an option of run(); did you mean 'shutdownTimeout'?"],
+    [
+      { start_paused: true },
+      "options.start_paused is tokio's start_paused; here it is clock: 'paused'",
+    ],
     [
       { colour: "red" },
       `options.colour is not an option of run() (they are: ${RUNTIME_LIST}, signal, shutdownTimeout)`,

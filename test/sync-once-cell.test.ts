@@ -104,3 +104,60 @@ describe("OnceCell", () => {
     expect(() => cell.getOrInit(5 as unknown as () => never)).toThrow(TypeError);
   });
 });
+
+describe("OnceCell.take", () => {
+  it("take() on a set cell returns the value and empties it: the next getOrInit runs its initialiser again; on an empty cell it returns undefined", async () => {
+    const cell = new OnceCell<number>();
+    let loads = 0;
+    const load = () =>
+      asyncBlock(function* () {
+        yield* yieldNow();
+        return ++loads;
+      });
+    const out = await run(
+      asyncBlock(function* () {
+        const before = cell.take();
+        const first = yield* cell.getOrInit(load);
+        const again = yield* cell.getOrInit(load);
+        const taken = cell.take();
+        const emptied = cell.get();
+        const reloaded = yield* cell.getOrInit(load);
+        return { before, first, again, taken, emptied, reloaded };
+      }),
+    );
+    expect(out).toEqual({
+      before: undefined,
+      first: 1,
+      again: 1,
+      taken: 1,
+      emptied: undefined,
+      reloaded: 2,
+    });
+  });
+
+  it("take() while an initialiser runs takes nothing and leaves the cell to it: the waiters get its value", async () => {
+    const cell = new OnceCell<string>();
+    const out = await run(
+      asyncBlock(function* () {
+        const a = spawn(
+          cell.getOrInit(() =>
+            asyncBlock(function* () {
+              yield* yieldNow();
+              yield* yieldNow();
+              return "stock";
+            }),
+          ),
+        );
+        yield* yieldNow();
+        const taken = cell.take();
+        const b = yield* cell.getOrInit(() =>
+          asyncBlock(function* () {
+            return "other";
+          }),
+        );
+        return { taken, a: yield* a, b, after: cell.get() };
+      }),
+    );
+    expect(out).toEqual({ taken: undefined, a: "stock", b: "stock", after: "stock" });
+  });
+});

@@ -68,7 +68,7 @@ export type RuntimeEvent =
   | (Base & { kind: "event-loop-yield" })
   | (Base & {
       kind: "warning";
-      warning: "long-poll" | "lost-waker" | "blocked-loop";
+      warning: "long-poll" | "lost-waker" | "clock-held" | "blocked-loop";
       task: number | null;
       message: string;
     });

@@ -52,7 +52,7 @@ export function detachProbe(rt: Runtime): void {
 /** Report a diagnostic: as a "warning" event to the probe, and to the `onWarning` option. */
 export function raiseWarning(
   rt: Runtime,
-  kind: "long-poll" | "lost-waker",
+  kind: "long-poll" | "lost-waker" | "clock-held",
   task: Task<any> | null,
   message: string,
 ): void {

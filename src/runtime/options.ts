@@ -123,7 +123,7 @@ export interface RuntimeOptions {
 
 /** A diagnostic the runtime raised (also sent to instrument listeners as a "warning" event). */
 export interface RuntimeWarning {
-  kind: "long-poll" | "lost-waker";
+  kind: "long-poll" | "lost-waker" | "clock-held";
   /** The task's name; `""` when the message names several (a slow turn's suspects). */
   task: string;
   message: string;
@@ -186,6 +186,12 @@ const RUN_ONLY = {
 
 const RUN_KEYS: readonly string[] = [...RUNTIME_KEYS, ...Object.keys(RUN_ONLY)];
 
+/** tokio's names for options Brigade spells otherwise, each with the sentence that says how. */
+const TOKIO_NAMES = {
+  startPaused: "tokio's start_paused; here it is clock: 'paused'",
+  start_paused: "tokio's start_paused; here it is clock: 'paused'",
+};
+
 const WATCHDOG_KEYS = Object.keys({ thresholdMs: 0, onReport: 0, stderr: 0 } satisfies Record<
   keyof WatchdogOptions,
   0
@@ -209,7 +215,7 @@ const CLOCKS: readonly ClockKind[] = ["real", "paused", "manual"];
 export function resolveOptions(options: RuntimeOptions | undefined): ResolvedOptions {
   checkObject(options, "Runtime options");
   const o = options ?? {};
-  checkKeys(o, "options", RUNTIME_KEYS, "a runtime option", RUN_ONLY);
+  checkKeys(o, "options", RUNTIME_KEYS, "a runtime option", { ...RUN_ONLY, ...TOKIO_NAMES });
   const seed = o.seed;
   if (seed !== undefined) {
     if (typeof seed !== "number") {
@@ -274,7 +280,7 @@ const NO_RUN_OPTIONS: SplitRunOptions = Object.freeze({
 export function splitRunOptions(options: RunOptions | undefined): SplitRunOptions {
   if (options === undefined) return NO_RUN_OPTIONS;
   checkObject(options, "run(main, options): options");
-  checkKeys(options, "options", RUN_KEYS, "an option of run()");
+  checkKeys(options, "options", RUN_KEYS, "an option of run()", TOKIO_NAMES);
   const runtime: Record<string, unknown> = {};
   for (const key of RUNTIME_KEYS) {
     const value = options[key];

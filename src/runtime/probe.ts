@@ -250,7 +250,7 @@ export class Probe implements TaskProbe {
   }
 
   warning(
-    kind: "long-poll" | "lost-waker" | "blocked-loop",
+    kind: "long-poll" | "lost-waker" | "clock-held" | "blocked-loop",
     task: Task<any> | number | null,
     message: string,
   ): void {

@@ -220,6 +220,11 @@ export class Runtime {
         this.lifecycle !== CLOSED,
       macrotask,
       ioWaiting: () => this.ioWaits > 0,
+      heldByBridges: () =>
+        this.queue.length === 0 && !this.turnPending && !this.ticking && this.lifecycle !== CLOSED
+          ? this.bridges
+          : 0,
+      clockHeld: (message) => raiseWarning(this, "clock-held", null, message),
     });
     attachFromOptions(this);
     this.registration = registerRuntime(this);
@@ -633,7 +638,9 @@ export class Runtime {
     this.bridges--;
     // Closed outside a turn, maybe with nobody woken (the task that started a file write has
     // finished): nothing else would look again whether the paused clock may move.
-    if (this.bridges === 0 && !this.ticking && !this.turnPending) this.timeDriver.afterTurn(true);
+    if (this.bridges !== 0) return;
+    this.timeDriver.bridgesClosed();
+    if (!this.ticking && !this.turnPending) this.timeDriver.afterTurn(true);
   }
 
   /** @internal a future joined a sync/channel waiter queue (src/sync/waiter.ts). */

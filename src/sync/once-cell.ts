@@ -80,6 +80,10 @@ export class OnceCell<T> {
   /**
    * The value, running `init()` to make it if nobody has.
    *
+   * If the initialiser's future throws, this caller gets the error and the cell stays empty: the
+   * first caller waiting in line runs its own `init` (as tokio's `get_or_try_init`), and the
+   * callers behind it wait for that one. So a failure is never cached, and never shared.
+   *
    * Cancel safety: dropping a waiting caller loses only its place in line; dropping the caller that
    * runs the initialiser drops the initialiser's future and hands the job to the next in line.
    *
@@ -95,6 +99,24 @@ export class OnceCell<T> {
       );
     }
     return new GetOrInit(this, init);
+  }
+
+  /**
+   * Take the value out, leaving the cell empty, so the next `getOrInit` makes it afresh (an entry
+   * that expired); `undefined` if it is not set. While an initialiser runs, nothing is taken and
+   * the cell is left to it.
+   *
+   * @example
+   * ```ts
+   * if (loadedAt.elapsed() > TTL) cell.take(); // the next getOrInit loads it again
+   * ```
+   */
+  take(): T | undefined {
+    if (this.state !== SET) return undefined;
+    const value = this.value;
+    this.value = undefined;
+    this.state = EMPTY;
+    return value;
   }
 
   /** @internal the value is known: remember it and release every waiter. */

@@ -90,6 +90,9 @@ export const time = {
   /**
    * A future that moves the paused clock `ms` forward, fires every timer due by then (in deadline
    * order), and lets the tasks they woke run before it completes. Throws if the clock is not paused.
+   * It is one jump, as tokio's: the woken tasks read the clock at its end, not at their own
+   * deadlines, so a retry whose 100 ms backoff fired inside `advance(150)` counts its next delay
+   * from 150. To see each deadline's moment, advance to each in turn (auto-advance does).
    *
    * @example
    * ```ts

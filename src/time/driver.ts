@@ -36,6 +36,7 @@ import {
   PausedClock,
   RealClock,
 } from "./clock.js";
+import { HeldClockWatch } from "./held-watch.js";
 import type { TimerProbe } from "./probe.js";
 import { type TimerEntry, Wheel } from "./wheel.js";
 
@@ -61,6 +62,13 @@ export interface DriverHost {
   macrotask(fn: () => void): void;
   /** A task waits on a socket (a read, an accept, a drain): a peer's bytes may be on their way. */
   ioWaiting(): boolean;
+  /**
+   * Bridged operations in flight while no task is runnable (what alone keeps a paused clock from
+   * moving), or 0 when the runtime is busy or has none.
+   */
+  heldByBridges(): number;
+  /** Report a paused clock held still by bridges (a `"clock-held"` warning). */
+  clockHeld(message: string): void;
 }
 
 /** A runtime's clock, timer wheel and host timer. */
@@ -96,6 +104,8 @@ export class TimeDriver {
   };
   private readonly hostTimerFn = (): void => this.onHostTimer();
   private readonly autoAdvanceFn = (): void => this.autoAdvance();
+  /** Warns when bridges hold an idle paused clock for a second of real time (held-watch.ts). */
+  private readonly held = new HeldClockWatch((since) => this.reportHeld(since));
 
   /** Whether `time.pause()` makes a manual clock (the runtime was made with `clock: "manual"`). */
   private pausesManual: boolean;
@@ -197,7 +207,13 @@ export class TimeDriver {
       );
     }
     clock.moveTo(this.now() + ms);
+    this.held.stop();
     this.wheel.advanceTo(Math.floor(this.now()));
+  }
+
+  /** The runtime's last bridge closed: whatever held the clock is gone. */
+  bridgesClosed(): void {
+    this.held.stop();
   }
 
   /**
@@ -255,6 +271,7 @@ export class TimeDriver {
    */
   shutdown(): void {
     this.closed = true;
+    this.held.stop();
     this.wheel.clear(abandonEntry);
     this.disarm();
   }
@@ -298,6 +315,23 @@ export class TimeDriver {
     this.sync();
   }
 
+  /**
+   * Report a paused clock held since `since` (held-watch.ts), if it still is: idle but for
+   * bridges, timers waiting, the clock unmoved. Says whether it reported.
+   */
+  private reportHeld(since: number): boolean {
+    const bridges = this.host.heldByBridges();
+    const wheel = this.wheel;
+    if (this.closed || !this.clock.paused || this.now() !== since || wheel.size === 0) return false;
+    if (bridges === 0) return false;
+    const timers = wheel.size === 1 ? "1 timer" : `${wheel.size} timers`;
+    const ops = bridges === 1 ? "1 bridged operation is" : `${bridges} bridged operations are`;
+    this.host.clockHeld(
+      `the paused clock has stood at t=${Math.round(since - this.origin)} ms for a second of real time with ${timers} waiting: ${ops} in flight (a fromPromise, a connect, a file operation, …), and a paused clock does not move while one is. If one of them waits for this runtime's own timers (a Promise API built on Brigade, awaited through fromPromise), it never settles: move the clock by hand (clock: "manual" and time.advance) or run that code on the real clock; rt.dump() shows what each task waits on`,
+    );
+    return true;
+  }
+
   private autoAdvance(): void {
     const clock = this.clock;
     if (
@@ -307,6 +341,10 @@ export class TimeDriver {
       !this.host.isQuiescent()
     ) {
       this.looksLeft = 0;
+      // Idle but for a bridge: fine for a while, a hang if it lasts (see held-watch.ts).
+      if (clock.paused && !this.closed && this.host.heldByBridges() > 0) {
+        this.held.start(clock.now());
+      }
       return;
     }
     if (--this.looksLeft > 0) {
@@ -318,6 +356,7 @@ export class TimeDriver {
       this.host.macrotask(this.autoAdvanceFn);
       return;
     }
+    this.held.stop();
     const wheel = this.wheel;
     // Jump from expiration to expiration (a higher slot only cascades) until something fires.
     while (wheel.size > 0) {
