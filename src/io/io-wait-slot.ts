@@ -42,12 +42,18 @@ export class IoWaitSlot {
 
   /**
    * Hang `cx.waker` here for `registrant`. Throws a `FutureStateError` when another task's future
-   * still waits here (see one-reader.ts).
+   * still waits here (see one-reader.ts); the same future polled from another task (a `select`'s
+   * `rest` spawned) is not a second reader: its wait moves with it.
    */
   park(cx: Context, registrant: unknown): void {
     const parked = this.waker;
     const waker = cx.waker;
-    if (parked !== null && parked !== waker && this.registrant !== null) {
+    if (
+      parked !== null &&
+      parked !== waker &&
+      this.registrant !== null &&
+      this.registrant !== registrant
+    ) {
       refuseSecondReader(this.owner, parked, cx.owner, this.what, this.rule);
     }
     this.waker = waker;

@@ -47,6 +47,8 @@ const DONE = 3;
 
 /** One delivery of a signal, told to the futures waiting when it came. */
 class Delivery {
+  /** The handler that received it: a delivery is passed on only while that one is still live. */
+  constructor(readonly from: Dispatcher) {}
   /** Futures it woke that have not been polled since (nor dropped). */
   unheard = 0;
   /** Whether one of them was polled and so answered it. */
@@ -89,7 +91,7 @@ class Dispatcher {
 
   /** Wake every future waiting now with one new delivery. */
   tell(): void {
-    const d = new Delivery();
+    const d = new Delivery(this);
     for (const f of [...this.waiting]) f.fire(d);
   }
 
@@ -239,8 +241,9 @@ class SignalFuture extends FutureBase<void> implements Disposable {
       // turn). If every future it woke went that way, nobody heard it: tell it again, or keep it.
       const d = this.delivery as Delivery;
       this.delivery = null;
-      // With no handler left (every runtime that held one closed), nobody is left to keep it for.
-      if (--d.unheard === 0 && !d.heard) dispatchers.get(this.name)?.unheard();
+      // Its handler gone (every runtime that held one closed), nobody is left to keep it for: a
+      // handler installed since came after the signal, and must not hear it.
+      if (--d.unheard === 0 && !d.heard && dispatchers.get(this.name) === d.from) d.from.unheard();
     }
     this.wait.close();
     this.state = DONE;
