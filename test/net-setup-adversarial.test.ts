@@ -9,8 +9,10 @@
  * Peers are plain Node servers and sockets, so `netMetrics()` counts only what Brigade made.
  */
 import { createSocket, type Socket as DgramSocket } from "node:dgram";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Context } from "../src/future/context.js";
 import { FutureStateError } from "../src/future/errors.js";
@@ -401,6 +403,19 @@ describe("setup errors arrive as typed IoErrors at the awaiting future", () => {
     expect(e.message).toContain(`127.0.0.1:${port}`);
   });
 
+  it("an IPv6 address is bracketed in the messages of a refused connect and a bind in use, as in dumps", async () => {
+    const port = await freePort();
+    const [refused] = (await failureOf(TcpStream.connect(`[::1]:${port}`))) as [IoError];
+    expect(refused.message).toMatch(new RegExp(`^connect to \\[::1\\]:${port} failed`));
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, "::1", r));
+    peers.push({ close: () => new Promise((r) => taken.close(r)) });
+    const used = (taken.address() as { port: number }).port;
+    const [inUse] = (await failureOf(TcpListener.bind(`[::1]:${used}`))) as [IoError];
+    expect(inUse.kind).toBe("AddrInUse");
+    expect(inUse.message).toMatch(new RegExp(`^bind to \\[::1\\]:${used} failed`));
+  });
+
   it("connect to a Unix path with no file: an IoError of code ENOENT naming the path", async () => {
     const path = sockPath("missing");
     const [e] = (await failureOf(UnixStream.connect(path))) as [IoError];
@@ -445,7 +460,21 @@ describe("setup errors arrive as typed IoErrors at the awaiting future", () => {
     const [e] = (await failureOf(UnixListener.bind(path))) as [IoError];
     expect(e).toBeInstanceOf(IoError);
     expect(e.code).toBe("EADDRINUSE");
+    expect(e.message).toContain("A file that is not a socket is at that path, not a socket");
+    expect(e.message).not.toContain("rmSync");
     expect(readFileSync(path, "utf8")).toBe("not a socket");
+  });
+
+  it("bind a Unix path where a directory is: AddrInUse that says so, without advice to remove it", async () => {
+    const path = mkdtempSync(join(tmpdir(), "brigade-dir-"));
+    try {
+      const [e] = (await failureOf(UnixListener.bind(path))) as [IoError];
+      expect(e.kind).toBe("AddrInUse");
+      expect(e.message).toContain("A directory is at that path, not a socket");
+      expect(e.message).not.toContain("rmSync");
+    } finally {
+      rmSync(path, { recursive: true, force: true });
+    }
   });
 
   it("bind a Unix path in a directory that does not exist: an IoError naming the path (Node reports EACCES)", async () => {

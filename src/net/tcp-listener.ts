@@ -126,7 +126,7 @@ export class TcpListener implements Disposable {
       "TcpListener.bind",
       hostPort(host, port),
       { host, port, backlog },
-      (e) => IoError.from(e, `bind to ${host}:${port}`),
+      (e) => IoError.from(e, `bind to ${hostPort(host, port)}`),
       (server, unlisted) => new TcpListener(server, backlog, unlisted),
     );
   }

@@ -207,7 +207,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
       "TcpStream.connect",
       hostPort(host, port),
       { host, port },
-      `connect to ${host}:${port}`,
+      `connect to ${hostPort(host, port)}`,
       (socket) => new TcpStream(socket),
     );
   }

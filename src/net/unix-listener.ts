@@ -15,6 +15,7 @@
  *   tokio leaves the file in place on drop; a Brigade program need not clean up after itself,
  *   except when it is killed.
  */
+import { lstatSync } from "node:fs";
 import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import type { FutureBase } from "../future/future.js";
@@ -156,11 +157,31 @@ export class UnixListener implements Disposable {
 function bindError(e: unknown, path: string): IoError {
   const error = IoError.from(e, `bind to unix socket ${path}`);
   if (error.kind !== "AddrInUse") return error;
+  const what = notASocket(path);
+  if (what !== null) {
+    // Removing it would be bad advice: it is somebody's file or directory, not a stale socket.
+    return new IoError(
+      "AddrInUse",
+      `${error.message}. ${what} is at that path, not a socket: choose another path for the socket`,
+      { code: error.code, cause: e },
+    );
+  }
   return new IoError(
     "AddrInUse",
     `${error.message}. If no process listens there (UnixStream.connect(path) fails with "ConnectionRefused"), the file is stale, left by a process that did not close its listener: remove it (fs.rmSync(path)) and bind again`,
     { code: error.code, cause: e },
   );
+}
+
+/** "A directory" or "A file that is not a socket" when that, not a socket, is at `path`; else `null`. */
+function notASocket(path: string): string | null {
+  try {
+    const st = lstatSync(path);
+    if (st.isSocket()) return null;
+    return st.isDirectory() ? "A directory" : "A file that is not a socket";
+  } catch {
+    return null;
+  }
 }
 
 // One holder each: left over where nobody can take it, it is disposed (see `OWNED`).
