@@ -16,7 +16,7 @@
  * removed, bytes it took but did not hand out are put back, and the stream is paused, so the
  * program can exit and someone else can read on.
  */
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { PENDING, type Poll } from "../future/poll.js";
@@ -235,10 +235,32 @@ function toBytes(chunk: unknown, name: string): Uint8Array {
 
 markOwned(NodeReader);
 
+/** A Node `Readable`, or something shaped like one. */
+function isNodeReadable(s: unknown): s is Readable {
+  return (
+    typeof s === "object" &&
+    s !== null &&
+    typeof (s as Partial<Readable>).read === "function" &&
+    typeof (s as Partial<Readable>).on === "function"
+  );
+}
+
+/** A web `ReadableStream` (not a Node stream, which has `read` and `on` instead of `getReader`). */
+function isWebStream(s: unknown): s is ReadableStream<Uint8Array> {
+  return (
+    typeof s === "object" &&
+    s !== null &&
+    typeof (s as { getReader?: unknown }).getReader === "function" &&
+    typeof (s as { on?: unknown }).on !== "function"
+  );
+}
+
 /**
  * A Node `Readable` of bytes as an `AsyncRead`, to use with `read`, `readToEnd`, `copy`,
  * `BufReader(…).lines()` and `FramedRead`. The stream is destroyed when the reader is disposed,
- * unless `{ close: false }`.
+ * unless `{ close: false }`. A web `ReadableStream` of bytes (a `fetch` body) is read through
+ * Node's `Readable.fromWeb`, and disposing the reader cancels it, even in the middle of a read:
+ * the request behind a body that stalls is closed.
  *
  * @example
  * ```ts
@@ -247,15 +269,21 @@ markOwned(NodeReader);
  * const dishes = yield* new BufReader(menu).lines().collect();
  * ```
  */
-export function fromReadable(stream: Readable, options?: NodeReaderOptions): NodeReader {
-  if (
-    stream === null ||
-    typeof stream !== "object" ||
-    typeof (stream as Partial<Readable>).read !== "function" ||
-    typeof (stream as Partial<Readable>).on !== "function"
-  ) {
+export function fromReadable(
+  stream: Readable | ReadableStream<Uint8Array>,
+  options?: NodeReaderOptions,
+): NodeReader {
+  if (isWebStream(stream)) {
+    // A `fetch` body: Node's own bridge makes it a Readable, whose destroy cancels the web stream
+    // (with `close: false`, it is left uncancelled, for someone else to read on).
+    return new NodeReader(
+      Readable.fromWeb(stream as Parameters<typeof Readable.fromWeb>[0]),
+      options,
+    );
+  }
+  if (!isNodeReadable(stream)) {
     throw new TypeError(
-      `fromReadable(stream): stream must be a Node Readable, got ${stream === null ? "null" : typeof stream}`,
+      `fromReadable(stream): stream must be a Node Readable or a web ReadableStream of bytes, got ${stream === null ? "null" : typeof stream}`,
     );
   }
   if (stream.readableObjectMode) {

@@ -4,7 +4,8 @@
  * - `fromAsyncIterable(it)`: a stream that asks the iterable for one item at a time (the waiter
  *   next door passing plates through the hatch). While an item is being fetched the runtime counts
  *   it as an open bridge, like `fromPromise`, so a paused clock does not jump ahead of it.
- *   Disposing the stream calls the iterator's `return()`, so an async generator's `finally` runs.
+ *   Disposing the stream calls the iterator's `return()`, so an async generator's `finally` runs;
+ *   a web `ReadableStream` is read through its reader, and disposing cancels it, mid-read too.
  * - `toAsyncIterable(stream)` (and `for await (const x of stream)`): native code pulls items. A
  *   stream must be polled by a task, so a small pump task is spawned on the runtime that is ticking,
  *   or on a runtime of its own when called from plain async code. The pump polls the stream only
@@ -47,7 +48,7 @@ class FromAsyncIterable<T> extends StreamBase<T> {
       case IDLE: {
         if (this.iterator === null) {
           try {
-            this.iterator = this.iterable[Symbol.asyncIterator]();
+            this.iterator = readerIterator(this.iterable) ?? this.iterable[Symbol.asyncIterator]();
           } catch (e) {
             // No iterator to fetch from, nor to return(): the stream fails once, then has ended
             // (as `for await` throws once), rather than asking the iterable again at each poll.
@@ -147,8 +148,38 @@ class FromAsyncIterable<T> extends StreamBase<T> {
   }
 }
 
+/** What this bridge uses of a web `ReadableStream` (a `fetch` body). */
+export interface WebReadableStream<T> {
+  readonly locked: boolean;
+  getReader(): {
+    read(): Promise<{ done: true; value?: T | undefined } | { done: false; value: T }>;
+    cancel(reason?: unknown): Promise<void>;
+  };
+}
+
 /**
- * A stream of the items of an async iterable (an async generator, a Node readable, …).
+ * For a web `ReadableStream`, an iterator over its reader whose `return()` is the reader's
+ * `cancel()`. The stream's own async iterator would do, except that its `return()` waits behind a
+ * `next()` in flight: a body that stalls mid-way would never be cancelled, and its request would
+ * stay open after the stream is dropped. `cancel()` ends the pending read at once.
+ */
+function readerIterator<T>(iterable: AsyncIterable<T>): AsyncIterator<T> | null {
+  const w = iterable as unknown as Partial<WebReadableStream<T>>;
+  if (typeof w.getReader !== "function" || w.locked !== false) return null;
+  const reader = (w as WebReadableStream<T>).getReader();
+  return {
+    next: () => reader.read() as Promise<IteratorResult<T>>,
+    return: async () => {
+      await reader.cancel();
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+/**
+ * A stream of the items of an async iterable (an async generator, a Node readable, a web
+ * `ReadableStream` such as a `fetch` body, …). Dropping it cancels a web stream at once, even in
+ * the middle of a read that waits for bytes (the request behind a `fetch` body is closed).
  *
  * @example
  * ```ts
@@ -156,16 +187,22 @@ class FromAsyncIterable<T> extends StreamBase<T> {
  * const items = yield* fromAsyncIterable(ticks()).collect(); // [1, 2]
  * ```
  */
-export function fromAsyncIterable<T>(iterable: AsyncIterable<T>): StreamBase<T> {
+export function fromAsyncIterable<T>(iterable: AsyncIterable<T>): StreamBase<T>;
+/** A stream of the chunks of a web `ReadableStream` (a `fetch` body); dropping it cancels it. */
+export function fromAsyncIterable<T>(stream: ReadableStream<T>): StreamBase<T>;
+export function fromAsyncIterable<T>(
+  iterable: AsyncIterable<T> | ReadableStream<T>,
+): StreamBase<T> {
+  const it = iterable as Partial<AsyncIterable<T> & WebReadableStream<T>> | null | undefined;
   if (
-    iterable === null ||
-    typeof (iterable as AsyncIterable<T> | undefined)?.[Symbol.asyncIterator] !== "function"
+    typeof it?.[Symbol.asyncIterator] !== "function" &&
+    typeof it?.getReader !== "function" // a web stream where it is not async-iterable (Safari)
   ) {
     throw new TypeError(
-      `fromAsyncIterable(iterable): iterable must be an async iterable, got ${iterable === null ? "null" : typeof iterable}`,
+      `fromAsyncIterable(iterable): iterable must be an async iterable or a web ReadableStream, got ${iterable === null ? "null" : typeof iterable}`,
     );
   }
-  return new FromAsyncIterable(iterable);
+  return new FromAsyncIterable(iterable as AsyncIterable<T>);
 }
 
 interface Request<T> {
