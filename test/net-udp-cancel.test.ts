@@ -164,7 +164,7 @@ describe("one reader at a time", () => {
       }),
     );
     expect(seen).toEqual([
-      "udp socket recv in task 'intruder': this socket is already waited on by task 'listener' (a recv() or recvFrom() there). A UDP socket has one reader at a time: receive in one task and hand the datagrams on through a channel (sending needs no such care: any task may send)",
+      "udp socket receive in task 'intruder': this socket is already waited on by task 'listener' (a recv(), recvFrom() or peekFrom() there). A UDP socket has one reader at a time: receive in one task and hand the datagrams on through a channel (sending needs no such care: any task may send)",
       1,
     ]);
   });

@@ -159,7 +159,7 @@ describe("UdpSocket.peekFrom and tryRecvFrom", () => {
       }),
     );
     expect(message).toMatch(
-      /^udp socket recv in task 'peeker': this socket is already waited on by task 'first reader'/,
+      /^udp socket receive in task 'peeker': this socket is already waited on by task 'first reader'/,
     );
   });
 

@@ -242,9 +242,9 @@ describe("the UDP receiver parked through IoWaitSlot", () => {
     }
   });
 
-  it("a recv that lost a select, spawned into another task, goes on waiting there: the same future moved is not a second reader", async () => {
+  it("a recv that lost a select, spawned into another task while main still holds its wait, is refused there; the refusal drops it, so a fresh recv in that task gets the datagram", async () => {
     const send = await sender();
-    const rt = new Runtime({ clock: "paused" });
+    const rt = new Runtime({ clock: "paused", unhandledPanic: "ignore" });
     try {
       const out = await rt.spawn(
         asyncBlock(function* main() {
@@ -252,21 +252,24 @@ describe("the UDP receiver parked through IoWaitSlot", () => {
           const buf = new Uint8Array(8);
           const lost = yield* select(socket.recv(buf), sleep(5));
           if (lost.index !== 1) return "the recv won";
-          // The losing recv goes on in the background; `main` no longer waits on the socket.
-          const background = spawn(lost.rest, { name: "background reader" });
-          yield* fromPromise(() => send("hi", socket.localAddr().port));
-          let r: unknown;
+          let refused = "";
           try {
-            r = yield* background;
+            yield* spawn(lost.rest, { name: "moved" });
           } catch (e) {
-            r = String(e);
+            refused = String((e as Error).cause);
           }
+          const fresh = spawn(socket.recv(buf), { name: "fresh" });
+          yield* fromPromise(() => send("hi", socket.localAddr().port));
+          const n = yield* fresh;
           socket[Symbol.dispose]();
-          return r;
+          return { refused, n };
         }),
         { name: "main" },
       );
-      expect(out).toBe(2);
+      expect(out).toEqual({
+        refused: expect.stringMatching(/udp socket receive in task 'moved'.*task 'main'/),
+        n: 2,
+      });
     } finally {
       await rt.shutdown();
     }

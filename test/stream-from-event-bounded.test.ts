@@ -139,6 +139,7 @@ describe("fromEvent(emitter, name, { capacity, drop })", () => {
       ),
     );
     expect(() => fromEvent(emitter, "e", { capacity: 1.5 })).toThrow(RangeError);
+    expect(fromEvent(emitter, "e", { capacity: Number.POSITIVE_INFINITY }).droppedEvents).toBe(0);
     expect(() => fromEvent(emitter, "e", { capacity: "8" as never })).toThrow(
       /options\.capacity must be a number \(an integer of at least 1\), got string '8'/,
     );

@@ -31,6 +31,10 @@ describe("fromAsyncIterable(web ReadableStream)", () => {
 
   it("dropped while a read waits for a chunk that never comes, the stream is cancelled at once (its cancel runs, with no reason) and the stream then ends", async () => {
     const cancelled: unknown[] = [];
+    let cancelCalled!: () => void;
+    const cancelledNow = new Promise<void>((r) => {
+      cancelCalled = r;
+    });
     const rs = new ReadableStream<string>({
       start(c) {
         c.enqueue("first");
@@ -40,6 +44,7 @@ describe("fromAsyncIterable(web ReadableStream)", () => {
       },
       cancel(reason) {
         cancelled.push(reason ?? "no reason");
+        cancelCalled();
       },
     });
     const out = await run(
@@ -50,8 +55,9 @@ describe("fromAsyncIterable(web ReadableStream)", () => {
         const index = raced.index;
         raced.rest[Symbol.dispose]();
         s[Symbol.dispose]();
-        // Let the cancel run (it is a promise chain).
-        yield* fromPromise(() => new Promise((r) => setTimeout(r, 0)));
+        // The cancel runs down a promise chain: wait for it (for ever, and the test times out, if
+        // the drop did not cancel).
+        yield* fromPromise(() => cancelledNow);
         return { first, index, after: yield* s.next() };
       }),
     );
@@ -116,6 +122,10 @@ describe("fromAsyncIterable(web ReadableStream)", () => {
     );
     expect(lines).toEqual(["soup", "bread"]);
     const cancelled: unknown[] = [];
+    let cancelCalled!: () => void;
+    const cancelledNow = new Promise<void>((r) => {
+      cancelCalled = r;
+    });
     const out = await run(
       asyncBlock(function* () {
         const rs = new ReadableStream<Uint8Array>({
@@ -127,6 +137,7 @@ describe("fromAsyncIterable(web ReadableStream)", () => {
           },
           cancel() {
             cancelled.push("cancelled");
+            cancelCalled();
           },
         });
         const reader = fromReadable(rs);
@@ -135,7 +146,7 @@ describe("fromAsyncIterable(web ReadableStream)", () => {
         const raced = yield* select(read(reader, buf), sleep(5));
         raced.rest[Symbol.dispose]();
         reader[Symbol.dispose]();
-        yield* fromPromise(() => new Promise((r) => setTimeout(r, 10)));
+        yield* fromPromise(() => cancelledNow);
         return { n, index: raced.index };
       }),
     );
@@ -144,5 +155,13 @@ describe("fromAsyncIterable(web ReadableStream)", () => {
     expect(() => fromReadable({} as never)).toThrow(
       /fromReadable\(stream\): stream must be a Node Readable or a web ReadableStream of bytes, got object/,
     );
+  });
+
+  it("fromReadable(webStream, { close: false }) is refused before it locks the stream: the reader would keep it locked, so nobody could read on", () => {
+    const rs = new ReadableStream<Uint8Array>();
+    expect(() => fromReadable(rs, { close: false })).toThrow(
+      /fromReadable\(stream, options\): options\.close false cannot apply to a web ReadableStream/,
+    );
+    expect(rs.locked).toBe(false);
   });
 });

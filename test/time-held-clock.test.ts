@@ -85,6 +85,29 @@ describe("a paused clock held by a bridge", () => {
     await rt.shutdown();
   });
 
+  it("a bridge that settles while another holds the clock starts the second over: the warning comes a full second after the last one settled", async () => {
+    const warnings: RuntimeWarning[] = [];
+    const rt = new Runtime({ clock: "paused", onWarning: (w) => warnings.push(w) });
+    let settle!: () => void;
+    rt.spawn(
+      asyncBlock(function* () {
+        rt.spawn(sleep(100));
+        rt.spawn(fromPromise(() => new Promise<void>((r) => (settle = r))));
+        yield* fromPromise(() => new Promise<void>(() => {})); // holds the clock for good
+      }),
+    );
+    await macrotasks();
+    vi.advanceTimersByTime(900);
+    settle(); // progress: one of the two answered
+    await macrotasks();
+    vi.advanceTimersByTime(999);
+    expect(warnings).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(warnings.map((w) => w.kind)).toEqual(["clock-held"]);
+    expect(warnings[0]!.message).toContain("1 bridged operation is in flight");
+    await rt.shutdown();
+  });
+
   it("a runtime shut down while held leaves no watch timer behind and never warns", async () => {
     const warnings: RuntimeWarning[] = [];
     const rt = new Runtime({ clock: "paused", onWarning: (w) => warnings.push(w) });

@@ -471,16 +471,18 @@ class WaitFor<T> extends FutureBase<T> implements Disposable, Waiting<T> {
     if (s.version !== this.checked) {
       if (!pollProceed(cx)) return PENDING;
       this.checked = rx.seen = s.version;
+      // The value checked is the one returned, even if the predicate sends a newer one.
+      const value = s.value;
       let ok: boolean;
       try {
-        ok = this.predicate(s.value);
+        ok = this.predicate(value);
       } catch (e) {
         this[Symbol.dispose]();
         throw e;
       }
       if (ok) {
         this[Symbol.dispose]();
-        return s.value;
+        return value;
       }
     }
     if (s.closed) {

@@ -25,6 +25,7 @@ import {
   type Cleanup,
   cancel,
   cancelAll,
+  disposeQuietly,
   drop,
   dropAll,
 } from "../future/cancel.js";
@@ -81,7 +82,10 @@ class RestHandle<T> extends CancellableFuture<T> {
     try {
       r = inner.poll(cx);
     } catch (e) {
+      // Over, and nobody can reach the inner future through this handle any more: drop it, so a
+      // wait it parked before (in the task that ran the select) does not outlive it.
       this.letGo();
+      disposeQuietly(inner);
       throw e;
     }
     if (r !== PENDING) this.letGo();

@@ -112,12 +112,7 @@ class Tube {
   parkReader(cx: Context, registrant: unknown): void {
     const parked = this.readWaker;
     // Another task's read future waits here: a second reader would take its pager.
-    if (
-      parked !== null &&
-      parked !== cx.waker &&
-      this.readRegistrant !== null &&
-      this.readRegistrant !== registrant
-    ) {
+    if (parked !== null && parked !== cx.waker && this.readRegistrant !== null) {
       refuseSecondReader(this.readOwner, parked, cx.owner, "duplex stream read", READ_RULE);
     }
     this.readWaker = cx.waker;
@@ -127,12 +122,7 @@ class Tube {
 
   parkWriter(cx: Context, registrant: unknown): void {
     const parked = this.writeWaker;
-    if (
-      parked !== null &&
-      parked !== cx.waker &&
-      this.writeRegistrant !== null &&
-      this.writeRegistrant !== registrant
-    ) {
+    if (parked !== null && parked !== cx.waker && this.writeRegistrant !== null) {
       refuseSecondReader(this.writeOwner, parked, cx.owner, "duplex stream write", WRITE_RULE);
     }
     this.writeWaker = cx.waker;

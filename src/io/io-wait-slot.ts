@@ -42,18 +42,14 @@ export class IoWaitSlot {
 
   /**
    * Hang `cx.waker` here for `registrant`. Throws a `FutureStateError` when another task's future
-   * still waits here (see one-reader.ts); the same future polled from another task (a `select`'s
-   * `rest` spawned) is not a second reader: its wait moves with it.
+   * still waits here (see one-reader.ts). That includes the same future polled from another task
+   * while its first task still holds its wait (a `select`'s `rest` spawned): the slot cannot tell
+   * it from one stream read by two tasks, whose first would sleep for good.
    */
   park(cx: Context, registrant: unknown): void {
     const parked = this.waker;
     const waker = cx.waker;
-    if (
-      parked !== null &&
-      parked !== waker &&
-      this.registrant !== null &&
-      this.registrant !== registrant
-    ) {
+    if (parked !== null && parked !== waker && this.registrant !== null) {
       refuseSecondReader(this.owner, parked, cx.owner, this.what, this.rule);
     }
     this.waker = waker;

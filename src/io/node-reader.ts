@@ -274,8 +274,13 @@ export function fromReadable(
   options?: NodeReaderOptions,
 ): NodeReader {
   if (isWebStream(stream)) {
-    // A `fetch` body: Node's own bridge makes it a Readable, whose destroy cancels the web stream
-    // (with `close: false`, it is left uncancelled, for someone else to read on).
+    // A `fetch` body: Node's own bridge makes it a Readable, whose destroy cancels the web stream.
+    // That bridge keeps the stream locked for good, so nobody could read on after this reader.
+    if (options?.close === false) {
+      throw new TypeError(
+        "fromReadable(stream, options): options.close false cannot apply to a web ReadableStream: the reader keeps it locked, so nobody could read on; read it through fromAsyncIterable(stream) to share it, or let this reader close it",
+      );
+    }
     return new NodeReader(
       Readable.fromWeb(stream as Parameters<typeof Readable.fromWeb>[0]),
       options,

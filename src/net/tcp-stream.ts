@@ -410,12 +410,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
     const parked = this.readWaker;
     // A read future of another task waits here (one that can take its wait back when dropped,
     // so it is not a leftover): a second reader would take its pager (one-reader.ts).
-    if (
-      parked !== null &&
-      parked !== cx.waker &&
-      this.readRegistrant !== null &&
-      this.readRegistrant !== this.poller
-    ) {
+    if (parked !== null && parked !== cx.waker && this.readRegistrant !== null) {
       refuseSecondReader(this.readOwner, parked, cx.owner, `${this.kind} read`, READ_RULE);
     }
     this.readWaker = cx.waker;
@@ -656,12 +651,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
 
   private parkWriter(cx: Context): typeof PENDING {
     const parked = this.writeWaker;
-    if (
-      parked !== null &&
-      parked !== cx.waker &&
-      this.writeRegistrant !== null &&
-      this.writeRegistrant !== this.poller
-    ) {
+    if (parked !== null && parked !== cx.waker && this.writeRegistrant !== null) {
       refuseSecondReader(this.writeOwner, parked, cx.owner, `${this.kind} write`, WRITE_RULE);
     }
     this.writeWaker = cx.waker;

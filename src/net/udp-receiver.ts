@@ -25,7 +25,7 @@ const UDP = { kind: "io", source: "udp socket" } as const;
 /** What a second task waiting to receive is told (one-reader.ts). */
 const RECV_RULE: ReaderRule = {
   subject: "this socket",
-  how: "a recv() or recvFrom() there",
+  how: "a recv(), recvFrom() or peekFrom() there",
   advice:
     "A UDP socket has one reader at a time: receive in one task and hand the datagrams on through a channel (sending needs no such care: any task may send)",
 };
@@ -33,7 +33,7 @@ const RECV_RULE: ReaderRule = {
 /** The queue of received datagrams and the one reader parked on it. */
 export class DatagramReceiver {
   /** Where the one reader waits (the refusal of a second, its registrant, its source wait). */
-  private readonly slot = new IoWaitSlot("udp socket recv", RECV_RULE, UDP);
+  private readonly slot = new IoWaitSlot("udp socket receive", RECV_RULE, UDP);
   /** An error the kernel reported on the socket, not yet thrown: the next empty receive's. */
   private error: IoError | null = null;
   /** The sender of the datagram the last successful `poll` took, for `recvFrom`. */

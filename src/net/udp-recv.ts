@@ -1,8 +1,8 @@
 /**
  * The futures behind `socket.recvFrom(buf)`, `socket.peekFrom(buf)` and `socket.recv(buf)`: a chef
  * waiting by the note slot. Each poll asks the socket for its oldest queued datagram, which is
- * taken (a peek leaves it) only by the poll that returns it (so a receive dropped at any point loses nothing: cancel safe, as tokio's
- * `recv_from`). Dropped while it waits, a receive takes its pager and its source wait back at once
+ * taken (a peek leaves it) only by the poll that returns it (so a receive dropped at any point
+ * loses nothing: cancel safe, as tokio's `recv_from`). Dropped while it waits, a receive takes its pager and its source wait back at once
  * (`unregister`), so the runtime's "all tasks asleep" check is not fooled by a wait nobody holds.
  */
 import type { Context } from "../future/context.js";

@@ -638,8 +638,9 @@ export class Runtime {
     this.bridges--;
     // Closed outside a turn, maybe with nobody woken (the task that started a file write has
     // finished): nothing else would look again whether the paused clock may move.
+    // Progress: whatever held a paused clock still, the watch starts over (held-watch.ts).
+    this.timeDriver.bridgeSettled();
     if (this.bridges !== 0) return;
-    this.timeDriver.bridgesClosed();
     if (!this.ticking && !this.turnPending) this.timeDriver.afterTurn(true);
   }
 

@@ -7,8 +7,9 @@
  * The listener is added at the first poll (laziness: creating the stream does nothing) and removed
  * when the stream is disposed. Events cannot be slowed down, so they queue until taken: without
  * limit by default, or up to a `capacity`, past which the oldest (or, if asked, the newest) are
- * dropped and counted in `droppedEvents` (a mouse's positions: only the latest few matter). A task waiting for an event is not asleep for good (the runtime's
- * deadlock check sees it), but it does not hold the paused clock either: an event may never come.
+ * dropped and counted in `droppedEvents` (a mouse's positions: only the latest few matter). A
+ * task waiting for an event is not asleep for good (the runtime's deadlock check sees it), but it
+ * does not hold the paused clock either: an event may never come.
  * A `next()` dropped before its event (the loser of a `select`) takes its waker and that wait back
  * at once, so a task that then waits on nothing else is reported as deadlocked.
  */
@@ -38,8 +39,8 @@ export type EventSource =
 export interface FromEventOptions {
   /**
    * The most events kept unread (a whole number, at least 1); past it one is dropped for each new
-   * one and counted in `droppedEvents`.
-   * @default unbounded
+   * one and counted in `droppedEvents`. `Infinity`, the default, keeps every event.
+   * @default Infinity
    * @example fromEvent(window, "mousemove", { capacity: 1 }) // only the latest position
    */
   capacity?: number;
@@ -242,8 +243,11 @@ export function fromEvent<T = unknown>(
   if (options !== undefined) {
     const where = "fromEvent(emitter, name, options): options";
     checkKeys(options, where, ["capacity", "drop"], "a fromEvent option");
-    if (options.capacity !== undefined)
-      capacity = checkCount(options.capacity, `${where}.capacity`);
+    // Infinity is the default said out loud; anything else is a count.
+    const c = options.capacity;
+    if (c !== undefined && c !== Number.POSITIVE_INFINITY) {
+      capacity = checkCount(c, `${where}.capacity`);
+    }
     dropNewest = checkOneOf(options.drop, ["oldest", "newest"], `${where}.drop`) === "newest";
   }
   return new FromEvent<T>(emitter, name, capacity, dropNewest);

@@ -126,14 +126,23 @@ export class OnceCell<T> {
     this.queue.grantAll();
   }
 
+  /**
+   * @internal the waiter a failed or dropped initialiser handed the job to, until it starts (or
+   * passes it on). Told apart from the waiters `fill` released, which may find the cell empty
+   * again (`take()` ran first) and must then queue up as new callers, not each start an init.
+   */
+  handedTo: unknown = null;
+
   /** @internal the initialiser failed or was dropped: the first waiter takes over. */
   handOff(): void {
     const head = this.queue.head;
     if (head === null) {
+      this.handedTo = null;
       this.state = EMPTY;
       return;
     }
     // Still INITIALIZING: the job is reserved for the waiter being woken.
+    this.handedTo = head.owner;
     this.queue.grant(head);
   }
 }
@@ -175,9 +184,15 @@ class GetOrInit<T> extends FutureBase<T> implements Disposable {
           this.node!.waker = cx.waker;
           return PENDING;
         }
+        if (cell.handedTo === this) {
+          // Handed the job by a failed or dropped initialiser.
+          cell.handedTo = null;
+          return this.start(cx);
+        }
         if (cell.state === SET) return this.ready(cx);
-        // Handed the job by a failed or dropped initialiser.
-        return this.start(cx);
+        // Released by a value that was taken (`take()`) before this poll: ask again, as new.
+        this.stage = FRESH;
+        return this.poll(cx);
       case RUNNING:
         return this.drive(cx);
       default:
@@ -250,7 +265,7 @@ class GetOrInit<T> extends FutureBase<T> implements Disposable {
     } else if (stage === WAITING) {
       const node = this.node!;
       if (node.state === QUEUED) this.cell.queue.remove(node);
-      else if (this.cell.state !== SET) this.cell.handOff(); // the job was handed to us: pass it on
+      else if (this.cell.handedTo === this) this.cell.handOff(); // the job was ours: pass it on
     }
   }
 }

@@ -211,8 +211,11 @@ export class TimeDriver {
     this.wheel.advanceTo(Math.floor(this.now()));
   }
 
-  /** The runtime's last bridge closed: whatever held the clock is gone. */
-  bridgesClosed(): void {
+  /**
+   * A bridge settled or was dropped: something outside moved, so a paused clock held still by
+   * bridges is watched afresh (a second with none settling is what gets reported).
+   */
+  bridgeSettled(): void {
     this.held.stop();
   }
 

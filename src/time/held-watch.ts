@@ -5,8 +5,8 @@
  * promise that itself waits for one of this runtime's timers (a Promise API built on Brigade,
  * awaited back through `fromPromise`) never settles, and the program hangs without a word. This
  * watch turns that silence into a warning: once an idle paused runtime has been held by bridges
- * for a second of real time, with timers waiting and the clock unmoved, the driver reports it,
- * once, until the clock moves again.
+ * for a second of real time in which none of them settled, with timers waiting and the clock
+ * unmoved, the driver reports it, once, until the clock moves or a bridge settles.
  */
 
 /** Real milliseconds a held paused clock is watched before the driver is asked to report it. */
@@ -34,7 +34,7 @@ export class HeldClockWatch {
     this.timer = setTimeout(this.elapsed, HELD_WARN_MS);
   }
 
-  /** The clock moved, the bridges closed, or the runtime shut down: stop, and forget the report. */
+  /** The clock moved, a bridge settled, or the runtime shut down: stop, and forget the report. */
   stop(): void {
     if (this.timer !== null) {
       clearTimeout(this.timer);

@@ -231,7 +231,7 @@ export class FileCore {
 
   private park(cx: Context, by: unknown): typeof PENDING {
     const w = this.waker;
-    if (this.parked && w !== null && w !== cx.waker && (by === null || by !== this.registrant)) {
+    if (this.parked && w !== null && w !== cx.waker) {
       refuseSecondReader(this.parkOwner, w, cx.owner, "File operation", RULE);
     }
     this.waker = cx.waker;
