@@ -164,4 +164,38 @@ describe("fromAsyncIterable(web ReadableStream)", () => {
     );
     expect(rs.locked).toBe(false);
   });
+
+  it("dropped before its first read, the stream cancels the web stream all the same (a fetch body left unread must not keep its request open)", async () => {
+    let cancelCalled!: () => void;
+    const cancelledNow = new Promise<void>((r) => {
+      cancelCalled = r;
+    });
+    const rs = new ReadableStream<Uint8Array>({
+      cancel() {
+        cancelCalled();
+      },
+    });
+    await run(
+      asyncBlock(function* () {
+        const body = fromAsyncIterable(rs);
+        body[Symbol.dispose]();
+        yield* fromPromise(() => cancelledNow); // for ever, and the test times out, if not
+      }),
+    );
+    expect(rs.locked).toBe(true); // read through a reader that cancelled it
+  });
+
+  it("an async generator dropped before its first item is returned: a later next() on it is done, and none of its code ran", async () => {
+    let ran = false;
+    async function* gen() {
+      ran = true;
+      yield 1;
+    }
+    const g = gen();
+    const s = fromAsyncIterable(g);
+    s[Symbol.dispose]();
+    await Promise.resolve();
+    expect(await g.next()).toEqual({ done: true, value: undefined });
+    expect(ran).toBe(false);
+  });
 });

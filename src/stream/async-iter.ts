@@ -4,8 +4,9 @@
  * - `fromAsyncIterable(it)`: a stream that asks the iterable for one item at a time (the waiter
  *   next door passing plates through the hatch). While an item is being fetched the runtime counts
  *   it as an open bridge, like `fromPromise`, so a paused clock does not jump ahead of it.
- *   Disposing the stream calls the iterator's `return()`, so an async generator's `finally` runs;
- *   a web `ReadableStream` is read through its reader, and disposing cancels it, mid-read too.
+ *   Disposing the stream calls the iterator's `return()` (even before the first item), so an async
+ *   generator's `finally` runs; a web `ReadableStream` is read through its reader, and disposing
+ *   cancels it, mid-read too.
  * - `toAsyncIterable(stream)` (and `for await (const x of stream)`): native code pulls items. A
  *   stream must be polled by a task, so a small pump task is spawned on the runtime that is ticking,
  *   or on a runtime of its own when called from plain async code. The pump polls the stream only
@@ -131,11 +132,21 @@ class FromAsyncIterable<T> extends StreamBase<T> {
       this.host?.bridgeClosed();
       this.host = null;
     }
+    const neverRead = this.state === IDLE && this.iterator === null;
     this.state = ENDED;
     this.item = undefined;
     this.waker = null;
-    const it = this.iterator;
+    let it = this.iterator;
     this.iterator = null;
+    if (neverRead) {
+      // Dropped before its first item: the source is let go all the same (a `fetch` body left
+      // unread would keep its request open; an async generator is returned, running no code).
+      try {
+        it = readerIterator(this.iterable) ?? this.iterable[Symbol.asyncIterator]();
+      } catch {
+        // No iterator to let go of: nothing was taken from the iterable.
+      }
+    }
     if (typeof it?.return === "function") {
       // The iterator's own cleanup runs on; a failure there, sync or async, has nobody to report
       // to (and must not keep whoever disposes this stream from disposing its other children).
