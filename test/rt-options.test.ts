@@ -50,7 +50,8 @@ const SEED_RULE =
 const SEED_TYPE = "options.seed must be a number (a safe integer)";
 const COUNT_TYPE = (o: string) => `options.${o} must be a number (an integer of at least 1)`;
 const COUNT_RULE = (o: string) => `options.${o} must be an integer of at least 1`;
-const PANIC_RULE = "options.unhandledPanic must be one of 'report', 'shutdown', 'ignore'";
+const PANIC_RULE =
+  "options.unhandledPanic must be one of 'report', 'shutdown', 'ignore', or a function (error) => void";
 const CLOCK_RULE = "options.clock must be one of 'real', 'paused', 'manual'";
 const BOOL = (o: string) => `options.${o} must be a boolean (true or false)`;
 const LONG_POLL_RULE = "options.longPollThreshold must be a number of milliseconds (>= 0) or false";

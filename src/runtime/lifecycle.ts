@@ -38,6 +38,7 @@ import {
 } from "./deadlock.js";
 import { othersMayBeStuck } from "./idle.js";
 import { describeType } from "./option-checks.js";
+import { reportCallbackError } from "./probe.js";
 import type { Runtime } from "./runtime.js";
 
 /** Accepting and running tasks. */
@@ -243,6 +244,14 @@ export function unhandledPanic(
 ): void {
   const mode = rt.options.unhandledPanic;
   if (mode === "ignore") return;
+  if (typeof mode === "function") {
+    try {
+      mode(error);
+    } catch (e) {
+      reportCallbackError("options.unhandledPanic", e);
+    }
+    return;
+  }
   if (mode === "shutdown" && !task.isCleanup) {
     if (rt.fatal === null) rt.fatal = error;
     beginShutdown(rt);

@@ -152,16 +152,18 @@ export function checkCount(value: unknown, what: string): number {
 }
 
 /**
- * One of a few names, or nothing.
+ * One of a few names, or nothing (`orElse` names what else the option takes, for the message).
  * @example checkOneOf("fake", ["real", "paused"], "options.clock"); // RangeError: options.clock must be one of 'real', 'paused', got 'fake'
  */
 export function checkOneOf<T extends string>(
   value: unknown,
   allowed: readonly T[],
   what: string,
+  orElse?: string,
 ): T | undefined {
   if (value === undefined) return undefined;
-  const rule = `${what} must be one of ${allowed.map((a) => `'${a}'`).join(", ")}`;
+  const names = allowed.map((a) => `'${a}'`).join(", ");
+  const rule = `${what} must be one of ${names}${orElse === undefined ? "" : `, or ${orElse}`}`;
   if (typeof value !== "string") throw new TypeError(`${rule}, got ${describeType(value)}`);
   if (!(allowed as readonly string[]).includes(value)) {
     throw new RangeError(`${rule}, got ${quote(value)}`);

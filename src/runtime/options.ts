@@ -6,6 +6,7 @@
  * option it probably meant. `run()` takes the runtime's keys and two of its own.
  */
 
+import type { JoinError } from "../task/join-error.js";
 import type { ClockKind } from "../time/clock.js";
 import type { InstrumentListener } from "./events.js";
 import {
@@ -19,8 +20,11 @@ import {
 } from "./option-checks.js";
 import type { WatchdogOptions } from "./watchdog.js";
 
-/** What happens when a task panics and nobody is waiting for its outcome. */
-export type UnhandledPanic = "report" | "shutdown" | "ignore";
+/**
+ * What happens when a task panics and nobody is waiting for its outcome: a mode, or a function
+ * that gets the `JoinError` (to hand it to an error monitor).
+ */
+export type UnhandledPanic = "report" | "shutdown" | "ignore" | ((error: JoinError) => void);
 
 /** Options of `new Runtime()` and `run()`. */
 export interface RuntimeOptions {
@@ -42,10 +46,13 @@ export interface RuntimeOptions {
   /**
    * A task panicked while nothing was awaiting its handle (checked a microtask later, as Node
    * checks a rejected promise for a handler): `"report"` prints it on stderr with the task's
-   * name; `"shutdown"` ends the runtime with that error; `"ignore"` does neither. A handle awaited
-   * only later still gets the error; the report was already printed (tokio prints every panic).
+   * name; `"shutdown"` ends the runtime with that error; `"ignore"` does neither; a function is
+   * given the `JoinError` instead of the print (an error monitor's hook, a browser's
+   * `reportError`). A handle awaited only later still gets the error; the report was already made
+   * (tokio prints every panic).
    * @default "report"
    * @example run(main, { unhandledPanic: "shutdown" })
+   * @example new Runtime({ unhandledPanic: (e) => Sentry.captureException(e) })
    */
   unhandledPanic?: UnhandledPanic;
   /**
@@ -197,7 +204,7 @@ const WATCHDOG_KEYS = Object.keys({ thresholdMs: 0, onReport: 0, stderr: 0 } sat
   0
 >);
 
-const PANIC_MODES: readonly UnhandledPanic[] = ["report", "shutdown", "ignore"];
+const PANIC_MODES = ["report", "shutdown", "ignore"] as const;
 const CLOCKS: readonly ClockKind[] = ["real", "paused", "manual"];
 
 /**
@@ -236,7 +243,15 @@ export function resolveOptions(options: RuntimeOptions | undefined): ResolvedOpt
     seed,
     eventInterval:
       o.eventInterval === undefined ? 61 : checkCount(o.eventInterval, "options.eventInterval"),
-    unhandledPanic: checkOneOf(o.unhandledPanic, PANIC_MODES, "options.unhandledPanic") ?? "report",
+    unhandledPanic:
+      typeof o.unhandledPanic === "function"
+        ? o.unhandledPanic
+        : (checkOneOf(
+            o.unhandledPanic,
+            PANIC_MODES,
+            "options.unhandledPanic",
+            "a function (error) => void",
+          ) ?? "report"),
     clock: checkOneOf(o.clock, CLOCKS, "options.clock") ?? "real",
     instrument,
     trace: checkBoolean(o.trace, "options.trace") ?? false,

@@ -34,7 +34,7 @@ import type { Future } from "../future/future.js";
 import { assertFuture } from "../future/future.js";
 import { SPAWNED_IN_SHUTDOWN } from "../task/abort-why.js";
 import { budgetForcedYields, leaveBudget } from "../task/budget.js";
-import type { JoinError } from "../task/join-error.js";
+import { JoinError } from "../task/join-error.js";
 import type { JoinHandle } from "../task/join-handle.js";
 import { RuntimeStateError } from "../task/runtime-state-error.js";
 import { type SpawnOptions, spawnerAmbient } from "../task/spawn.js";
@@ -475,7 +475,13 @@ export class Runtime {
 
   /** @internal a cleanup given up on threw as it was left (see `Task.abandon`). */
   cleanupLeftFailed(task: Task<any>, error: unknown): void {
-    if (this.options.unhandledPanic === "ignore") return;
+    const mode = this.options.unhandledPanic;
+    if (mode === "ignore") return;
+    if (typeof mode === "function") {
+      // Told as a panic of the task whose cleanup it was: the monitor's one kind of report.
+      unhandledPanic(this, task, JoinError.panic(task.id, task.name, error));
+      return;
+    }
     const detail = error instanceof Error && error.stack ? error.stack : String(error);
     const who = task.isCleanup ? "the cleanup of a dropped future" : `task '${task.name}'`;
     console.error(
