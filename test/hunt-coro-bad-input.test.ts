@@ -112,6 +112,18 @@ describe("each public function names its argument and the rule", () => {
       "fromPromise(make): make must be a function (signal) => promise, got string",
     ],
     [
+      "fromPromise(promise)",
+      () => fromPromise(Promise.resolve(1) as never),
+      TypeError,
+      "fromPromise(make): make must be a function (signal) => promise, got a Promise, already started: pass the function that starts it, fromPromise(() => promise), or better fromPromise((signal) => start(signal)), which starts it on the first poll and can abort it",
+    ],
+    [
+      "fromPromise(null)",
+      () => fromPromise(null as never),
+      TypeError,
+      "fromPromise(make): make must be a function (signal) => promise, got null",
+    ],
+    [
       "pollFn(null)",
       () => pollFn(null as never),
       TypeError,

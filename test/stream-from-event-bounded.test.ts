@@ -151,6 +151,9 @@ describe("fromEvent(emitter, name, { capacity, drop })", () => {
     expect(() => fromEvent(emitter, "e", { capacty: 4 } as never)).toThrow(
       /options\.capacty is not a fromEvent option; did you mean 'capacity'\?/,
     );
+    expect(() => fromEvent(null as never, "click")).toThrow(
+      /emitter must be an EventTarget .*, got null \(an element that was not found\?\)$/,
+    );
     expect(() => fromEvent(emitter, "e", null as never)).toThrow(
       /options must be an object, got null/,
     );

@@ -167,8 +167,14 @@ export function fromPromise<T>(
   make: (signal: AbortSignal) => PromiseLike<T>,
 ): FutureBase<NoInfer<T>> & Disposable {
   if (typeof make !== "function") {
+    const got =
+      make === null
+        ? "null"
+        : typeof (make as { then?: unknown } | undefined)?.then === "function"
+          ? "a Promise, already started: pass the function that starts it, fromPromise(() => promise), or better fromPromise((signal) => start(signal)), which starts it on the first poll and can abort it"
+          : typeof make;
     throw new TypeError(
-      `fromPromise(make): make must be a function (signal) => promise, got ${typeof make}`,
+      `fromPromise(make): make must be a function (signal) => promise, got ${got}`,
     );
   }
   return new FromPromise(make);

@@ -230,8 +230,9 @@ export function fromEvent<T = unknown>(
       (typeof e.on === "function" && typeof e.off === "function"));
   if (!ok) {
     // Both halves are needed: the stream's dispose must be able to take its listener off again.
+    const got = emitter === null ? "null" : emitter === undefined ? "undefined" : typeof emitter;
     throw new TypeError(
-      "fromEvent(emitter, name): emitter must be an EventTarget (addEventListener/removeEventListener) or an EventEmitter (on/off)",
+      `fromEvent(emitter, name): emitter must be an EventTarget (addEventListener/removeEventListener) or an EventEmitter (on/off), got ${got}${emitter === null ? " (an element that was not found?)" : ""}`,
     );
   }
   if (typeof name !== "string") {
