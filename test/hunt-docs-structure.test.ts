@@ -22,6 +22,7 @@ const DOCS = [
   "docs/diagnostics.md",
   "docs/kitchen.md",
   "docs/streams-and-net.md",
+  "docs/browser.md",
   "docs/time.md",
 ];
 
