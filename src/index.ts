@@ -68,9 +68,12 @@ export {
 export type { BlockedLoopReport, WatchdogOptions } from "./runtime/watchdog.js";
 export {
   assertStream,
+  type DelayKey,
+  DelayQueue,
   DONE,
   type EventSource,
   type EventStream,
+  type Expired,
   empty,
   type FromEventOptions,
   FuturesUnordered,

@@ -9,6 +9,7 @@ export {
   type ToAsyncIterableOptions,
   toAsyncIterable,
 } from "./async-iter.js";
+export { type DelayKey, DelayQueue, type Expired } from "./delay-queue.js";
 export {
   type EventSource,
   type EventStream,
