@@ -199,7 +199,14 @@ function readerIterator<T>(iterable: AsyncIterable<T>): AsyncIterator<T> | null 
  * ```
  */
 export function fromAsyncIterable<T>(iterable: AsyncIterable<T>): StreamBase<T>;
-/** A stream of the chunks of a web `ReadableStream` (a `fetch` body); dropping it cancels it. */
+/**
+ * A stream of the chunks of a web `ReadableStream` (a `fetch` body); dropping it cancels it.
+ *
+ * @example
+ * ```ts
+ * using body = fromAsyncIterable(res.body!); // dropped mid-read, the request is closed
+ * ```
+ */
 export function fromAsyncIterable<T>(stream: ReadableStream<T>): StreamBase<T>;
 export function fromAsyncIterable<T>(
   iterable: AsyncIterable<T> | ReadableStream<T>,
