@@ -53,7 +53,7 @@ describe("long polls", () => {
     expect(warnings.every((w) => w.kind === "long-poll")).toBe(true);
     expect(warnings[0]!.task).toBe("");
     expect(warnings[0]!.message).toMatch(
-      /^a turn of 2 task polls held the thread for \d+(\.\d)? ms: task 'main' or 'stove hog' did \(or a pause of the garbage collector\)/,
+      /^a turn of 2 task polls held the thread for \d+(\.\d)? ms: task 'main' or 'stove hog' did \(or a pause of the garbage collector, or code loaded on its first use, such as fetch's\)/,
     );
     const named = warnings.slice(1);
     expect(named.map((w) => w.task)).toEqual(["stove hog", "stove hog"]);

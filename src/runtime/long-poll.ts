@@ -61,7 +61,7 @@ export function suspectsMessage(names: readonly string[], tookMs: number): strin
   const shown = [...new Set(names)].map((n) => `'${n}'`);
   const who =
     shown.length > 1 ? `${shown.slice(0, -1).join(", ")} or ${shown[shown.length - 1]}` : shown[0];
-  return `a turn of ${names.length} task polls held the thread for ${formatMs(tookMs)}: task ${who} did (or a pause of the garbage collector): is one of them calling a blocking function? A task that does it again is named exactly; run with instrument to time every poll`;
+  return `a turn of ${names.length} task polls held the thread for ${formatMs(tookMs)}: task ${who} did (or a pause of the garbage collector, or code loaded on its first use, such as fetch's): is one of them calling a blocking function? A task that does it again is named exactly; run with instrument to time every poll`;
 }
 
 /** The executor's long-poll check, for one runtime. */
