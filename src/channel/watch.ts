@@ -396,27 +396,49 @@ function park<T>(s: Shared<T>, node: WaitNode<Waiting<T>>, cx: Context): typeof 
   return PENDING;
 }
 
-class Changed<T> extends FutureBase<void> implements Disposable, Waiting<T> {
-  private done = false;
+/** What `changed()` and `waitFor()` share: a place in the board's line, and the end of it. */
+abstract class BoardWait<T, R> extends FutureBase<R> implements Disposable, Waiting<T> {
+  /** Completed or dropped: polling again is a bug. */
+  protected done = false;
   private node: WaitNode<Waiting<T>> | null = null;
 
   constructor(/** @internal */ readonly rx: Receiver<T>) {
     super();
   }
 
+  /** Refuse a poll after the end, and end on a closed receiver (`call` names the method). */
+  protected begin(call: string): void {
+    if (this.done)
+      throw new FutureStateError(`rx.${call}() was polled after it completed or was dropped`);
+    if (this.rx.closed) {
+      this.done = true;
+      throw new ChannelClosedError(`watch ${call}(): this receiver was closed`);
+    }
+  }
+
+  /** Wait in the board's line for the next send (the node is made on the first wait). */
+  protected wait(cx: Context): typeof PENDING {
+    this.node ??= new WaitNode<Waiting<T>>(this);
+    return park(this.rx.shared, this.node, cx);
+  }
+
+  [Symbol.dispose](): void {
+    if (this.done) return;
+    this.done = true;
+    const node = this.node;
+    if (node !== null && node.state === QUEUED) this.rx.shared.queue.remove(node);
+  }
+}
+
+class Changed<T> extends BoardWait<T, void> {
   [DESCRIBE](): Description {
     return { label: "watch rx.changed()", children: [] };
   }
 
   poll(cx: Context): Poll<void> {
-    if (this.done)
-      throw new FutureStateError("rx.changed() was polled after it completed or was dropped");
+    this.begin("changed");
     const rx = this.rx;
     const s = rx.shared;
-    if (rx.closed) {
-      this.done = true;
-      throw new ChannelClosedError("watch changed(): this receiver was closed");
-    }
     if (s.version !== rx.seen) {
       if (!pollProceed(cx)) return PENDING;
       rx.seen = s.version;
@@ -429,30 +451,20 @@ class Changed<T> extends FutureBase<void> implements Disposable, Waiting<T> {
         "watch changed(): the sender is closed and no newer value is left",
       );
     }
-    this.node ??= new WaitNode<Waiting<T>>(this);
-    return park(s, this.node, cx);
-  }
-
-  [Symbol.dispose](): void {
-    if (this.done) return;
-    this.done = true;
-    const node = this.node;
-    if (node !== null && node.state === QUEUED) this.rx.shared.queue.remove(node);
+    return this.wait(cx);
   }
 }
 
 /** `rx.waitFor(predicate)`: a `changed()` loop that ends at the first value `predicate` accepts. */
-class WaitFor<T> extends FutureBase<T> implements Disposable, Waiting<T> {
-  private done = false;
+class WaitFor<T> extends BoardWait<T, T> {
   /** The version last given to the predicate; -1 before the first check (the current value). */
   private checked = -1;
-  private node: WaitNode<Waiting<T>> | null = null;
 
   constructor(
-    /** @internal */ readonly rx: Receiver<T>,
+    rx: Receiver<T>,
     private readonly predicate: (value: T) => boolean,
   ) {
-    super();
+    super(rx);
   }
 
   [DESCRIBE](): Description {
@@ -460,14 +472,9 @@ class WaitFor<T> extends FutureBase<T> implements Disposable, Waiting<T> {
   }
 
   poll(cx: Context): Poll<T> {
-    if (this.done)
-      throw new FutureStateError("rx.waitFor() was polled after it completed or was dropped");
+    this.begin("waitFor");
     const rx = this.rx;
     const s = rx.shared;
-    if (rx.closed) {
-      this.done = true;
-      throw new ChannelClosedError("watch waitFor(): this receiver was closed");
-    }
     if (s.version !== this.checked) {
       if (!pollProceed(cx)) return PENDING;
       this.checked = rx.seen = s.version;
@@ -491,15 +498,7 @@ class WaitFor<T> extends FutureBase<T> implements Disposable, Waiting<T> {
         "watch waitFor(): the sender is closed and its last value does not satisfy the predicate",
       );
     }
-    this.node ??= new WaitNode<Waiting<T>>(this);
-    return park(s, this.node, cx);
-  }
-
-  [Symbol.dispose](): void {
-    if (this.done) return;
-    this.done = true;
-    const node = this.node;
-    if (node !== null && node.state === QUEUED) this.rx.shared.queue.remove(node);
+    return this.wait(cx);
   }
 }
 
