@@ -13,10 +13,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { createServer, type Server, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { Context } from "../src/future/context.js";
+import { describe, expect, it } from "vitest";
 import { FutureStateError } from "../src/future/errors.js";
-import { Waker } from "../src/future/waker.js";
 import { asyncBlock, type FutureBase, JoinError, PENDING, pollFn, Runtime } from "../src/index.js";
 import { IoError } from "../src/io/error.js";
 import {
@@ -27,51 +25,14 @@ import {
   UnixListener,
   UnixStream,
 } from "../src/node.js";
+import { closePeersAfterEach, peers, probe, rejection, turn } from "./net-adversarial-kit.js";
 import { expectNoSocketsLeft, settled } from "./net-testkit.js";
 import { leaveStaleSocket, removeSocketFilesAfterEach, sockPath } from "./net-unix-testkit.js";
 
 expectNoSocketsLeft();
 removeSocketFilesAfterEach();
 
-/** Plain Node peers opened by a test, closed (and waited for) after it. */
-const peers: { close(): Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(peers.splice(0).map((p) => p.close()));
-});
-
-/** The error a JoinHandle (a thenable) rejects with, or `null`. */
-async function rejection(h: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await h;
-    return null;
-  } catch (e) {
-    return e;
-  }
-}
-
-/** A hand-made context whose waker counts its wakes and resolves `woken` at the first. */
-function probe() {
-  let wakes = 0;
-  let resolve!: () => void;
-  const woken = new Promise<void>((r) => {
-    resolve = r;
-  });
-  const cx = new Context(
-    Waker.from(() => {
-      wakes++;
-      resolve();
-    }),
-  );
-  return {
-    cx,
-    woken,
-    get wakes() {
-      return wakes;
-    },
-  };
-}
-
-const turn = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+closePeersAfterEach();
 
 /** The process's socket handles by libuv type, as `getActiveResourcesInfo` lists them. */
 function handles(): Record<string, number> {

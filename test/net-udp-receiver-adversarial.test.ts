@@ -6,10 +6,8 @@
  * Peers are plain Node sockets, so `netMetrics()` counts only what Brigade made.
  */
 import { createSocket } from "node:dgram";
-import { afterEach, describe, expect, it } from "vitest";
-import { Context } from "../src/future/context.js";
+import { describe, expect, it } from "vitest";
 import { FutureStateError } from "../src/future/errors.js";
-import { Waker } from "../src/future/waker.js";
 import {
   asyncBlock,
   fromPromise,
@@ -24,49 +22,12 @@ import {
 } from "../src/index.js";
 import { IoError } from "../src/io/error.js";
 import { UdpSocket } from "../src/node.js";
+import { closePeersAfterEach, peers, probe, rejection, turn } from "./net-adversarial-kit.js";
 import { expectNoSocketsLeft } from "./net-testkit.js";
 
 expectNoSocketsLeft();
 
-/** Plain Node peers opened by a test, closed (and waited for) after it. */
-const peers: { close(): Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(peers.splice(0).map((p) => p.close()));
-});
-
-/** The error a JoinHandle (a thenable) rejects with, or `null`. */
-async function rejection(h: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await h;
-    return null;
-  } catch (e) {
-    return e;
-  }
-}
-
-/** A hand-made context whose waker counts its wakes and resolves `woken` at the first. */
-function probe() {
-  let wakes = 0;
-  let resolve!: () => void;
-  const woken = new Promise<void>((r) => {
-    resolve = r;
-  });
-  const cx = new Context(
-    Waker.from(() => {
-      wakes++;
-      resolve();
-    }),
-  );
-  return {
-    cx,
-    woken,
-    get wakes() {
-      return wakes;
-    },
-  };
-}
-
-const turn = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+closePeersAfterEach();
 
 /** A plain UDP socket to send datagrams from. */
 async function sender(): Promise<(bytes: string, port: number) => Promise<void>> {
