@@ -10,6 +10,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
+import { expectedOutput } from "./doc-output.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -129,16 +130,7 @@ export function coreExamples(): DocExample[] {
       index++;
       const code = m[2]!;
       if (m[1] !== undefined || NEEDS_NODE.test(code)) continue;
-      const marker = code.indexOf("// Output:");
-      const expected =
-        marker < 0
-          ? null
-          : code
-              .slice(marker)
-              .split("\n")
-              .slice(1)
-              .filter((l) => l.startsWith("//"))
-              .map((l) => l.replace(/^\/\/ ?/, ""));
+      const expected = expectedOutput(code);
       found.push({ name: `${file} #${index}`, code, expected });
     }
   }

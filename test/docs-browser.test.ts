@@ -20,6 +20,7 @@ import {
   type Loopback,
   serve,
 } from "./browser-loopback.js";
+import { expectedOutput } from "./doc-output.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -39,16 +40,7 @@ function browserExamples(): DocExample[] {
       index++;
       if (m[1] !== " browser") continue;
       const code = m[2]!;
-      const marker = code.indexOf("// Output:");
-      const expected =
-        marker < 0
-          ? null
-          : code
-              .slice(marker)
-              .split("\n")
-              .slice(1)
-              .filter((l) => l.startsWith("//"))
-              .map((l) => l.replace(/^\/\/ ?/, ""));
+      const expected = expectedOutput(code);
       found.push({ name: `${file} #${index}`, code, expected });
     }
   }

@@ -9,6 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
+import { expectedOutput } from "./doc-output.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "test-artifacts", "docs-examples");
@@ -30,16 +31,7 @@ function examples(file: string): Example[] {
     index++;
     if (m[1] !== undefined) continue;
     const code = m[2]!;
-    const marker = code.indexOf("// Output:");
-    const expected =
-      marker < 0
-        ? null
-        : code
-            .slice(marker)
-            .split("\n")
-            .slice(1)
-            .filter((l) => l.startsWith("//"))
-            .map((l) => l.replace(/^\/\/ ?/, ""));
+    const expected = expectedOutput(code);
     found.push({ file, index, code, expected });
   }
   return found;
