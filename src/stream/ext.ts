@@ -30,7 +30,7 @@ import {
   SkipWhileStream,
 } from "./stateful.js";
 import { assertStream, type Stream, StreamBase } from "./stream.js";
-import { ChunksTimeoutStream, ThrottleStream, TimeoutStream } from "./timed.js";
+import { ChunksTimeoutStream, DebounceStream, ThrottleStream, TimeoutStream } from "./timed.js";
 import { AndThenStream, FilterMapStream, MapStream, SKIP } from "./transform.js";
 
 declare module "./stream.js" {
@@ -111,6 +111,15 @@ declare module "./stream.js" {
      * @example `retries.throttle(1000)` pulls at most one retry a second
      */
     throttle(ms: number): StreamBase<T>;
+    /**
+     * The last item of each burst: an item goes out once `ms` has passed on the runtime's clock
+     * with no newer one (RxJS's `debounceTime`; the ones it replaced are let go, disposed if
+     * `OWNED`). When the stream ends, the item held goes out at once. An error the stream throws
+     * passes at once and the item held stays held. An item that comes in the millisecond the
+     * quiet period ends, in a turn before the stream is polled, starts the period over.
+     * @example `keystrokes.debounce(250)` yields what was typed once the typing pauses for 250 ms
+     */
+    debounce(ms: number): StreamBase<T>;
     /**
      * The items of both streams, as they come; ends when both have ended.
      * @example `tableA.merge(tableB)` yields every order of both tables
@@ -312,6 +321,9 @@ const methods = {
   },
   throttle(this: AnyStream, ms: number) {
     return new ThrottleStream(this, checkPeriod(ms, "stream.throttle(ms): ms"));
+  },
+  debounce(this: AnyStream, ms: number) {
+    return new DebounceStream(this, checkPeriod(ms, "stream.debounce(ms): ms"));
   },
   merge(this: AnyStream, other: Stream<unknown>) {
     assertStream(other, "stream.merge(other): other");

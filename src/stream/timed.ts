@@ -1,8 +1,9 @@
 /**
  * Stream adapters that keep time (tokio-stream's `StreamExt::timeout`, `throttle` and
- * `chunks_timeout`): a waiter who will not stand at the pass for ever, a runner who takes one plate
- * out per minute, and a dumbwaiter that goes up when it is full or when its first plate has
- * waited long enough.
+ * `chunks_timeout`, and `debounce`, RxJS's `debounceTime`): a waiter who will not stand at the pass
+ * for ever, a runner who takes one plate out per minute, a dumbwaiter that goes up when it is full
+ * or when its first plate has waited long enough, and a waiter who takes only the last of a flurry
+ * of orders, once the table has been quiet a while.
  *
  * Each owns one `Sleep` on the runtime's timer wheel, made at its first poll (so a stream made
  * outside a runtime takes the clock of the one that polls it, and a paused clock drives it) and
@@ -150,6 +151,66 @@ export class ThrottleStream<T> extends TimedAdapter<T, T> {
 
   override [DESCRIBE](): Description {
     return { label: `throttle(${this.ms})`, children: [this.upstream] };
+  }
+}
+
+/** @internal `stream.debounce(ms)`. */
+export class DebounceStream<T> extends TimedAdapter<T, T> {
+  /** The latest item, waiting for `ms` of quiet. */
+  private held: T | undefined = undefined;
+  private holding = false;
+  /** The upstream has ended: a held item goes out at once, then the end. */
+  private ended = false;
+
+  pollNext(cx: Context): StreamPoll<T> {
+    const up = this.upstream;
+    if (up === null) return DONE;
+    // Take every item ready now: each replaces the one held and starts the quiet over. So an item
+    // ready in the same turn as the end of a quiet period wins: the period starts again.
+    while (!this.ended) {
+      const r = up.pollNext(cx); // an error passes at once; the held item stays held
+      if (r === PENDING) break;
+      if (r === DONE) {
+        this.ended = true;
+        break;
+      }
+      if (this.holding) disposeOwned(this.held);
+      this.held = r;
+      this.holding = true;
+      this.restart();
+    }
+    if (!this.holding) return this.ended ? this.end() : PENDING;
+    if (!this.ended && !this.elapsed(cx)) return PENDING;
+    const item = this.held as T;
+    this.held = undefined;
+    this.holding = false;
+    this.disarm();
+    return item;
+  }
+
+  /** The item held is let go with the stream (disposed if `OWNED`). */
+  protected override end(): typeof DONE {
+    if (this.holding) {
+      this.holding = false;
+      const held = this.held;
+      this.held = undefined;
+      disposeOwned(held);
+    }
+    return super.end();
+  }
+
+  override [CANCEL](): Cleanup | null {
+    if (this.holding) {
+      this.holding = false;
+      const held = this.held;
+      this.held = undefined;
+      disposeOwned(held);
+    }
+    return super[CANCEL]();
+  }
+
+  override [DESCRIBE](): Description {
+    return { label: `debounce(${this.ms})`, children: [this.upstream] };
   }
 }
 
