@@ -203,7 +203,7 @@ describe("the UDP receiver parked through IoWaitSlot", () => {
     }
   });
 
-  it("a recv that lost a select, spawned into another task while main still holds its wait, is refused there; the refusal drops it, so a fresh recv in that task gets the datagram", async () => {
+  it("a recv that lost a select, spawned into another task while main still holds its wait, is refused there; main drops the rest, and a fresh recv in that task gets the datagram", async () => {
     const send = await sender();
     const rt = new Runtime({ clock: "paused", unhandledPanic: "ignore" });
     try {
@@ -219,6 +219,7 @@ describe("the UDP receiver parked through IoWaitSlot", () => {
           } catch (e) {
             refused = String((e as Error).cause);
           }
+          lost.rest[Symbol.dispose](); // main's wait goes with it
           const fresh = spawn(socket.recv(buf), { name: "fresh" });
           yield* fromPromise(() => send("hi", socket.localAddr().port));
           const n = yield* fresh;

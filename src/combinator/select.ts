@@ -25,7 +25,6 @@ import {
   type Cleanup,
   cancel,
   cancelAll,
-  disposeQuietly,
   drop,
   dropAll,
 } from "../future/cancel.js";
@@ -78,16 +77,10 @@ class RestHandle<T> extends CancellableFuture<T> {
         `the rest of a select was polled after it ${this.completed ? "completed" : "was dropped"}`,
       );
     }
-    let r: Poll<T>;
-    try {
-      r = inner.poll(cx);
-    } catch (e) {
-      // Over, and nobody can reach the inner future through this handle any more: drop it, so a
-      // wait it parked before (in the task that ran the select) does not outlive it.
-      this.letGo();
-      disposeQuietly(inner);
-      throw e;
-    }
+    // A throw is the inner future's to judge: one that is over says so when polled again, and
+    // one that was only refused (the one-reader rule, from a task it was moved to) goes on, for
+    // its rightful reader to poll or for the holder of this rest to drop.
+    const r = inner.poll(cx);
     if (r !== PENDING) this.letGo();
     return r;
   }

@@ -48,8 +48,9 @@ export interface RuntimeOptions {
    * checks a rejected promise for a handler): `"report"` prints it on stderr with the task's
    * name; `"shutdown"` ends the runtime with that error; `"ignore"` does neither; a function is
    * given the `JoinError` instead of the print (an error monitor's hook, a browser's
-   * `reportError`). A handle awaited only later still gets the error; the report was already made
-   * (tokio prints every panic).
+   * `reportError`); it is called outside any task (it cannot `spawn`), and a cleanup's `finally`
+   * that threw after its task was given up on comes to it as that task's panic. A handle awaited
+   * only later still gets the error; the report was already made (tokio prints every panic).
    * @default "report"
    * @example run(main, { unhandledPanic: "shutdown" })
    * @example new Runtime({ unhandledPanic: (e) => Sentry.captureException(e) })

@@ -13,6 +13,8 @@
  * delays count on). Disposing it takes every entry off the wheel (`rt.metrics().liveTimers` falls
  * back) and lets the values go (disposed if they are `OWNED`).
  */
+
+import { type ReaderRule, refuseSecondReader } from "../channel/one-reader.js";
 import { disposeOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
@@ -29,6 +31,29 @@ import { DONE, StreamBase, type StreamPoll } from "./stream.js";
 const WAITING = 0; // on the wheel, its time not come
 const EXPIRED = 1; // its time came: in the expired line, not handed out yet
 const GONE = 2; // handed out, removed, or the queue was cleared or disposed
+
+/**
+ * The furthest deadline a queue takes, in ms on the clock (2^52, some 140,000 years; a sleep counts
+ * anything past it as never). A paused clock jumps one wheel rotation at a time toward a deadline,
+ * so one much further would hold the thread for good; tokio-util refuses such a deadline too.
+ */
+const FAR = 2 ** 52;
+
+/** What a second task waiting on one queue is told (one-reader.ts). */
+const READ_RULE: ReaderRule = {
+  subject: "this DelayQueue",
+  how: "a next() there",
+  advice:
+    "A DelayQueue has one reader at a time (tokio's poll_expired takes &mut self): read it in one task and hand the values on through a channel",
+};
+
+/**
+ * A deadline's whole millisecond on the wheel: rounded up (never early), less a nanosecond of
+ * arithmetic residue (`1000 / 60 * 60` is 1000.0000000000001), as a sleep rounds it.
+ */
+function tickOf(at: number): number {
+  return Math.ceil(at - 1e-6);
+}
 
 /** A value's handle in a {@link DelayQueue}: what `remove`, `reset` and `deadline` take. */
 export interface DelayKey {
@@ -62,7 +87,7 @@ class Entry<T> implements TimerEntry<TimeDriver> {
     /** The deadline in ms on the driver's clock (the wheel's `when` is it rounded up). */
     public at: number,
   ) {
-    this.when = Math.ceil(at);
+    this.when = tickOf(at);
   }
 
   fire(driver: TimeDriver): void {
@@ -92,6 +117,8 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
   /** The values whose time came, in the order it came. */
   private readonly expired = new Set<Entry<T>>();
   private waker: Waker | null = null;
+  /** The owner (task) of the poll that parked `waker`, for the one-reader refusal. */
+  private wakerOwner: unknown = null;
   /** The runtime shut down with values on its wheel: they will never come due. */
   private orphaned = false;
 
@@ -108,8 +135,9 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
     if (d === Number.POSITIVE_INFINITY) {
       throw new RangeError("queue.insert(value, ms): ms must be finite, got Infinity");
     }
-    const driver = this.bind("queue.insert(value, ms)");
-    return this.add(value, driver.now() + d, driver);
+    const where = "queue.insert(value, ms)";
+    const driver = this.bind(where);
+    return this.add(value, driver.now() + d, driver, where);
   }
 
   /**
@@ -121,8 +149,9 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
    * ```
    */
   insertAt(value: T, deadline: Instant): DelayKey {
-    const at = checkInstant(deadline, "queue.insertAt(value, deadline): deadline").ms;
-    return this.add(value, at, this.bind("queue.insertAt(value, deadline)"));
+    const where = "queue.insertAt(value, deadline)";
+    const at = checkInstant(deadline, `${where}: deadline`).ms;
+    return this.add(value, at, this.bind(where), where);
   }
 
   /**
@@ -169,9 +198,10 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
     if (d === Number.POSITIVE_INFINITY) {
       throw new RangeError("queue.reset(key, ms): ms must be finite, got Infinity");
     }
-    const entry = this.entryOf(key, "queue.reset(key, ms)");
+    const where = "queue.reset(key, ms)";
+    const entry = this.entryOf(key, where);
     const driver = this.driver as TimeDriver;
-    this.move(entry, driver.now() + d, driver);
+    this.move(entry, driver.now() + d, driver, where);
   }
 
   /**
@@ -183,9 +213,10 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
    * ```
    */
   resetAt(key: DelayKey, deadline: Instant): void {
-    const at = checkInstant(deadline, "queue.resetAt(key, deadline): deadline").ms;
-    const entry = this.entryOf(key, "queue.resetAt(key, deadline)");
-    this.move(entry, at, this.driver as TimeDriver);
+    const where = "queue.resetAt(key, deadline)";
+    const at = checkInstant(deadline, `${where}: deadline`).ms;
+    const entry = this.entryOf(key, where);
+    this.move(entry, at, this.driver as TimeDriver, where);
   }
 
   /**
@@ -261,13 +292,22 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
       return expiredOf(entry);
     }
     if (this.entries.size === 0) return DONE;
+    const parked = this.waker;
+    if (parked !== null && parked !== cx.waker) {
+      refuseSecondReader(this.wakerOwner, parked, cx.owner, "DelayQueue next()", READ_RULE);
+    }
     this.waker = cx.waker;
+    this.wakerOwner = cx.owner;
     return PENDING;
   }
 
   override [DESCRIBE](): Description {
-    const n = this.entries.size;
-    return { label: `DelayQueue, ${n === 1 ? "1 value" : `${n} values`} waiting`, children: [] };
+    const n = this.entries.size - this.expired.size;
+    const due = this.expired.size;
+    return {
+      label: `DelayQueue, ${n === 1 ? "1 value" : `${n} values`} waiting${due > 0 ? `, ${due} due` : ""}`,
+      children: [],
+    };
   }
 
   /**
@@ -283,6 +323,7 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
     this.clear();
     const w = this.waker;
     this.waker = null;
+    this.wakerOwner = null;
     w?.wake();
   }
 
@@ -292,6 +333,7 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
     this.expired.add(entry);
     const w = this.waker;
     this.waker = null;
+    this.wakerOwner = null;
     if (w === null) return;
     // Told to the instruments as a timer's wake, as a sleep's is.
     const probe = driver?.probe ?? null;
@@ -304,8 +346,10 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
     entry.state = GONE;
     this.entries.delete(entry);
     this.orphaned = true;
+    disposeOwned(entry.value); // it will never come out: nobody else can let it go
     const w = this.waker;
     this.waker = null;
+    this.wakerOwner = null;
     w?.wake();
   }
 
@@ -315,7 +359,8 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
     return this.driver;
   }
 
-  private add(value: T, at: number, driver: TimeDriver): DelayKey {
+  private add(value: T, at: number, driver: TimeDriver, where: string): DelayKey {
+    checkUsable(at, driver, where);
     const entry = new Entry(this, value, at);
     this.entries.add(entry);
     this.schedule(entry, driver);
@@ -329,11 +374,12 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
     else driver.register(entry, entry.when, null);
   }
 
-  private move(entry: Entry<T>, at: number, driver: TimeDriver): void {
+  private move(entry: Entry<T>, at: number, driver: TimeDriver, where: string): void {
+    checkUsable(at, driver, where);
     if (entry.state === WAITING) driver.deregister(entry);
     else this.expired.delete(entry);
     entry.at = at;
-    entry.when = Math.ceil(at);
+    entry.when = tickOf(at);
     this.schedule(entry, driver);
   }
 
@@ -356,6 +402,18 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
       );
     }
     return entry;
+  }
+}
+
+/** Refuse a deadline too far off, and a queue whose runtime has shut down, before any change. */
+function checkUsable(at: number, driver: TimeDriver, where: string): void {
+  if (!(at <= FAR)) {
+    throw new RangeError(
+      `${where}: the deadline must be within 2^52 ms (some 140,000 years) of the clock's start, got ${at === Number.POSITIVE_INFINITY ? "Infinity" : `${at} ms`}`,
+    );
+  }
+  if (driver.isClosed) {
+    throw new RuntimeStateError(`${where}: the queue's runtime has shut down`);
   }
 }
 

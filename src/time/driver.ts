@@ -176,6 +176,11 @@ export class TimeDriver {
     if (this.probe !== null) this.probe.cancelled(entry);
   }
 
+  /** Whether the runtime shut down: nothing can be registered on its wheel any more. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Whether the clock is manual: paused, and never moved by an idle runtime (`clock: "manual"`). */
   get manual(): boolean {
     return !this.clock.autoAdvances && this.clock.paused;
