@@ -153,3 +153,41 @@ describe("DelayQueue deadlines too far for the wheel", () => {
     expect(r.stdout).toMatch(/event loop free|run rejected: .*insert/);
   }, 15_000);
 });
+
+describe("DelayQueue: a next() dropped while it waits", () => {
+  it("a next() that lost a select is dropped; another task's next() is not refused, and gets the value when it comes due", async () => {
+    const out = await run(
+      asyncBlock(function* () {
+        const start = Instant.now();
+        using q = new DelayQueue<string>();
+        q.insert("soup", 50);
+        {
+          using lost = yield* select(q.next(), sleep(10));
+          expect(lost.index).toBe(1);
+        }
+        const other = spawn(q.next(), { name: "other" });
+        const e = yield* other;
+        return e === DONE ? "DONE" : `${e.value}@${start.elapsed()}`;
+      }),
+      PAUSED,
+    );
+    expect(out).toBe("soup@50");
+  });
+
+  it("a dump of a task waiting on a queue names the queue, its values waiting and due", async () => {
+    const rt = new Runtime(PAUSED);
+    const q = await rt.spawn(
+      asyncBlock(function* () {
+        const q = new DelayQueue<string>();
+        q.insert("a", 1000);
+        q.insert("b", 2000);
+        return q;
+      }),
+    );
+    rt.spawn(q.next(), { name: "expirer" });
+    await new Promise((r) => setImmediate(r));
+    expect(JSON.stringify(rt.dump())).toContain("DelayQueue, 2 values waiting");
+    q[Symbol.dispose]();
+    await rt.shutdown();
+  });
+});

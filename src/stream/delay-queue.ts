@@ -18,14 +18,15 @@ import { type ReaderRule, refuseSecondReader } from "../channel/one-reader.js";
 import { disposeOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
-import { PENDING } from "../future/poll.js";
+import { FutureBase } from "../future/future.js";
+import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { pollProceed } from "../task/budget.js";
 import { RuntimeStateError } from "../task/runtime-state-error.js";
 import { currentDriver, type TimeDriver } from "../time/driver.js";
 import { checkDuration, checkInstant, Instant } from "../time/instant.js";
 import { type SlotList, type TimerEntry, UNLINKED } from "../time/wheel.js";
-import { DONE, StreamBase, type StreamPoll } from "./stream.js";
+import { CLAIM, Claim, DONE, StreamBase, type StreamPoll, WITHDRAW } from "./stream.js";
 
 // An entry's life.
 const WAITING = 0; // on the wheel, its time not come
@@ -119,6 +120,10 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
   private waker: Waker | null = null;
   /** The owner (task) of the poll that parked `waker`, for the one-reader refusal. */
   private wakerOwner: unknown = null;
+  /** Whose poll parked `waker` (this queue, or one of its `next()` futures): the one to drop it. */
+  private registrant: unknown = null;
+  /** A `next()` of an adapter on this queue parked here (see stream.ts, WITHDRAW). */
+  private readonly claim = new Claim();
   /** The runtime shut down with values on its wheel: they will never come due. */
   private orphaned = false;
 
@@ -279,6 +284,13 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
    * ```
    */
   pollNext(cx: Context): StreamPoll<Expired<T>> {
+    const r = this.pollAs(cx, this);
+    if (r === PENDING) this.claim.parked();
+    return r;
+  }
+
+  /** @internal the next value due, parking as `by` (this queue, or a `next()` future of it). */
+  pollAs(cx: Context, by: unknown): StreamPoll<Expired<T>> {
     if (this.orphaned) {
       throw new RuntimeStateError(
         "DelayQueue: its runtime shut down with values still waiting: they will never come due",
@@ -293,12 +305,34 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
     }
     if (this.entries.size === 0) return DONE;
     const parked = this.waker;
-    if (parked !== null && parked !== cx.waker) {
+    if (parked !== null && parked !== cx.waker && this.registrant !== null) {
       refuseSecondReader(this.wakerOwner, parked, cx.owner, "DelayQueue next()", READ_RULE);
     }
     this.waker = cx.waker;
     this.wakerOwner = cx.owner;
+    this.registrant = by;
     return PENDING;
+  }
+
+  /** @internal `by` was dropped: if its poll parked the waker last, forget it. */
+  unregister(by: unknown): void {
+    if (by === null || by !== this.registrant) return;
+    this.registrant = null;
+    this.waker = null;
+    this.wakerOwner = null;
+  }
+
+  override [CLAIM](by: unknown): void {
+    this.claim.set(by);
+  }
+
+  override [WITHDRAW](by: unknown): void {
+    if (this.claim.release(by)) this.unregister(this);
+  }
+
+  /** Like `StreamBase.next()`, but dropping the future while it waits takes its waker back. */
+  override next(): FutureBase<Expired<T> | typeof DONE> & Disposable {
+    return new NextExpired(this);
   }
 
   override [DESCRIBE](): Description {
@@ -324,6 +358,7 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
     const w = this.waker;
     this.waker = null;
     this.wakerOwner = null;
+    this.registrant = null;
     w?.wake();
   }
 
@@ -334,6 +369,7 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
     const w = this.waker;
     this.waker = null;
     this.wakerOwner = null;
+    this.registrant = null;
     if (w === null) return;
     // Told to the instruments as a timer's wake, as a sleep's is.
     const probe = driver?.probe ?? null;
@@ -350,6 +386,7 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
     const w = this.waker;
     this.waker = null;
     this.wakerOwner = null;
+    this.registrant = null;
     w?.wake();
   }
 
@@ -402,6 +439,25 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
       );
     }
     return entry;
+  }
+}
+
+/** `queue.next()`: dropped while it waits, it takes its waker back (so another task may wait). */
+class NextExpired<T> extends FutureBase<Expired<T> | typeof DONE> implements Disposable {
+  constructor(private readonly queue: DelayQueue<T>) {
+    super();
+  }
+
+  [DESCRIBE](): Description {
+    return { label: "next()", children: [this.queue] };
+  }
+
+  poll(cx: Context): Poll<Expired<T> | typeof DONE> {
+    return this.queue.pollAs(cx, this);
+  }
+
+  [Symbol.dispose](): void {
+    this.queue.unregister(this);
   }
 }
 
