@@ -171,6 +171,7 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
   remove(key: DelayKey): Expired<T> {
     const entry = this.entryOf(key, "queue.remove(key)");
     this.unlink(entry);
+    this.wakeIfEmpty();
     return expiredOf(entry);
   }
 
@@ -186,6 +187,7 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
     const entry = key as unknown as Entry<T>;
     if (!(entry instanceof Entry) || entry.queue !== this || entry.state === GONE) return undefined;
     this.unlink(entry);
+    this.wakeIfEmpty();
     return expiredOf(entry);
   }
 
@@ -271,7 +273,18 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
   clear(): void {
     const all = [...this.entries];
     for (const e of all) this.unlink(e);
+    this.wakeIfEmpty();
     for (const e of all) disposeOwned(e.value);
+  }
+
+  /** Emptied while a reader waits (a `clear`, a `remove` from another task): it finds `DONE`. */
+  private wakeIfEmpty(): void {
+    if (this.entries.size !== 0) return;
+    const w = this.waker;
+    this.waker = null;
+    this.wakerOwner = null;
+    this.registrant = null;
+    w?.wake();
   }
 
   /**
@@ -355,11 +368,6 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
    */
   override [Symbol.dispose](): void {
     this.clear();
-    const w = this.waker;
-    this.waker = null;
-    this.wakerOwner = null;
-    this.registrant = null;
-    w?.wake();
   }
 
   /** @internal `entry`'s time came: the wheel fired it (`driver` given), or it was already due. */

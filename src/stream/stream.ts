@@ -242,6 +242,11 @@ export class Next<T> extends FutureBase<T | typeof DONE> implements Disposable {
   poll(cx: Context): Poll<T | typeof DONE> {
     const r = this.stream.pollNext(cx);
     if (r !== PENDING) {
+      // A ready answer leaves no wait behind. A source the chain parked on the way (a merge's
+      // other side, the upstream a debounce drained) would keep this task's pager, and refuse
+      // the next reader, in another task, as if this one still waited: claim it, then let it go.
+      claimFrom(this.stream, this);
+      withdrawFrom(this.stream, this);
       this.parked = false;
       return r;
     }

@@ -18,6 +18,7 @@ import { CANCEL, type Cleanup, disposeOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { PENDING } from "../future/poll.js";
+import { hasBudget } from "../task/budget.js";
 import type { Sleep } from "../time/sleep.js";
 import { sleepFor } from "../time/sleep.js";
 import { TimeoutError } from "../time/timeout.js";
@@ -169,7 +170,12 @@ export class DebounceStream<T> extends TimedAdapter<T, T> {
     // ready in the same turn as the end of a quiet period wins: the period starts again.
     while (!this.ended) {
       const r = up.pollNext(cx); // an error passes at once; the held item stays held
-      if (r === PENDING) break;
+      // The task's budget ran out mid-drain: more may be ready, so nothing is known to be the
+      // last of its burst yet (the upstream has already asked for the task to be polled again).
+      if (r === PENDING) {
+        if (!hasBudget()) return PENDING;
+        break;
+      }
       if (r === DONE) {
         this.ended = true;
         break;
