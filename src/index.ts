@@ -34,6 +34,7 @@ export {
   type DisposableFuture,
   type Future,
   FutureBase,
+  type FutureOutput,
   isFuture,
   type Suspend,
 } from "./future/future.js";

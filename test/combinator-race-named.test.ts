@@ -94,13 +94,34 @@ describe("race.named", () => {
     );
     expect(() => race.named([new Gate()] as never)).toThrow(TypeError);
     expect(() => race.named({})).toThrow(
-      new RangeError("race.named(branches) needs at least 1 branch, got 0"),
+      new RangeError("race.named(branches) needs at least 1 branch that is not undefined, got 0"),
     );
     expect(() => race.named({ soup: 5 as never })).toThrow("race.named(branches): branches.soup");
     const g = new Gate();
     expect(() => race.named.biased({ first: g, again: g })).toThrow(FutureStateError);
     expect(() => race.named.biased({ first: g, again: g })).toThrow(
       "race.named.biased(branches): branches.again is the same future as branches.first",
+    );
+  });
+});
+
+describe("race.named with a branch switched off", () => {
+  it("a branch given as undefined is left out (tokio's `, if cond`): the other branches race, and its key never wins", async () => {
+    const out = await run(
+      asyncBlock(function* () {
+        const off: ReturnType<typeof sleep> | undefined = undefined;
+        const w = yield* race.named({ early: off, late: sleep(20) });
+        const w2 = yield* race.named.biased({ first: undefined, second: sleep(5) });
+        return [w.key, w2.key];
+      }),
+      { clock: "paused" },
+    );
+    expect(out).toEqual(["late", "second"]);
+  });
+
+  it("every branch undefined is a RangeError that says so", () => {
+    expect(() => race.named({ a: undefined, b: undefined })).toThrow(
+      new RangeError("race.named(branches) needs at least 1 branch that is not undefined, got 0"),
     );
   });
 });

@@ -348,14 +348,14 @@ race.biased = <const Fs extends readonly Future<unknown>[]>(
   new Select(checkList(futures, "race.biased(...futures)", 1), true, VALUE, "race.biased");
 
 /** What `race.named(branches)` gives: the winning branch's key and its value, typed together. */
-export type RaceWinner<B extends Record<string, Future<unknown>>> = {
+export type RaceWinner<B extends Record<string, Future<unknown> | undefined>> = {
   [K in keyof B & string]: {
     readonly key: K;
-    readonly value: B[K] extends Future<infer T> ? T : never;
+    readonly value: Exclude<B[K], undefined> extends Future<infer T> ? T : never;
   };
 }[keyof B & string];
 
-function makeRaceNamed<B extends Record<string, Future<unknown>>>(
+function makeRaceNamed<B extends Record<string, Future<unknown> | undefined>>(
   branches: B,
   biased: boolean,
 ): FutureBase<RaceWinner<B>> & Disposable {
@@ -366,8 +366,11 @@ function makeRaceNamed<B extends Record<string, Future<unknown>>>(
       `${what}: branches must be an object of futures, one per branch ({ name: future }), got ${got}`,
     );
   }
-  const keys = Object.keys(branches);
-  if (keys.length === 0) throw new RangeError(`${what} needs at least 1 branch, got 0`);
+  // A branch given as `undefined` is switched off (tokio's `, if cond` on a branch).
+  const keys = Object.keys(branches).filter((k) => branches[k] !== undefined);
+  if (keys.length === 0) {
+    throw new RangeError(`${what} needs at least 1 branch that is not undefined, got 0`);
+  }
   const futures = keys.map((k) => branches[k]);
   for (let i = 0; i < keys.length; i++) assertFuture(futures[i], `${what}: branches.${keys[i]}`);
   for (let j = 1; j < keys.length; j++) {
@@ -393,7 +396,8 @@ function makeRaceNamed<B extends Record<string, Future<unknown>>>(
  * dropped, and the result says which branch won, with its value typed for that branch
  * (`switch (winner.key)` narrows `winner.value`). Fair: the first branch polled is drawn at
  * random, as `select!` does; `race.named.biased` polls in the object's key order (`Object.keys`:
- * as written, but integer-like keys first).
+ * as written, but integer-like keys first). A branch given as `undefined` is left out, as a
+ * `select!` branch whose `if` precondition is false: `due: q.isEmpty() ? undefined : q.next()`.
  *
  * @example
  * ```ts
@@ -410,7 +414,7 @@ function makeRaceNamed<B extends Record<string, Future<unknown>>>(
  * ```
  */
 race.named = Object.assign(
-  <B extends Record<string, Future<unknown>>>(
+  <B extends Record<string, Future<unknown> | undefined>>(
     branches: B,
   ): FutureBase<RaceWinner<B>> & Disposable => makeRaceNamed(branches, false),
   {
@@ -424,7 +428,7 @@ race.named = Object.assign(
      * const w = yield* race.named.biased({ shutdown: token.cancelled(), job: jobs.recv() });
      * ```
      */
-    biased: <B extends Record<string, Future<unknown>>>(
+    biased: <B extends Record<string, Future<unknown> | undefined>>(
       branches: B,
     ): FutureBase<RaceWinner<B>> & Disposable => makeRaceNamed(branches, true),
   },

@@ -29,6 +29,16 @@ export interface Future<T> {
 /** A future that holds something and must release it when dropped. */
 export type DisposableFuture<T> = Future<T> & Disposable;
 
+/**
+ * The type a future completes with (Rust's `F::Output`); for an async fn, of what its call returns.
+ *
+ * @example
+ * ```ts
+ * type Dish = FutureOutput<ReturnType<typeof cookDish>>; // string
+ * ```
+ */
+export type FutureOutput<F> = F extends Future<infer T> ? T : never;
+
 /** The shared "park me" result. Frozen: nothing may change it. */
 export const SUSPENDED: IteratorYieldResult<Suspend> = Object.freeze({
   done: false,
