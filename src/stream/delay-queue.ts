@@ -343,7 +343,15 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
     if (this.claim.release(by)) this.unregister(this);
   }
 
-  /** Like `StreamBase.next()`, but dropping the future while it waits takes its waker back. */
+  /**
+   * Like `StreamBase.next()`, but dropping the future while it waits takes its waker back, so
+   * another task may wait on the queue next.
+   *
+   * @example
+   * ```ts
+   * const e = yield* expiries.next(); // an Expired, or DONE while the queue is empty
+   * ```
+   */
   override next(): FutureBase<Expired<T> | typeof DONE> & Disposable {
     return new NextExpired(this);
   }
