@@ -94,7 +94,11 @@ export { disposeOf };
  * future's wait is the one it holds. When a `next()` that parked is dropped, `[WITHDRAW](itself)`
  * passes down the same way, and the source takes its registration back only if that future made
  * the latest claim: a newer `next()`, through this chain or another over the same source, keeps
- * its wait. Both walks happen only when a `next()` parks or is dropped, never for an item.
+ * its wait. A `next()` that completes (an item, the end, an error) after a source parked on the
+ * way (a merge's other side, the upstream a debounce drained), in this poll or an earlier one,
+ * claims and withdraws the same way, so that no wait outlives it. So the walks happen when a
+ * `next()` parks, is dropped, or completes past a parked source; an item that comes at once from a
+ * chain where nothing parked costs none.
  */
 export const WITHDRAW: unique symbol = Symbol("brigade.stream.withdraw");
 
@@ -112,6 +116,9 @@ export function withdrawFrom(stream: unknown, by: unknown): void {
   const w = (stream as { [WITHDRAW]?: (by: unknown) => void } | null)?.[WITHDRAW];
   if (typeof w === "function") w.call(stream, by);
 }
+
+/** How many times a source stream has parked (see `Claim.parked`): a `next()` reads it. */
+const claims = { parks: 0 };
 
 /**
  * The bookkeeping of a source stream (see {@link WITHDRAW}): which `next()` last claimed the wait
@@ -132,6 +139,7 @@ export class Claim {
    */
   parked(): void {
     this.by = null;
+    claims.parks++;
   }
 
   /** `by` was dropped: whether the wait was its (and is now nobody's). */
@@ -240,19 +248,34 @@ export class Next<T> extends FutureBase<T | typeof DONE> implements Disposable {
    * ```
    */
   poll(cx: Context): Poll<T | typeof DONE> {
-    const r = this.stream.pollNext(cx);
+    const before = claims.parks;
+    let r: Poll<T | typeof DONE>;
+    try {
+      r = this.stream.pollNext(cx);
+    } catch (e) {
+      this.letGo(before);
+      throw e;
+    }
     if (r !== PENDING) {
-      // A ready answer leaves no wait behind. A source the chain parked on the way (a merge's
-      // other side, the upstream a debounce drained) would keep this task's pager, and refuse
-      // the next reader, in another task, as if this one still waited: claim it, then let it go.
-      claimFrom(this.stream, this);
-      withdrawFrom(this.stream, this);
-      this.parked = false;
+      this.letGo(before);
       return r;
     }
     this.parked = true;
     claimFrom(this.stream, this);
     return r;
+  }
+
+  /**
+   * Completed: leave no wait behind. A source the chain parked on the way (in this poll, or in an
+   * earlier one that this future claimed) would keep this task's pager, and refuse the next
+   * reader, in another task, as if this one still waited: claim it, then let it go.
+   */
+  private letGo(parksBefore: number): void {
+    if (this.parked || claims.parks !== parksBefore) {
+      claimFrom(this.stream, this);
+      withdrawFrom(this.stream, this);
+    }
+    this.parked = false;
   }
 
   /**

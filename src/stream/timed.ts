@@ -18,7 +18,7 @@ import { CANCEL, type Cleanup, disposeOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { PENDING } from "../future/poll.js";
-import { hasBudget } from "../task/budget.js";
+import { budgetForcedYields } from "../task/budget.js";
 import type { Sleep } from "../time/sleep.js";
 import { sleepFor } from "../time/sleep.js";
 import { TimeoutError } from "../time/timeout.js";
@@ -169,11 +169,13 @@ export class DebounceStream<T> extends TimedAdapter<T, T> {
     // Take every item ready now: each replaces the one held and starts the quiet over. So an item
     // ready in the same turn as the end of a quiet period wins: the period starts again.
     while (!this.ended) {
+      const cuts = budgetForcedYields();
       const r = up.pollNext(cx); // an error passes at once; the held item stays held
-      // The task's budget ran out mid-drain: more may be ready, so nothing is known to be the
-      // last of its burst yet (the upstream has already asked for the task to be polled again).
+      // The task's budget cut this poll short: more may be ready, so nothing is known to be the
+      // last of its burst yet (the upstream has asked for the task to be polled again). A plain
+      // PENDING, even with the budget spent, is the end of what is ready.
       if (r === PENDING) {
-        if (!hasBudget()) return PENDING;
+        if (budgetForcedYields() !== cuts) return PENDING;
         break;
       }
       if (r === DONE) {
