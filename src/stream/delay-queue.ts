@@ -280,10 +280,7 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
   /** Emptied while a reader waits (a `clear`, a `remove` from another task): it finds `DONE`. */
   private wakeIfEmpty(): void {
     if (this.entries.size !== 0) return;
-    const w = this.waker;
-    this.waker = null;
-    this.wakerOwner = null;
-    this.registrant = null;
+    const w = this.takeWaker();
     w?.wake();
   }
 
@@ -330,9 +327,16 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
   /** @internal `by` was dropped: if its poll parked the waker last, forget it. */
   unregister(by: unknown): void {
     if (by === null || by !== this.registrant) return;
-    this.registrant = null;
+    this.takeWaker();
+  }
+
+  /** The reader's waker, taken with who parked it: nobody waits here afterwards. */
+  private takeWaker(): Waker | null {
+    const w = this.waker;
     this.waker = null;
     this.wakerOwner = null;
+    this.registrant = null;
+    return w;
   }
 
   override [CLAIM](by: unknown): void {
@@ -382,10 +386,7 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
   expire(entry: Entry<T>, driver: TimeDriver | null): void {
     entry.state = EXPIRED;
     this.expired.add(entry);
-    const w = this.waker;
-    this.waker = null;
-    this.wakerOwner = null;
-    this.registrant = null;
+    const w = this.takeWaker();
     if (w === null) return;
     // Told to the instruments as a timer's wake, as a sleep's is.
     const probe = driver?.probe ?? null;
@@ -399,10 +400,7 @@ export class DelayQueue<T> extends StreamBase<Expired<T>> implements Disposable 
     this.entries.delete(entry);
     this.orphaned = true;
     disposeOwned(entry.value); // it will never come out: nobody else can let it go
-    const w = this.waker;
-    this.waker = null;
-    this.wakerOwner = null;
-    this.registrant = null;
+    const w = this.takeWaker();
     w?.wake();
   }
 

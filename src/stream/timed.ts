@@ -198,23 +198,21 @@ export class DebounceStream<T> extends TimedAdapter<T, T> {
 
   /** The item held is let go with the stream (disposed if `OWNED`). */
   protected override end(): typeof DONE {
-    if (this.holding) {
-      this.holding = false;
-      const held = this.held;
-      this.held = undefined;
-      disposeOwned(held);
-    }
+    this.dropHeld();
     return super.end();
   }
 
   override [CANCEL](): Cleanup | null {
-    if (this.holding) {
-      this.holding = false;
-      const held = this.held;
-      this.held = undefined;
-      disposeOwned(held);
-    }
+    this.dropHeld();
     return super[CANCEL]();
+  }
+
+  private dropHeld(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    const held = this.held;
+    this.held = undefined;
+    disposeOwned(held);
   }
 
   override [DESCRIBE](): Description {
