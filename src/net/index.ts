@@ -19,6 +19,7 @@
 export { parseAddr, SocketAddr, type ToSocketAddr } from "./address.js";
 export { type NetMetrics, netMetrics } from "./counters.js";
 export { lookupHost } from "./lookup-host.js";
+export { SocketStream } from "./socket-stream.js";
 export { type BindOptions, TcpListener } from "./tcp-listener.js";
 export { TcpStream } from "./tcp-stream.js";
 export type { UdpBindOptions } from "./udp-bind.js";

@@ -44,21 +44,12 @@ import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import type { Waker } from "../future/waker.js";
 import { IoError } from "../io/error.js";
-import { read, readExact, readToEnd } from "../io/read.js";
-import { type ReadHalf, split, type WriteHalf } from "../io/split.js";
-import {
-  type AsyncRead,
-  type AsyncWrite,
-  assertBuffer,
-  type OwnedRead,
-  type OwnedWrite,
-} from "../io/traits.js";
-import { flush, shutdown, write, writeAll } from "../io/write.js";
 import { SourceWait } from "../stream/source-wait.js";
 import { pollProceed } from "../task/budget.js";
 import { hostPort, parseAddr, SocketAddr, type ToSocketAddr } from "./address.js";
 import { Connect } from "./connect.js";
 import { netCounters } from "./counters.js";
+import { SocketStream } from "./socket-stream.js";
 
 /** Who woke a task waiting on a socket, for the instruments. */
 const SOCKET = { kind: "io", source: "socket" } as const;
@@ -107,7 +98,7 @@ const WRITE_RULE: ReaderRule = {
  * stream[Symbol.dispose]();
  * ```
  */
-export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, Disposable {
+export class TcpStream extends SocketStream {
   /**
    * The receive queue: chunks Node delivered and not yet read, from `head` up to `tail`. The slots
    * are reused once it empties (setting an array's length costs a builtin call on every chunk of
@@ -161,6 +152,7 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
 
   /** Not for direct use: streams are made by `connect` and `accept`. */
   constructor(private readonly socket: Socket) {
+    super();
     // Read once, while the socket is open: they are still known after it closes. A client that
     // reset before it was accepted has no peer any more (getpeername fails), and then there is
     // no address to give, rather than an empty one.
@@ -210,107 +202,6 @@ export class TcpStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, 
       `connect to ${hostPort(host, port)}`,
       (socket) => new TcpStream(socket),
     );
-  }
-
-  /**
-   * `read(this, buf)`: what is available, 0 at the end. Cancellation safe.
-   *
-   * @example
-   * ```ts
-   * const buf = new Uint8Array(1024);
-   * const n = yield* stream.read(buf); // 0: the diner hung up
-   * ```
-   */
-  read(buf: Uint8Array): FutureBase<number> & Disposable {
-    assertBuffer(buf, "stream.read(buf): buf");
-    return read(this, buf);
-  }
-
-  /**
-   * `readExact(this, buf)`: fill `buf` or fail with UnexpectedEof. Not cancellation safe.
-   *
-   * @example
-   * ```ts
-   * const header = new Uint8Array(4);
-   * yield* stream.readExact(header);
-   * ```
-   */
-  readExact(buf: Uint8Array): FutureBase<void> & Disposable {
-    return readExact(this, buf);
-  }
-
-  /**
-   * `readToEnd(this)`: every byte until the peer closes. Not cancellation safe.
-   *
-   * @example
-   * ```ts
-   * const order = new TextDecoder().decode(yield* stream.readToEnd());
-   * ```
-   */
-  readToEnd(): FutureBase<Uint8Array> & Disposable {
-    return readToEnd(this);
-  }
-
-  /**
-   * `write(this, buf)`: what the socket accepts now. Cancellation safe.
-   *
-   * @example
-   * ```ts
-   * const n = yield* stream.write(bytes); // may be fewer than bytes.length
-   * ```
-   */
-  write(buf: Uint8Array): FutureBase<number> & Disposable {
-    assertBuffer(buf, "stream.write(buf): buf");
-    return write(this, buf);
-  }
-
-  /**
-   * `writeAll(this, buf)`: every byte, waiting out backpressure. Not cancellation safe.
-   *
-   * @example
-   * ```ts
-   * yield* stream.writeAll(new TextEncoder().encode("Dish: Soup\n"));
-   * ```
-   */
-  writeAll(buf: Uint8Array): FutureBase<void> & Disposable {
-    return writeAll(this, buf);
-  }
-
-  /**
-   * `flush(this)`: wait until Node's write buffer is empty. Cancellation safe.
-   *
-   * @example
-   * ```ts
-   * yield* stream.flush(); // every byte handed to the kernel
-   * ```
-   */
-  flush(): FutureBase<void> & Disposable {
-    return flush(this);
-  }
-
-  /**
-   * `shutdown(this)`: flush, then send FIN (half-close); reading goes on. Cancellation safe.
-   *
-   * @example
-   * ```ts
-   * yield* stream.shutdown(); // the bill is sent; still listening for a reply
-   * const reply = yield* stream.readToEnd();
-   * ```
-   */
-  shutdown(): FutureBase<void> & Disposable {
-    return shutdown(this);
-  }
-
-  /**
-   * Halves that can be moved to different tasks; the stream closes when both are disposed.
-   *
-   * @example
-   * ```ts
-   * const [rd, wr] = stream.split();
-   * ```
-   */
-  split(): [ReadHalf<TcpStream>, WriteHalf<TcpStream>] {
-    return split(this);
   }
 
   /**

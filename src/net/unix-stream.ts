@@ -17,17 +17,8 @@ import type { Context } from "../future/context.js";
 import type { FutureBase } from "../future/future.js";
 import type { Poll } from "../future/poll.js";
 import type { ParkSource } from "../io/io-future.js";
-import { read, readExact, readToEnd } from "../io/read.js";
-import { type ReadHalf, split, type WriteHalf } from "../io/split.js";
-import {
-  type AsyncRead,
-  type AsyncWrite,
-  assertBuffer,
-  type OwnedRead,
-  type OwnedWrite,
-} from "../io/traits.js";
-import { flush, shutdown, write, writeAll } from "../io/write.js";
 import { Connect } from "./connect.js";
+import { SocketStream } from "./socket-stream.js";
 import { TcpStream } from "./tcp-stream.js";
 import { checkUnixPath, UNNAMED, UnixSocketAddr } from "./unix-addr.js";
 import { unixPair } from "./unix-pair.js";
@@ -44,7 +35,7 @@ import { unixPair } from "./unix-pair.js";
  * stream[Symbol.dispose]();
  * ```
  */
-export class UnixStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite, Disposable {
+export class UnixStream extends SocketStream {
   // Also `ParksOn` (io-future.ts), structurally: `parkSource` is internal (see BufReader).
   /** @internal the wrapped stream: futures polled through this one park there. */
   readonly parkSource: ParkSource;
@@ -55,6 +46,7 @@ export class UnixStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite,
     private readonly local: UnixSocketAddr,
     private readonly peer: UnixSocketAddr,
   ) {
+    super();
     this.parkSource = inner;
     inner.nameAs("unix stream", `${local} -> ${peer}`);
   }
@@ -97,105 +89,6 @@ export class UnixStream implements AsyncRead, AsyncWrite, OwnedRead, OwnedWrite,
    */
   static pair(): FutureBase<[UnixStream, UnixStream]> & Disposable {
     return unixPair();
-  }
-
-  /**
-   * `read(this, buf)`: what is available, 0 at the end. Cancellation safe.
-   *
-   * @example
-   * ```ts
-   * const n = yield* stream.read(buf); // 0: the peer hung up
-   * ```
-   */
-  read(buf: Uint8Array): FutureBase<number> & Disposable {
-    assertBuffer(buf, "stream.read(buf): buf");
-    return read(this, buf);
-  }
-
-  /**
-   * `readExact(this, buf)`: fill `buf` or fail with UnexpectedEof. Not cancellation safe.
-   *
-   * @example
-   * ```ts
-   * yield* stream.readExact(header);
-   * ```
-   */
-  readExact(buf: Uint8Array): FutureBase<void> & Disposable {
-    return readExact(this, buf);
-  }
-
-  /**
-   * `readToEnd(this)`: every byte until the peer closes. Not cancellation safe.
-   *
-   * @example
-   * ```ts
-   * const reply = new TextDecoder().decode(yield* stream.readToEnd());
-   * ```
-   */
-  readToEnd(): FutureBase<Uint8Array> & Disposable {
-    return readToEnd(this);
-  }
-
-  /**
-   * `write(this, buf)`: what the socket accepts now. Cancellation safe.
-   *
-   * @example
-   * ```ts
-   * const n = yield* stream.write(bytes); // may be fewer than bytes.length
-   * ```
-   */
-  write(buf: Uint8Array): FutureBase<number> & Disposable {
-    assertBuffer(buf, "stream.write(buf): buf");
-    return write(this, buf);
-  }
-
-  /**
-   * `writeAll(this, buf)`: every byte, waiting out backpressure. Not cancellation safe.
-   *
-   * @example
-   * ```ts
-   * yield* stream.writeAll(new TextEncoder().encode("GET /_ping HTTP/1.0\r\n\r\n"));
-   * ```
-   */
-  writeAll(buf: Uint8Array): FutureBase<void> & Disposable {
-    return writeAll(this, buf);
-  }
-
-  /**
-   * `flush(this)`: wait until Node's write buffer is empty. Cancellation safe.
-   *
-   * @example
-   * ```ts
-   * yield* stream.flush();
-   * ```
-   */
-  flush(): FutureBase<void> & Disposable {
-    return flush(this);
-  }
-
-  /**
-   * `shutdown(this)`: flush, then close the writing side; reading goes on. Cancellation safe.
-   *
-   * @example
-   * ```ts
-   * yield* stream.shutdown(); // the request is complete
-   * const reply = yield* stream.readToEnd();
-   * ```
-   */
-  shutdown(): FutureBase<void> & Disposable {
-    return shutdown(this);
-  }
-
-  /**
-   * Halves that can be moved to different tasks; the stream closes when both are disposed.
-   *
-   * @example
-   * ```ts
-   * const [rd, wr] = stream.split();
-   * ```
-   */
-  split(): [ReadHalf<UnixStream>, WriteHalf<UnixStream>] {
-    return split(this);
   }
 
   /**
