@@ -29,6 +29,7 @@ import { BY_SHUTDOWN } from "../task/abort-why.js";
 import { JoinError } from "../task/join-error.js";
 import { spawnerAmbient } from "../task/spawn.js";
 import type { Task } from "../task/task.js";
+import { thrownDetail } from "../task/thrown.js";
 import {
   DeadlockError,
   describeWaiting,
@@ -241,6 +242,7 @@ export function unhandledPanic(
   task: Task<any>,
   error: JoinError,
   how = "panicked while nothing was awaiting it",
+  spawnedAt?: string,
 ): void {
   const mode = rt.options.unhandledPanic;
   if (mode === "ignore") return;
@@ -257,11 +259,9 @@ export function unhandledPanic(
     beginShutdown(rt);
     return;
   }
-  const cause = error.cause;
-  const detail = cause instanceof Error && cause.stack ? cause.stack : String(cause);
-  console.error(
-    `brigade: ${task.isCleanup ? "the cleanup of a dropped future" : `task '${task.name}'`} ${how}: ${detail}`,
-  );
+  const who = task.isCleanup ? "the cleanup of a dropped future" : `task '${task.name}'`;
+  const where = spawnedAt === undefined ? "" : ` (spawned at ${spawnedAt})`;
+  console.error(`brigade: ${who}${where} ${how}: ${thrownDetail(error.cause)}`);
 }
 
 /**

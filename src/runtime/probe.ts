@@ -13,6 +13,7 @@
 import { ambient } from "../future/ambient.js";
 import { awaitChains, describeFuture } from "../future/describe.js";
 import type { Task, TaskProbe } from "../task/task.js";
+import { thrownDetail } from "../task/thrown.js";
 import { hostNow } from "../time/clock.js";
 import type {
   InstrumentListener,
@@ -298,8 +299,7 @@ export class Probe implements TaskProbe {
 
 /** Print an error thrown by a user's callback (a listener, `onWarning`) without throwing it. */
 export function reportCallbackError(what: string, error: unknown): void {
-  const detail = error instanceof Error && error.stack ? error.stack : String(error);
-  console.error(`brigade: ${what} threw, and was ignored: ${detail}`);
+  console.error(`brigade: ${what} threw, and was ignored: ${thrownDetail(error)}`);
 }
 
 const LAYERS = "(?:future|coroutine|combinator|task|runtime|diagnostics|time|sync|channel|stream)";

@@ -40,6 +40,7 @@ import { RuntimeStateError } from "../task/runtime-state-error.js";
 import { type SpawnOptions, spawnerAmbient } from "../task/spawn.js";
 import { COMPLETE } from "../task/state.js";
 import { Task } from "../task/task.js";
+import { thrownDetail } from "../task/thrown.js";
 import { hostNow } from "../time/clock.js";
 import { TimeDriver, timeAmbient } from "../time/driver.js";
 import type { BlockingPool } from "./blocking-pool.js";
@@ -443,7 +444,9 @@ export class Runtime {
   taskCompleted(task: Task<any>): void {
     this.live.completed(task);
     if (this.probe !== null) this.probe.completed(task);
+    let spawnedAt: string | undefined;
     if (this.locations.size > 0) {
+      spawnedAt = this.locations.get(task.id);
       if (this.ticking) this.finishedLocations.push(task.id);
       else this.locations.delete(task.id);
     }
@@ -455,7 +458,7 @@ export class Runtime {
       // hops later, once `then()` has had its chance.
       queueMicrotask(() => {
         queueMicrotask(() => {
-          if (!task.observed) this.unhandledPanic(task, error);
+          if (!task.observed) this.unhandledPanic(task, error, spawnedAt);
         });
       });
     }
@@ -482,16 +485,15 @@ export class Runtime {
       unhandledPanic(this, task, JoinError.panic(task.id, task.name, error));
       return;
     }
-    const detail = error instanceof Error && error.stack ? error.stack : String(error);
     const who = task.isCleanup ? "the cleanup of a dropped future" : `task '${task.name}'`;
     console.error(
-      `brigade: ${who} was given up on while cleaning up, and a finally block threw as it was left: ${detail}`,
+      `brigade: ${who} was given up on while cleaning up, and a finally block threw as it was left: ${thrownDetail(error)}`,
     );
   }
 
   /** A panic nobody awaits: the `unhandledPanic` option says what follows (lifecycle.ts). */
-  private unhandledPanic(task: Task<any>, error: JoinError): void {
-    unhandledPanic(this, task, error);
+  private unhandledPanic(task: Task<any>, error: JoinError, spawnedAt: string | undefined): void {
+    unhandledPanic(this, task, error, undefined, spawnedAt);
   }
 
   /** One executor turn: poll up to `eventInterval` queued tasks. */

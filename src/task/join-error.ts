@@ -2,6 +2,7 @@
  * JoinError: why a chef did not bring the dish. A task that threw ends with a panic (`isPanic()`,
  * the thrown value in `cause`); a task that was aborted ends cancelled (`isCancelled()`).
  */
+import { thrownDetail } from "./thrown.js";
 
 /**
  * The error a `JoinHandle` throws when its task did not produce a value.
@@ -32,7 +33,7 @@ export class JoinError extends Error {
   ) {
     super(
       kind === "panic"
-        ? `task '${taskName}' panicked: ${describeCause(cause)}`
+        ? `task '${taskName}' panicked: ${thrownDetail(cause, false)}`
         : `task '${taskName}' was cancelled${why === null ? "" : `: ${why}`}`,
       { cause },
     );
@@ -88,14 +89,5 @@ export class JoinError extends Error {
    */
   isCancelled(): boolean {
     return this.kind === "cancelled";
-  }
-}
-
-function describeCause(cause: unknown): string {
-  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
-  try {
-    return String(cause);
-  } catch {
-    return typeof cause;
   }
 }
