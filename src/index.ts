@@ -25,7 +25,15 @@ export {
 } from "./combinator/select.js";
 export { asyncBlock, asyncFn } from "./coroutine/async-fn.js";
 export { Coroutine } from "./coroutine/coroutine.js";
-export { CANCEL, type Cancellable, type Cleanup, OWNED } from "./future/cancel.js";
+export { Bridge, type BridgeKind, openBridge } from "./future/bridge.js";
+export {
+  CANCEL,
+  type Cancellable,
+  type Cleanup,
+  cancel,
+  drop,
+  OWNED,
+} from "./future/cancel.js";
 export { Context } from "./future/context.js";
 export { type AwaitNode, DESCRIBE, type Describable, type Description } from "./future/describe.js";
 export { FutureStateError } from "./future/errors.js";
@@ -69,6 +77,7 @@ export {
 export type { BlockedLoopReport, WatchdogOptions } from "./runtime/watchdog.js";
 export {
   assertStream,
+  CLAIM,
   type DelayKey,
   DelayQueue,
   DONE,
@@ -98,6 +107,7 @@ export {
   toAsyncIterable,
   type UnfoldStep,
   unfold,
+  WITHDRAW,
 } from "./stream/index.js";
 export { Barrier, type BarrierWaitResult } from "./sync/barrier.js";
 export { CancellationToken, type DropGuard } from "./sync/cancellation-token.js";

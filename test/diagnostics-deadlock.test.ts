@@ -94,8 +94,31 @@ describe("all tasks are asleep", () => {
       ),
     );
     expect(error.message).toMatch(
-      /A future Brigade cannot look into \(NativeTimer\) may be woken by a callback Brigade cannot see .*bridge the source with fromPromise or fromEvent, or run with \{ detectDeadlocks: false \}/,
+      /A future Brigade cannot look into \(NativeTimer\) may be woken by a callback Brigade cannot see .*openBridge\(\), see docs\/extending\.md.*bridge them with fromPromise or fromEvent, or run with \{ detectDeadlocks: false \}/,
     );
+    expect(error.message).not.toMatch(/lost waker/);
+  });
+
+  it("a leaf that returned Pending without reading cx.waker is reported as one nothing can wake, not as one a callback may wake", async () => {
+    class Forgetful extends FutureBase<void> {
+      poll(_cx: Context): Poll<void> {
+        return PENDING; // never keeps the pager
+      }
+    }
+    const warnings: string[] = [];
+    const error = await deadlockOf(
+      run(
+        asyncBlock(function* main() {
+          yield* new Forgetful();
+        }),
+        { onWarning: (w) => warnings.push(w.kind) },
+      ),
+    );
+    expect(warnings).toEqual(["lost-waker"]);
+    expect(error.message).toMatch(
+      /'main' returned Pending without reading cx\.waker \(a lost waker\): nothing can wake it\. A future must keep cx\.waker before it returns PENDING\.$/,
+    );
+    expect(error.message).not.toMatch(/may be woken/);
   });
 
   it("chains go on through a timeout and name the tasks a JoinSet waits for", async () => {

@@ -18,7 +18,7 @@ const CHILD = fileURLToPath(new URL("./fixtures/keep-alive-child.ts", import.met
 /** Run the child; `onLine` may act on each stdout line. Resolves with every line once it exits. */
 function runChild(mode: string, onLine?: (line: string, pid: number) => void): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawnProcess(process.execPath, ["--import", "tsx", CHILD, mode], {
+    const child = spawnProcess(process.execPath, ["--import", "tsx", CHILD, ...mode.split(" ")], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const lines: string[] = [];
@@ -58,6 +58,16 @@ describe("a wait only the outside world can end holds the process", () => {
       "  main → main → fromPromise (a promise in flight)",
       "exit 0",
     ]);
+  }, 30_000);
+
+  it("a hand-written leaf's bridge that is never closed (either kind): when Node runs out of work, run() rejects with a DeadlockError too", async () => {
+    for (const kind of ["reply", "event"]) {
+      const lines = await runChild(`bridge-never-closes ${kind}`);
+      expect(lines).toEqual([
+        "run rejected: DeadlockError: the process ran out of work while main waits: nothing left can wake any task (a promise that never settles, an event that never comes), so Node was about to exit with run() unsettled. Waiting:",
+        "exit 0",
+      ]);
+    }
   }, 30_000);
 
   it("run(ctrlC()) waits for the signal, then lets the process end", async () => {

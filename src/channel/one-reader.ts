@@ -41,7 +41,7 @@ function labelOf(reader: Task<any> | NativeReader): string {
 export interface ReaderRule {
   /** "this receiver". */
   readonly subject: string;
-  /** How the first reader may be waiting: "by a recv() there, or a select's rest holding one". */
+  /** How the first reader may be waiting: "by a recv() there, a select's rest holding one, …". */
   readonly how: string;
   /** The rule and what to do instead. */
   readonly advice: string;
@@ -82,7 +82,7 @@ export function refuseSecondReader(
 export function receiverRule(share: string): ReaderRule {
   return {
     subject: "this receiver",
-    how: "by a recv() there, or a select's rest holding one",
+    how: "by a recv() there, a select's rest holding one, or a next() dropped through a stream adapter that does not pass [WITHDRAW] on",
     advice: `A receiver has one reader at a time (tokio's \`&mut rx\`): ${share}`,
   };
 }

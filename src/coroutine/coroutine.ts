@@ -139,7 +139,7 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
    */
   poll(cx: Context): Poll<R> {
     if (this.state !== RUNNING) this.transitionToRunning(cx);
-    else if (this.ownerOrArgs !== cx.owner) this.refuseForeignOwner();
+    else if (this.ownerOrArgs !== cx.owner) this.refuseForeignOwner(cx.owner);
     const outer = ambient.cx;
     ambient.cx = cx;
     let r: IteratorResult<Suspend, R>;
@@ -438,9 +438,14 @@ export class Coroutine<R> extends FutureBase<R> implements Disposable, Cancellab
     }
   }
 
-  private refuseForeignOwner(): never {
+  private refuseForeignOwner(owner: unknown): never {
+    // A context made by hand, `new Context(waker)`, is owned by its waker: a test that polls with
+    // a new waker each time is a new owner each time, and needs telling how to keep one.
+    const byHand = owner instanceof Waker || this.ownerOrArgs instanceof Waker;
     throw new FutureStateError(
-      `async fn '${this.label}' was polled by a second task: a future belongs to the task that first polled it`,
+      byHand
+        ? `async fn '${this.label}' was polled by a second task or owner: a future belongs to whoever first polled it. A Context made with new Context(waker) is owned by its waker; to poll by hand with another waker, keep one owner: new Context(waker, owner)`
+        : `async fn '${this.label}' was polled by a second task: a future belongs to the task that first polled it`,
     );
   }
 

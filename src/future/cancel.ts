@@ -39,7 +39,19 @@ export interface Cancellable {
 
 /**
  * Start tearing `future` down: returns the part of the teardown still to be driven, or `null`.
- * Futures without `[CANCEL]` are simply disposed.
+ * Futures without `[CANCEL]` are simply disposed. A hand-written combinator's own `[CANCEL]`
+ * returns what this gives for its child, so that whoever tears it down drives the child's
+ * awaiting `finally` blocks to their end.
+ *
+ * @example
+ * ```ts
+ * class WithCancel<T> extends FutureBase<T> implements Cancellable {
+ *   // …poll, and [Symbol.dispose]() { drop(this.child); }
+ *   [CANCEL](): Cleanup | null {
+ *     return cancel(this.child); // the child's cleanup goes to whoever cancels us
+ *   }
+ * }
+ * ```
  */
 export function cancel(future: unknown): Cleanup | null {
   if (future === null || typeof future !== "object") return null;
@@ -53,7 +65,18 @@ export function cancel(future: unknown): Cleanup | null {
 /**
  * Drop `future`: dispose it now, and hand any asynchronous cleanup left to the runtime as a
  * detached task. With no runtime around (a future polled by hand), the cleanup is abandoned at its
- * first await, which is all a lone poller can do.
+ * first await, which is all a lone poller can do. What a hand-written combinator calls for a child
+ * it abandons (a loser, a child its own dispose lets go): a bare `[Symbol.dispose]()` would cut an
+ * async fn's awaiting `finally` short at its first await.
+ *
+ * @example
+ * ```ts
+ * if (token.isCancelled()) {
+ *   drop(this.child); // its finally blocks run, to the end, as a detached cleanup
+ *   this.child = null;
+ *   throw new CancelledError();
+ * }
+ * ```
  */
 export function drop(future: unknown): void {
   const rest = cancel(future);

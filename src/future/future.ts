@@ -95,9 +95,9 @@ export abstract class FutureBase<T> implements Future<T>, Iterator<Suspend, T, u
    * One step of `yield*`: poll with the ambient context.
    *
    * Shared by every future class, so the `poll` call in it sees all of them and V8 cannot inline
-   * any. A hot leaf (a channel's send and receive, say) repeats this one line in its own class:
-   * `override next() { return stepResult(this, this.poll(stepContext())); }`, whose `poll` call
-   * then sees one class only.
+   * any. Brigade's hottest leaves (a channel's send and receive) repeat it in their own class
+   * with internal helpers, so that their `poll` call sees one class only; a future of yours
+   * implements `poll` and leaves this alone.
    *
    * @example
    * ```ts

@@ -73,16 +73,23 @@ export function allAsleep(tasks: Iterable<Task<any>>, note = ""): DeadlockError 
   const names = new Set(waiting.map((w) => w.name));
   // A leaf of the user's own making, or one that plain code can end (a token, a channel), may be
   // woken by a host callback Brigade cannot see: say so, or the report reads as a certainty.
-  const opaque = opaqueNames(list);
+  // A task whose last poll never read cx.waker cannot be woken by anything: say that, not maybe.
+  const lost = list.filter((t) => t.lostItsWaker);
+  const opaque = opaqueNames(list.filter((t) => !t.lostItsWaker));
+  const lostNote =
+    lost.length === 0
+      ? ""
+      : `\n${lost.map((t) => `'${t.name}'`).join(", ")} returned Pending without reading cx.waker (a lost waker): nothing can wake ${lost.length === 1 ? "it" : "them"}. A future must keep cx.waker before it returns PENDING.`;
   const hint =
     opaque.length > 0
-      ? `\nA future Brigade cannot look into (${opaque.join(", ")}) may be woken by a callback Brigade cannot see (a raw setTimeout, an emitter): bridge the source with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`
-      : waiting.every((w) => endsOnlyInTasks(w, names)) ||
+      ? `\nA future Brigade cannot look into (${opaque.join(", ")}) may be woken by a callback Brigade cannot see (a raw setTimeout, an emitter): a future of your own opens a bridge while it waits for one (openBridge(), see docs/extending.md); for other sources, bridge them with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`
+      : lost.length > 0 ||
+          waiting.every((w) => endsOnlyInTasks(w, names)) ||
           waiting.some((w) => waitsOnHolder(w, names))
         ? ""
         : `\nIf a callback Brigade cannot see (a raw setTimeout, an emitter) is meant to end one of these waits (cancel a token, send on a channel, notify), bridge its source with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`;
   return new DeadlockError(
-    `all tasks are asleep: main is waiting and nothing can wake any task (no runnable task, no timer, no promise or I/O in flight). Waiting:\n${formatWaiting(waiting)}${note === "" ? hint : note}`,
+    `all tasks are asleep: main is waiting and nothing can wake any task (no runnable task, no timer, no promise or I/O in flight). Waiting:\n${formatWaiting(waiting)}${lostNote}${note === "" ? hint : note}`,
     waiting.map((w) => w.name),
     [],
     waiting,

@@ -21,12 +21,14 @@ export { empty, iter, once, streamPollFn } from "./sources.js";
 export type { ScanStep } from "./stateful.js";
 export {
   assertStream,
+  CLAIM,
   DONE,
   isStream,
   Next,
   type Stream,
   StreamBase,
   type StreamPoll,
+  WITHDRAW,
 } from "./stream.js";
 export { StreamMap } from "./stream-map.js";
 export { type UnfoldStep, unfold } from "./unfold.js";

@@ -204,13 +204,29 @@ export abstract class StreamBase<T> implements Stream<T>, Disposable {
 
   /**
    * The `next()` future `by` parked through this stream (see {@link WITHDRAW}). A stream that parks
-   * nothing outside keeps this no-op; an adapter passes it on to what it wraps.
+   * nothing outside keeps this no-op; an adapter passes it on to what it wraps (a hand-written one
+   * too: otherwise a `next()` dropped through it leaves its wait at a receiver or socket).
+   *
+   * @example
+   * ```ts
+   * class Every2nd<T> extends StreamBase<T> {
+   *   // …pollNext reads this.inner
+   *   override [CLAIM](by: unknown): void { this.inner[CLAIM](by); }
+   *   override [WITHDRAW](by: unknown): void { this.inner[WITHDRAW](by); }
+   * }
+   * ```
    */
   [CLAIM](_by: unknown): void {}
 
   /**
    * The `next()` future `by`, which parked through this stream, was dropped: if it made the latest
-   * claim, take back what the stream's source registered (see {@link WITHDRAW}).
+   * claim, take back what the stream's source registered (see {@link WITHDRAW}). An adapter passes
+   * it on to what it wraps, as it does {@link StreamBase.[CLAIM]}.
+   *
+   * @example
+   * ```ts
+   * override [WITHDRAW](by: unknown): void { this.inner[WITHDRAW](by); }
+   * ```
    */
   [WITHDRAW](_by: unknown): void {}
 

@@ -268,6 +268,14 @@ export class Task<T> extends Context {
     if (fn !== null || this.extra !== null) this.extras().unlinkSignal = fn;
   }
 
+  /**
+   * @internal its last poll returned pending without reading `cx.waker` (a lost waker, already
+   * warned of): nothing can wake it, whatever the deadlock report would guess.
+   */
+  get lostItsWaker(): boolean {
+    return (this.state & WAKER_TAKEN) === 0;
+  }
+
   /** The task is its own waker; reading it is noted for the lost-waker check. */
   override get waker(): Waker {
     this.state |= WAKER_TAKEN;
