@@ -101,6 +101,28 @@ describe("the all-asleep report names what Brigade cannot see", () => {
     expect(error.message).not.toMatch(/cannot see/);
   });
 
+  it("a mutex whose holder finished without releasing it (a guard kept in a const): the leaf says the holder has finished, and no callback hint follows", async () => {
+    const pantry = new Mutex(0, { name: "pantry" });
+    const error = await deadlockOf(
+      run(
+        asyncBlock(function* main() {
+          yield* spawn(
+            asyncBlock(function* forgetful() {
+              const key = yield* pantry.lock(); // never released: const, not using
+              key.value++;
+            }),
+            { name: "forgetful" },
+          );
+          using _key = yield* pantry.lock();
+        }),
+      ),
+    );
+    expect(error.message).toMatch(
+      /pantry'\.lock\(\), held by task 'forgetful', which has finished without releasing it \(a guard kept with const instead of using\?\)/,
+    );
+    expect(error.message).not.toMatch(/cannot see/);
+  });
+
   it("tasks parked on pending() and on each other's handles get no hint: no callback could wake them", async () => {
     const error = await deadlockOf(
       run(

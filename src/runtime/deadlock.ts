@@ -128,17 +128,21 @@ function endsOnlyInTasks(w: WaitingTask, listed: ReadonlySet<string>): boolean {
   });
 }
 
-/** A lock's leaf naming its holder: "mutex 'pantry'.lock(), held by task 'table 1'". */
-const HELD_BY = /, held by task '(.*)'$/;
+/**
+ * A lock's leaf naming its holder: "mutex 'pantry'.lock(), held by task 'table 1'", and maybe ",
+ * which has finished without releasing it" after.
+ */
+const HELD_BY = /, held by task '(.*?)'(, which has finished)?/;
 
 /**
- * `w` waits for a lock that a task among `listed` holds while it waits too: the classic lock kept
- * across an await, which the report itself explains; a hint about host callbacks would distract.
+ * `w` waits for a lock that a task among `listed` holds while it waits too (the classic lock kept
+ * across an await), or that a finished task never released: the report itself explains either,
+ * and a hint about host callbacks would distract.
  */
 function waitsOnHolder(w: WaitingTask, listed: ReadonlySet<string>): boolean {
   return w.chains.some((c) => {
     const held = HELD_BY.exec(c[c.length - 1]!);
-    return held !== null && listed.has(held[1]!);
+    return held !== null && (listed.has(held[1]!) || held[2] !== undefined);
   });
 }
 

@@ -39,7 +39,7 @@ export function longPollMessage(
       : isMain
         ? ""
         : " (run with spawnLocations: true to see where it was spawned)";
-  return `task '${task.name}' held the thread for ${formatMs(tookMs)} in one poll${where}: is it calling a blocking function? Use sleep() instead of a busy wait, or spawnBlocking() for CPU-bound work`;
+  return `task '${task.name}' held the thread for ${formatMs(tookMs)} in one poll${where}: is it calling a blocking function? Use sleep() instead of a busy wait, spawnBlocking() for CPU-bound work, or yieldNow() in a loop whose awaits are all ready at once`;
 }
 
 /** "1,200 ms" or "12.3 ms". */

@@ -48,7 +48,7 @@ function check() {
 function report(id, held) {
   const name = nameOf(id);
   const heldMs = Math.round(held);
-  const message = `task '${name}' has held the thread for ${groupDigits(heldMs)} ms: is it calling a blocking function? Use sleep() instead of a busy wait, or spawnBlocking() for CPU-bound work`;
+  const message = `task '${name}' has held the thread for ${groupDigits(heldMs)} ms: is it calling a blocking function? Use sleep() instead of a busy wait, spawnBlocking() for CPU-bound work, or yieldNow() in a loop whose awaits are all ready at once`;
   if (stderr) {
     try {
       writeSync(2, `brigade: blocked-loop: ${message}\n`);

@@ -151,7 +151,12 @@ class MutexLock<T> extends LockGuard<T, Mutex<T>, MutexGuard<T>> implements Mute
 
   override describeWait(): string {
     const h = this.lock.holder;
-    return h === null ? this.label() : `${this.label()}, held by task '${h.name}'`;
+    if (h === null) return this.label();
+    // A holder that has finished will never release it: its guard was let go of without a
+    // release (kept in a `const`, not a `using`), which is the whole story of this wait.
+    return h.isFinished()
+      ? `${this.label()}, held by task '${h.name}', which has finished without releasing it (a guard kept with const instead of using?)`
+      : `${this.label()}, held by task '${h.name}'`;
   }
 
   release(): void {
