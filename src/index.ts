@@ -113,6 +113,7 @@ export { Barrier, type BarrierWaitResult } from "./sync/barrier.js";
 export { CancellationToken, type DropGuard } from "./sync/cancellation-token.js";
 export { AcquireError, ReleasedError } from "./sync/errors.js";
 export { Mutex, type MutexGuard, type MutexOptions } from "./sync/mutex.js";
+export type { NameOptions } from "./sync/name-option.js";
 export { Notify } from "./sync/notify.js";
 export { OnceCell } from "./sync/once-cell.js";
 export {

@@ -223,7 +223,7 @@ describe("what a waiting acquire tells dumps", () => {
     const acquire = sem.acquire(2);
     expect(new MockTask(acquire).poll()).toBe(PENDING);
     expect((acquire as unknown as Describable)[DESCRIBE]()).toEqual({
-      label: "sem.acquire(2)",
+      label: "sem.acquire(2), 1 permit free",
       children: [],
     });
   });

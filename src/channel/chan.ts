@@ -66,11 +66,18 @@ export class Chan<T> extends Permits {
   constructor(
     /** Slots, or `Infinity` for an unbounded channel. */
     readonly capacity: number,
+    /** The name given to `mpsc.channel`, or `null`: see `title`. */
+    readonly name: string | null = null,
   ) {
     super(Number.isFinite(capacity) ? capacity : 0);
     this.bounded = Number.isFinite(capacity);
     // Not `capacity` slots up front: `channel(2 ** 30)` would exhaust the heap before any send.
     this.buf = new Ring<T>(Math.min(capacity, INITIAL_RING));
+  }
+
+  /** How reports and errors name it: `mpsc`, or `mpsc 'orders'` when it was given a name. */
+  get title(): string {
+    return this.name === null ? "mpsc" : `mpsc '${this.name}'`;
   }
 
   /** Put a ticket on the rail and wake the receiver. */
@@ -245,7 +252,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     const parked = slot.waker;
     if (parked !== null && parked !== waker) {
       const by = this.parkedBy?.owner;
-      refuseSecondReader(by, parked, cx.owner, `mpsc rx.${call}`, SHARE_MPSC);
+      refuseSecondReader(by, parked, cx.owner, `${this.chan.title} rx.${call}`, SHARE_MPSC);
     }
     slot.park(waker);
     // The context, not its owner: reading `owner` is a call, and only a refusal needs it.
@@ -376,9 +383,9 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    */
   describeWait(call: string): string {
     const chan = this.chan;
-    if (chan.buf.length > 0 || this.closed || chan.senders === 0) return `mpsc rx.${call}`;
+    if (chan.buf.length > 0 || this.closed || chan.senders === 0) return `${chan.title} rx.${call}`;
     const open = chan.senders === 1 ? "1 sender still open" : `${chan.senders} senders still open`;
-    return `mpsc rx.${call}, channel empty, ${open} (${madeIn(chan.openSenders, chan.senders - chan.listedSenders)})`;
+    return `${chan.title} rx.${call}, channel empty, ${open} (${madeIn(chan.openSenders, chan.senders - chan.listedSenders)})`;
   }
 }
 

@@ -19,6 +19,7 @@ import { FutureStateError } from "../future/errors.js";
 import { FutureBase, type Suspend, stepContext, stepResult } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { ReleasedError } from "../sync/errors.js";
+import { checkNameOption, type NameOptions } from "../sync/name-option.js";
 import { Acquire, FAILED, HELD, MAX_PERMITS, SPENT } from "../sync/permits.js";
 import { pollProceed } from "../task/budget.js";
 import { Chan, Receiver, type SendWaiter } from "./chan.js";
@@ -215,7 +216,7 @@ class Send<T> extends FutureBase<void> implements Disposable {
   [DESCRIBE](): Description {
     const slow = this.slow;
     if (slow instanceof SendFuture) return slow[DESCRIBE]();
-    return { label: "mpsc tx.send()", children: [] };
+    return { label: `${this.tx.chan.title} tx.send()`, children: [] };
   }
 
   /** Dropped: a waiting send leaves the line (a slot already handed to it goes to the next). */
@@ -262,11 +263,11 @@ class SendFuture<T> extends Acquire<void> implements SendWaiter {
   }
 
   protected label(): string {
-    return "mpsc tx.send()";
+    return `${this.tx.chan.title} tx.send()`;
   }
 
   override describeWait(): string {
-    return `mpsc tx.send(), channel full (capacity ${this.tx.chan.capacity})`;
+    return `${this.label()}, channel full (capacity ${this.tx.chan.capacity})`;
   }
 }
 
@@ -299,11 +300,11 @@ class ReserveFuture<T> extends Acquire<Permit<T>> implements Permit<T>, SendWait
   }
 
   protected label(): string {
-    return "mpsc tx.reserve()";
+    return `${this.tx.chan.title} tx.reserve()`;
   }
 
   override describeWait(): string {
-    return `mpsc tx.reserve(), channel full (capacity ${this.tx.chan.capacity})`;
+    return `${this.label()}, channel full (capacity ${this.tx.chan.capacity})`;
   }
 
   send(value: T): void {
@@ -362,18 +363,21 @@ export class UnboundedSender<T> extends SenderHandle<T> {
 }
 
 /**
- * A bounded channel of `capacity` slots (at least 1).
+ * A bounded channel of `capacity` slots (at least 1). `options.name` names it in deadlock reports,
+ * dumps and errors (`mpsc 'orders' tx.send(), channel full (capacity 8)`).
  *
  * @example
  * ```ts
  * const [tx, rx] = mpsc.channel<number>(1);
  * spawn(asyncBlock(function* () { yield* tx.send(1); tx.close(); }));
  * const one = yield* rx.recv(); // 1
+ * const [orders, kitchen] = mpsc.channel<string>(8, { name: "orders" });
  * ```
  */
-export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
+export function channel<T>(capacity: number, options?: NameOptions): [Sender<T>, Receiver<T>] {
   const chan = new Chan<T>(
     checkCapacity(capacity, "mpsc.channel(capacity): capacity", MAX_PERMITS),
+    checkNameOption(options, "mpsc.channel(capacity, options)"),
   );
   return [new Sender(chan), new Receiver(chan)];
 }
@@ -386,7 +390,10 @@ export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
  * const [tx, rx] = mpsc.unboundedChannel<string>();
  * ```
  */
-export function unboundedChannel<T>(): [UnboundedSender<T>, Receiver<T>] {
-  const chan = new Chan<T>(Number.POSITIVE_INFINITY);
+export function unboundedChannel<T>(options?: NameOptions): [UnboundedSender<T>, Receiver<T>] {
+  const chan = new Chan<T>(
+    Number.POSITIVE_INFINITY,
+    checkNameOption(options, "mpsc.unboundedChannel(options)"),
+  );
   return [new UnboundedSender(chan), new Receiver(chan)];
 }

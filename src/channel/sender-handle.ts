@@ -132,7 +132,7 @@ export abstract class SenderHandle<T> implements Disposable {
    */
   closed(): FutureBase<void> & Disposable {
     const chan = this.chan;
-    return receiversGone(chan, () => chan.closed, "mpsc tx.closed()");
+    return receiversGone(chan, () => chan.closed, `${chan.title} tx.closed()`);
   }
 
   /** Same as `close()`. */

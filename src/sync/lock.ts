@@ -9,6 +9,7 @@ import { ambient } from "../future/ambient.js";
 import type { Task } from "../task/task.js";
 import { checkWait, currentTask, startWaiting, stopWaiting } from "./deadlock.js";
 import { ReleasedError } from "./errors.js";
+import { checkNameOption } from "./name-option.js";
 import { Acquire, HELD, Permits } from "./permits.js";
 
 let nextLockId = 1;
@@ -23,16 +24,9 @@ function checkLockOptions(
   options: unknown,
   where: string,
 ): { name: string | undefined; trackCaller: boolean } {
-  if (options === undefined) return { name: undefined, trackCaller: false };
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `${where}: options must be an object, got ${options === null ? "null" : typeof options}`,
-    );
-  }
-  const { name, trackCaller } = options as { name?: unknown; trackCaller?: unknown };
-  if (name !== undefined && typeof name !== "string") {
-    throw new TypeError(`${where}: options.name must be a string, got ${typeof name}`);
-  }
+  const name = checkNameOption(options, where) ?? undefined;
+  if (options === undefined) return { name, trackCaller: false };
+  const { trackCaller } = options as { trackCaller?: unknown };
   if (trackCaller !== undefined && typeof trackCaller !== "boolean") {
     throw new TypeError(
       `${where}: options.trackCaller must be a boolean, got ${typeof trackCaller}`,

@@ -6,6 +6,7 @@
  */
 import { DESCRIBE, type Description } from "../future/describe.js";
 import type { FutureBase } from "../future/future.js";
+import { checkNameOption, type NameOptions } from "./name-option.js";
 import { QueuedWait } from "./queued-wait.js";
 import { WaitQueue } from "./waiter.js";
 
@@ -23,12 +24,18 @@ import { WaitQueue } from "./waiter.js";
  * ```
  */
 export class Notify {
+  /** The name given in the options, for reports and dumps; `null` without one. */
+  readonly name: string | null;
   /** @internal */
   readonly queue = new WaitQueue<Notified>();
   /** @internal one stored notification. */
   permit = false;
   /** @internal how many times `notifyWaiters` was called. */
   waitersCalls = 0;
+
+  constructor(options?: NameOptions) {
+    this.name = checkNameOption(options, "new Notify(options)");
+  }
 
   /**
    * Wait for a notification.
@@ -91,7 +98,11 @@ class Notified extends QueuedWait<void, Notified> {
   }
 
   [DESCRIBE](): Description {
-    return { label: "Notify.notified()", children: [] };
+    const name = this.notify.name;
+    return {
+      label: name === null ? "Notify.notified()" : `notify '${name}'.notified()`,
+      children: [],
+    };
   }
 
   /** A stored permit, or a `notifyWaiters` since this future was made. */

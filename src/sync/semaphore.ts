@@ -5,6 +5,7 @@
  */
 import type { FutureBase } from "../future/future.js";
 import { AcquireError, ReleasedError } from "./errors.js";
+import { checkNameOption, type NameOptions } from "./name-option.js";
 import { Acquire, HELD, MAX_PERMITS, Permits, SPENT } from "./permits.js";
 
 /** Permits held from a semaphore; returned on `release()` or dispose. */
@@ -40,8 +41,17 @@ function checkPermits(n: unknown, where: string, min: number): number {
  * ```
  */
 export class Semaphore extends Permits {
-  constructor(permits: number) {
+  /** The name given in the options, for reports and dumps; `null` without one. */
+  readonly name: string | null;
+
+  constructor(permits: number, options?: NameOptions) {
     super(checkPermits(permits, "new Semaphore(permits): permits", 0));
+    this.name = checkNameOption(options, "new Semaphore(permits, options)");
+  }
+
+  /** @internal how its waits are labelled: `sem` or `semaphore 'db pool'`. */
+  get title(): string {
+    return this.name === null ? "sem" : `semaphore '${this.name}'`;
   }
 
   /**
@@ -149,7 +159,12 @@ class SemaphoreAcquire extends Acquire<SemaphorePermit> implements SemaphorePerm
   }
 
   protected label(): string {
-    return `sem.acquire(${this.need})`;
+    return `${(this.core as Semaphore).title}.acquire(${this.need})`;
+  }
+
+  override describeWait(): string {
+    const free = this.core.permits;
+    return `${this.label()}, ${free === 1 ? "1 permit" : `${free} permits`} free`;
   }
 
   get permits(): number {
