@@ -36,6 +36,11 @@ export interface Host {
   /** Such a wait ended (the source fired, or the wait was dropped). */
   ioWaitClosed(): void;
   /**
+   * An outside wait ended from outside any turn, maybe with nobody woken (a hand-written leaf's
+   * bridge closed by its callback): if the runtime is idle, look again whether main is stuck.
+   */
+  recheckIdle(): void;
+  /**
    * Where a fair combinator of `n` branches starts polling: random, drawn from the runtime's seed
    * when it has one (so a seeded run is reproduced), as tokio's `select!` picks its first branch.
    */

@@ -64,6 +64,11 @@ export class Bridge implements Disposable {
 
   /** Not for direct use: made by {@link openBridge}. */
   constructor(private readonly kind: BridgeKind) {
+    if (kind !== "reply" && kind !== "event") {
+      throw new TypeError(
+        `openBridge(kind): kind must be "reply" (an answer that will come) or "event" (something that may never happen), got ${typeof kind === "string" ? `"${kind}"` : typeof kind}`,
+      );
+    }
     this.host = ambient.host;
     if (kind === "reply") this.host?.bridgeOpened();
     else this.host?.ioWaitOpened();
@@ -102,6 +107,8 @@ export class Bridge implements Disposable {
     if (host === null) return;
     if (this.kind === "reply") host.bridgeClosed();
     else host.ioWaitClosed();
+    // Closed by a callback that may wake nobody: the runtime must look again whether main is stuck.
+    host.recheckIdle();
   }
 
   /**
@@ -134,10 +141,5 @@ export class Bridge implements Disposable {
  * ```
  */
 export function openBridge(kind: BridgeKind = "reply"): Bridge {
-  if (kind !== "reply" && kind !== "event") {
-    throw new TypeError(
-      `openBridge(kind): kind must be "reply" (an answer that will come) or "event" (something that may never happen), got ${typeof kind === "string" ? `"${kind}"` : typeof kind}`,
-    );
-  }
   return new Bridge(kind);
 }

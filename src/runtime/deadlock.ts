@@ -80,12 +80,14 @@ export function allAsleep(tasks: Iterable<Task<any>>, note = ""): DeadlockError 
     lost.length === 0
       ? ""
       : `\n${lost.map((t) => `'${t.name}'`).join(", ")} returned Pending without reading cx.waker (a lost waker): nothing can wake ${lost.length === 1 ? "it" : "them"}. A future must keep cx.waker before it returns PENDING.`;
+  // The hint is about the other tasks' waits: a lost waker's was explained already.
+  const lostNames = new Set(lost.map((t) => t.name));
+  const others = waiting.filter((w) => !lostNames.has(w.name));
   const hint =
     opaque.length > 0
       ? `\nA future Brigade cannot look into (${opaque.join(", ")}) may be woken by a callback Brigade cannot see (a raw setTimeout, an emitter): a future of your own opens a bridge while it waits for one (openBridge(), see docs/extending.md); for other sources, bridge them with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`
-      : lost.length > 0 ||
-          waiting.every((w) => endsOnlyInTasks(w, names)) ||
-          waiting.some((w) => waitsOnHolder(w, names))
+      : others.every((w) => endsOnlyInTasks(w, names)) ||
+          others.some((w) => waitsOnHolder(w, names))
         ? ""
         : `\nIf a callback Brigade cannot see (a raw setTimeout, an emitter) is meant to end one of these waits (cancel a token, send on a channel, notify), bridge its source with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`;
   return new DeadlockError(
@@ -132,7 +134,7 @@ function endsOnlyInTasks(w: WaitingTask, listed: ReadonlySet<string>): boolean {
  * A lock's leaf naming its holder: "mutex 'pantry'.lock(), held by task 'table 1'", and maybe ",
  * which has finished without releasing it" after.
  */
-const HELD_BY = /, held by task '(.*?)'(, which has finished)?/;
+const HELD_BY = /, held by task '(.*?)'(, which has finished without releasing it .*)?$/;
 
 /**
  * `w` waits for a lock that a task among `listed` holds while it waits too (the classic lock kept

@@ -163,6 +163,8 @@ export class Runtime {
   mainTask: Task<any> | null = null;
   /** @internal an idle check waits for the event loop's verdict (idle.ts). */
   idleCheckPending = false;
+  /** A look at whether main is stuck is queued after a wait ended outside a turn (`recheckIdle`). */
+  private idleRecheckQueued = false;
   /** Draws the first branch of fair combinators when the runtime has no seed. */
   private readonly fairRng = new Rng(0x5eed);
   private readonly locations = new Map<number, string>();
@@ -443,6 +445,8 @@ export class Runtime {
   /** @internal */
   taskCompleted(task: Task<any>): void {
     this.live.completed(task);
+    // Finished outside a turn (aborted from native code): what it waited on is gone with it.
+    if (!this.ticking) this.recheckIdle();
     if (this.probe !== null) this.probe.completed(task);
     let spawnedAt: string | undefined;
     if (this.locations.size > 0) {
@@ -609,6 +613,21 @@ export class Runtime {
   /** @internal that wait ended (woken or dropped). */
   ioWaitClosed(): void {
     this.ioWaits--;
+  }
+
+  /**
+   * @internal a wait ended outside any turn, maybe with nobody woken (a bridge closed by a host
+   * callback, a task aborted from native code): nothing else would look again whether main is
+   * stuck, so look once the current job is done (by then a wake that came with it has queued a
+   * turn, which checks when it ends).
+   */
+  recheckIdle(): void {
+    if (this.ticking || this.turnPending || this.idleRecheckQueued) return;
+    this.idleRecheckQueued = true;
+    microtask(() => {
+      this.idleRecheckQueued = false;
+      if (!this.ticking && !this.turnPending && this.queue.length === 0) this.idle();
+    });
   }
 
   /**

@@ -1,0 +1,84 @@
+/**
+ * When the all-asleep report drops its hint about host callbacks: the holder's name is read back
+ * out of the lock's leaf, so a task whose name holds an apostrophe ("chef's table") must still be
+ * recognised as a listed holder; and a task that lost its waker does not take the hint away from
+ * the other tasks' waits.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  asyncBlock,
+  CancellationToken,
+  type Context,
+  DeadlockError,
+  FutureBase,
+  Mutex,
+  oneshot,
+  PENDING,
+  type Poll,
+  run,
+  spawn,
+  yieldNow,
+} from "../src/index.js";
+
+async function deadlockOf(p: Promise<unknown>): Promise<DeadlockError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof DeadlockError) return e;
+    throw e;
+  }
+  throw new Error("expected a DeadlockError, but run() resolved");
+}
+
+describe("the all-asleep report's callback hint", () => {
+  it("a lock kept across an await by a task named chef's table, asleep too: the report names the holder and adds no hint about callbacks", async () => {
+    const pantry = new Mutex(0, { name: "pantry" });
+    const [_tx, rx] = oneshot.channel<number>();
+    const error = await deadlockOf(
+      run(
+        asyncBlock(function* main() {
+          const hoarder = spawn(
+            asyncBlock(function* hoard() {
+              using _key = yield* pantry.lock();
+              yield* rx; // keeps the key while it waits
+            }),
+            { name: "chef's table" },
+          );
+          yield* yieldNow();
+          using _key = yield* pantry.lock();
+          yield* hoarder;
+        }),
+      ),
+    );
+    expect(error.message).toMatch(/pantry.*held by task 'chef's table'/);
+    // A lazy holder pattern would read the holder as "chef", not listed, and the hint would come.
+    expect(error.message).not.toMatch(/cannot see/);
+  });
+
+  it("one task lost its waker and main waits on a token a raw setTimeout may cancel: the report still says how to bridge that callback", async () => {
+    class Forgetful extends FutureBase<void> {
+      poll(_cx: Context): Poll<void> {
+        return PENDING; // never keeps the pager
+      }
+    }
+    const token = new CancellationToken();
+    const timer = setTimeout(() => token.cancel(), 60_000);
+    try {
+      const error = await deadlockOf(
+        run(
+          asyncBlock(function* main() {
+            spawn(new Forgetful(), { name: "forgetful" });
+            yield* yieldNow();
+            yield* token.cancelled();
+          }),
+          { onWarning: () => {} },
+        ),
+      );
+      expect(error.message).toMatch(/'forgetful' returned Pending without reading cx\.waker/);
+      // The lost waker of one task must not drop the hint for main's wait.
+      expect(error.message).toMatch(/callback Brigade cannot see/);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+});
