@@ -264,17 +264,24 @@ function makeSelect<A, B>(
 export function select<A, B>(a: Future<A>, b: Future<B>): FutureBase<Selected<A, B>> & Disposable {
   return makeSelect(a, b, false);
 }
-/**
- * `select` that always polls `a` first (tokio's `biased;`): for priorities, such as a shutdown
- * signal that must win over work.
- *
- * @example
- * ```ts
- * const first = yield* select.biased(shutdown.notified(), rx.recv());
- * ```
- */
-select.biased = <A, B>(a: Future<A>, b: Future<B>): FutureBase<Selected<A, B>> & Disposable =>
-  makeSelect(a, b, true);
+// Declared, so that the published types keep the documentation (an assignment's comment is not
+// carried into the declaration file). The same for the other `biased` forms below.
+export declare namespace select {
+  /**
+   * `select` that always polls `a` first (tokio's `biased;`): for priorities, such as a shutdown
+   * signal that must win over work.
+   *
+   * @example
+   * ```ts
+   * const first = yield* select.biased(shutdown.notified(), rx.recv());
+   * ```
+   */
+  let biased: <A, B>(a: Future<A>, b: Future<B>) => FutureBase<Selected<A, B>> & Disposable;
+}
+(select as { biased: typeof select.biased }).biased = <A, B>(
+  a: Future<A>,
+  b: Future<B>,
+): FutureBase<Selected<A, B>> & Disposable => makeSelect(a, b, true);
 
 function makeSelectAll<T>(
   futures: Iterable<Future<T>>,
@@ -307,16 +314,20 @@ export function selectAll<T>(
 ): FutureBase<SelectedAll<T>> & Disposable {
   return makeSelectAll(futures, false);
 }
-/**
- * `selectAll` that always polls in order: earlier futures win ties.
- *
- * @example
- * ```ts
- * const { index } = yield* selectAll.biased([urgent.recv(), normal.recv()]);
- * ```
- */
-selectAll.biased = <T>(futures: Iterable<Future<T>>): FutureBase<SelectedAll<T>> & Disposable =>
-  makeSelectAll(futures, true);
+export declare namespace selectAll {
+  /**
+   * `selectAll` that always polls in order: earlier futures win ties.
+   *
+   * @example
+   * ```ts
+   * const { index } = yield* selectAll.biased([urgent.recv(), normal.recv()]);
+   * ```
+   */
+  let biased: <T>(futures: Iterable<Future<T>>) => FutureBase<SelectedAll<T>> & Disposable;
+}
+(selectAll as { biased: typeof selectAll.biased }).biased = <T>(
+  futures: Iterable<Future<T>>,
+): FutureBase<SelectedAll<T>> & Disposable => makeSelectAll(futures, true);
 
 type RaceOutput<Fs extends readonly Future<unknown>[]> =
   Fs[number] extends Future<infer T> ? T : never;
@@ -334,15 +345,20 @@ export function race<const Fs extends readonly Future<unknown>[]>(
 ): FutureBase<RaceOutput<Fs>> & Disposable {
   return new Select(checkList(futures, "race(...futures)", 1), false, VALUE, "race");
 }
-/**
- * `race` that always polls in argument order: earlier futures win ties.
- *
- * @example
- * ```ts
- * const answer = yield* race.biased(cache.get(key), fetchFromOrigin(key));
- * ```
- */
-race.biased = <const Fs extends readonly Future<unknown>[]>(
+export declare namespace race {
+  /**
+   * `race` that always polls in argument order: earlier futures win ties.
+   *
+   * @example
+   * ```ts
+   * const answer = yield* race.biased(cache.get(key), fetchFromOrigin(key));
+   * ```
+   */
+  let biased: <const Fs extends readonly Future<unknown>[]>(
+    ...futures: Fs
+  ) => FutureBase<RaceOutput<Fs>> & Disposable;
+}
+(race as { biased: typeof race.biased }).biased = <const Fs extends readonly Future<unknown>[]>(
   ...futures: Fs
 ): FutureBase<RaceOutput<Fs>> & Disposable =>
   new Select(checkList(futures, "race.biased(...futures)", 1), true, VALUE, "race.biased");
@@ -391,43 +407,58 @@ function makeRaceNamed<B extends Record<string, Future<unknown> | undefined>>(
   );
 }
 
-/**
- * tokio's `select!`: wait for the first of several named branches, of any types; the losers are
- * dropped, and the result says which branch won, with its value typed for that branch
- * (`switch (winner.key)` narrows `winner.value`). Fair: the first branch polled is drawn at
- * random, as `select!` does; `race.named.biased` polls in the object's key order (`Object.keys`:
- * as written, but integer-like keys first). A branch given as `undefined` is left out, as a
- * `select!` branch whose `if` precondition is false: `due: q.isEmpty() ? undefined : q.next()`.
- *
- * @example
- * ```ts
- * const winner = yield* race.named({
- *   message: rx.recv(),
- *   tick: ticks.tick(),
- *   shutdown: token.cancelled(),
- * });
- * switch (winner.key) {
- *   case "message": handle(winner.value); break; // the message's type
- *   case "tick": flushStats(); break;
- *   case "shutdown": return;
- * }
- * ```
- */
-race.named = Object.assign(
+/** `race.named`'s type: the call, and its `biased` form. */
+export interface RaceNamed {
+  <B extends Record<string, Future<unknown> | undefined>>(
+    branches: B,
+  ): FutureBase<RaceWinner<B>> & Disposable;
+  /**
+   * `race.named` that polls the branches in the object's key order (`Object.keys`: as written,
+   * but integer-like keys first): earlier branches win ties (tokio's `biased;`), as a shutdown
+   * branch written first should.
+   *
+   * @example
+   * ```ts
+   * const w = yield* race.named.biased({ shutdown: token.cancelled(), job: jobs.recv() });
+   * ```
+   */
+  biased<B extends Record<string, Future<unknown> | undefined>>(
+    branches: B,
+  ): FutureBase<RaceWinner<B>> & Disposable;
+}
+
+export declare namespace race {
+  /**
+   * tokio's `select!`: wait for the first of several named branches, of any types; the losers are
+   * dropped, and the result says which branch won, with its value typed for that branch
+   * (`switch (winner.key)` narrows `winner.value`). Fair: the first branch polled is drawn at
+   * random, as `select!` does; `race.named.biased` polls in the object's key order (`Object.keys`:
+   * as written, but integer-like keys first). A branch given as `undefined` is left out, as a
+   * `select!` branch whose `if` precondition is false: `due: q.isEmpty() ? undefined : q.next()`.
+   *
+   * @example
+   * ```ts
+   * const winner = yield* race.named({
+   *   message: rx.recv(),
+   *   tick: ticks.tick(),
+   *   shutdown: token.cancelled(),
+   * });
+   * switch (winner.key) {
+   *   case "message": handle(winner.value); break; // the message's type
+   *   case "tick": flushStats(); break;
+   *   case "shutdown": return;
+   * }
+   * ```
+   */
+  let named: RaceNamed;
+}
+
+(race as { named: typeof race.named }).named = Object.assign(
   <B extends Record<string, Future<unknown> | undefined>>(
     branches: B,
   ): FutureBase<RaceWinner<B>> & Disposable => makeRaceNamed(branches, false),
   {
-    /**
-     * `race.named` that polls the branches in the object's key order (`Object.keys`: as written,
-     * but integer-like keys first): earlier branches win ties (tokio's `biased;`), as a shutdown
-     * branch written first should.
-     *
-     * @example
-     * ```ts
-     * const w = yield* race.named.biased({ shutdown: token.cancelled(), job: jobs.recv() });
-     * ```
-     */
+    // See `RaceNamed.biased`.
     biased: <B extends Record<string, Future<unknown> | undefined>>(
       branches: B,
     ): FutureBase<RaceWinner<B>> & Disposable => makeRaceNamed(branches, true),
