@@ -33,7 +33,7 @@
  * Run it: `npx tsx examples/select-channels.ts`.
  */
 import { pathToFileURL } from "node:url";
-import { asyncFn, mpsc, run, select, selectAll, spawn } from "../src/index.js";
+import { asyncFn, mpsc, race, run, selectAll, spawn } from "../src/index.js";
 
 /** Serve tickets from both rails until both are closed (the Go `pass` above). */
 export const pass = asyncFn(function* pass(
@@ -44,27 +44,18 @@ export const pass = asyncFn(function* pass(
   let diningOpen = true;
   let barOpen = true;
   while (diningOpen || barOpen) {
-    if (diningOpen && barOpen) {
-      // `using` drops the losing recv() at the end of the block: it had taken nothing.
-      using first = yield* select(dining.recv(), bar.recv());
-      const ticket = first.value;
-      if (ticket === undefined) {
-        if (first.index === 0) diningOpen = false;
-        else barOpen = false;
-        continue;
-      }
-      served.push(`${first.index === 0 ? "dining" : "bar"}: ${ticket}`);
-    } else {
-      // One rail is closed (Go's nil channel): wait on the other alone.
-      const rail = diningOpen ? dining : bar;
-      const ticket = yield* rail.recv();
-      if (ticket === undefined) {
-        if (diningOpen) diningOpen = false;
-        else barOpen = false;
-        continue;
-      }
-      served.push(`${diningOpen ? "dining" : "bar"}: ${ticket}`);
+    // A closed rail's branch is left out (`undefined`), as Go never selects a nil channel. The
+    // losing recv() is dropped, having taken nothing.
+    const first = yield* race.named({
+      dining: diningOpen ? dining.recv() : undefined,
+      bar: barOpen ? bar.recv() : undefined,
+    });
+    if (first.value === undefined) {
+      if (first.key === "dining") diningOpen = false;
+      else barOpen = false;
+      continue;
     }
+    served.push(`${first.key}: ${first.value}`);
   }
   return served;
 });

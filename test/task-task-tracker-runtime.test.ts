@@ -322,7 +322,7 @@ describe("TaskTracker and deadlock reports", () => {
     );
     expect(outcome).toBeInstanceOf(DeadlockError);
     expect((outcome as DeadlockError).message).toContain(
-      "main → TaskTracker.wait() (0 tracked, not closed)",
+      "main → TaskTracker.wait() (0 tracked, not closed: wait() waits for close())",
     );
     expect(tracker.size).toBe(0);
   });

@@ -229,6 +229,9 @@ export class TaskTracker {
 
   /** @internal for dumps: "2 tracked, not closed" and the like. */
   describeState(): string {
+    // Waiting on an open tracker with nothing tracked is the forgotten close() (WaitGroup users
+    // expect wait() to return once the count is zero).
+    if (!this.closed && this.count === 0) return "0 tracked, not closed: wait() waits for close()";
     return `${this.count} tracked, ${this.closed ? "closed" : "not closed"}`;
   }
 

@@ -86,6 +86,9 @@ export class Interval implements Disposable {
   /**
    * A future of the next tick: ready when it is due, with the instant it was scheduled for.
    *
+   * Cancel safety: cancel-safe. A `tick()` dropped before it is ready (the loser of a race)
+   * consumes nothing: the tick stays due, and the next `tick()` gets it.
+   *
    * @example
    * ```ts
    * const at = yield* bell.tick();

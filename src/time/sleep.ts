@@ -328,7 +328,7 @@ export class Sleep extends FutureBase<void> implements Disposable {
       this.slot === DONE
         ? "it completed (reset it first)"
         : this.slot === DROPPED
-          ? "it was dropped"
+          ? "it was dropped (a race or select drops the branches that lose: for a deadline kept across a loop's passes, race a new sleepUntil(deadline) each pass)"
           : "its runtime shut down";
     return new FutureStateError(`a sleep was ${what} after ${why}`);
   }
