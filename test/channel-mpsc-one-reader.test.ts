@@ -63,7 +63,7 @@ describe("one reader at a time on an mpsc receiver", () => {
     const cause = (out.err as JoinError).cause;
     expect(cause).toBeInstanceOf(FutureStateError);
     expect((cause as Error).message).toBe(
-      "mpsc rx.recv() in task 'worker B': this receiver is already waited on by task 'worker A' (by a recv() there, a select's rest holding one, or a next() dropped through a stream adapter that does not pass [WITHDRAW] on). A receiver has one reader at a time (tokio's `&mut rx`): to share it among workers, put it in a Mutex (`new Mutex(rx)`, and lock it around each recv), or give each worker its own channel",
+      "mpsc rx.recv() in task 'worker B': this receiver is already waited on by task 'worker A' (by a recv() there, a select's rest holding one, or a next() dropped through a stream adapter that does not pass [WITHDRAW] on). A receiver has one reader at a time (tokio's `&mut rx`): to share it among workers, use `new mpsc.SharedReceiver(rx)` (a fair lock around each recv), or give each worker its own channel",
     );
     expect(out.end).toBe("closed");
     expect(out.got).toEqual([1, 2]);

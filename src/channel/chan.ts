@@ -391,7 +391,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
 
 /** How to share an mpsc receiver, for the error of a second reader. */
 const SHARE_MPSC = receiverRule(
-  "to share it among workers, put it in a Mutex (`new Mutex(rx)`, and lock it around each recv), or give each worker its own channel",
+  "to share it among workers, use `new mpsc.SharedReceiver(rx)` (a fair lock around each recv), or give each worker its own channel",
 );
 
 /** Most places named in a sender report; the rest are counted. */

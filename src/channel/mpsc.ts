@@ -27,6 +27,7 @@ import { checkCapacity, checkMessage, SendError, TrySendError } from "./errors.j
 import { SenderHandle } from "./sender-handle.js";
 
 export { Receiver } from "./chan.js";
+export { SharedReceiver } from "./shared-receiver.js";
 
 /**
  * The sending end of a bounded channel.
