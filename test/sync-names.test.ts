@@ -121,6 +121,14 @@ describe("bad name options are TypeErrors naming the argument", () => {
     expect(make).toThrow(message);
   });
 
+  it("a name with a newline or another control character is refused: it would split a report's line", () => {
+    expect(() => new Semaphore(1, { name: "db\npool" })).toThrow(
+      'new Semaphore(permits, options): options.name must not hold control characters (a newline would split a report\'s line), got "db\\npool"',
+    );
+    expect(() => mpsc.channel(1, { name: "a\tb" })).toThrow(TypeError);
+    expect(new Notify({ name: "chef's bell" }).name).toBe("chef's bell");
+  });
+
   it("no options, or options without a name, name nothing", () => {
     expect(new Semaphore(1).name).toBeNull();
     expect(new Semaphore(1, {}).name).toBeNull();

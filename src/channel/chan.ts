@@ -75,7 +75,12 @@ export class Chan<T> extends Permits {
     this.buf = new Ring<T>(Math.min(capacity, INITIAL_RING));
   }
 
-  /** How reports and errors name it: `mpsc`, or `mpsc 'orders'` when it was given a name. */
+  /** How errors call it: `channel`, or `channel 'orders'` when it was given a name. */
+  get called(): string {
+    return this.name === null ? "channel" : `channel '${this.name}'`;
+  }
+
+  /** How reports and dumps name it: `mpsc`, or `mpsc 'orders'` when it was given a name. */
   get title(): string {
     return this.name === null ? "mpsc" : `mpsc '${this.name}'`;
   }
@@ -120,7 +125,7 @@ export class Chan<T> extends Permits {
     return new SendError(
       own
         ? "send on a closed sender: this handle was closed (the message is in error.value)"
-        : "send on a closed channel: the receiver is gone (the message is in error.value)",
+        : `send on a closed ${this.called}: the receiver is gone (the message is in error.value)`,
       value,
     );
   }

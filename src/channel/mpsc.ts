@@ -74,14 +74,14 @@ export class Sender<T> extends SenderHandle<T> {
       throw new TrySendError(
         this.handleClosed
           ? "trySend on a closed sender"
-          : "trySend on a closed channel: the receiver is gone",
+          : `trySend on a closed ${chan.called}: the receiver is gone`,
         "closed",
         value,
       );
     }
     if (!chan.canTake(1)) {
       throw new TrySendError(
-        `trySend on a full channel (capacity ${chan.capacity})`,
+        `trySend on a full ${chan.called} (capacity ${chan.capacity})`,
         "full",
         value,
       );
@@ -295,7 +295,7 @@ class ReserveFuture<T> extends Acquire<Permit<T>> implements Permit<T>, SendWait
     return new SendError(
       this.tx.handleClosed
         ? "reserve on a closed sender"
-        : "reserve on a closed channel: the receiver is gone",
+        : `reserve on a closed ${this.tx.chan.called}: the receiver is gone`,
       undefined,
     );
   }

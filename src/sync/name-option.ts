@@ -31,5 +31,12 @@ export function checkNameOption(options: unknown, where: string): string | null 
   if (typeof name !== "string") {
     throw new TypeError(`${where}: options.name must be a string, got ${typeof name}`);
   }
+  for (let i = 0; i < name.length; i++) {
+    if (name.charCodeAt(i) < 0x20) {
+      throw new TypeError(
+        `${where}: options.name must not hold control characters (a newline would split a report's line), got ${JSON.stringify(name)}`,
+      );
+    }
+  }
   return name;
 }

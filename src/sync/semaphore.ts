@@ -149,7 +149,9 @@ export class Semaphore extends Permits {
 
   /** @internal */
   override closedError(): Error {
-    return new AcquireError("the semaphore is closed: no more permits are handed out");
+    return new AcquireError(
+      `${this.name === null ? "the semaphore" : `semaphore '${this.name}'`} is closed: no more permits are handed out`,
+    );
   }
 }
 
