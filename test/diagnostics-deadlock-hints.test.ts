@@ -9,7 +9,6 @@ import {
   asyncBlock,
   CancellationToken,
   type Context,
-  DeadlockError,
   FutureBase,
   Mutex,
   oneshot,
@@ -19,16 +18,7 @@ import {
   spawn,
   yieldNow,
 } from "../src/index.js";
-
-async function deadlockOf(p: Promise<unknown>): Promise<DeadlockError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DeadlockError) return e;
-    throw e;
-  }
-  throw new Error("expected a DeadlockError, but run() resolved");
-}
+import { deadlockOf } from "./deadlock-testkit.js";
 
 describe("the all-asleep report's callback hint", () => {
   it("a lock kept across an await by a task named chef's table, asleep too: the report names the holder and adds no hint about callbacks", async () => {

@@ -10,7 +10,6 @@ import { PENDING, type Poll } from "../src/future/poll.js";
 import {
   asyncBlock,
   asyncFn,
-  DeadlockError,
   fromEvent,
   fromPromise,
   interval,
@@ -29,16 +28,7 @@ import {
   timeout,
   yieldNow,
 } from "../src/index.js";
-
-async function deadlockOf(p: Promise<unknown>): Promise<DeadlockError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DeadlockError) return e;
-    throw e;
-  }
-  throw new Error("expected a DeadlockError, but run() resolved");
-}
+import { deadlockOf } from "./deadlock-testkit.js";
 
 describe("all tasks are asleep", () => {
   it("a lock held by a task that waits forever: the waiter's chain names the lock and its holder", async () => {

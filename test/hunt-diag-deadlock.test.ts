@@ -18,16 +18,7 @@ import {
   yieldNow,
 } from "../src/index.js";
 import { allAsleep } from "../src/runtime/deadlock.js";
-
-async function deadlockOf(p: Promise<unknown>): Promise<DeadlockError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DeadlockError) return e;
-    throw e;
-  }
-  throw new Error("expected a DeadlockError, but run() resolved");
-}
+import { deadlockOf } from "./deadlock-testkit.js";
 
 describe("the all-asleep report names what Brigade cannot see", () => {
   it("main waits on a token that a raw setTimeout would cancel later: the report names the token and says how to bridge the callback", async () => {

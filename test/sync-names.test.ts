@@ -4,26 +4,8 @@
  * semaphore's wait says how many permits are free. Unnamed, the labels are what they were.
  */
 import { describe, expect, it } from "vitest";
-import {
-  asyncBlock,
-  DeadlockError,
-  join,
-  mpsc,
-  Notify,
-  run,
-  Semaphore,
-  spawn,
-  yieldNow,
-} from "../src/index.js";
-
-async function deadlockOf(p: Promise<unknown>): Promise<DeadlockError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(DeadlockError);
-  return e as DeadlockError;
-}
+import { asyncBlock, join, mpsc, Notify, run, Semaphore, spawn, yieldNow } from "../src/index.js";
+import { deadlockOf } from "./deadlock-testkit.js";
 
 describe("names in deadlock reports", () => {
   it("a stalled pipeline of named channels: each waiting stage names its channel", async () => {
