@@ -12,7 +12,7 @@ import { BUDGET } from "../src/task/budget.js";
 const PAUSED = { clock: "paused" as const };
 
 describe("debounce when the burst's last item spends the task's last unit of budget", () => {
-  // Fails (found here): timed.ts:175 returns PENDING without polling the sleep; nothing wakes the task.
+  // Failed before its fix (found here): timed.ts:175 returns PENDING without polling the sleep; nothing wakes the task.
   it("a burst of exactly BUDGET items is sent, the channel stays open, a task reads: it gets the last item 10 ms later", async () => {
     const out = await run(
       asyncBlock(function* () {

@@ -109,7 +109,7 @@ describe("DelayQueue under adapters, with a next() dropped mid-wait", () => {
     expect(out).toEqual({ v: "soup", at: 50, timers: 0, waiters: 0 });
   });
 
-  // Fails (found here): a poll that parks the queue and then gets its item from the other side
+  // Failed before its fix (found here): a poll that parks the queue and then gets its item from the other side
   // leaves the queue's waker in the first task's name (delay-queue.ts:307-313; nothing takes it
   // back when the next() at stream.ts:243 is ready), so one-reader.ts:76 refuses the second task.
   it("merge with a channel: the first task reads two channel items (one read parks the queue on the way), then a second task reads while the first awaits it: not refused, it gets the queue's value at 50 ms", async () => {
@@ -132,7 +132,7 @@ describe("DelayQueue under adapters, with a next() dropped mid-wait", () => {
     expect(out).toEqual({ first: ["c1", "c2"], v: "soup", at: 50 });
   });
 
-  // Fails (found here): the same stale wait, left by debounce's drain loop (timed.ts:170-172).
+  // Failed before its fix (found here): the same stale wait, left by debounce's drain loop (timed.ts:170-172).
   it("debounce over a queue: the first task's read completes (the drain loop left the queue parked in its name), then a second task reads while the first awaits it: not refused, it gets the next value", async () => {
     const out = await run(
       asyncBlock(function* () {
@@ -373,7 +373,7 @@ describe("DelayQueue: changes from another task while the reader waits", () => {
     expect(at).toBe("b@80");
   });
 
-  // Fails (found here): clear() (delay-queue.ts:271) does not wake the parked reader, as dispose does.
+  // Failed before its fix (found here): clear() (delay-queue.ts:271) does not wake the parked reader, as dispose does.
   it("another task clears the queue at 10 ms while the reader waits on a value due at 100: the reader is woken and sees DONE at 10", async () => {
     const at = await run(
       asyncBlock(function* () {
@@ -394,7 +394,7 @@ describe("DelayQueue: changes from another task while the reader waits", () => {
     expect(at).toBe("DONE@10");
   });
 
-  // Fails (found here): remove() empties the queue through unlink() and wakes nobody either.
+  // Failed before its fix (found here): remove() empties the queue through unlink() and wakes nobody either.
   it("another task removes the only waiting value at 10 ms while the reader waits through map: the reader is woken and sees DONE at 10", async () => {
     const at = await run(
       asyncBlock(function* () {
@@ -535,7 +535,7 @@ describe("DelayQueue: waiting, deadlock reports and dumps", () => {
     await rt.shutdown();
   });
 
-  // Fails (found here): the clear() above; the reader is reported as a deadlock instead.
+  // Failed before its fix (found here): the clear() above; the reader is reported as a deadlock instead.
   it("a task whose queue was emptied by clear() while it waited, on a runtime with nothing else to do, is not reported as a deadlock", async () => {
     const err = await run(
       asyncBlock(function* () {
@@ -762,7 +762,7 @@ describe("debounce over the new sources", () => {
     expect(out).toEqual(["a@0", "c@10", "d@20"]);
   });
 
-  // Fails (found here): a drain cut short by the budget reads as "nothing more is ready"
+  // Failed before its fix (found here): a drain cut short by the budget reads as "nothing more is ready"
   // (timed.ts:172), and with ms 0 the quiet is always over (timed.ts:183): every 128th item goes out.
   it("debounce(0) over a thousand items all ready at once: only the last goes out, though the budget cuts the drain short every 128 items", async () => {
     const out = await run(
@@ -780,7 +780,7 @@ describe("debounce over the new sources", () => {
     expect(out).toEqual([999]);
   });
 
-  // Fails (found here): the budget cut of timed.ts:172 again, with ms > 0: the held item goes out
+  // Failed before its fix (found here): the budget cut of timed.ts:172 again, with ms > 0: the held item goes out
   // though a newer one is ready.
   it("an item ready in the turn the quiet ends wins (the period starts over), even when a sibling in the same task spent the budget first: 'b' goes out at 100, not 'a' at 50", async () => {
     const out = await run(
@@ -918,7 +918,7 @@ describe("bounded fromEvent under adapters and native code", () => {
     expect(out).toEqual({ waitsAfterDrop: 0, v: 5, dropped: 4, waits: 0 });
   });
 
-  // Fails (found here): the read that got its item from the channel left the event's wait open
+  // Failed before its fix (found here): the read that got its item from the channel left the event's wait open
   // (from-event.ts:137; ioWaits stays 1), so the deadlock check waits for an event instead.
   it("a task reads two channel items through fromEvent.merge(channel) (one read parks on the event on the way): once the read is over, no event wait is left open (ioWaits 0), so the runtime would not take the task for one an event may wake", async () => {
     const em = new EventEmitter();

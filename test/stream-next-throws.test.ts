@@ -9,7 +9,7 @@ import { asyncBlock, DelayQueue, Instant, mpsc, receiverStream, run, spawn } fro
 const PAUSED = { clock: "paused" as const };
 
 describe("a next() that throws leaves no wait behind", () => {
-  // Fails (found here): stream.ts:243 runs the claim-and-withdraw only when pollNext returns; when
+  // Failed before its fix (found here): stream.ts:243 runs the claim-and-withdraw only when pollNext returns; when
   // it throws, the queue's waker stays in the first task's name and delay-queue.ts's
   // refuseSecondReader refuses the second task.
   it("merge of a queue and a channel: the first task reads an item, then a next() that parks the queue and throws the channel side's error; a second task reads while the first awaits it: not refused, it gets the queue's value at 50 ms", async () => {
