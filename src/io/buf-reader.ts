@@ -26,6 +26,7 @@ import { PENDING, type Poll } from "../future/poll.js";
 import { DONE, StreamBase, type StreamPoll } from "../stream/index.js";
 import { CLAIM, Claim, disposeOf, WITHDRAW } from "../stream/stream.js";
 import { hasBudget, pollProceed } from "../task/budget.js";
+import { readCount } from "./checked-count.js";
 import { IoError } from "./error.js";
 import { IoFuture, type ParkSource, parkSourceOf } from "./io-future.js";
 import { type AsyncRead, assertReader } from "./traits.js";
@@ -109,7 +110,7 @@ export class BufReader<R extends AsyncRead = AsyncRead> implements AsyncRead, Di
    */
   pollFillBuf(cx: Context): Poll<Uint8Array> {
     if (this.pos >= this.cap) {
-      const n = this.inner.pollRead(cx, this.buf);
+      const n = readCount(this.inner.pollRead(cx, this.buf), this.buf, this.inner);
       if (n === PENDING) return PENDING;
       this.pos = 0;
       this.cap = n;

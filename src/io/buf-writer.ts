@@ -13,6 +13,7 @@ import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
 import { PENDING, type Poll } from "../future/poll.js";
 import { disposeOf } from "../stream/stream.js";
+import { writeCount } from "./checked-count.js";
 import { IoError } from "./error.js";
 import { type ParkSource, parkSourceOf } from "./io-future.js";
 import { type AsyncWrite, assertWriter } from "./traits.js";
@@ -115,7 +116,8 @@ export class BufWriter<W extends AsyncWrite = AsyncWrite> implements AsyncWrite,
   /** Write the buffered bytes to the inner writer: ready once they are all handed over. */
   private pollSend(cx: Context): Poll<void> {
     while (this.sent < this.len) {
-      const n = this.inner.pollWrite(cx, this.buf.subarray(this.sent, this.len));
+      const from = this.buf.subarray(this.sent, this.len);
+      const n = writeCount(this.inner.pollWrite(cx, from), from, this.inner);
       if (n === PENDING) return PENDING;
       if (n === 0) {
         throw new IoError(

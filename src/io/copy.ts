@@ -18,6 +18,7 @@ import type { Context } from "../future/context.js";
 import { DESCRIBE, type Description } from "../future/describe.js";
 import { FutureBase, type Suspend, stepContext, stepResult } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
+import { readCount, writeCount } from "./checked-count.js";
 import { IoError } from "./error.js";
 import { TwoSources } from "./io-future.js";
 import {
@@ -66,7 +67,7 @@ class CopyBuffer {
     for (;;) {
       if (this.pos === this.cap && !this.readDone) {
         if (this.total - this.pollStart >= BYTES_PER_POLL) return this.yieldTurn(cx, writer);
-        const n = reader.pollRead(cx, buf);
+        const n = readCount(reader.pollRead(cx, buf), buf, reader);
         if (n === PENDING) return this.waitForReader(cx, writer);
         if (n === 0) this.readDone = true;
         else {
@@ -75,7 +76,8 @@ class CopyBuffer {
         }
       }
       while (this.pos < this.cap) {
-        const w = writer.pollWrite(cx, buf.subarray(this.pos, this.cap));
+        const from = buf.subarray(this.pos, this.cap);
+        const w = writeCount(writer.pollWrite(cx, from), from, writer);
         if (w === PENDING) return PENDING;
         if (w === 0) throw new IoError("WriteZero", "copy: the writer accepted 0 bytes");
         this.pos += w;

@@ -11,6 +11,7 @@
 import type { Context } from "../future/context.js";
 import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
+import { readCount } from "./checked-count.js";
 import { IoError } from "./error.js";
 import { IoFuture } from "./io-future.js";
 import { type AsyncRead, assertBuffer, assertReader } from "./traits.js";
@@ -26,7 +27,7 @@ class Read extends IoFuture<number> {
     super(reader);
   }
   protected step(cx: Context): Poll<number> {
-    return this.reader.pollRead(cx, this.buf);
+    return readCount(this.reader.pollRead(cx, this.buf), this.buf, this.reader);
   }
 }
 
@@ -61,7 +62,8 @@ class ReadExact extends IoFuture<void> {
   protected step(cx: Context): Poll<void> {
     const buf = this.buf;
     while (this.filled < buf.length) {
-      const n = this.reader.pollRead(cx, buf.subarray(this.filled));
+      const into = buf.subarray(this.filled);
+      const n = readCount(this.reader.pollRead(cx, into), into, this.reader);
       if (n === PENDING) return PENDING;
       if (n === 0) {
         throw new IoError(
@@ -107,7 +109,8 @@ class ReadToEnd extends IoFuture<Uint8Array> {
         bigger.set(this.buf);
         this.buf = bigger;
       }
-      const n = this.reader.pollRead(cx, this.buf.subarray(this.filled));
+      const into = this.buf.subarray(this.filled);
+      const n = readCount(this.reader.pollRead(cx, into), into, this.reader);
       if (n === PENDING) return PENDING;
       if (n === 0) return this.buf.subarray(0, this.filled);
       this.filled += n;

@@ -10,6 +10,7 @@
 import type { Context } from "../future/context.js";
 import type { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
+import { writeCount } from "./checked-count.js";
 import { IoError } from "./error.js";
 import { IoFuture } from "./io-future.js";
 import { type AsyncWrite, assertBuffer, assertWriter } from "./traits.js";
@@ -25,7 +26,7 @@ class Write extends IoFuture<number> {
     super(writer);
   }
   protected step(cx: Context): Poll<number> {
-    return this.writer.pollWrite(cx, this.buf);
+    return writeCount(this.writer.pollWrite(cx, this.buf), this.buf, this.writer);
   }
 }
 
@@ -58,7 +59,8 @@ class WriteAll extends IoFuture<void> {
   protected step(cx: Context): Poll<void> {
     const buf = this.buf;
     while (this.written < buf.length) {
-      const n = this.writer.pollWrite(cx, this.written === 0 ? buf : buf.subarray(this.written));
+      const from = this.written === 0 ? buf : buf.subarray(this.written);
+      const n = writeCount(this.writer.pollWrite(cx, from), from, this.writer);
       if (n === PENDING) return PENDING;
       if (n === 0) {
         throw new IoError(

@@ -24,6 +24,7 @@ import { FutureStateError } from "../../future/errors.js";
 import { PENDING } from "../../future/poll.js";
 import { Claim, DONE, type StreamPoll } from "../../stream/stream.js";
 import { hasBudget, pollProceed } from "../../task/budget.js";
+import { readCount } from "../checked-count.js";
 import { IoError } from "../error.js";
 import { type ParkSource, parkSourceOf } from "../io-future.js";
 import type { AsyncRead } from "../traits.js";
@@ -127,8 +128,9 @@ export class FrameReader<T> {
         case READING: {
           buf.reserve(buf.capacity === 0 ? INITIAL_CAPACITY : MIN_READ_ROOM);
           let n: number | typeof PENDING;
+          const into = buf.unfilled();
           try {
-            n = this.reader.pollRead(cx, buf.unfilled());
+            n = readCount(this.reader.pollRead(cx, into), into, this.reader);
           } catch (e) {
             // A reader disposed after the end was seen: still the end, as before it was read again.
             if (this.state === PAUSED && e instanceof IoError && e.kind === "NotConnected") {

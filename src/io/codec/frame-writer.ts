@@ -13,6 +13,7 @@
  */
 import type { Context } from "../../future/context.js";
 import { PENDING, type Poll } from "../../future/poll.js";
+import { writeCount } from "../checked-count.js";
 import { IoError } from "../error.js";
 import type { AsyncWrite } from "../traits.js";
 import { BytesBuf } from "./bytes-buf.js";
@@ -65,7 +66,8 @@ export class FrameWriter<T> {
   pollFlush(cx: Context): Poll<void> {
     const buf = this.buf;
     while (buf.length > 0) {
-      const n = this.writer.pollWrite(cx, buf.subarray());
+      const from = buf.subarray();
+      const n = writeCount(this.writer.pollWrite(cx, from), from, this.writer);
       if (n === PENDING) return PENDING;
       if (n === 0) {
         throw new IoError(
