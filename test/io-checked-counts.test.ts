@@ -52,9 +52,12 @@ class BadWriter implements AsyncWrite {
 /** A writer that takes everything: the good side of a copy. */
 const sink = (): AsyncWrite => new BadWriter((buf) => buf.length);
 
-const reasons = (f: () => unknown) => run(asyncBlock(function* () {
-  return (yield* f() as never) as unknown;
-}));
+const reasons = (f: () => unknown) =>
+  run(
+    asyncBlock(function* () {
+      return (yield* f() as never) as unknown;
+    }),
+  );
 
 const tooMany = (buf: Uint8Array) => buf.length + 5;
 
@@ -104,7 +107,9 @@ describe("a reader's count is checked", () => {
   it("a plain object's reader is named as such, and exact counts pass", async () => {
     const plain: AsyncRead = { pollRead: (_cx, buf) => buf.length + 1 };
     const err = await reasons(() => read(plain, new Uint8Array(4))).catch((e) => e);
-    expect((err as Error).message).toMatch(/^the object\.pollRead\(cx, buf\) returned 5 for a buffer of 4 bytes/);
+    expect((err as Error).message).toMatch(
+      /^the object\.pollRead\(cx, buf\) returned 5 for a buffer of 4 bytes/,
+    );
     // The boundary itself is fine: a reader that fills the whole buffer, then ends.
     const full = new BadReader((buf) => buf.length);
     expect(await reasons(() => read(full, new Uint8Array(3)))).toBe(3);

@@ -1,6 +1,7 @@
 /**
- * Name options at their edges: a control character is refused wherever it stands in the name (its
- * first or last character too), and a Mutex's and an RwLock's name is checked as the others' are.
+ * Name options at their edges: a control character (C0, DEL, C1) or a line separator is refused
+ * wherever it stands in the name (its first or last character too), and a Mutex's and an RwLock's
+ * name is checked as the others' are.
  */
 import { describe, expect, it } from "vitest";
 import { Mutex, mpsc, Notify, RwLock, Semaphore } from "../src/index.js";
@@ -30,5 +31,21 @@ describe("name options at their edges", () => {
       "new Mutex(value, options): options must be an object, got null",
     );
     expect(new Mutex(0, { name: "pantry" }).name).toBe("pantry");
+  });
+
+  it("DEL, the C1 controls (NEL) and the line and paragraph separators are refused too", () => {
+    for (const name of [
+      "db\u007fpool",
+      "db\u0085pool",
+      "db\u009fpool",
+      "db\u2028pool",
+      "db\u2029pool",
+    ]) {
+      expect(() => new Semaphore(1, { name })).toThrow(/must not hold control characters/);
+    }
+    // Their neighbours are ordinary characters: a tilde, a non-breaking space, an ellipsis.
+    for (const name of ["db~pool", "db\u00a0pool", "db\u2026pool"]) {
+      expect(new Semaphore(1, { name }).name).toBe(name);
+    }
   });
 });

@@ -32,11 +32,19 @@ export function checkNameOption(options: unknown, where: string): string | null 
     throw new TypeError(`${where}: options.name must be a string, got ${typeof name}`);
   }
   for (let i = 0; i < name.length; i++) {
-    if (name.charCodeAt(i) < 0x20) {
+    if (isLineBreaking(name.charCodeAt(i))) {
       throw new TypeError(
         `${where}: options.name must not hold control characters (a newline would split a report's line), got ${JSON.stringify(name)}`,
       );
     }
   }
   return name;
+}
+
+/**
+ * A control character (Unicode's Cc: U+0000–U+001F, DEL, U+0080–U+009F, where NEL is) or a line or
+ * paragraph separator (U+2028, U+2029): any of them can break a report's line in some viewer.
+ */
+function isLineBreaking(c: number): boolean {
+  return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029;
 }
