@@ -78,6 +78,7 @@ export type { BlockedLoopReport, WatchdogOptions } from "./runtime/watchdog.js";
 export {
   assertStream,
   CLAIM,
+  claimFrom,
   type DelayKey,
   DelayQueue,
   DONE,
@@ -108,6 +109,7 @@ export {
   type UnfoldStep,
   unfold,
   WITHDRAW,
+  withdrawFrom,
 } from "./stream/index.js";
 export { Barrier, type BarrierWaitResult } from "./sync/barrier.js";
 export { CancellationToken, type DropGuard } from "./sync/cancellation-token.js";

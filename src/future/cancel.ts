@@ -66,8 +66,8 @@ export function cancel(future: unknown): Cleanup | null {
  * Drop `future`: dispose it now, and hand any asynchronous cleanup left to the runtime as a
  * detached task. With no runtime around (a future polled by hand), the cleanup is abandoned at its
  * first await, which is all a lone poller can do. What a hand-written combinator calls for a child
- * it abandons (a loser, a child its own dispose lets go): a bare `[Symbol.dispose]()` would cut an
- * async fn's awaiting `finally` short at its first await.
+ * it abandons (a loser, a child its own dispose lets go). Brigade's own futures do the same when
+ * disposed; `drop` does it for any future, whatever its dispose does.
  *
  * @example
  * ```ts

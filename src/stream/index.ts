@@ -22,6 +22,7 @@ export type { ScanStep } from "./stateful.js";
 export {
   assertStream,
   CLAIM,
+  claimFrom,
   DONE,
   isStream,
   Next,
@@ -29,6 +30,7 @@ export {
   StreamBase,
   type StreamPoll,
   WITHDRAW,
+  withdrawFrom,
 } from "./stream.js";
 export { StreamMap } from "./stream-map.js";
 export { type UnfoldStep, unfold } from "./unfold.js";

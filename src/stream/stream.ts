@@ -105,13 +105,33 @@ export const WITHDRAW: unique symbol = Symbol("brigade.stream.withdraw");
 /** See {@link WITHDRAW}: a `next()` parked through this stream. */
 export const CLAIM: unique symbol = Symbol("brigade.stream.claim");
 
-/** @internal pass a claim on to a wrapped stream, if it takes them. */
+/**
+ * Pass a `next()`'s claim on to the stream an adapter wraps, if that stream takes claims (a plain
+ * object with only `pollNext` does not, and is skipped). What an adapter's `[CLAIM]` calls.
+ *
+ * @example
+ * ```ts
+ * override [CLAIM](by: unknown): void {
+ *   claimFrom(this.inner, by); // this.inner: any Stream, a StreamBase or not
+ * }
+ * ```
+ */
 export function claimFrom(stream: unknown, by: unknown): void {
   const c = (stream as { [CLAIM]?: (by: unknown) => void } | null)?.[CLAIM];
   if (typeof c === "function") c.call(stream, by);
 }
 
-/** @internal pass a withdrawal on to a wrapped stream, if it takes them. */
+/**
+ * Pass a dropped `next()`'s withdrawal on to the stream an adapter wraps, if that stream takes
+ * them. What an adapter's `[WITHDRAW]` calls.
+ *
+ * @example
+ * ```ts
+ * override [WITHDRAW](by: unknown): void {
+ *   withdrawFrom(this.inner, by);
+ * }
+ * ```
+ */
 export function withdrawFrom(stream: unknown, by: unknown): void {
   const w = (stream as { [WITHDRAW]?: (by: unknown) => void } | null)?.[WITHDRAW];
   if (typeof w === "function") w.call(stream, by);
