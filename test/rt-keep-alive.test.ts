@@ -60,11 +60,12 @@ describe("a wait only the outside world can end holds the process", () => {
     ]);
   }, 30_000);
 
-  it("a hand-written leaf's bridge that is never closed (either kind): when Node runs out of work, run() rejects with a DeadlockError too", async () => {
+  it("a hand-written leaf's bridge that is never closed (either kind): when Node runs out of work, run() rejects with a DeadlockError naming the bridge", async () => {
     for (const kind of ["reply", "event"]) {
       const lines = await runChild(`bridge-never-closes ${kind}`);
+      // The report names the bridge still open and the task that opened it.
       expect(lines).toEqual([
-        "run rejected: DeadlockError: the process ran out of work while main waits: nothing left can wake any task (a promise that never settles, an event that never comes), so Node was about to exit with run() unsettled. Waiting:",
+        `run rejected: DeadlockError: the process ran out of work while main waits: nothing left can wake any task (a promise that never settles, an event that never comes), so Node was about to exit with run() unsettled. Open bridges from openBridge(): openBridge("${kind}") in task 'main'. Node has nothing left that could fire their callbacks: a leaf closes its bridge when its callback fires and when it is dropped, so was one dropped, or did it finish, without closing it? Waiting:`,
         "exit 0",
       ]);
     }

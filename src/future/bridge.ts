@@ -62,16 +62,23 @@ export class Bridge implements Disposable {
   private state = OPEN;
   private host: Host | null;
 
-  /** Not for direct use: made by {@link openBridge}. */
-  constructor(private readonly kind: BridgeKind) {
+  /**
+   * Not for direct use: made by {@link openBridge}.
+   *
+   * @param kind what it stands for, `"reply"` or `"event"` (`bridge.kind` reads it back)
+   */
+  constructor(readonly kind: BridgeKind) {
     if (kind !== "reply" && kind !== "event") {
       throw new TypeError(
         `openBridge(kind): kind must be "reply" (an answer that will come) or "event" (something that may never happen), got ${typeof kind === "string" ? `"${kind}"` : typeof kind}`,
       );
     }
-    this.host = ambient.host;
-    if (kind === "reply") this.host?.bridgeOpened();
-    else this.host?.ioWaitOpened();
+    const host = ambient.host;
+    this.host = host;
+    if (host === null) return;
+    if (kind === "reply") host.bridgeOpened();
+    else host.ioWaitOpened();
+    host.trackBridge(this, kind, true);
   }
 
   /**
@@ -105,6 +112,7 @@ export class Bridge implements Disposable {
     const host = this.host;
     this.host = null;
     if (host === null) return;
+    host.trackBridge(this, this.kind, false);
     if (this.kind === "reply") host.bridgeClosed();
     else host.ioWaitClosed();
     // Closed by a callback that may wake nobody: the runtime must look again whether main is stuck.

@@ -102,11 +102,12 @@ export function allAsleep(tasks: Iterable<Task<any>>, note = ""): DeadlockError 
  * The error for a `run()` whose host ran out of work while main still waits (Node's `beforeExit`):
  * nothing is left anywhere that could wake it, though Brigade counted a wait (a bridged promise, an
  * I/O source) as one that might. Without it Node would just exit, the `run()` never settled.
+ * `bridgesNote` names the `openBridge()` bridges still open, the likely culprits.
  */
-export function hostIdle(tasks: Iterable<Task<any>>): DeadlockError {
+export function hostIdle(tasks: Iterable<Task<any>>, bridgesNote = ""): DeadlockError {
   const waiting = describeWaiting([...tasks]);
   return new DeadlockError(
-    `the process ran out of work while main waits: nothing left can wake any task (a promise that never settles, an event that never comes), so Node was about to exit with run() unsettled. Waiting:\n${formatWaiting(waiting)}`,
+    `the process ran out of work while main waits: nothing left can wake any task (a promise that never settles, an event that never comes), so Node was about to exit with run() unsettled.${bridgesNote} Waiting:\n${formatWaiting(waiting)}`,
     waiting.map((w) => w.name),
     [],
     waiting,

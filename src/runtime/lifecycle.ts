@@ -348,7 +348,13 @@ function onHostIdle(): void {
       watched.set(rt, rt.polls);
       recheck = true;
     } else if (rt.lifecycle === OPEN) {
-      rt.fatal ??= hostIdle([...rt.liveTasks()].filter((t) => !t.isCleanup));
+      rt.fatal ??= hostIdle(
+        [...rt.liveTasks()].filter((t) => !t.isCleanup),
+        rt.openBridges.note(
+          null,
+          "Node has nothing left that could fire their callbacks: a leaf closes its bridge when its callback fires and when it is dropped, so was one dropped, or did it finish, without closing it?",
+        ),
+      );
       beginShutdown(rt);
       // Its cleanups run now; if one of them waits on nothing either, the next round says so.
       watched.set(rt, -1);

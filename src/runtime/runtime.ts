@@ -67,6 +67,7 @@ import { LongPollWatch, longPollMessage, MAX_SUSPECTS } from "./long-poll.js";
 import { macrotask } from "./macrotask.js";
 import type { RuntimeMetrics } from "./metrics.js";
 import { microtask } from "./microtask.js";
+import { OpenBridges } from "./open-bridges.js";
 import { checkKeys, checkObject } from "./option-checks.js";
 import {
   type ResolvedOptions,
@@ -131,6 +132,8 @@ export class Runtime {
   readonly timeDriver: TimeDriver;
   /** @internal bridged promises in flight (`fromPromise`, a connect, an accept). */
   bridges = 0;
+  /** @internal the bridges made by `openBridge()` still open, named in reports. */
+  readonly openBridges = new OpenBridges();
   /** @internal tasks linked to an AbortSignal not yet aborted: native code may still cancel them. */
   signalLinks = 0;
   /**
@@ -227,7 +230,16 @@ export class Runtime {
         this.queue.length === 0 && !this.turnPending && !this.ticking && this.lifecycle !== CLOSED
           ? this.bridges
           : 0,
-      clockHeld: (message) => raiseWarning(this, "clock-held", null, message),
+      clockHeld: (message) =>
+        raiseWarning(
+          this,
+          "clock-held",
+          null,
+          `${message}.${this.openBridges.note(
+            "reply",
+            "A leaf closes its bridge when its callback fires and when it is dropped; one it forgot to close holds the clock for good.",
+          )}`,
+        ),
     });
     attachFromOptions(this);
     this.registration = registerRuntime(this);
@@ -613,6 +625,15 @@ export class Runtime {
   /** @internal that wait ended (woken or dropped). */
   ioWaitClosed(): void {
     this.ioWaits--;
+  }
+
+  /** @internal a bridge made by `openBridge()` opened or closed (see `OpenBridges`). */
+  trackBridge(bridge: object, kind: "reply" | "event", open: boolean): void {
+    if (!open) this.openBridges.close(bridge);
+    else {
+      const by = this.polling === null ? "a poll outside any task" : `task '${this.polling.name}'`;
+      this.openBridges.open(bridge, kind, `openBridge("${kind}") in ${by}`);
+    }
   }
 
   /**

@@ -335,7 +335,7 @@ export class TimeDriver {
     const timers = wheel.size === 1 ? "1 timer" : `${wheel.size} timers`;
     const ops = bridges === 1 ? "1 bridged operation is" : `${bridges} bridged operations are`;
     this.host.clockHeld(
-      `the paused clock has stood at t=${Math.round(since - this.origin)} ms for a second of real time with ${timers} waiting: ${ops} in flight (a fromPromise, a connect, a file operation, …), and a paused clock does not move while one is. If one of them waits for this runtime's own timers (a Promise API built on Brigade, awaited through fromPromise), it never settles: move the clock by hand (clock: "manual" and time.advance) or run that code on the real clock; rt.dump() shows what each task waits on`,
+      `the paused clock has stood at t=${Math.round(since - this.origin)} ms for a second of real time with ${timers} waiting: ${ops} in flight (a fromPromise, an openBridge(), a connect, a file operation, …), and a paused clock does not move while one is. If one of them waits for this runtime's own timers (a Promise API built on Brigade, awaited through fromPromise), it never settles: move the clock by hand (clock: "manual" and time.advance) or run that code on the real clock; rt.dump() shows what each task waits on`,
     );
     return true;
   }

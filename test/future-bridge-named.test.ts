@@ -1,0 +1,130 @@
+/**
+ * An `openBridge()` bridge left open is named, with the task that opened it, where it matters: the
+ * "clock-held" warning of a paused clock it holds still (a leaf dropped without closing its bridge
+ * holds the clock for good), and, as rt-keep-alive.test.ts shows in a child process, the
+ * DeadlockError when Node runs out of work. Bridges closed in time, and Brigade's own bridged
+ * operations (`fromPromise`), are not named. The watch's second of real time is a host
+ * `setTimeout`, faked as in time-held-clock.test.ts.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import {
+  asyncBlock,
+  type Bridge,
+  type Context,
+  FutureBase,
+  fromPromise,
+  openBridge,
+  PENDING,
+  type Poll,
+  Runtime,
+  type RuntimeWarning,
+  race,
+  sleep,
+  yieldNow,
+} from "../src/index.js";
+
+async function macrotasks(n = 8): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** A leaf whose answer never comes; `closes` says whether its dispose closes its bridge. */
+class Unanswered extends FutureBase<string> {
+  private bridge: Bridge | null = null;
+  constructor(private readonly closes: boolean) {
+    super();
+  }
+  poll(_cx: Context): Poll<string> {
+    this.bridge ??= openBridge();
+    return PENDING;
+  }
+  [Symbol.dispose](): void {
+    if (this.closes) this.bridge?.close();
+  }
+}
+
+/** Race `leaf` against a ready branch (the leaf loses and is dropped), then sleep 500 ms. */
+function raceThenSleep(rt: Runtime, leaf: Unanswered, name: string) {
+  return rt.spawn(
+    asyncBlock(function* () {
+      yield* race(
+        leaf,
+        asyncBlock(function* () {
+          yield* yieldNow();
+          return "first";
+        }),
+      );
+      yield* sleep(500);
+      return "slept";
+    }),
+    { name },
+  );
+}
+
+describe("a bridge left open is named", () => {
+  it("a leaf dropped without closing its bridge: the clock-held warning names openBridge('reply') and the task that opened it", async () => {
+    const warnings: RuntimeWarning[] = [];
+    const rt = new Runtime({ clock: "paused", onWarning: (w) => warnings.push(w) });
+    const task = raceThenSleep(rt, new Unanswered(false), "rpc caller");
+    await macrotasks();
+    vi.advanceTimersByTime(1000);
+    expect(task.isFinished()).toBe(false);
+    expect(warnings.map((w) => w.kind)).toEqual(["clock-held"]);
+    expect(warnings[0]!.message).toMatch(
+      /rt\.dump\(\) shows what each task waits on\. Open bridges from openBridge\(\): openBridge\("reply"\) in task 'rpc caller'\. A leaf closes its bridge when its callback fires and when it is dropped; one it forgot to close holds the clock for good\.$/,
+    );
+    task.abort();
+    await rt.shutdown();
+  });
+
+  it("the same leaf closing its bridge when dropped: the clock moves on, and nothing is named", async () => {
+    const warnings: RuntimeWarning[] = [];
+    const rt = new Runtime({ clock: "paused", onWarning: (w) => warnings.push(w) });
+    const task = raceThenSleep(rt, new Unanswered(true), "rpc caller");
+    await macrotasks();
+    expect(await task).toBe("slept");
+    expect(warnings).toEqual([]);
+    await rt.shutdown();
+  });
+
+  it("a clock held by a fromPromise alone: the warning names no openBridge() bridge", async () => {
+    const warnings: RuntimeWarning[] = [];
+    const rt = new Runtime({ clock: "paused", onWarning: (w) => warnings.push(w) });
+    const task = rt.spawn(
+      asyncBlock(function* () {
+        yield* race(
+          fromPromise(() => new Promise<never>(() => {})),
+          sleep(100),
+        );
+      }),
+    );
+    await macrotasks();
+    vi.advanceTimersByTime(1000);
+    expect(warnings.map((w) => w.kind)).toEqual(["clock-held"]);
+    expect(warnings[0]!.message).toMatch(/rt\.dump\(\) shows what each task waits on\.$/);
+    expect(warnings[0]!.message).not.toContain("Open bridges");
+    task.abort();
+    await rt.shutdown();
+  });
+
+  it("at most five bridges are named, the rest counted", async () => {
+    const warnings: RuntimeWarning[] = [];
+    const rt = new Runtime({ clock: "paused", onWarning: (w) => warnings.push(w) });
+    const tasks = Array.from({ length: 7 }, (_, i) =>
+      raceThenSleep(rt, new Unanswered(false), `caller ${i}`),
+    );
+    await macrotasks();
+    vi.advanceTimersByTime(1000);
+    expect(warnings[0]!.message).toContain(
+      `Open bridges from openBridge(): openBridge("reply") in task 'caller 0', openBridge("reply") in task 'caller 1', openBridge("reply") in task 'caller 2', openBridge("reply") in task 'caller 3', openBridge("reply") in task 'caller 4' and 2 more.`,
+    );
+    for (const t of tasks) t.abort();
+    await rt.shutdown();
+  });
+});
