@@ -2,13 +2,15 @@
  * When the all-asleep report drops its hint about host callbacks: the holder's name is read back
  * out of the lock's leaf, so a task whose name holds an apostrophe ("chef's table") must still be
  * recognised as a listed holder; and a task that lost its waker does not take the hint away from
- * the other tasks' waits.
+ * the other tasks' waits. A described leaf of the user's own, with no bridge, is pointed to
+ * openBridge().
  */
 import { describe, expect, it } from "vitest";
 import {
   asyncBlock,
   CancellationToken,
   type Context,
+  DESCRIBE,
   FutureBase,
   Mutex,
   oneshot,
@@ -70,5 +72,28 @@ describe("the all-asleep report's callback hint", () => {
     } finally {
       clearTimeout(timer);
     }
+  });
+
+  it("a leaf of your own with a description (so not opaque) and no bridge: the hint still points to openBridge()", async () => {
+    class Lookup extends FutureBase<string> {
+      poll(cx: Context): Poll<string> {
+        void cx.waker; // kept, as a leaf should, but no bridge was opened for the callback
+        return PENDING;
+      }
+      [DESCRIBE]() {
+        return { label: "lookup(example.org)", children: [] };
+      }
+    }
+    const error = await deadlockOf(
+      run(
+        asyncBlock(function* main() {
+          return yield* new Lookup();
+        }),
+      ),
+    );
+    expect(error.message).toContain("main → main → lookup(example.org)");
+    expect(error.message).toMatch(
+      /bridge its source with fromPromise or fromEvent \(a future of your own opens a bridge while it waits: openBridge\(\), see docs\/extending\.md\)/,
+    );
   });
 });

@@ -89,7 +89,7 @@ export function allAsleep(tasks: Iterable<Task<any>>, note = ""): DeadlockError 
       : others.every((w) => endsOnlyInTasks(w, names)) ||
           others.some((w) => waitsOnHolder(w, names))
         ? ""
-        : `\nIf a callback Brigade cannot see (a raw setTimeout, an emitter) is meant to end one of these waits (cancel a token, send on a channel, notify), bridge its source with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`;
+        : `\nIf a callback Brigade cannot see (a raw setTimeout, an emitter) is meant to end one of these waits (cancel a token, send on a channel, notify), bridge its source with fromPromise or fromEvent (a future of your own opens a bridge while it waits: openBridge(), see docs/extending.md), or run with { detectDeadlocks: false }.`;
   return new DeadlockError(
     `all tasks are asleep: main is waiting and nothing can wake any task (no runnable task, no timer, no promise or I/O in flight). Waiting:\n${formatWaiting(waiting)}${lostNote}${note === "" ? hint : note}`,
     waiting.map((w) => w.name),
