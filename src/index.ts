@@ -31,7 +31,9 @@ export {
   type Cancellable,
   type Cleanup,
   cancel,
+  cancelAll,
   drop,
+  dropAll,
   OWNED,
 } from "./future/cancel.js";
 export { Context } from "./future/context.js";

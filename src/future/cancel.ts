@@ -110,7 +110,14 @@ export function disposeQuietly(value: unknown): void {
 /**
  * Drop every future in `children` (emptying their slots), each on its own: a `finally` that throws
  * does not stop the others from being dropped. The first error is thrown afterwards (an
- * `AggregateError` when several threw).
+ * `AggregateError` when several threw). What an N-ary combinator's dispose calls.
+ *
+ * @example
+ * ```ts
+ * [Symbol.dispose](): void {
+ *   dropAll(this.children); // every slot is null afterwards
+ * }
+ * ```
  */
 export function dropAll(children: unknown[]): void {
   let errors: unknown[] | null = null;
@@ -129,8 +136,16 @@ export function dropAll(children: unknown[]): void {
 
 /**
  * Start tearing down every future in `children` (emptying their slots), each on its own, and
- * combine what is left of their cleanups. If a `finally` throws, the other children are still torn
- * down, the cleanups already started are finished detached, and the first error is thrown.
+ * combine what is left of their cleanups into one, or `null` when none is left. If a `finally`
+ * throws, the other children are still torn down, the cleanups already started are finished
+ * detached, and the first error is thrown. What an N-ary combinator's `[CANCEL]` returns.
+ *
+ * @example
+ * ```ts
+ * [CANCEL](): Cleanup | null {
+ *   return cancelAll(this.children); // whoever cancels us drives every child's cleanup
+ * }
+ * ```
  */
 export function cancelAll(children: unknown[]): Cleanup | null {
   const rests: Cleanup[] = [];
