@@ -68,11 +68,14 @@ export class Sender<T> implements Disposable {
 
   /**
    * Send the value. Throws a `SendError` holding it if the receiver is gone, or if this sender
-   * already sent or was closed. (Synchronous: nothing to cancel.)
+   * already sent or was closed. (Synchronous: nothing to cancel.) A reply the caller may have
+   * given up on (its `timeout` dropped the receiver) checks first, as tokio's `let _ = tx.send(v)`
+   * ignores the error.
    *
    * @example
    * ```ts
    * tx.send(answer);
+   * if (!reply.isClosed()) reply.send(late); // nobody waits any more: drop it quietly
    * ```
    */
   send(value: T): void {
