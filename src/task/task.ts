@@ -49,6 +49,7 @@ import { abortWhy, BY_HANDLE, BY_SIGNAL, WHY_MASK, WHY_SHIFT } from "./abort-why
 import { pollProceed, resetBudget } from "./budget.js";
 import { JoinError } from "./join-error.js";
 import { AbortHandle, type JoinHandle, SPAWNED_TASK } from "./join-handle.js";
+import { explainNotIterable } from "./not-iterable-hint.js";
 import {
   BODY,
   CANCEL_REQUESTED,
@@ -489,7 +490,7 @@ export class Task<T> extends Context {
   }
 
   private finishPanicked(cause: unknown): void {
-    const error = JoinError.panic(this.id, this.name, cause);
+    const error = JoinError.panic(this.id, this.name, explainNotIterable(cause));
     this.state |= FAILED;
     this.complete(error);
   }
