@@ -135,17 +135,24 @@ function endsOnlyInTasks(w: WaitingTask, listed: ReadonlySet<string>): boolean {
  * A lock's leaf naming its holder: "mutex 'pantry'.lock(), held by task 'table 1'", and maybe ",
  * which has finished without releasing it" after.
  */
-const HELD_BY = /, held by task '(.*?)'(, which has finished without releasing it .*)?$/;
+const HELD_BY =
+  /, (?:held|written) by task '(.*?)'(, which has finished without releasing it .*)?$/;
+/** An RwLock's wait whose readers include one that finished without releasing its guard. */
+const READERS_GONE =
+  /, read by .* finished without releasing \(a guard kept with const instead of using\?\)$/;
 
 /**
- * `w` waits for a lock that a task among `listed` holds while it waits too (the classic lock kept
- * across an await), or that a finished task never released: the report itself explains either,
+ * `w` waits for a lock (a mutex, or an RwLock's writer) that a task among `listed` holds while it
+ * waits too (the classic lock kept across an await), or that a finished task never released (an
+ * RwLock's reader too): the report itself explains either,
  * and a hint about host callbacks would distract.
  */
 function waitsOnHolder(w: WaitingTask, listed: ReadonlySet<string>): boolean {
   return w.chains.some((c) => {
-    const held = HELD_BY.exec(c[c.length - 1]!);
-    return held !== null && (listed.has(held[1]!) || held[2] !== undefined);
+    const leaf = c[c.length - 1]!;
+    const held = HELD_BY.exec(leaf);
+    if (held !== null) return listed.has(held[1]!) || held[2] !== undefined;
+    return READERS_GONE.test(leaf);
   });
 }
 

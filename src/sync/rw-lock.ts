@@ -217,10 +217,17 @@ class RwAccess<T> extends LockGuard<T, RwLock<T>, RwAccess<T>> implements RwLock
 
   override describeWait(): string {
     const l = this.lock;
-    if (l.writer !== null) return `${this.label()}, written by task '${l.writer.name}'`;
-    if (l.readers.length > 0)
-      return `${this.label()}, read by ${l.readers.map((t) => `'${t.name}'`).join(", ")}`;
-    return this.label();
+    // As a Mutex's wait says: a holder that has finished will never release (a guard in a const).
+    if (l.writer !== null) {
+      return l.writer.isFinished()
+        ? `${this.label()}, written by task '${l.writer.name}', which has finished without releasing it (a guard kept with const instead of using?)`
+        : `${this.label()}, written by task '${l.writer.name}'`;
+    }
+    if (l.readers.length === 0) return this.label();
+    const readers = `${this.label()}, read by ${l.readers.map((t) => `'${t.name}'`).join(", ")}`;
+    const gone = l.readers.filter((t) => t.isFinished());
+    if (gone.length === 0) return readers;
+    return `${readers}; ${gone.map((t) => `'${t.name}'`).join(", ")} ${gone.length === 1 ? "has" : "have"} finished without releasing (a guard kept with const instead of using?)`;
   }
 
   protected override checkWritable(): void {
