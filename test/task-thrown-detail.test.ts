@@ -52,4 +52,24 @@ describe("a panic's JoinError message", () => {
     expect(error.message).toMatch(/^task 'table 1' panicked: a thrown object \{"status":500/);
     expect(reads).toBeLessThan(1_000);
   });
+
+  it("a thrown Map or Set prints its entries (JSON alone printed {}), at most ten a level", async () => {
+    const map = await panicOf(
+      new Map<string, unknown>([
+        ["table", 3],
+        ["order", { dish: "soup" }],
+      ]),
+    );
+    expect(map.message).toBe(
+      `task 'table 1' panicked: a thrown Map [["table",3],["order",{"dish":"soup"}]]`,
+    );
+    const set = await panicOf(new Set(Array.from({ length: 12 }, (_, i) => i)));
+    expect(set.message).toBe(
+      `task 'table 1' panicked: a thrown Set [0,1,2,3,4,5,6,7,8,9,"…2 more"]`,
+    );
+    const nested = await panicOf({ code: 7, seats: new Set(["a"]) });
+    expect(nested.message).toBe(
+      `task 'table 1' panicked: a thrown object {"code":7,"seats":["a"]}`,
+    );
+  });
 });

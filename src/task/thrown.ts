@@ -31,6 +31,9 @@ function boundedJson(value: object): string | undefined {
     if (v === null || typeof v !== "object") return v;
     if (budget-- <= 0) return "…";
     if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${v.byteLength} bytes)`;
+    // JSON sees no entries in a Map or a Set ({}): their entries, as pairs or as values.
+    if (v instanceof Map) return firstOf(v.entries(), v.size);
+    if (v instanceof Set) return firstOf(v.values(), v.size);
     if (Array.isArray(v)) {
       return v.length <= PER_LEVEL
         ? v
@@ -43,6 +46,16 @@ function boundedJson(value: object): string | undefined {
     some["…"] = `${keys.length - PER_LEVEL} more`;
     return some;
   });
+}
+
+/** At most {@link PER_LEVEL} items of an iterator over `size` items, and how many more there are. */
+function firstOf(items: Iterator<unknown>, size: number): unknown[] {
+  const out: unknown[] = [];
+  for (let r = items.next(); r.done !== true && out.length < PER_LEVEL; r = items.next()) {
+    out.push(r.value);
+  }
+  if (size > PER_LEVEL) out.push(`…${size - PER_LEVEL} more`);
+  return out;
 }
 
 /**
