@@ -104,7 +104,7 @@ describe("a reader's count is checked", () => {
     const plain: AsyncRead = { pollRead: (_cx, buf) => buf.length + 1 };
     const err = await reasons(() => read(plain, new Uint8Array(4))).catch((e) => e);
     expect((err as Error).message).toMatch(
-      /^the object\.pollRead\(cx, buf\) returned 5 for a buffer of 4 bytes/,
+      /^a reader's pollRead\(cx, buf\) returned 5 for a buffer of 4 bytes/,
     );
     // The boundary itself is fine: a reader that fills the whole buffer, then ends.
     const full = new BadReader((buf) => buf.length);

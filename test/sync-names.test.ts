@@ -105,7 +105,7 @@ describe("bad name options are TypeErrors naming the argument", () => {
 
   it("a name with a newline or another control character is refused: it would split a report's line", () => {
     expect(() => new Semaphore(1, { name: "db\npool" })).toThrow(
-      'new Semaphore(permits, options): options.name must not hold control characters (a newline would split a report\'s line), got "db\\npool"',
+      'new Semaphore(permits, options): options.name must not hold control characters or line separators (a newline would split a report\'s line), got "db\\npool"',
     );
     expect(() => mpsc.channel(1, { name: "a\tb" })).toThrow(TypeError);
     expect(new Notify({ name: "chef's bell" }).name).toBe("chef's bell");

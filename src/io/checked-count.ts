@@ -14,19 +14,26 @@ import { PENDING, type Poll } from "../future/poll.js";
  * from 0 to `buf.length`; otherwise a `RangeError` (a number) or a `TypeError` naming the reader.
  */
 export function readCount(n: Poll<number>, buf: Uint8Array, reader: unknown): Poll<number> {
-  if (n === PENDING || (typeof n === "number" && n >>> 0 === n && n <= buf.length)) return n;
+  if (n === PENDING || (Number.isInteger(n) && (n as number) >= 0 && (n as number) <= buf.length)) {
+    return n;
+  }
   throw badCount(n, buf.length, reader, "pollRead", "put into buf, from 0 (the end)");
 }
 
 /** @internal the same check for `writer.pollWrite(cx, buf)`. */
 export function writeCount(n: Poll<number>, buf: Uint8Array, writer: unknown): Poll<number> {
-  if (n === PENDING || (typeof n === "number" && n >>> 0 === n && n <= buf.length)) return n;
+  if (n === PENDING || (Number.isInteger(n) && (n as number) >= 0 && (n as number) <= buf.length)) {
+    return n;
+  }
   throw badCount(n, buf.length, writer, "pollWrite", "took from buf, from 0");
 }
 
 function badCount(n: unknown, length: number, io: unknown, method: string, rule: string): Error {
   const name = (io as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-  const who = `${typeof name === "string" && name !== "" && name !== "Object" ? name : "the object"}.${method}(cx, buf)`;
+  const who =
+    typeof name === "string" && name !== "" && name !== "Object"
+      ? `${name}.${method}(cx, buf)`
+      : `a ${method === "pollRead" ? "reader" : "writer"}'s ${method}(cx, buf)`;
   const rules = `it must return PENDING or how many bytes it ${rule} to buf.length, an integer`;
   if (typeof n !== "number") {
     const got =

@@ -34,7 +34,7 @@ export function checkNameOption(options: unknown, where: string): string | null 
   for (let i = 0; i < name.length; i++) {
     if (isLineBreaking(name.charCodeAt(i))) {
       throw new TypeError(
-        `${where}: options.name must not hold control characters (a newline would split a report's line), got ${JSON.stringify(name)}`,
+        `${where}: options.name must not hold control characters or line separators (a newline would split a report's line), got ${JSON.stringify(name)}`,
       );
     }
   }
