@@ -8,7 +8,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   asyncBlock,
-  DeadlockError,
   join,
   mpsc,
   Runtime,
@@ -18,6 +17,7 @@ import {
   spawn,
   yieldNow,
 } from "../src/index.js";
+import { deadlockOf } from "./deadlock-testkit.js";
 
 describe("mpsc.SharedReceiver", () => {
   it("four workers drain 200 jobs: each job is taken once, and every worker sees the end", async () => {
@@ -133,23 +133,21 @@ describe("mpsc.SharedReceiver", () => {
   });
 
   it("a deadlock report names the shared receiver's lock and the worker holding it", async () => {
-    const error = await run(
-      asyncBlock(function* main() {
-        const [tx, rx] = mpsc.channel<number>(1, { name: "jobs" });
-        const jobs = new mpsc.SharedReceiver(rx, { name: "job rail" });
-        spawn(jobs.recv(), { name: "worker 1" });
-        spawn(jobs.recv(), { name: "worker 2" });
-        yield* sleep(1);
-        yield* jobs.recv(); // tx is kept open by main: nobody will send
-        tx.close();
-      }),
-      { clock: "paused" },
-    ).then(
-      () => null,
-      (e: unknown) => e,
+    const error = await deadlockOf(
+      run(
+        asyncBlock(function* main() {
+          const [tx, rx] = mpsc.channel<number>(1, { name: "jobs" });
+          const jobs = new mpsc.SharedReceiver(rx, { name: "job rail" });
+          spawn(jobs.recv(), { name: "worker 1" });
+          spawn(jobs.recv(), { name: "worker 2" });
+          yield* sleep(1);
+          yield* jobs.recv(); // tx is kept open by main: nobody will send
+          tx.close();
+        }),
+        { clock: "paused" },
+      ),
     );
-    expect(error).toBeInstanceOf(DeadlockError);
-    const message = (error as Error).message;
+    const message = error.message;
     expect(message).toContain("mutex 'job rail'.lock(), held by task 'worker 1'");
     expect(message).toContain("mpsc 'jobs' rx.recv(), channel empty, 1 sender still open");
   });

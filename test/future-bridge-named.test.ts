@@ -22,10 +22,7 @@ import {
   sleep,
   yieldNow,
 } from "../src/index.js";
-
-async function macrotasks(n = 8): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
-}
+import { turns } from "./future-testkit.js";
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
@@ -72,7 +69,7 @@ describe("a bridge left open is named", () => {
     const warnings: RuntimeWarning[] = [];
     const rt = new Runtime({ clock: "paused", onWarning: (w) => warnings.push(w) });
     const task = raceThenSleep(rt, new Unanswered(false), "rpc caller");
-    await macrotasks();
+    await turns(8);
     vi.advanceTimersByTime(1000);
     expect(task.isFinished()).toBe(false);
     expect(warnings.map((w) => w.kind)).toEqual(["clock-held"]);
@@ -87,7 +84,7 @@ describe("a bridge left open is named", () => {
     const warnings: RuntimeWarning[] = [];
     const rt = new Runtime({ clock: "paused", onWarning: (w) => warnings.push(w) });
     const task = raceThenSleep(rt, new Unanswered(true), "rpc caller");
-    await macrotasks();
+    await turns(8);
     expect(await task).toBe("slept");
     expect(warnings).toEqual([]);
     await rt.shutdown();
@@ -104,7 +101,7 @@ describe("a bridge left open is named", () => {
         );
       }),
     );
-    await macrotasks();
+    await turns(8);
     vi.advanceTimersByTime(1000);
     expect(warnings.map((w) => w.kind)).toEqual(["clock-held"]);
     expect(warnings[0]!.message).toMatch(/rt\.dump\(\) shows what each task waits on\.$/);
@@ -119,7 +116,7 @@ describe("a bridge left open is named", () => {
     const tasks = Array.from({ length: 7 }, (_, i) =>
       raceThenSleep(rt, new Unanswered(false), `caller ${i}`),
     );
-    await macrotasks();
+    await turns(8);
     vi.advanceTimersByTime(1000);
     expect(warnings[0]!.message).toContain(
       `Open bridges from openBridge(): openBridge("reply") in task 'caller 0', openBridge("reply") in task 'caller 1', openBridge("reply") in task 'caller 2', openBridge("reply") in task 'caller 3', openBridge("reply") in task 'caller 4' and 2 more.`,

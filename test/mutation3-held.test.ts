@@ -17,11 +17,7 @@ import {
   sleep,
   time,
 } from "../src/index.js";
-
-/** Let the runtime's macrotasks (auto-advance looks, turns) run. */
-async function macrotasks(n = 8): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
-}
+import { turns } from "./future-testkit.js";
 
 /** A bridge that never settles: the paused clock is held while it is in flight. */
 const never = () => fromPromise(() => new Promise<void>(() => {}));
@@ -57,7 +53,7 @@ describe("the clock-held warning's message", () => {
     rt.spawn(never());
     rt.spawn(sleep(100));
     rt.spawn(sleep(200));
-    await macrotasks();
+    await turns(8);
     vi.advanceTimersByTime(1000);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.message).toContain(
@@ -73,10 +69,10 @@ describe("the held watch across turns that move nothing", () => {
     const bell = new Notify();
     const log: string[] = [];
     const rt = heldRuntime(warnings, bell, log);
-    await macrotasks();
+    await turns(8);
     vi.advanceTimersByTime(500);
     bell.notifyOne();
-    await macrotasks();
+    await turns(8);
     expect(log).toEqual(["rang"]);
     vi.advanceTimersByTime(500);
     expect(warnings.map((w) => w.kind)).toEqual(["clock-held"]);
@@ -90,11 +86,11 @@ describe("the held watch across turns that move nothing", () => {
     const bell = new Notify();
     const log: string[] = [];
     const rt = heldRuntime(warnings, bell, log);
-    await macrotasks();
+    await turns(8);
     vi.advanceTimersByTime(1000);
     expect(warnings).toHaveLength(1);
     bell.notifyOne();
-    await macrotasks();
+    await turns(8);
     expect(log).toEqual(["rang"]);
     vi.advanceTimersByTime(5000);
     expect(warnings).toHaveLength(1);
@@ -106,12 +102,12 @@ describe("the held watch across turns that move nothing", () => {
     const bell = new Notify();
     const log: string[] = [];
     const rt = heldRuntime(warnings, bell, log);
-    await macrotasks();
+    await turns(8);
     vi.advanceTimersByTime(999);
     bell.notifyOne(); // queued: its turn has not run yet
     vi.advanceTimersByTime(1);
     expect(warnings).toEqual([]);
-    await macrotasks();
+    await turns(8);
     expect(log).toEqual(["rang"]);
     vi.advanceTimersByTime(999);
     expect(warnings).toEqual([]);
@@ -126,7 +122,7 @@ describe("the held watch across turns that move nothing", () => {
     const rt = new Runtime({ clock: "paused", onWarning: (w) => warnings.push(w) });
     rt.spawn(never());
     const racer = rt.spawn(race(sleep(100), bell.notified()));
-    await macrotasks();
+    await turns(8);
     expect(vi.getTimerCount()).toBe(1); // the watch
     bell.notifyOne();
     await racer;
@@ -148,14 +144,14 @@ describe("the held watch across turns that move nothing", () => {
         yield* sleep(100);
       }),
     );
-    await macrotasks();
+    await turns(8);
     bell.notifyOne();
-    await macrotasks();
+    await turns(8);
     expect(rt.metrics().liveTimers).toBe(0);
     vi.advanceTimersByTime(5000);
     expect(warnings).toEqual([]);
     bell.notifyOne();
-    await macrotasks();
+    await turns(8);
     expect(rt.metrics().liveTimers).toBe(1);
     vi.advanceTimersByTime(1000);
     expect(warnings.map((w) => w.kind)).toEqual(["clock-held"]);
@@ -174,7 +170,7 @@ describe("the held watch across turns that move nothing", () => {
         time.resume();
       }),
     );
-    await macrotasks();
+    await turns(8);
     bell.notifyOne();
     await resumer;
     vi.advanceTimersByTime(1000);

@@ -4,28 +4,25 @@
  * of the receiver is called null in the TypeError.
  */
 import { describe, expect, it } from "vitest";
-import { asyncBlock, DeadlockError, mpsc, run, sleep, spawn } from "../src/index.js";
+import { asyncBlock, mpsc, run, sleep, spawn } from "../src/index.js";
+import { deadlockOf } from "./deadlock-testkit.js";
 
 describe("mpsc.SharedReceiver", () => {
   it("an unnamed shared receiver's lock is called 'shared receiver' in a deadlock report", async () => {
-    const error = await run(
-      asyncBlock(function* main() {
-        const [tx, rx] = mpsc.channel<number>(1);
-        const jobs = new mpsc.SharedReceiver(rx);
-        spawn(jobs.recv(), { name: "worker 1" });
-        yield* sleep(1);
-        yield* jobs.recv(); // tx is kept open by main: nobody will send
-        tx.close();
-      }),
-      { clock: "paused" },
-    ).then(
-      () => null,
-      (e: unknown) => e,
+    const error = await deadlockOf(
+      run(
+        asyncBlock(function* main() {
+          const [tx, rx] = mpsc.channel<number>(1);
+          const jobs = new mpsc.SharedReceiver(rx);
+          spawn(jobs.recv(), { name: "worker 1" });
+          yield* sleep(1);
+          yield* jobs.recv(); // tx is kept open by main: nobody will send
+          tx.close();
+        }),
+        { clock: "paused" },
+      ),
     );
-    expect(error).toBeInstanceOf(DeadlockError);
-    expect((error as Error).message).toContain(
-      "mutex 'shared receiver'.lock(), held by task 'worker 1'",
-    );
+    expect(error.message).toContain("mutex 'shared receiver'.lock(), held by task 'worker 1'");
   });
 
   it("disposing it drops the receiver: a send afterwards is refused with its value back", () => {

@@ -16,11 +16,7 @@ import {
   sleep,
   time,
 } from "../src/index.js";
-
-/** Let the runtime's macrotasks (auto-advance looks, turns) run. */
-async function macrotasks(n = 8): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
-}
+import { turns } from "./future-testkit.js";
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
@@ -41,7 +37,7 @@ describe("a paused clock held by a bridge", () => {
         return "done";
       }),
     );
-    await macrotasks();
+    await turns(8);
     expect(caller.isFinished()).toBe(false);
     expect(warnings).toEqual([]);
     vi.advanceTimersByTime(999);
@@ -52,12 +48,12 @@ describe("a paused clock held by a bridge", () => {
       /^the paused clock has stood at t=0 ms for a second of real time with 1 timer waiting: 1 bridged operation is in flight .* If one of them waits for this runtime's own timers .* it never settles: move the clock by hand \(clock: "manual" and time\.advance\)/,
     );
     // Still stuck: no second warning for the same stretch.
-    await macrotasks();
+    await turns(8);
     vi.advanceTimersByTime(5000);
     expect(warnings).toHaveLength(1);
     // Moved by hand, the sleep rings, the promise settles, the caller finishes.
     await rt.spawn(time.advance(100));
-    await macrotasks();
+    await turns(8);
     expect(caller.isFinished()).toBe(true);
     expect(await caller).toBe("done");
     await rt.shutdown();
@@ -70,14 +66,14 @@ describe("a paused clock held by a bridge", () => {
       asyncBlock(function* () {
         const timer = rt.spawn(sleep(500));
         const v = yield* fromPromise(async () => {
-          await macrotasks(3);
+          await turns(3);
           return 7;
         });
         yield* timer;
         return v;
       }),
     );
-    await macrotasks(20);
+    await turns(20);
     expect(await out).toBe(7);
     vi.advanceTimersByTime(5000);
     expect(warnings).toEqual([]);
@@ -96,10 +92,10 @@ describe("a paused clock held by a bridge", () => {
         yield* fromPromise(() => new Promise<void>(() => {})); // holds the clock for good
       }),
     );
-    await macrotasks();
+    await turns(8);
     vi.advanceTimersByTime(900);
     settle(); // progress: one of the two answered
-    await macrotasks();
+    await turns(8);
     vi.advanceTimersByTime(999);
     expect(warnings).toEqual([]);
     vi.advanceTimersByTime(1);
@@ -117,7 +113,7 @@ describe("a paused clock held by a bridge", () => {
         yield* fromPromise(() => new Promise<void>(() => {}));
       }),
     );
-    await macrotasks();
+    await turns(8);
     expect(vi.getTimerCount()).toBe(1);
     await rt.shutdown();
     expect(vi.getTimerCount()).toBe(0);
@@ -133,7 +129,7 @@ describe("a paused clock held by a bridge", () => {
         yield* fromPromise(() => new Promise<void>(() => {}));
       }),
     );
-    await macrotasks();
+    await turns(8);
     expect(vi.getTimerCount()).toBe(0);
     vi.advanceTimersByTime(5000);
     expect(warnings).toEqual([]);
