@@ -39,7 +39,7 @@ export interface Host {
    * A bridge made by `openBridge()` opened (`true`, in the poll of the task to name in reports) or
    * closed: listed for reports.
    */
-  trackBridge(bridge: object, kind: "reply" | "event", open: boolean): void;
+  trackBridge(bridge: { readonly kind: "reply" | "event" }, open: boolean): void;
   /**
    * An outside wait ended from outside any turn, maybe with nobody woken (a hand-written leaf's
    * bridge closed by its callback): if the runtime is idle, look again whether main is stuck.

@@ -78,7 +78,7 @@ export class Bridge implements Disposable {
     if (host === null) return;
     if (kind === "reply") host.bridgeOpened();
     else host.ioWaitOpened();
-    host.trackBridge(this, kind, true);
+    host.trackBridge(this, true);
   }
 
   /**
@@ -112,7 +112,7 @@ export class Bridge implements Disposable {
     const host = this.host;
     this.host = null;
     if (host === null) return;
-    host.trackBridge(this, this.kind, false);
+    host.trackBridge(this, false);
     if (this.kind === "reply") host.bridgeClosed();
     else host.ioWaitClosed();
     // Closed by a callback that may wake nobody: the runtime must look again whether main is stuck.

@@ -7,10 +7,8 @@
  * cause, and the task that opened it is where to look.
  */
 
-/** What the list knows of a bridge. */
-interface OpenBridge {
-  /** `openBridge("reply") in task 'main'`. */
-  readonly label: string;
+/** A bridge as the list sees it: what it stands for. */
+interface Bridge {
   readonly kind: "reply" | "event";
 }
 
@@ -18,29 +16,34 @@ interface OpenBridge {
 const SHOWN = 5;
 
 export class OpenBridges {
-  private readonly bridges = new Map<object, OpenBridge>();
+  /** Each open bridge, with the name of the task whose poll opened it (`null`: no task's). */
+  private readonly openedBy = new Map<Bridge, string | null>();
 
-  /** `bridge` opened: a `"reply"` or an `"event"`, `label` naming it and its task. */
-  open(bridge: object, kind: "reply" | "event", label: string): void {
-    this.bridges.set(bridge, { kind, label });
+  /** `bridge` opened in the poll of the task named `task` (`null` outside any task's poll). */
+  open(bridge: Bridge, task: string | null): void {
+    this.openedBy.set(bridge, task);
   }
 
   /** `bridge` closed. */
-  close(bridge: object): void {
-    this.bridges.delete(bridge);
+  close(bridge: Bridge): void {
+    this.openedBy.delete(bridge);
   }
 
   /**
-   * A sentence naming the open bridges of `kind` (every kind when `null`), to add to a report, or
-   * `""` when there are none. `why` says what that means where the sentence is read.
+   * A sentence naming the open bridges of `kind` (every kind when `null`) and their tasks, to add
+   * to a report (`openBridge("reply") in task 'main'`), or `""` when there are none. `why` says
+   * what that means where the sentence is read.
    */
   note(kind: "reply" | "event" | null, why: string): string {
     const labels: string[] = [];
     let more = 0;
-    for (const b of this.bridges.values()) {
+    for (const [b, task] of this.openedBy) {
       if (kind !== null && b.kind !== kind) continue;
-      if (labels.length < SHOWN) labels.push(b.label);
-      else more++;
+      if (labels.length >= SHOWN) more++;
+      else
+        labels.push(
+          `openBridge("${b.kind}") in ${task === null ? "a poll outside any task" : `task '${task}'`}`,
+        );
     }
     if (labels.length === 0) return "";
     const list = more > 0 ? `${labels.join(", ")} and ${more} more` : labels.join(", ");

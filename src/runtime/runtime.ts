@@ -628,12 +628,9 @@ export class Runtime {
   }
 
   /** @internal a bridge made by `openBridge()` opened or closed (see `OpenBridges`). */
-  trackBridge(bridge: object, kind: "reply" | "event", open: boolean): void {
-    if (!open) this.openBridges.close(bridge);
-    else {
-      const by = this.polling === null ? "a poll outside any task" : `task '${this.polling.name}'`;
-      this.openBridges.open(bridge, kind, `openBridge("${kind}") in ${by}`);
-    }
+  trackBridge(bridge: { readonly kind: "reply" | "event" }, open: boolean): void {
+    if (open) this.openBridges.open(bridge, this.polling?.name ?? null);
+    else this.openBridges.close(bridge);
   }
 
   /**
