@@ -52,6 +52,20 @@ export interface LockOptions {
   trackCaller?: boolean;
 }
 
+/** @internal why a finished task still holds a lock: its guard was let go of without a release. */
+export const GUARD_NOT_RELEASED = "(a guard kept with const instead of using?)";
+
+/**
+ * @internal a lock's holder as a wait names it: `task 'x'`, and, for a task that has finished (it
+ * will never release the lock: the whole story of the wait), `, which has finished without
+ * releasing it`.
+ */
+export function holderNote(holder: Task<any>): string {
+  return holder.isFinished()
+    ? `task '${holder.name}', which has finished without releasing it ${GUARD_NOT_RELEASED}`
+    : `task '${holder.name}'`;
+}
+
 /**
  * A named lock around a value of type `T`, checked for deadlocks.
  *

@@ -13,7 +13,7 @@ import type { FutureBase } from "../future/future.js";
 import type { Task } from "../task/task.js";
 import { callSite, stopWaiting } from "./deadlock.js";
 import { ReleasedError } from "./errors.js";
-import { Lock, LockGuard, type LockOptions } from "./lock.js";
+import { holderNote, Lock, LockGuard, type LockOptions } from "./lock.js";
 import { type Acquire, HELD, WAITING } from "./permits.js";
 
 /** Options of `new Mutex()`. */
@@ -151,12 +151,7 @@ class MutexLock<T> extends LockGuard<T, Mutex<T>, MutexGuard<T>> implements Mute
 
   override describeWait(): string {
     const h = this.lock.holder;
-    if (h === null) return this.label();
-    // A holder that has finished will never release it: its guard was let go of without a
-    // release (kept in a `const`, not a `using`), which is the whole story of this wait.
-    return h.isFinished()
-      ? `${this.label()}, held by task '${h.name}', which has finished without releasing it (a guard kept with const instead of using?)`
-      : `${this.label()}, held by task '${h.name}'`;
+    return h === null ? this.label() : `${this.label()}, held by ${holderNote(h)}`;
   }
 
   release(): void {

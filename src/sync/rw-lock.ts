@@ -13,7 +13,7 @@ import type { Task } from "../task/task.js";
 import { callSite, stopWaiting } from "./deadlock.js";
 import { ReleasedError } from "./errors.js";
 import type { LockOptions } from "./lock.js";
-import { Lock, LockGuard } from "./lock.js";
+import { GUARD_NOT_RELEASED, holderNote, Lock, LockGuard } from "./lock.js";
 import { type Acquire, HELD, MAX_PERMITS, WAITING } from "./permits.js";
 
 /** Options of `new RwLock()`: the same as a mutex's. */
@@ -217,17 +217,13 @@ class RwAccess<T> extends LockGuard<T, RwLock<T>, RwAccess<T>> implements RwLock
 
   override describeWait(): string {
     const l = this.lock;
-    // As a Mutex's wait says: a holder that has finished will never release (a guard in a const).
-    if (l.writer !== null) {
-      return l.writer.isFinished()
-        ? `${this.label()}, written by task '${l.writer.name}', which has finished without releasing it (a guard kept with const instead of using?)`
-        : `${this.label()}, written by task '${l.writer.name}'`;
-    }
+    // As a Mutex's wait says: a holder that has finished will never release (see holderNote).
+    if (l.writer !== null) return `${this.label()}, written by ${holderNote(l.writer)}`;
     if (l.readers.length === 0) return this.label();
     const readers = `${this.label()}, read by ${l.readers.map((t) => `'${t.name}'`).join(", ")}`;
     const gone = l.readers.filter((t) => t.isFinished());
     if (gone.length === 0) return readers;
-    return `${readers}; ${gone.map((t) => `'${t.name}'`).join(", ")} ${gone.length === 1 ? "has" : "have"} finished without releasing (a guard kept with const instead of using?)`;
+    return `${readers}; ${gone.map((t) => `'${t.name}'`).join(", ")} ${gone.length === 1 ? "has" : "have"} finished without releasing ${GUARD_NOT_RELEASED}`;
   }
 
   protected override checkWritable(): void {
