@@ -37,7 +37,13 @@ export {
   OWNED,
 } from "./future/cancel.js";
 export { Context } from "./future/context.js";
-export { type AwaitNode, DESCRIBE, type Describable, type Description } from "./future/describe.js";
+export {
+  type AwaitNode,
+  DESCRIBE,
+  type Describable,
+  type Description,
+  type WaitsOn,
+} from "./future/describe.js";
 export { FutureStateError } from "./future/errors.js";
 export { fromPromise } from "./future/from-promise.js";
 export {

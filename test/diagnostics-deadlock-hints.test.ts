@@ -1,7 +1,7 @@
 /**
- * When the all-asleep report drops its hint about host callbacks: the holder's name is read back
- * out of the lock's leaf, so a task whose name holds an apostrophe ("chef's table") must still be
- * recognised as a listed holder; and a task that lost its waker does not take the hint away from
+ * When the all-asleep report drops its hint about host callbacks: a task whose name holds an
+ * apostrophe ("chef's table") holding the lock is recognised as a listed holder (the lock's leaf
+ * names its holders in `waitsOn`; this report once read them back out of the label); and a task that lost its waker does not take the hint away from
  * the other tasks' waits. A described leaf of the user's own, with no bridge, is pointed to
  * openBridge().
  */
@@ -43,7 +43,7 @@ describe("the all-asleep report's callback hint", () => {
       ),
     );
     expect(error.message).toMatch(/pantry.*held by task 'chef's table'/);
-    // A lazy holder pattern would read the holder as "chef", not listed, and the hint would come.
+    // A holder misread as "chef" (not listed) would bring the hint back.
     expect(error.message).not.toMatch(/cannot see/);
   });
 

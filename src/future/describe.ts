@@ -15,6 +15,19 @@ export interface Description {
   label: string;
   /** The futures this one is waiting on right now (none for a leaf). */
   children: readonly unknown[];
+  /** For a leaf that only other tasks can end (or nothing can), what that is. */
+  waitsOn?: WaitsOn;
+}
+
+/**
+ * What a leaf waits on, for the deadlock report's reasoning (which must not read it back out of the
+ * label): `"never"`, a future that is never ready (`pending()`); `"task"`, a `JoinHandle` awaiting
+ * its task; `"lock"`, a lock's future waiting for the tasks that hold the lock.
+ */
+export interface WaitsOn {
+  readonly kind: "never" | "task" | "lock";
+  /** The tasks by name, each with whether it has finished (a finished holder never releases). */
+  readonly tasks: readonly { readonly name: string; readonly finished: boolean }[];
 }
 
 /** A future that can describe itself. */
@@ -31,6 +44,8 @@ export interface AwaitNode {
    * by its class. Only such a leaf can be waiting on a wake Brigade cannot see.
    */
   opaque?: true;
+  /** What the leaf waits on, when its future says (see {@link WaitsOn}). */
+  waitsOn?: WaitsOn;
 }
 
 /**
@@ -52,11 +67,11 @@ export function describeFuture(future: unknown, depth = 0): AwaitNode {
       ? { label: name, children: [], opaque: true }
       : { label: name, children: [] };
   }
-  const { label, children } = d.call(future);
+  const { label, children, waitsOn } = d.call(future);
   const nodes: AwaitNode[] = [];
   for (const c of children)
     if (c !== null && c !== undefined) nodes.push(describeFuture(c, depth + 1));
-  return { label, children: nodes };
+  return waitsOn === undefined ? { label, children: nodes } : { label, children: nodes, waitsOn };
 }
 
 /** Every path from the root to a leaf, as labels ("serveTable → cookDish → sleep 3000 ms"). */

@@ -4,7 +4,7 @@
  */
 import { disposeOwned } from "./cancel.js";
 import type { Context } from "./context.js";
-import { DESCRIBE, type Description } from "./describe.js";
+import { DESCRIBE, type Description, type WaitsOn } from "./describe.js";
 import { FutureStateError } from "./errors.js";
 import { FutureBase } from "./future.js";
 import { PENDING, type Poll } from "./poll.js";
@@ -47,6 +47,9 @@ class Ready<T> extends FutureBase<T> implements Disposable {
   }
 }
 
+/** What `pending()` waits on, as the deadlock report reads it: nothing will ever end the wait. */
+const NEVER: WaitsOn = { kind: "never", tasks: [] };
+
 class Pending<T> extends FutureBase<T> {
   poll(cx: Context): Poll<T> {
     // Never woken on purpose. Taking the waker (and dropping it) tells the lost-waker check that
@@ -55,7 +58,7 @@ class Pending<T> extends FutureBase<T> {
     return PENDING;
   }
   [DESCRIBE](): Description {
-    return { label: "pending() (never ready)", children: [] };
+    return { label: "pending() (never ready)", children: [], waitsOn: NEVER };
   }
 }
 

@@ -46,12 +46,17 @@ export class DeadlockError extends Error {
 
 /** The waiting tasks, described. */
 export function describeWaiting(tasks: Iterable<Task<any>>): WaitingTask[] {
-  const out: WaitingTask[] = [];
-  for (const t of tasks) {
-    const chains = t.future === null ? [] : awaitChains(describeFuture(t.future));
-    out.push({ id: t.id, name: t.name, chains });
-  }
-  return out;
+  return [...tasks].map((t) => waitingOf(t, treeOf(t)));
+}
+
+/** The await tree of `t`'s future, or `null` when it has none left. */
+function treeOf(t: Task<any>): AwaitNode | null {
+  return t.future === null ? null : describeFuture(t.future);
+}
+
+/** `t` as a report lists it, from its await tree. */
+function waitingOf(t: Task<any>, tree: AwaitNode | null): WaitingTask {
+  return { id: t.id, name: t.name, chains: tree === null ? [] : awaitChains(tree) };
 }
 
 /** The waiting tasks as lines of text, one per await chain. */
@@ -69,25 +74,25 @@ export function formatWaiting(waiting: readonly WaitingTask[]): string {
  */
 export function allAsleep(tasks: Iterable<Task<any>>, note = ""): DeadlockError {
   const list = [...tasks];
-  const waiting = describeWaiting(list);
+  const trees = list.map(treeOf);
+  const waiting = list.map((t, i) => waitingOf(t, trees[i]!));
   const names = new Set(waiting.map((w) => w.name));
   // A leaf of the user's own making, or one that plain code can end (a token, a channel), may be
   // woken by a host callback Brigade cannot see: say so, or the report reads as a certainty.
   // A task whose last poll never read cx.waker cannot be woken by anything: say that, not maybe.
   const lost = list.filter((t) => t.lostItsWaker);
-  const opaque = opaqueNames(list.filter((t) => !t.lostItsWaker));
+  // The hints are about the other tasks' waits: a lost waker's is explained already.
+  const others = trees.filter((_, i) => !list[i]!.lostItsWaker);
+  const opaque = opaqueNames(others);
   const lostNote =
     lost.length === 0
       ? ""
       : `\n${lost.map((t) => `'${t.name}'`).join(", ")} returned Pending without reading cx.waker (a lost waker): nothing can wake ${lost.length === 1 ? "it" : "them"}. A future must keep cx.waker before it returns PENDING.`;
-  // The hint is about the other tasks' waits: a lost waker's was explained already.
-  const lostNames = new Set(lost.map((t) => t.name));
-  const others = waiting.filter((w) => !lostNames.has(w.name));
   const hint =
     opaque.length > 0
       ? `\nA future Brigade cannot look into (${opaque.join(", ")}) may be woken by a callback Brigade cannot see (a raw setTimeout, an emitter): a future of your own opens a bridge while it waits for one (openBridge(), see docs/extending.md); for other sources, bridge them with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`
-      : others.every((w) => endsOnlyInTasks(w, names)) ||
-          others.some((w) => waitsOnHolder(w, names))
+      : others.every((tree) => endsOnlyInTasks(tree, names)) ||
+          others.some((tree) => waitsOnHolder(tree, names))
         ? ""
         : `\nIf a callback Brigade cannot see (a raw setTimeout, an emitter) is meant to end one of these waits (cancel a token, send on a channel, notify), bridge its source with fromPromise or fromEvent (a future of your own opens a bridge while it waits: openBridge(), see docs/extending.md), or run with { detectDeadlocks: false }.`;
   return new DeadlockError(
@@ -114,55 +119,47 @@ export function hostIdle(tasks: Iterable<Task<any>>, bridgesNote = ""): Deadlock
   );
 }
 
-/** The leaf no host callback can end. */
-const NEVER = "pending() (never ready)";
-/** A handle of a task: its wait is that task's, and certain only if that task is listed too. */
-const HANDLE = /^JoinHandle of '(.*)'$/;
-
 /**
- * Every await chain of `w` ends in `pending()` or in the handle of a task among `listed` (not one
- * of another runtime, whose wait this report does not show). A report made only of these is certain.
+ * Every await chain of a task (its await `tree`) ends in `pending()` or in the handle of a task
+ * among `listed` (not one of another runtime, whose wait this report does not show). A report made
+ * only of these is certain.
  */
-function endsOnlyInTasks(w: WaitingTask, listed: ReadonlySet<string>): boolean {
-  return w.chains.every((c) => {
-    const leaf = c[c.length - 1]!;
-    const handle = HANDLE.exec(leaf);
-    return leaf === NEVER || (handle !== null && listed.has(handle[1]!));
+function endsOnlyInTasks(tree: AwaitNode | null, listed: ReadonlySet<string>): boolean {
+  return leavesOf(tree).every((leaf) => {
+    const on = leaf.waitsOn;
+    if (on === undefined) return false;
+    return on.kind === "never" || (on.kind === "task" && on.tasks.every((t) => listed.has(t.name)));
   });
 }
 
 /**
- * A lock's leaf naming its holder: "mutex 'pantry'.lock(), held by task 'table 1'", and maybe ",
- * which has finished without releasing it" after.
+ * A task (its await `tree`) waits for a lock that a task among `listed` holds while it waits too
+ * (the classic lock kept across an await), or that a finished task never released: the report
+ * itself explains either, and a hint about host callbacks would distract.
  */
-const HELD_BY =
-  /, (?:held|written) by task '(.*?)'(, which has finished without releasing it .*)?$/;
-/** An RwLock's wait whose readers include one that finished without releasing its guard. */
-const READERS_GONE =
-  /, read by .* finished without releasing \(a guard kept with const instead of using\?\)$/;
-
-/**
- * `w` waits for a lock (a mutex, or an RwLock's writer) that a task among `listed` holds while it
- * waits too (the classic lock kept across an await), or that a finished task never released (an
- * RwLock's reader too): the report itself explains either,
- * and a hint about host callbacks would distract.
- */
-function waitsOnHolder(w: WaitingTask, listed: ReadonlySet<string>): boolean {
-  return w.chains.some((c) => {
-    const leaf = c[c.length - 1]!;
-    const held = HELD_BY.exec(leaf);
-    if (held !== null) return listed.has(held[1]!) || held[2] !== undefined;
-    return READERS_GONE.test(leaf);
-  });
+function waitsOnHolder(tree: AwaitNode | null, listed: ReadonlySet<string>): boolean {
+  return leavesOf(tree).some(
+    (leaf) =>
+      leaf.waitsOn?.kind === "lock" &&
+      leaf.waitsOn.tasks.some((t) => t.finished || listed.has(t.name)),
+  );
 }
 
-/** The class names of the opaque leaves under the tasks, each once. */
-function opaqueNames(tasks: readonly Task<any>[]): string[] {
-  const names = new Set<string>();
+/** The leaves of an await tree, in the order of its chains. */
+function leavesOf(tree: AwaitNode | null): AwaitNode[] {
+  const out: AwaitNode[] = [];
   const visit = (node: AwaitNode): void => {
-    if (node.opaque === true) names.add(node.label);
-    for (const c of node.children) visit(c);
+    if (node.children.length === 0) out.push(node);
+    else for (const c of node.children) visit(c);
   };
-  for (const t of tasks) if (t.future !== null) visit(describeFuture(t.future));
+  if (tree !== null) visit(tree);
+  return out;
+}
+
+/** The class names of the opaque leaves in the await trees, each once. */
+function opaqueNames(trees: readonly (AwaitNode | null)[]): string[] {
+  const names = new Set<string>();
+  for (const tree of trees)
+    for (const leaf of leavesOf(tree)) if (leaf.opaque === true) names.add(leaf.label);
   return [...names];
 }

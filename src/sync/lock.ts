@@ -6,6 +6,7 @@
  * guard holds the lock. The walk-in fridge and the recipe book hang on the same hook.
  */
 import { ambient } from "../future/ambient.js";
+import type { WaitsOn } from "../future/describe.js";
 import type { Task } from "../task/task.js";
 import { checkWait, currentTask, startWaiting, stopWaiting } from "./deadlock.js";
 import { ReleasedError } from "./errors.js";
@@ -64,6 +65,14 @@ export function holderNote(holder: Task<any>): string {
   return holder.isFinished()
     ? `task '${holder.name}', which has finished without releasing it ${GUARD_NOT_RELEASED}`
     : `task '${holder.name}'`;
+}
+
+/** @internal the tasks holding a lock, as the deadlock report reads a wait for it. */
+export function lockHolders(holders: readonly Task<any>[]): WaitsOn {
+  return {
+    kind: "lock",
+    tasks: holders.map((t) => ({ name: t.name, finished: t.isFinished() })),
+  };
 }
 
 /**

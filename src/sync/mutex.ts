@@ -9,11 +9,12 @@
  * Deadlock checks (see `deadlock.ts`): a task that asks for a mutex it already holds, or whose wait
  * would close a cycle of tasks waiting on each other's locks, gets a {@link DeadlockError} at once.
  */
+import type { WaitsOn } from "../future/describe.js";
 import type { FutureBase } from "../future/future.js";
 import type { Task } from "../task/task.js";
 import { callSite, stopWaiting } from "./deadlock.js";
 import { ReleasedError } from "./errors.js";
-import { holderNote, Lock, LockGuard, type LockOptions } from "./lock.js";
+import { holderNote, Lock, LockGuard, type LockOptions, lockHolders } from "./lock.js";
 import { type Acquire, HELD, WAITING } from "./permits.js";
 
 /** Options of `new Mutex()`. */
@@ -152,6 +153,11 @@ class MutexLock<T> extends LockGuard<T, Mutex<T>, MutexGuard<T>> implements Mute
   override describeWait(): string {
     const h = this.lock.holder;
     return h === null ? this.label() : `${this.label()}, held by ${holderNote(h)}`;
+  }
+
+  override holders(): WaitsOn | null {
+    const h = this.lock.holder;
+    return h === null ? null : lockHolders([h]);
   }
 
   release(): void {

@@ -20,7 +20,7 @@
  */
 import { markOwned } from "../future/cancel.js";
 import type { Context } from "../future/context.js";
-import { DESCRIBE, type Description } from "../future/describe.js";
+import { DESCRIBE, type Description, type WaitsOn } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { FutureBase } from "../future/future.js";
 import { PENDING, type Poll } from "../future/poll.js";
@@ -180,12 +180,20 @@ export abstract class Acquire<T> extends FutureBase<T> implements Disposable {
 
   /** For task dumps and "all tasks asleep" reports: what this future waits for. */
   [DESCRIBE](): Description {
-    return { label: this.describeWait(), children: [] };
+    const holders = this.holders();
+    return holders === null
+      ? { label: this.describeWait(), children: [] }
+      : { label: this.describeWait(), children: [], waitsOn: holders };
   }
 
   /** @internal the label of `[DESCRIBE]`: the future, and who holds what it waits for. */
   describeWait(): string {
     return this.label();
+  }
+
+  /** @internal the tasks holding what this future waits for, when they are known (a lock's). */
+  holders(): WaitsOn | null {
+    return null;
   }
 
   private fail(e: Error): never {

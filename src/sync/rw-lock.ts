@@ -8,12 +8,13 @@
  * reads, a read while it writes, or a second read queued behind a waiting writer) gets a
  * {@link DeadlockError}, as does a wait that closes a cycle of tasks.
  */
+import type { WaitsOn } from "../future/describe.js";
 import type { FutureBase } from "../future/future.js";
 import type { Task } from "../task/task.js";
 import { callSite, stopWaiting } from "./deadlock.js";
 import { ReleasedError } from "./errors.js";
 import type { LockOptions } from "./lock.js";
-import { GUARD_NOT_RELEASED, holderNote, Lock, LockGuard } from "./lock.js";
+import { GUARD_NOT_RELEASED, holderNote, Lock, LockGuard, lockHolders } from "./lock.js";
 import { type Acquire, HELD, MAX_PERMITS, WAITING } from "./permits.js";
 
 /** Options of `new RwLock()`: the same as a mutex's. */
@@ -224,6 +225,12 @@ class RwAccess<T> extends LockGuard<T, RwLock<T>, RwAccess<T>> implements RwLock
     const gone = l.readers.filter((t) => t.isFinished());
     if (gone.length === 0) return readers;
     return `${readers}; ${gone.map((t) => `'${t.name}'`).join(", ")} ${gone.length === 1 ? "has" : "have"} finished without releasing ${GUARD_NOT_RELEASED}`;
+  }
+
+  override holders(): WaitsOn | null {
+    const l = this.lock;
+    if (l.writer !== null) return lockHolders([l.writer]);
+    return l.readers.length === 0 ? null : lockHolders(l.readers);
   }
 
   protected override checkWritable(): void {

@@ -659,7 +659,11 @@ export class Task<T> extends Context {
   }
 
   [DESCRIBE](): Description {
-    return { label: `JoinHandle of '${this.name}'`, children: [] };
+    return {
+      label: `JoinHandle of '${this.name}'`,
+      children: [],
+      waitsOn: { kind: "task", tasks: [{ name: this.name, finished: this.isFinished() }] },
+    };
   }
 
   /**
