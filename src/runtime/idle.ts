@@ -105,18 +105,23 @@ function stuckUnlessOthers(rt: Runtime): boolean {
 
 /** Nothing is runnable on `rt`: if main waits on what nothing can wake, look again soon. */
 export function checkIdle(rt: Runtime): void {
-  if (rt.lifecycle === SHUTTING_DOWN) {
-    // Cleanups still running and none runnable: can any of them ever wake?
-    confirmLater(rt, cleanupsStuck, (rt) => giveUp(rt, cleanupsAsleep(rt.liveTasks())));
-  } else {
-    confirmLater(rt, mainStuck, (rt) => {
-      rt.fatal = allAsleep(
-        [...rt.liveTasks()].filter((t) => !t.isCleanup),
-        rt.timeDriver.manual && rt.timeDriver.liveTimers > 0 ? MANUAL_CLOCK : "",
-      );
-      beginShutdown(rt);
-    });
-  }
+  // Cleanups still running and none runnable: can any of them ever wake?
+  if (rt.lifecycle === SHUTTING_DOWN) confirmLater(rt, cleanupsStuck, cleanupsNeverWake);
+  else confirmLater(rt, mainStuck, mainNeverWakes);
+}
+
+/** The verdict on a shutdown whose cleanups nothing can wake: give them up. */
+function cleanupsNeverWake(rt: Runtime): void {
+  giveUp(rt, cleanupsAsleep(rt.liveTasks()));
+}
+
+/** The verdict on a main that nothing can wake: the deadlock report, and shut down. */
+function mainNeverWakes(rt: Runtime): void {
+  rt.fatal = allAsleep(
+    [...rt.liveTasks()].filter((t) => !t.isCleanup),
+    rt.timeDriver.manual && rt.timeDriver.liveTimers > 0 ? MANUAL_CLOCK : "",
+  );
+  beginShutdown(rt);
 }
 
 /**
