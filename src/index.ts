@@ -42,6 +42,7 @@ export {
   DESCRIBE,
   type Describable,
   type Description,
+  type WaitedTask,
   type WaitsOn,
 } from "./future/describe.js";
 export { FutureStateError } from "./future/errors.js";

@@ -2,27 +2,32 @@
  * The all-asleep report decides whether to add its hint about host callbacks from what each leaf
  * says it waits on (`waitsOn`: never, a task, a lock's holders), not from the wording of its label.
  * So a leaf of the user's own whose label happens to read like a lock's or a handle's wait keeps
- * the hint, and an RwLock's writer waiting on a reader that is asleep too is explained by the
- * report itself, as a Mutex's waiter is.
+ * the hint; an RwLock's writer waiting on a reader that is asleep too is explained by the report
+ * itself, as a Mutex's waiter is; a `JoinSet` over asleep members is as certain as a handle; and
+ * one wait the report explains does not take the hint away from another that a callback may end.
  */
 import { describe, expect, it } from "vitest";
 import { describeFuture } from "../src/future/describe.js";
 import {
   asyncBlock,
+  CancellationToken,
   Context,
   DESCRIBE,
   FutureBase,
+  JoinSet,
   Mutex,
   oneshot,
   PENDING,
   type Poll,
   pending,
+  Runtime,
   RwLock,
   run,
   spawn,
   Waker,
   yieldNow,
 } from "../src/index.js";
+import { allAsleep } from "../src/runtime/deadlock.js";
 import { deadlockOf } from "./deadlock-testkit.js";
 
 /** A described leaf (not opaque) that keeps its waker and is never woken, labelled `label`. */
@@ -100,7 +105,7 @@ describe("waitsOn, not the label, decides the report's hint", () => {
     expect(error.message).not.toMatch(HINT);
   });
 
-  it("describeFuture carries the lock's holders, with whether each has finished", async () => {
+  it("describeFuture carries a waiting lock future's holders (id, name, not finished), and a held guard none", async () => {
     const pantry = new Mutex(0, { name: "pantry" });
     const seen = await run(
       asyncBlock(function* main() {
@@ -118,10 +123,107 @@ describe("waitsOn, not the label, decides the report's hint", () => {
         const node = describeFuture(wait);
         wait[Symbol.dispose]();
         yield* holder;
-        return { before, waitsOn: node.waitsOn };
+        using held = yield* pantry.lock();
+        return { before, waitsOn: node.waitsOn, held: describeFuture(held).waitsOn, id: holder.id };
       }),
     );
     expect(seen.before).toBe(PENDING);
-    expect(seen.waitsOn).toEqual({ kind: "lock", tasks: [{ name: "holder", finished: false }] });
+    expect(seen.waitsOn).toMatchObject({
+      kind: "lock",
+      tasks: [{ id: seen.id, name: "holder", finished: false }],
+    });
+    expect(seen.waitsOn!.tasks).toHaveLength(1);
+    expect(seen.held).toBeUndefined(); // a guard held waits for nobody
   });
+
+  it("an RwLock whose only reader finished without releasing: the report explains it, no hint", async () => {
+    const menu = new RwLock(0, { name: "menu" });
+    const error = await deadlockOf(
+      run(
+        asyncBlock(function* main() {
+          yield* spawn(
+            asyncBlock(function* forgetful() {
+              const page = yield* menu.read(); // kept with const: never released
+              void page;
+            }),
+            { name: "forgetful" },
+          );
+          using _pen = yield* menu.write();
+        }),
+      ),
+    );
+    expect(error.message).toMatch(/'forgetful' has finished without releasing/);
+    expect(error.message).not.toMatch(HINT);
+  });
+
+  it("main joining a JoinSet whose member waits on pending(): certain, no hint", async () => {
+    const error = await deadlockOf(
+      run(
+        asyncBlock(function* main() {
+          const set = new JoinSet<void>();
+          set.spawn(pending<void>(), { name: "idle cook" });
+          yield* set.joinNext();
+        }),
+      ),
+    );
+    expect(error.message).toContain("JoinSet.joinNext() of 'idle cook'");
+    expect(error.message).not.toMatch(HINT);
+  });
+
+  it("a handle of another runtime's task that shares main's name is no certainty: the hint comes", async () => {
+    const kitchen2 = new Runtime();
+    const token = new CancellationToken();
+    const twin = kitchen2.spawn(token.cancelled(), { name: "main" }); // a callback may cancel it
+    const rt = new Runtime();
+    rt.spawn(
+      asyncBlock(function* main() {
+        yield* twin;
+      }),
+      { name: "main" },
+    );
+    await new Promise((r) => setTimeout(r, 0)); // both polled once: parked
+    // The report as the idle check would build it for `rt`, whose only task is its main.
+    const error = allAsleep(rt.liveTasks());
+    expect(error.message).toContain("main → main → JoinHandle of 'main'");
+    expect(error.message).toMatch(HINT);
+    token.cancel();
+    await rt.shutdown();
+    await kitchen2.shutdown();
+  });
+
+  for (const lock of ["Mutex", "RwLock"] as const) {
+    it(`main waits on a token a callback may cancel while a ${lock} waiter waits on an asleep holder: the hint stays for main's wait`, async () => {
+      const pantry = lock === "Mutex" ? new Mutex(0, { name: "pantry" }) : null;
+      const menu = lock === "RwLock" ? new RwLock(0, { name: "menu" }) : null;
+      const token = new CancellationToken();
+      const timer = setTimeout(() => token.cancel(), 60_000);
+      try {
+        const error = await deadlockOf(
+          run(
+            asyncBlock(function* main() {
+              spawn(
+                asyncBlock(function* hold() {
+                  using _k = pantry !== null ? yield* pantry.lock() : yield* menu!.read();
+                  yield* pending<void>();
+                }),
+                { name: "holder" },
+              );
+              yield* yieldNow();
+              spawn(
+                asyncBlock(function* want() {
+                  using _k = pantry !== null ? yield* pantry.lock() : yield* menu!.write();
+                }),
+                { name: "waiter" },
+              );
+              yield* token.cancelled(); // a raw setTimeout may cancel this
+            }),
+          ),
+        );
+        expect(error.message).toMatch(/waiter → want → .*(held by task|read by) 'holder'/);
+        expect(error.message).toMatch(HINT);
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+  }
 });

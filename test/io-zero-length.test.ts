@@ -1,9 +1,10 @@
 /**
  * Zero-length buffers through the io futures: nothing to move is done at once. `readExact` and
  * `writeAll` of an empty buffer never touch their reader or writer (so not even an ended stream or
- * one shut down makes them fail, as with tokio's `read_exact` and `write_all`), `read` of an empty
- * buffer answers 0 without waiting for bytes, and `copy` from a reader that ends at once copies
- * nothing, never handing its writer an empty write.
+ * one shut down makes them fail, as with tokio's `read_exact` and `write_all`), a TCP stream's
+ * `read` into an empty buffer answers 0 without waiting for bytes (`read` leaves that to the
+ * reader), and `copy` from a reader that ends at once copies nothing, never handing its writer an
+ * empty write.
  */
 import { describe, expect, it } from "vitest";
 import { asyncBlock, type Context, type Poll, run } from "../src/index.js";

@@ -15,7 +15,10 @@ export interface Description {
   label: string;
   /** The futures this one is waiting on right now (none for a leaf). */
   children: readonly unknown[];
-  /** For a leaf that only other tasks can end (or nothing can), what that is. */
+  /**
+   * @internal for a leaf that only other tasks can end (or nothing can), what that is: set by
+   * Brigade's own leaves (`pending()`, handles, `JoinSet`, locks), read by the deadlock report.
+   */
   waitsOn?: WaitsOn;
 }
 
@@ -26,8 +29,18 @@ export interface Description {
  */
 export interface WaitsOn {
   readonly kind: "never" | "task" | "lock";
-  /** The tasks by name, each with whether it has finished (a finished holder never releases). */
-  readonly tasks: readonly { readonly name: string; readonly finished: boolean }[];
+  /** The tasks, each with whether it has finished (a finished holder never releases). */
+  readonly tasks: readonly WaitedTask[];
+}
+
+/** A task a leaf waits on (see {@link WaitsOn}). */
+export interface WaitedTask {
+  /** The task's id in its runtime, as `TaskDump` and `DeadlockError.waiting` give it. */
+  readonly id: number;
+  readonly name: string;
+  readonly finished: boolean;
+  /** @internal the task itself: ids and names repeat across runtimes, the object does not. */
+  readonly task: object;
 }
 
 /** A future that can describe itself. */

@@ -8,7 +8,7 @@
  * The same error class reports lock cycles found by the sync primitives (src/sync/deadlock.ts),
  * and a shutdown whose cleanups wait on nothing that can wake them (lifecycle.ts).
  */
-import { type AwaitNode, awaitChains, describeFuture } from "../future/describe.js";
+import { type AwaitNode, awaitChains, describeFuture, type WaitsOn } from "../future/describe.js";
 import type { Task } from "../task/task.js";
 
 /** One task that waits forever, and what it waits on. */
@@ -76,7 +76,6 @@ export function allAsleep(tasks: Iterable<Task<any>>, note = ""): DeadlockError 
   const list = [...tasks];
   const trees = list.map(treeOf);
   const waiting = list.map((t, i) => waitingOf(t, trees[i]!));
-  const names = new Set(waiting.map((w) => w.name));
   // A leaf of the user's own making, or one that plain code can end (a token, a channel), may be
   // woken by a host callback Brigade cannot see: say so, or the report reads as a certainty.
   // A task whose last poll never read cx.waker cannot be woken by anything: say that, not maybe.
@@ -91,8 +90,7 @@ export function allAsleep(tasks: Iterable<Task<any>>, note = ""): DeadlockError 
   const hint =
     opaque.length > 0
       ? `\nA future Brigade cannot look into (${opaque.join(", ")}) may be woken by a callback Brigade cannot see (a raw setTimeout, an emitter): a future of your own opens a bridge while it waits for one (openBridge(), see docs/extending.md); for other sources, bridge them with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`
-      : others.every((tree) => endsOnlyInTasks(tree, names)) ||
-          others.some((tree) => waitsOnHolder(tree, names))
+      : explainsItself(list, trees)
         ? ""
         : `\nIf a callback Brigade cannot see (a raw setTimeout, an emitter) is meant to end one of these waits (cancel a token, send on a channel, notify), bridge its source with fromPromise or fromEvent (a future of your own opens a bridge while it waits: openBridge(), see docs/extending.md), or run with { detectDeadlocks: false }.`;
   return new DeadlockError(
@@ -120,29 +118,48 @@ export function hostIdle(tasks: Iterable<Task<any>>, bridgesNote = ""): Deadlock
 }
 
 /**
- * Every await chain of a task (its await `tree`) ends in `pending()` or in the handle of a task
- * among `listed` (not one of another runtime, whose wait this report does not show). A report made
- * only of these is certain.
+ * Whether the report explains every wait by itself, so that a hint about host callbacks would only
+ * distract: each task (but one that lost its waker, explained apart) waits only on what no callback
+ * can end (see `explained`), or holds a lock that such a wait is on (the lock kept across an
+ * await: the waiter's line names it as the holder, and its own line shows what it waits on).
  */
-function endsOnlyInTasks(tree: AwaitNode | null, listed: ReadonlySet<string>): boolean {
-  return leavesOf(tree).every((leaf) => {
-    const on = leaf.waitsOn;
-    if (on === undefined) return false;
-    return on.kind === "never" || (on.kind === "task" && on.tasks.every((t) => listed.has(t.name)));
-  });
+function explainsItself(
+  tasks: readonly Task<any>[],
+  trees: readonly (AwaitNode | null)[],
+): boolean {
+  const listed = new Set<object>(tasks);
+  const holders = new Set<object>();
+  for (const tree of trees) {
+    for (const leaf of leavesOf(tree)) {
+      const on = leaf.waitsOn;
+      if (on?.kind === "lock" && explained(on, listed))
+        for (const t of on.tasks) holders.add(t.task);
+    }
+  }
+  return tasks.every(
+    (t, i) =>
+      t.lostItsWaker ||
+      holders.has(t) ||
+      leavesOf(trees[i]!).every(
+        (leaf) => leaf.waitsOn !== undefined && explained(leaf.waitsOn, listed),
+      ),
+  );
 }
 
 /**
- * A task (its await `tree`) waits for a lock that a task among `listed` holds while it waits too
- * (the classic lock kept across an await), or that a finished task never released: the report
- * itself explains either, and a hint about host callbacks would distract.
+ * A wait that no host callback can end: `pending()`; a handle (or a `JoinSet`) whose tasks are all
+ * listed, asleep too (not tasks of another runtime, whose waits the report does not show); a lock
+ * held by a listed task, or by one that finished without releasing it.
  */
-function waitsOnHolder(tree: AwaitNode | null, listed: ReadonlySet<string>): boolean {
-  return leavesOf(tree).some(
-    (leaf) =>
-      leaf.waitsOn?.kind === "lock" &&
-      leaf.waitsOn.tasks.some((t) => t.finished || listed.has(t.name)),
-  );
+function explained(on: WaitsOn, listed: ReadonlySet<object>): boolean {
+  switch (on.kind) {
+    case "never":
+      return true;
+    case "task":
+      return on.tasks.every((t) => listed.has(t.task));
+    case "lock":
+      return on.tasks.some((t) => t.finished || listed.has(t.task));
+  }
 }
 
 /** The leaves of an await tree, in the order of its chains. */

@@ -71,7 +71,7 @@ export function holderNote(holder: Task<any>): string {
 export function lockHolders(holders: readonly Task<any>[]): WaitsOn {
   return {
     kind: "lock",
-    tasks: holders.map((t) => ({ name: t.name, finished: t.isFinished() })),
+    tasks: holders.map((t) => t.asWaited()),
   };
 }
 

@@ -157,7 +157,7 @@ class MutexLock<T> extends LockGuard<T, Mutex<T>, MutexGuard<T>> implements Mute
 
   override holders(): WaitsOn | null {
     const h = this.lock.holder;
-    return h === null ? null : lockHolders([h]);
+    return h === null || this.stage !== WAITING ? null : lockHolders([h]);
   }
 
   release(): void {

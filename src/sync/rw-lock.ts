@@ -229,6 +229,7 @@ class RwAccess<T> extends LockGuard<T, RwLock<T>, RwAccess<T>> implements RwLock
 
   override holders(): WaitsOn | null {
     const l = this.lock;
+    if (this.stage !== WAITING) return null; // a guard held or let go waits for nobody
     if (l.writer !== null) return lockHolders([l.writer]);
     return l.readers.length === 0 ? null : lockHolders(l.readers);
   }

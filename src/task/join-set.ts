@@ -23,7 +23,7 @@
  * and so aborts its tasks.
  */
 import type { Context } from "../future/context.js";
-import { DESCRIBE, type Description } from "../future/describe.js";
+import { DESCRIBE, type Description, type WaitedTask, type WaitsOn } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import { assertFuture, type Future, FutureBase } from "../future/future.js";
 import { DONE, PENDING, type Poll } from "../future/poll.js";
@@ -190,6 +190,13 @@ export class JoinSet<T> implements Disposable {
     const more = this.members.size - names.length;
     if (names.length === 0) return "no task";
     return more > 0 ? `${names.join(", ")} and ${more} more` : names.join(", ");
+  }
+
+  /** @internal for deadlock reports: a wait on the set ends when one of these tasks finishes. */
+  memberWaits(): WaitsOn {
+    const tasks: WaitedTask[] = [];
+    for (const t of this.members) tasks.push(t.asWaited());
+    return { kind: "task", tasks };
   }
 
   /** @internal a member's pager rang: its outcome is ready to be taken. */
@@ -484,7 +491,11 @@ class JoinNext<T> extends FutureBase<T | typeof DONE> implements Disposable {
 
   /** For dumps and deadlock reports: whom it waits for. */
   [DESCRIBE](): Description {
-    return { label: `JoinSet.joinNext() of ${this.set.describeMembers()}`, children: [] };
+    return {
+      label: `JoinSet.joinNext() of ${this.set.describeMembers()}`,
+      children: [],
+      waitsOn: this.set.memberWaits(),
+    };
   }
 
   poll(cx: Context): Poll<T | typeof DONE> {

@@ -33,7 +33,7 @@ import type { Host } from "../future/ambient.js";
 import { ambient } from "../future/ambient.js";
 import { type Cleanup, disposeOwned } from "../future/cancel.js";
 import { Context } from "../future/context.js";
-import { DESCRIBE, type Description } from "../future/describe.js";
+import { DESCRIBE, type Description, type WaitedTask } from "../future/describe.js";
 import { FutureStateError } from "../future/errors.js";
 import {
   disposeOf,
@@ -658,11 +658,16 @@ export class Task<T> extends Context {
     return new AbortHandle(this);
   }
 
+  /** @internal this task as a leaf's `waitsOn` names it (a handle's, a lock's holder). */
+  asWaited(): WaitedTask {
+    return { id: this.id, name: this.name, finished: this.isFinished(), task: this };
+  }
+
   [DESCRIBE](): Description {
     return {
       label: `JoinHandle of '${this.name}'`,
       children: [],
-      waitsOn: { kind: "task", tasks: [{ name: this.name, finished: this.isFinished() }] },
+      waitsOn: { kind: "task", tasks: [this.asWaited()] },
     };
   }
 
