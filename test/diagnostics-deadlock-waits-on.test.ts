@@ -181,14 +181,17 @@ describe("waitsOn, not the label, decides the report's hint", () => {
       }),
       { name: "main" },
     );
-    await new Promise((r) => setTimeout(r, 0)); // both polled once: parked
-    // The report as the idle check would build it for `rt`, whose only task is its main.
-    const error = allAsleep(rt.liveTasks());
-    expect(error.message).toContain("main → main → JoinHandle of 'main'");
-    expect(error.message).toMatch(HINT);
-    token.cancel();
-    await rt.shutdown();
-    await kitchen2.shutdown();
+    try {
+      await new Promise((r) => setTimeout(r, 0)); // both polled once: parked
+      // The report as the idle check would build it for `rt`, whose only task is its main.
+      const error = allAsleep(rt.liveTasks());
+      expect(error.message).toContain("main → main → JoinHandle of 'main'");
+      expect(error.message).toMatch(HINT);
+    } finally {
+      token.cancel();
+      await rt.shutdown();
+      await kitchen2.shutdown();
+    }
   });
 
   for (const lock of ["Mutex", "RwLock"] as const) {
