@@ -3,7 +3,8 @@
  * "clock-held" warning of a paused clock it holds still (a leaf dropped without closing its bridge
  * holds the clock for good), and, as rt-keep-alive.test.ts shows in a child process, the
  * DeadlockError when Node runs out of work. Bridges closed in time, and Brigade's own bridged
- * operations (`fromPromise`), are not named. The watch's second of real time is a host
+ * operations (`fromPromise`), are not named. A bridge opened by the `finally` of an aborted task is
+ * that task's, whoever called `abort()` (native code, or another task's poll). The watch's second of real time is a host
  * `setTimeout`, faked as in time-held-clock.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -16,6 +17,7 @@ import {
   openBridge,
   PENDING,
   type Poll,
+  pending,
   Runtime,
   type RuntimeWarning,
   race,
@@ -124,4 +126,63 @@ describe("a bridge left open is named", () => {
     for (const t of tasks) t.abort();
     await rt.shutdown();
   });
+
+  /** A leaf whose answer comes when `answer()` is called; it keeps its pager, as a leaf should. */
+  class Awaited extends FutureBase<string> {
+    private bridge: Bridge | null = null;
+    private waker: { wake(): void } | null = null;
+    private answered = false;
+    poll(cx: Context): Poll<string> {
+      if (this.answered) {
+        this.bridge?.close();
+        return "answered";
+      }
+      this.bridge ??= openBridge();
+      this.waker = cx.waker;
+      return PENDING;
+    }
+    answer(): void {
+      this.answered = true;
+      this.waker?.wake();
+    }
+  }
+
+  for (const from of ["native code", "another task"] as const) {
+    it(`a bridge opened by the finally of a task aborted from ${from} is named with the aborted task`, async () => {
+      const warnings: RuntimeWarning[] = [];
+      const rt = new Runtime({ clock: "paused", onWarning: (w) => warnings.push(w) });
+      const leaf = new Awaited();
+      const closer = rt.spawn(
+        asyncBlock(function* () {
+          try {
+            yield* pending<void>(); // until aborted
+          } finally {
+            yield* leaf; // the cleanup waits on an answer that never comes
+          }
+        }),
+        { name: "closer" },
+      );
+      await turns(4);
+      // A timer the open bridge will keep the paused clock from reaching.
+      const sleeper = rt.spawn(sleep(100), { name: "sleeper" });
+      if (from === "native code") closer.abort();
+      else
+        rt.spawn(
+          asyncBlock(function* () {
+            closer.abort(); // the teardown runs inside this task's poll
+            yield* yieldNow();
+          }),
+          { name: "manager" },
+        );
+      await turns(8);
+      vi.advanceTimersByTime(1000);
+      expect(warnings.map((w) => w.kind)).toEqual(["clock-held"]);
+      expect(warnings[0]!.message).toContain(`openBridge("reply") in task 'closer'.`);
+      expect(sleeper.isFinished()).toBe(false);
+      leaf.answer(); // the cleanup ends, its bridge closes, and the clock moves on
+      await expect(closer).rejects.toThrow(/cancel/);
+      await sleeper;
+      await rt.shutdown();
+    });
+  }
 });

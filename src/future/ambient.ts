@@ -21,9 +21,10 @@ export interface Host {
   spawnCleanup(cleanup: Future<void>, owner: unknown): void;
   /**
    * Start tearing `future` down (`cancel`) as if inside one of the runtime's turns, so that its
-   * `finally` blocks can use timers and spawn, even when the drop comes from native code.
+   * `finally` blocks can use timers and spawn, even when the drop comes from native code. `task`:
+   * the task whose future it is, if any (what its cleanup opens is that task's).
    */
-  cancelWithin(future: unknown): Cleanup | null;
+  cancelWithin(future: unknown, task?: { readonly name: string }): Cleanup | null;
   /** A bridged promise (or other outside event source) started: the paused clock must not jump. */
   bridgeOpened(): void;
   /** A bridged promise settled or was dropped. */

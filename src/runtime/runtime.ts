@@ -160,6 +160,8 @@ export class Runtime {
   blockingPool: BlockingPool | null = null;
   /** The task being polled right now, if any. */
   private polling: Task<any> | null = null;
+  /** The name of the task `cancelWithin` is tearing down right now (see `trackBridge`). */
+  private tearingDown: string | null = null;
   /** @internal the long-poll check (see long-poll.ts). */
   readonly longPolls: LongPollWatch;
   /** @internal the task `run()` drives; its pendency is what makes "all asleep" a deadlock. */
@@ -629,7 +631,9 @@ export class Runtime {
 
   /** @internal a bridge made by `openBridge()` opened or closed (see `OpenBridges`). */
   trackBridge(bridge: { readonly kind: "reply" | "event" }, open: boolean): void {
-    if (open) this.openBridges.open(bridge, this.polling?.name ?? null);
+    // Opened by a task's teardown (run inside whoever aborted it, maybe another task's poll), or
+    // by a task's poll.
+    if (open) this.openBridges.open(bridge, this.tearingDown ?? this.polling?.name ?? null);
     else this.openBridges.close(bridge);
   }
 
@@ -653,10 +657,12 @@ export class Runtime {
    * blocks can use timers, spawn cleanups and reach the host, even when `abort()` or `shutdown()`
    * is called from native code.
    */
-  cancelWithin(future: unknown): Cleanup | null {
+  cancelWithin(future: unknown, task?: { readonly name: string }): Cleanup | null {
     const outerSpawner = spawnerAmbient.current;
     const outerHost = ambient.host;
     const outerDriver = timeAmbient.driver;
+    const outerTearing = this.tearingDown;
+    this.tearingDown = task?.name ?? null;
     // What the teardown's own awaits leave in `suspended` is not the caller's: put the caller's
     // back (from native code, none: the torn-down futures must not stay reachable from it).
     const outerSuspended = ambient.suspended;
@@ -670,6 +676,7 @@ export class Runtime {
       ambient.host = outerHost;
       timeAmbient.driver = outerDriver;
       ambient.suspended = outerSuspended;
+      this.tearingDown = outerTearing;
     }
   }
 

@@ -464,7 +464,7 @@ export class Task<T> extends Context {
 
   /** Start tearing the task's future down inside its runtime (for {@link outsideTaskLocals}). */
   private tearDownWithin(this: void, task: Task<any>): Cleanup | null {
-    return task.scheduler.cancelWithin(task.slot as Future<unknown> | Cleanup);
+    return task.scheduler.cancelWithin(task.slot as Future<unknown> | Cleanup, task);
   }
 
   /**
