@@ -107,6 +107,7 @@ describe("waitsOn, not the label, decides the report's hint", () => {
 
   it("describeFuture carries a waiting lock future's holders (id, name, not finished), and a held guard none", async () => {
     const pantry = new Mutex(0, { name: "pantry" });
+    const menu = new RwLock(0, { name: "menu" });
     const seen = await run(
       asyncBlock(function* main() {
         const holder = spawn(
@@ -124,7 +125,14 @@ describe("waitsOn, not the label, decides the report's hint", () => {
         wait[Symbol.dispose]();
         yield* holder;
         using held = yield* pantry.lock();
-        return { before, waitsOn: node.waitsOn, held: describeFuture(held).waitsOn, id: holder.id };
+        using page = yield* menu.read(); // a reader holds it: the write below would wait on main
+        return {
+          before,
+          waitsOn: node.waitsOn,
+          held: describeFuture(held).waitsOn,
+          page: describeFuture(page).waitsOn,
+          id: holder.id,
+        };
       }),
     );
     expect(seen.before).toBe(PENDING);
@@ -134,6 +142,66 @@ describe("waitsOn, not the label, decides the report's hint", () => {
     });
     expect(seen.waitsOn!.tasks).toHaveLength(1);
     expect(seen.held).toBeUndefined(); // a guard held waits for nobody
+    expect(seen.page).toBeUndefined();
+  });
+
+  it("main awaiting a task that lost its waker: the lost waker is the whole story, no callback hint", async () => {
+    class Forgetful extends FutureBase<void> {
+      poll(_cx: Context): Poll<void> {
+        return PENDING; // never keeps the pager
+      }
+    }
+    const error = await deadlockOf(
+      run(
+        asyncBlock(function* main() {
+          yield* spawn(new Forgetful(), { name: "forgetful" });
+        }),
+        { onWarning: () => {} },
+      ),
+    );
+    expect(error.message).toMatch(/'forgetful' returned Pending without reading cx\.waker/);
+    expect(error.message).not.toMatch(HINT);
+  });
+
+  it("an RwLock writer waits on two readers, one asleep here and one in another runtime: stuck all the same, no hint", async () => {
+    const menu = new RwLock(0, { name: "menu" });
+    const kitchen2 = new Runtime();
+    const token = new CancellationToken();
+    const away = kitchen2.spawn(
+      asyncBlock(function* browseAway() {
+        using _page = yield* menu.read();
+        yield* token.cancelled(); // may end: this reader may release
+      }),
+      { name: "away reader" },
+    );
+    const rt = new Runtime();
+    rt.spawn(
+      asyncBlock(function* browse() {
+        using _page = yield* menu.read();
+        yield* pending<void>(); // never releases
+      }),
+      { name: "home reader" },
+    );
+    try {
+      await new Promise((r) => setTimeout(r, 0)); // both readers hold the lock
+      rt.spawn(
+        asyncBlock(function* edit() {
+          using _pen = yield* menu.write();
+        }),
+        { name: "writer" },
+      );
+      await new Promise((r) => setTimeout(r, 0)); // the writer waits
+      const error = allAsleep(rt.liveTasks());
+      expect(error.message).toMatch(
+        /writer → edit → .*read by 'away reader', 'home reader'|writer → edit → .*read by 'home reader', 'away reader'/,
+      );
+      expect(error.message).not.toMatch(HINT);
+    } finally {
+      token.cancel();
+      await away;
+      await rt.shutdown({ timeout: 1000 }).catch(() => {});
+      await kitchen2.shutdown();
+    }
   });
 
   it("an RwLock whose only reader finished without releasing: the report explains it, no hint", async () => {

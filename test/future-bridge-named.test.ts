@@ -175,10 +175,18 @@ describe("a bridge left open is named", () => {
           { name: "manager" },
         );
       await turns(8);
+      // A bridge opened later by another task's own poll is that task's.
+      const later = new Awaited();
+      const second = rt.spawn(later, { name: "second" });
+      await turns(4);
       vi.advanceTimersByTime(1000);
       expect(warnings.map((w) => w.kind)).toEqual(["clock-held"]);
-      expect(warnings[0]!.message).toContain(`openBridge("reply") in task 'closer'.`);
+      expect(warnings[0]!.message).toContain(
+        `openBridge("reply") in task 'closer', openBridge("reply") in task 'second'.`,
+      );
       expect(sleeper.isFinished()).toBe(false);
+      later.answer();
+      expect(await second).toBe("answered");
       leaf.answer(); // the cleanup ends, its bridge closes, and the clock moves on
       await expect(closer).rejects.toThrow(/cancel/);
       await sleeper;
