@@ -145,6 +145,57 @@ describe("waitsOn, not the label, decides the report's hint", () => {
     expect(seen.page).toBeUndefined();
   });
 
+  it("a dump whose leaves wait on tasks and locks is plain data: JSON.stringify gives their waitsOn", async () => {
+    const pantry = new Mutex(0, { name: "pantry" });
+    const rt = new Runtime();
+    const main = rt.spawn(
+      asyncBlock(function* main() {
+        const hoarder = spawn(
+          asyncBlock(function* hoard() {
+            using _key = yield* pantry.lock();
+            yield* pending<void>();
+          }),
+          { name: "hoarder" },
+        );
+        yield* yieldNow();
+        spawn(
+          asyncBlock(function* want() {
+            using _key = yield* pantry.lock();
+          }),
+          { name: "waiter" },
+        );
+        yield* hoarder;
+      }),
+      { name: "main" },
+    );
+    try {
+      await new Promise((r) => setTimeout(r, 0)); // every task parked
+      const json = JSON.parse(JSON.stringify(rt.dump())) as {
+        tasks: { name: string; tree: { children: unknown[] } }[];
+      };
+      const leafOf = (name: string) => {
+        let node = json.tasks.find((t) => t.name === name)!.tree as {
+          children: unknown[];
+          waitsOn?: unknown;
+        };
+        while (node.children.length > 0) node = node.children[0] as typeof node;
+        return node.waitsOn;
+      };
+      expect(leafOf("waiter")).toEqual({
+        kind: "lock",
+        tasks: [{ id: expect.any(Number), name: "hoarder", finished: false }],
+      });
+      expect(leafOf("main")).toEqual({
+        kind: "task",
+        tasks: [{ id: expect.any(Number), name: "hoarder", finished: false }],
+      });
+      expect(leafOf("hoarder")).toEqual({ kind: "never", tasks: [] });
+    } finally {
+      main.abort();
+      await rt.shutdown();
+    }
+  });
+
   it("main awaiting a task that lost its waker: the lost waker is the whole story, no callback hint", async () => {
     class Forgetful extends FutureBase<void> {
       poll(_cx: Context): Poll<void> {

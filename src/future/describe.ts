@@ -24,8 +24,9 @@ export interface Description {
 
 /**
  * What a leaf waits on, for the deadlock report's reasoning (which must not read it back out of the
- * label): `"never"`, a future that is never ready (`pending()`); `"task"`, a `JoinHandle` awaiting
- * its task; `"lock"`, a lock's future waiting for the tasks that hold the lock.
+ * label): `"never"`, a future that is never ready (`pending()`); `"task"`, a `JoinHandle` (or
+ * `JoinSet.joinNext()`) awaiting tasks; `"lock"`, a lock's future waiting for the tasks that hold
+ * the lock.
  */
 export interface WaitsOn {
   readonly kind: "never" | "task" | "lock";

@@ -660,7 +660,9 @@ export class Task<T> extends Context {
 
   /** @internal this task as a leaf's `waitsOn` names it (a handle's, a lock's holder). */
   asWaited(): WaitedTask {
-    return { id: this.id, name: this.name, finished: this.isFinished(), task: this };
+    // The task itself rides along unseen (not enumerable), so a dump stays plain data: JSON, logs.
+    const waited = { id: this.id, name: this.name, finished: this.isFinished() };
+    return Object.defineProperty(waited, "task", { value: this }) as WaitedTask;
   }
 
   [DESCRIBE](): Description {
