@@ -76,13 +76,13 @@ export function allAsleep(tasks: Iterable<Task<any>>, note = ""): DeadlockError 
   const list = [...tasks];
   const trees = list.map(treeOf);
   const waiting = list.map((t, i) => waitingOf(t, trees[i]!));
+  const leaves = trees.map(leavesOf);
   // A leaf of the user's own making, or one that plain code can end (a token, a channel), may be
   // woken by a host callback Brigade cannot see: say so, or the report reads as a certainty.
   // A task whose last poll never read cx.waker cannot be woken by anything: say that, not maybe.
   const lost = list.filter((t) => t.lostItsWaker);
   // The hints are about the other tasks' waits: a lost waker's is explained already.
-  const others = trees.filter((_, i) => !list[i]!.lostItsWaker);
-  const opaque = opaqueNames(others);
+  const opaque = opaqueNames(leaves.filter((_, i) => !list[i]!.lostItsWaker));
   const lostNote =
     lost.length === 0
       ? ""
@@ -90,7 +90,7 @@ export function allAsleep(tasks: Iterable<Task<any>>, note = ""): DeadlockError 
   const hint =
     opaque.length > 0
       ? `\nA future Brigade cannot look into (${opaque.join(", ")}) may be woken by a callback Brigade cannot see (a raw setTimeout, an emitter): a future of your own opens a bridge while it waits for one (openBridge(), see docs/extending.md); for other sources, bridge them with fromPromise or fromEvent, or run with { detectDeadlocks: false }.`
-      : explainsItself(list, trees)
+      : explainsItself(list, leaves)
         ? ""
         : `\nIf a callback Brigade cannot see (a raw setTimeout, an emitter) is meant to end one of these waits (cancel a token, send on a channel, notify), bridge its source with fromPromise or fromEvent (a future of your own opens a bridge while it waits: openBridge(), see docs/extending.md), or run with { detectDeadlocks: false }.`;
   return new DeadlockError(
@@ -122,15 +122,13 @@ export function hostIdle(tasks: Iterable<Task<any>>, bridgesNote = ""): Deadlock
  * distract: each task (but one that lost its waker, explained apart) waits only on what no callback
  * can end (see `explained`), or holds a lock that such a wait is on (the lock kept across an
  * await: the waiter's line names it as the holder, and its own line shows what it waits on).
+ * `leaves[i]` are the leaves `tasks[i]` waits on.
  */
-function explainsItself(
-  tasks: readonly Task<any>[],
-  trees: readonly (AwaitNode | null)[],
-): boolean {
+function explainsItself(tasks: readonly Task<any>[], leaves: readonly AwaitNode[][]): boolean {
   const listed = new Set<object>(tasks);
   const holders = new Set<object>();
-  for (const tree of trees) {
-    for (const leaf of leavesOf(tree)) {
+  for (const ofTask of leaves) {
+    for (const leaf of ofTask) {
       const on = leaf.waitsOn;
       if (on?.kind === "lock" && explained(on, listed))
         for (const t of on.tasks) holders.add(t.task);
@@ -140,9 +138,7 @@ function explainsItself(
     (t, i) =>
       t.lostItsWaker ||
       holders.has(t) ||
-      leavesOf(trees[i]!).every(
-        (leaf) => leaf.waitsOn !== undefined && explained(leaf.waitsOn, listed),
-      ),
+      leaves[i]!.every((leaf) => leaf.waitsOn !== undefined && explained(leaf.waitsOn, listed)),
   );
 }
 
@@ -173,10 +169,10 @@ function leavesOf(tree: AwaitNode | null): AwaitNode[] {
   return out;
 }
 
-/** The class names of the opaque leaves in the await trees, each once. */
-function opaqueNames(trees: readonly (AwaitNode | null)[]): string[] {
+/** The class names of the opaque leaves among the tasks' leaves, each once. */
+function opaqueNames(leaves: readonly AwaitNode[][]): string[] {
   const names = new Set<string>();
-  for (const tree of trees)
-    for (const leaf of leavesOf(tree)) if (leaf.opaque === true) names.add(leaf.label);
+  for (const ofTask of leaves)
+    for (const leaf of ofTask) if (leaf.opaque === true) names.add(leaf.label);
   return [...names];
 }
